@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from provinces import views as province_views
+
+
+class SuperuserAdminSite(admin.AdminSite):
+    """The Django admin is for superusers (support staff) only; staff flags do not open it."""
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+
+admin.site.__class__ = SuperuserAdminSite
+
+urlpatterns = [
+    path("", province_views.home, name="home"),
+    path("ingresar/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("provinces.urls")),
+    path("", include("enrollment.urls")),
+    path("api/", include("api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,51 @@
+"""Scoped reads of workers and enrollments."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from enrollment.models import Enrollment, Worker
+from provinces.scoping import scope_of
+
+
+def enrollments_for(user) -> QuerySet[Enrollment]:
+    """Enrollments the user may see: all for national roles, their provinces' for provincial
+    officers, and only those their organisations registered for union officers."""
+    scope = scope_of(user)
+    qs = Enrollment.objects.select_related("worker", "cycle__agreement__province", "cycle__crop", "organisation")
+    if scope.is_national:
+        return qs
+    q = Q(pk__in=[])
+    if scope.province_ids:
+        q |= Q(cycle__agreement__province_id__in=scope.province_ids)
+    if scope.organisation_ids:
+        q |= Q(organisation_id__in=scope.organisation_ids)
+    return qs.filter(q)
+
+
+def workers_for(user) -> QuerySet[Worker]:
+    """Workers the user may see: by residence or enrollment in their provinces, or registered
+    (or enrolled) by their organisations."""
+    scope = scope_of(user)
+    qs = Worker.objects.select_related("province", "registered_by")
+    if scope.is_national:
+        return qs
+    q = Q(pk__in=[])
+    if scope.province_ids:
+        q |= Q(province_id__in=scope.province_ids) | Exists(
+            Enrollment.objects.filter(worker=OuterRef("pk"), cycle__agreement__province_id__in=scope.province_ids)
+        )
+    if scope.organisation_ids:
+        q |= Q(registered_by_id__in=scope.organisation_ids) | Exists(
+            Enrollment.objects.filter(worker=OuterRef("pk"), organisation_id__in=scope.organisation_ids)
+        )
+    return qs.filter(q)
+
+
+def quota_usage(*, agreement, crop) -> int:
+    """How many places of the agreement's quota for ``crop`` are taken."""
+    return (
+        Enrollment.objects.filter(cycle__agreement=agreement, cycle__crop=crop)
+        .exclude(status__in=Enrollment.RELEASED_STATES)
+        .count()
+    )

@@ -1,0 +1,42 @@
+"""Reading the audit trail kept by django-pghistory's triggers."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from pghistory.models import Events
+
+#: Models whose history can be opened from the UI, by the name used in URLs.
+AUDITED_MODELS = {
+    "agreement": "provinces.Agreement",
+    "quota": "provinces.AgreementQuota",
+    "cycle": "provinces.Cycle",
+    "organisation": "provinces.Organisation",
+    "membership": "provinces.Membership",
+    "worker": "enrollment.Worker",
+    "enrollment": "enrollment.Enrollment",
+}
+
+
+def require_history_access(user) -> None:
+    if not user.has_perm("provinces.view_history"):
+        raise PermissionDenied
+
+
+def history_of(*, user, model_key: str, pk: int):
+    """Every recorded change of one record, newest first, with who/when/from where."""
+    require_history_access(user)
+    label = AUDITED_MODELS.get(model_key)
+    if label is None:
+        raise Http404
+    model = apps.get_model(label)
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj, Events.objects.tracks(obj).order_by("-pgh_created_at")
+
+
+def recent_events(*, user, limit: int = 200):
+    require_history_access(user)
+    return Events.objects.order_by("-pgh_created_at")[:limit]

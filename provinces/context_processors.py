@@ -1,0 +1,32 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from provinces.roles import Role
+from provinces.scoping import scope_of
+
+# (label, url name, roles that see it; None = every signed-in user)
+NAVIGATION = [
+    (_("Inicio"), "home", None),
+    (_("Convenios"), "provinces:agreement_list", None),
+    (_("Períodos"), "provinces:cycle_list", None),
+    (_("Trabajadores"), "enrollment:worker_list", None),
+    (_("Inscripciones"), "enrollment:enrollment_list", None),
+    (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_scope": None}
+    scope = scope_of(user)
+    items = []
+    for label, url_name, roles in NAVIGATION:
+        if roles is None or scope.roles & roles:
+            url = reverse(url_name)
+            items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+    return {
+        "nav_items": items,
+        "user_scope": scope,
+        "user_roles": [Role(r).label for r in sorted(scope.roles)],
+    }

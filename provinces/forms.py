@@ -1,0 +1,67 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from provinces.models import Agreement, Crop, Cycle
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AgreementForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = ["province", "number", "title", "start_date", "end_date", "budget", "status"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+
+class QuotaForm(forms.Form):
+    crop = forms.ModelChoiceField(label=_("Actividad"), queryset=Crop.objects.all(), required=False)
+    quota = forms.IntegerField(label=_("Cupo"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("crop") and data.get("quota") is None:
+            self.add_error("quota", _("Indique el cupo de la actividad."))
+        return data
+
+
+QuotaFormSet = forms.formset_factory(QuotaForm, extra=3)
+
+
+def quotas_from(formset) -> dict:
+    quotas: dict = {}
+    for form in formset.forms:
+        crop = form.cleaned_data.get("crop")
+        if crop is None:
+            continue
+        if crop in quotas:
+            raise forms.ValidationError(_("La actividad %(crop)s figura dos veces.") % {"crop": crop.name})
+        quotas[crop] = form.cleaned_data["quota"]
+    return quotas
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
+class CycleForm(forms.ModelForm):
+    first_month = forms.DateField(
+        label=_("Primer mes"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d", "%m/%Y"]
+    )
+    months = forms.IntegerField(label=_("Cantidad de meses"))
+
+    class Meta:
+        model = Cycle
+        fields = ["agreement", "crop", "name", "first_month", "months", "registration_open"]
+
+    def __init__(self, *args, agreements=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agreements is not None:
+            self.fields["agreement"].queryset = agreements

@@ -1,0 +1,74 @@
+"""The programme's roles. Each is a Django group; scope (province, organisation) is object-level."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCIAL_OFFICER = "provincial_officer", _("Oficial provincial")
+    UNION_OFFICER = "union_officer", _("Oficial de sindicato o asociación")
+    MINISTRY_REVIEWER = "ministry_reviewer", _("Revisor/a del Ministerio")
+    PAYMENTS_OFFICER = "payments_officer", _("Oficial de pagos del Ministerio")
+    AUDITOR = "auditor", _("Auditor/a")
+
+
+#: Roles whose scope is the whole country.
+NATIONAL_ROLES = frozenset({Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER, Role.AUDITOR})
+
+#: Organisation kinds each role may belong to.
+ROLE_ORGANISATION_KINDS = {
+    Role.PROVINCIAL_OFFICER: {"territorial_agency", "provincial_office", "municipality"},
+    Role.UNION_OFFICER: {"union", "producers_association"},
+    Role.MINISTRY_REVIEWER: {"ministry"},
+    Role.PAYMENTS_OFFICER: {"ministry"},
+    Role.AUDITOR: {"ministry"},
+}
+
+_READ_REFERENCE = [
+    "provinces.view_province",
+    "provinces.view_crop",
+    "provinces.view_organisation",
+    "provinces.view_agreement",
+    "provinces.view_cycle",
+]
+_REGISTER = [
+    "enrollment.view_worker",
+    "enrollment.add_worker",
+    "enrollment.change_worker",
+    "enrollment.view_enrollment",
+    "enrollment.add_enrollment",
+]
+
+#: Model permissions each role's group holds. What a role may do to a *particular* object is
+#: then narrowed by its scope (see ``provinces.scoping``).
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.PROVINCIAL_OFFICER: _READ_REFERENCE + _REGISTER,
+    Role.UNION_OFFICER: _READ_REFERENCE + _REGISTER,
+    Role.MINISTRY_REVIEWER: _READ_REFERENCE
+    + [
+        "provinces.add_agreement",
+        "provinces.change_agreement",
+        "provinces.add_cycle",
+        "provinces.change_cycle",
+        "provinces.add_organisation",
+        "provinces.change_organisation",
+        "provinces.view_history",
+        "enrollment.view_worker",
+        "enrollment.view_enrollment",
+        "enrollment.review_enrollment",
+    ],
+    Role.PAYMENTS_OFFICER: _READ_REFERENCE
+    + [
+        "enrollment.view_worker",
+        "enrollment.view_enrollment",
+    ],
+    Role.AUDITOR: _READ_REFERENCE
+    + [
+        "provinces.view_history",
+        "provinces.view_membership",
+        "enrollment.view_worker",
+        "enrollment.view_enrollment",
+    ],
+}

@@ -1,0 +1,82 @@
+"""Who sees what: the user's scope, computed once per request.
+
+A national role (ministry reviewer, payments officer, auditor) sees every province. A
+provincial officer sees the provinces where django-guardian grants them ``act_in_province``.
+A union officer acts for the organisations where they hold ``act_for_organisation`` and sees
+only what those organisations registered. Every model's scoping function (``*_for(user)`` in
+each app's ``selectors.py``) starts from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from guardian.shortcuts import get_objects_for_user
+
+from provinces.roles import NATIONAL_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    roles: frozenset[str]
+    province_ids: frozenset[int]
+    organisation_ids: frozenset[int]
+
+    @property
+    def is_national(self) -> bool:
+        return bool(self.roles & NATIONAL_ROLES)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def is_provincial(self) -> bool:
+        return Role.PROVINCIAL_OFFICER in self.roles
+
+    @property
+    def is_union(self) -> bool:
+        return Role.UNION_OFFICER in self.roles
+
+
+EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
+
+
+def scope_of(user) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_interzafra_scope", None)
+    if cached is not None:
+        return cached
+    from provinces.models import Organisation, Province
+
+    roles = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+    province_ids: frozenset[int] = frozenset()
+    organisation_ids: frozenset[int] = frozenset()
+    if Role.PROVINCIAL_OFFICER in roles:
+        province_ids = frozenset(
+            get_objects_for_user(
+                user, "provinces.act_in_province", klass=Province, use_groups=False, with_superuser=False
+            ).values_list("pk", flat=True)
+        )
+    if Role.UNION_OFFICER in roles:
+        organisation_ids = frozenset(
+            get_objects_for_user(
+                user, "provinces.act_for_organisation", klass=Organisation, use_groups=False, with_superuser=False
+            ).values_list("pk", flat=True)
+        )
+    scope = Scope(roles, province_ids, organisation_ids)
+    user._interzafra_scope = scope
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope (after memberships change)."""
+    if hasattr(user, "_interzafra_scope"):
+        del user._interzafra_scope
+
+
+def require_perm(user, perm: str) -> None:
+    """Raise PermissionDenied unless the user's role grants ``perm``."""
+    if not (user and user.is_authenticated and user.has_perm(perm)):
+        raise PermissionDenied(perm)

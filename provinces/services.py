@@ -1,0 +1,216 @@
+"""Writes for provinces, organisations, memberships, agreements and cycles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+
+import pghistory
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Membership, Organisation, add_months
+from provinces.roles import ROLE_ORGANISATION_KINDS, Role
+from provinces.scoping import forget_scope, require_perm
+
+
+@transaction.atomic
+def grant_membership(*, user, organisation: Organisation, role: str) -> Membership:
+    """Put ``user`` in ``role`` for ``organisation``: the role's group plus the object-level scope.
+
+    A role may only be held in an organisation of a fitting kind (a union officer in a union or
+    producers' association, a provincial officer in a provincial or municipal office...).
+    """
+    role = Role(role)
+    if organisation.kind not in ROLE_ORGANISATION_KINDS[role]:
+        raise ValidationError(
+            _("El rol %(role)s no corresponde a una organización de tipo %(kind)s.")
+            % {"role": role.label, "kind": organisation.get_kind_display()}
+        )
+    membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    user.groups.add(Group.objects.get(name=role))
+    if role == Role.PROVINCIAL_OFFICER:
+        assign_perm("provinces.act_in_province", user, organisation.province)
+    elif role == Role.UNION_OFFICER:
+        assign_perm("provinces.act_for_organisation", user, organisation)
+    forget_scope(user)
+    return membership
+
+
+def _validate_agreement(
+    *, agreement: Agreement | None, start_date: dt.date, end_date: dt.date, budget: Decimal
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if start_date and end_date and end_date < start_date:
+        errors.setdefault("end_date", []).append(
+            _("La fecha de fin de vigencia no puede ser anterior a la de inicio.")
+        )
+    if budget is not None and budget < 0:
+        errors.setdefault("budget", []).append(_("El presupuesto no puede ser negativo."))
+    if agreement is not None and agreement.pk and start_date and end_date:
+        first = start_date.replace(day=1)
+        outside = [
+            c.name
+            for c in agreement.cycles.all()
+            if c.first_month < first or c.last_month > end_date.replace(day=1)
+        ]
+        if outside:
+            errors.setdefault("end_date", []).append(
+                _("Estos períodos quedarían fuera de la vigencia del convenio: %(cycles)s.")
+                % {"cycles": ", ".join(outside)}
+            )
+    return errors
+
+
+def _validate_quotas(*, agreement: Agreement | None, quotas: Mapping[Crop, int]) -> dict[str, list[str]]:
+    from enrollment.selectors import quota_usage
+
+    errors: dict[str, list[str]] = {}
+    if not quotas:
+        errors.setdefault("quotas", []).append(_("El convenio debe fijar el cupo de al menos una actividad."))
+    for crop, quota in quotas.items():
+        if quota is None or quota < 1:
+            errors.setdefault("quotas", []).append(
+                _("El cupo de %(crop)s debe ser al menos 1.") % {"crop": crop.name}
+            )
+        elif agreement is not None and agreement.pk:
+            used = quota_usage(agreement=agreement, crop=crop)
+            if quota < used:
+                errors.setdefault("quotas", []).append(
+                    _("El cupo de %(crop)s (%(quota)s) es menor que las inscripciones ya hechas (%(used)s).")
+                    % {"crop": crop.name, "quota": quota, "used": used}
+                )
+    if agreement is not None and agreement.pk:
+        in_use = set(agreement.cycles.values_list("crop__name", flat=True)) - {c.name for c in quotas}
+        if in_use:
+            errors.setdefault("quotas", []).append(
+                _("No se puede quitar una actividad que tiene períodos: %(crops)s.") % {"crops": ", ".join(sorted(in_use))}
+            )
+    return errors
+
+
+@transaction.atomic
+def save_agreement(
+    *,
+    by,
+    agreement: Agreement | None = None,
+    province,
+    number: str,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    budget: Decimal,
+    status: str = Agreement.Status.DRAFT,
+    quotas: Mapping[Crop, int],
+) -> Agreement:
+    """Create or update an agreement and its quota per activity.
+
+    Rules: the period is ordered; the budget is not negative; every quota is at least 1 and
+    never below the enrolments already made for that activity (checked with the agreement row
+    locked, so it cannot race an enrolment); a period (cycle) never falls outside the agreement.
+    """
+    require_perm(by, "provinces.change_agreement" if agreement else "provinces.add_agreement")
+    if agreement is not None:
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    errors = _validate_agreement(agreement=agreement, start_date=start_date, end_date=end_date, budget=budget)
+    for field, messages in _validate_quotas(agreement=agreement, quotas=quotas).items():
+        errors.setdefault(field, []).extend(messages)
+    if Agreement.objects.filter(number=number).exclude(pk=getattr(agreement, "pk", None)).exists():
+        errors.setdefault("number", []).append(_("Ya existe un convenio con ese número."))
+    if errors:
+        raise ValidationError(errors)
+
+    with pghistory.context(user=by.pk):
+        if agreement is None:
+            agreement = Agreement(province=province)
+        agreement.province = province
+        agreement.number = number
+        agreement.title = title
+        agreement.start_date = start_date
+        agreement.end_date = end_date
+        agreement.budget = budget
+        agreement.status = status
+        agreement.save()
+        existing = {q.crop_id: q for q in agreement.quotas.all()}
+        for crop, quota in quotas.items():
+            row = existing.pop(crop.pk, None)
+            if row is None:
+                AgreementQuota.objects.create(agreement=agreement, crop=crop, quota=quota)
+            elif row.quota != quota:
+                row.quota = quota
+                row.save(update_fields=["quota"])
+        for row in existing.values():
+            row.delete()
+    return agreement
+
+
+@transaction.atomic
+def save_cycle(
+    *,
+    by,
+    cycle: Cycle | None = None,
+    agreement: Agreement,
+    crop: Crop,
+    name: str,
+    first_month: dt.date,
+    months: int,
+    registration_open: bool = True,
+) -> Cycle:
+    """Create or update an inter-harvest period.
+
+    Rules: 1 to 4 months; the activity is one the agreement sets a quota for; every month of
+    the period lies inside the agreement's period.
+    """
+    require_perm(by, "provinces.change_cycle" if cycle else "provinces.add_cycle")
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    errors: dict[str, list[str]] = {}
+    if months is None or not 1 <= months <= Cycle.MAX_MONTHS:
+        errors.setdefault("months", []).append(
+            _("Un período interzafra dura entre 1 y %(max)s meses.") % {"max": Cycle.MAX_MONTHS}
+        )
+    if not agreement.quotas.filter(crop=crop).exists():
+        errors.setdefault("crop", []).append(
+            _("El convenio %(number)s no fija cupo para %(crop)s.") % {"number": agreement.number, "crop": crop.name}
+        )
+    if first_month is not None:
+        first_month = first_month.replace(day=1)
+        if not errors.get("months"):
+            last = add_months(first_month, months - 1)
+            if first_month < agreement.start_date.replace(day=1) or last > agreement.end_date.replace(day=1):
+                errors.setdefault("first_month", []).append(
+                    _("El período (%(first)s a %(last)s) debe caer dentro de la vigencia del convenio (%(start)s a %(end)s).")
+                    % {
+                        "first": first_month.strftime("%m/%Y"),
+                        "last": last.strftime("%m/%Y"),
+                        "start": agreement.start_date.strftime("%d/%m/%Y"),
+                        "end": agreement.end_date.strftime("%d/%m/%Y"),
+                    }
+                )
+    duplicate = Cycle.objects.filter(agreement=agreement, crop=crop, first_month=first_month)
+    if cycle is not None:
+        duplicate = duplicate.exclude(pk=cycle.pk)
+    if duplicate.exists():
+        errors.setdefault("first_month", []).append(
+            _("Ya hay un período de esa actividad que empieza ese mes en este convenio.")
+        )
+    if cycle is not None and (cycle.crop_id != crop.pk or cycle.agreement_id != agreement.pk):
+        if cycle.enrollments.exists():
+            errors.setdefault("crop", []).append(
+                _("No se puede cambiar el convenio o la actividad de un período que ya tiene inscripciones.")
+            )
+    if errors:
+        raise ValidationError(errors)
+    with pghistory.context(user=by.pk):
+        cycle = cycle or Cycle()
+        cycle.agreement = agreement
+        cycle.crop = crop
+        cycle.name = name
+        cycle.first_month = first_month
+        cycle.months = months
+        cycle.registration_open = registration_open
+        cycle.save()
+    return cycle
