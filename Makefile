@@ -1,0 +1,55 @@
+# Interzafra — the front door. `make run` and `make test` work on a fresh machine:
+# they create .venv from requirements.lock, and use an embedded PostgreSQL unless
+# DATABASE_URL is set.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+
+.PHONY: run test test-production lint format typecheck bench lock messages install clean-db
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the app with demo data (embedded PostgreSQL + Celery worker + web server). Ctrl-C stops all.
+run: install
+	$(BIN)/python scripts/run.py
+
+## Run the whole test suite against real PostgreSQL (embedded unless DATABASE_URL is set).
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Production-like tests: system PostgreSQL and a real Celery worker on Redis (see .ci/run).
+test-production: install
+	$(BIN)/pytest -m production -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+## Re-resolve pinned versions from pyproject.toml into requirements.lock.
+lock:
+	$(BIN)/pip install --quiet uv && $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+messages: install
+	$(BIN)/python manage.py makemessages -l en -l es_AR --ignore=.venv --ignore=benchmarks
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+## Stop the embedded PostgreSQL and delete its data.
+clean-db: install
+	$(BIN)/python -m config.embedded stop; rm -rf .pgdata

@@ -1,0 +1,235 @@
+"""Writes for workers and enrollments: registration and the enrollment state machine.
+
+Every transition is a function that checks who may make it (role and scope), locks the
+enrollment row, records who/when/why on the row, and runs inside ``pghistory.context`` so the
+audit trail written by the database triggers carries the same who and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment.models import Enrollment, Worker
+from provinces.models import AgreementQuota, Cycle, Organisation
+from provinces.roles import Role
+from provinces.scoping import scope_of
+
+S = Enrollment.Status
+
+#: Allowed transitions: from state → states it may move to.
+TRANSITIONS: dict[str, set[str]] = {
+    S.SUBMITTED: {S.SCREENING, S.PENDING_REVIEW, S.REJECTED, S.WITHDRAWN},
+    S.SCREENING: {S.PENDING_REVIEW, S.REJECTED, S.WITHDRAWN},
+    S.PENDING_REVIEW: {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.SCREENING},
+    S.APPROVED: {S.ACTIVE, S.SUSPENDED, S.WITHDRAWN},
+    S.ACTIVE: {S.COMPLETED, S.SUSPENDED, S.WITHDRAWN},
+    S.SUSPENDED: {S.ACTIVE, S.APPROVED, S.WITHDRAWN},
+    S.COMPLETED: set(),
+    S.REJECTED: set(),
+    S.WITHDRAWN: set(),
+}
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def registering_organisation(user, organisation: Organisation | None = None) -> Organisation:
+    """The organisation a registering user acts for (their only one, or the one they chose)."""
+    scope = scope_of(user)
+    if not scope.has_role(Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER):
+        raise PermissionDenied(_("Solo oficiales provinciales y de sindicatos o asociaciones inscriben trabajadores."))
+    allowed = Organisation.objects.filter(
+        memberships__user=user, memberships__role__in=[Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER]
+    ).distinct()
+    if organisation is not None:
+        if not allowed.filter(pk=organisation.pk).exists():
+            raise PermissionDenied(_("No actúa en nombre de esa organización."))
+        return organisation
+    first = allowed.order_by("pk").first()
+    if first is None:
+        raise PermissionDenied(_("Su usuario no pertenece a ninguna organización que inscriba."))
+    return first
+
+
+def can_register_in(user, cycle: Cycle) -> bool:
+    """Provincial officers register in their provinces' cycles; unions in their province's
+    (any province for a national union)."""
+    scope = scope_of(user)
+    province_id = cycle.agreement.province_id
+    if province_id in scope.province_ids:
+        return True
+    if scope.is_union:
+        orgs = Organisation.objects.filter(pk__in=scope.organisation_ids)
+        return orgs.filter(province__isnull=True).exists() or orgs.filter(province_id=province_id).exists()
+    return False
+
+
+def validate_enrollment(*, worker: Worker, cycle: Cycle) -> list[str]:
+    """The registration rules that do not need a lock: age, residence, cycle open."""
+    errors = []
+    if not cycle.registration_open:
+        errors.append(_("La inscripción del período %(cycle)s está cerrada.") % {"cycle": cycle.name})
+    if cycle.agreement.status != cycle.agreement.Status.ACTIVE:
+        errors.append(_("El convenio %(number)s no está vigente.") % {"number": cycle.agreement.number})
+    if age_on(worker.birth_date, cycle.first_month) < 18:
+        errors.append(
+            _("Debe tener 18 años cumplidos el %(day)s (primer día del período).")
+            % {"day": cycle.first_month.strftime("%d/%m/%Y")}
+        )
+    if worker.province_id != cycle.agreement.province_id:
+        errors.append(
+            _("Reside en %(residence)s y el convenio es de %(province)s.")
+            % {"residence": worker.province.name, "province": cycle.agreement.province.name}
+        )
+    return errors
+
+
+@transaction.atomic
+def enroll_worker(*, by, worker: Worker, cycle: Cycle, organisation: Organisation | None = None) -> Enrollment:
+    """Inscribe ``worker`` in ``cycle`` on behalf of the user's organisation.
+
+    Rules: the user registers in that province; 18 or older on the cycle's first day; resides in
+    the agreement's province; the cycle is open and its agreement in force; one enrollment per
+    worker and cycle; the agreement's quota for the activity is not exceeded — checked with the
+    quota row locked, so two officers racing for the last place cannot both get it.
+    """
+    organisation = registering_organisation(by, organisation)
+    if not can_register_in(by, cycle):
+        raise PermissionDenied(_("No puede inscribir en períodos de %(province)s.") % {"province": cycle.agreement.province})
+    errors = validate_enrollment(worker=worker, cycle=cycle)
+    if errors:
+        raise ValidationError(errors)
+    quota = (
+        AgreementQuota.objects.select_for_update().filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id).first()
+    )
+    if quota is None:
+        raise ValidationError(_("El convenio no fija cupo para esta actividad."))
+    if Enrollment.objects.filter(worker=worker, cycle=cycle).exists():
+        raise ValidationError(_("%(worker)s ya está inscripto/a en %(cycle)s.") % {"worker": worker, "cycle": cycle.name})
+    used = (
+        Enrollment.objects.filter(cycle__agreement_id=cycle.agreement_id, cycle__crop_id=cycle.crop_id)
+        .exclude(status__in=Enrollment.RELEASED_STATES)
+        .count()
+    )
+    if used >= quota.quota:
+        raise ValidationError(
+            _("Se agotó el cupo de %(crop)s del convenio %(number)s (%(quota)s).")
+            % {"crop": cycle.crop.name, "number": cycle.agreement.number, "quota": quota.quota}
+        )
+    with pghistory.context(user=by.pk, reason="inscripción"):
+        return Enrollment.objects.create(
+            worker=worker,
+            cycle=cycle,
+            organisation=organisation,
+            registered_by=by,
+            status=S.SUBMITTED,
+            status_changed_at=timezone.now(),
+            status_changed_by=by,
+        )
+
+
+def _transition(*, enrollment: Enrollment, to: str, by, reason: str = "") -> Enrollment:
+    """Move one enrollment (row-locked) to ``to`` if the state machine allows it."""
+    locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if to not in TRANSITIONS[locked.status]:
+        raise ValidationError(
+            _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».")
+            % {"current": locked.get_status_display(), "target": S(to).label}
+        )
+    with pghistory.context(user=getattr(by, "pk", None), reason=reason or S(to).label):
+        locked.status = to
+        locked.status_reason = reason
+        locked.status_changed_at = timezone.now()
+        locked.status_changed_by = by
+        locked.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"])
+    enrollment.refresh_from_db()
+    return locked
+
+
+def _require_reviewer(by) -> None:
+    if not by.has_perm("enrollment.review_enrollment"):
+        raise PermissionDenied(_("Solo revisores del Ministerio aprueban o rechazan inscripciones."))
+
+
+@transaction.atomic
+def start_screening(*, enrollment: Enrollment, by=None) -> Enrollment:
+    """Hand a submitted (or re-opened) enrollment to the screening engine."""
+    return _transition(enrollment=enrollment, to=S.SCREENING, by=by, reason=_("Control de duplicados y elegibilidad"))
+
+
+@transaction.atomic
+def send_to_review(*, enrollment: Enrollment, by=None, reason: str = "") -> Enrollment:
+    return _transition(enrollment=enrollment, to=S.PENDING_REVIEW, by=by, reason=reason)
+
+
+@transaction.atomic
+def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "") -> Enrollment:
+    """A ministry reviewer approves an enrollment pending review."""
+    _require_reviewer(by)
+    return _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
+
+
+@transaction.atomic
+def reject_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
+    """A ministry reviewer rejects an enrollment; the worker is told why, so a reason is required."""
+    _require_reviewer(by)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Indique el motivo del rechazo.")})
+    return _transition(enrollment=enrollment, to=S.REJECTED, by=by, reason=reason.strip())
+
+
+@transaction.atomic
+def activate_enrollment(*, enrollment: Enrollment, by=None, reason: str = "") -> Enrollment:
+    return _transition(enrollment=enrollment, to=S.ACTIVE, by=by, reason=reason or _("Comenzó el período"))
+
+
+@transaction.atomic
+def complete_enrollment(*, enrollment: Enrollment, by=None, reason: str = "") -> Enrollment:
+    return _transition(enrollment=enrollment, to=S.COMPLETED, by=by, reason=reason or _("Finalizó el período"))
+
+
+@transaction.atomic
+def suspend_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
+    """Suspend a benefit (new incompatible income, moving out, death, fraud, a request)."""
+    if by is not None:
+        _require_reviewer(by)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Indique el motivo de la suspensión.")})
+    return _transition(enrollment=enrollment, to=S.SUSPENDED, by=by, reason=reason.strip())
+
+
+@transaction.atomic
+def withdraw_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
+    """The registering organisation or a reviewer withdraws an enrollment."""
+    scope = scope_of(by)
+    may = by.has_perm("enrollment.review_enrollment") or (
+        enrollment.organisation_id in scope.organisation_ids
+        or enrollment.cycle.agreement.province_id in scope.province_ids
+    )
+    if not may:
+        raise PermissionDenied(_("No puede dar de baja esta inscripción."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Indique el motivo de la baja.")})
+    return _transition(enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=reason.strip())
+
+
+def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason: str = "") -> list[str]:
+    """Approve or reject many; each in its own transaction. Returns one message per failure."""
+    failures = []
+    for enrollment in enrollments:
+        try:
+            if approve:
+                approve_enrollment(enrollment=enrollment, by=by, reason=reason)
+            else:
+                reject_enrollment(enrollment=enrollment, by=by, reason=reason)
+        except ValidationError as error:
+            failures.append(f"{enrollment.worker}: {' '.join(error.messages)}")
+    return failures

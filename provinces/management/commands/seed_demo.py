@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from provinces import demo
+
+
+class Command(BaseCommand):
+    help = "Carga los datos de demostración (idempotente)."
+
+    def handle(self, *args, **options):
+        demo.seed(stdout=self.stdout)

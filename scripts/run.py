@@ -1,0 +1,80 @@
+"""`make run`: database, migrations, demo data, a Celery worker and the web server.
+
+Uses DATABASE_URL / CELERY_BROKER_URL when set; otherwise an embedded PostgreSQL in .pgdata/
+and a file-based broker in .celery/. Ctrl-C stops the worker, the server and, if this script
+started it, the embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+
+
+def main() -> int:
+    env = dict(os.environ)
+    started_embedded = False
+    if "DATABASE_URL" not in env:
+        from config import embedded
+
+        env["DATABASE_URL"] = embedded.database_url()
+        started_embedded = True
+    env.setdefault("DJANGO_DEBUG", "1")
+    port = env.get("PORT", "8000")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+
+    subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*manage, "seed_demo"], env=env, check=True, cwd=ROOT)
+
+    worker = subprocess.Popen(
+        [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"], env=env, cwd=ROOT
+    )
+    server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env, cwd=ROOT)
+    print(
+        f"""
+Interzafra está en http://127.0.0.1:{port}/   (API: http://127.0.0.1:{port}/api/v1/docs/)
+Usuarios de demostración (contraseña de todos: interzafra-demo):
+  revisora    Revisora del Ministerio           pagos, pagos2  Oficiales de pagos
+  auditora    Auditora                          tucuman        Oficial provincial de Tucumán
+  mendoza     Oficial provincial de Mendoza     uatre          Oficial de sindicato (UATRE Tucumán)
+  admin       Superusuario (solo /admin/)
+Ctrl-C detiene todo.
+""",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    code = 0
+    try:
+        while True:
+            for proc in (worker, server):
+                if proc.poll() is not None:
+                    raise SystemExit(proc.returncode or 1)
+            time.sleep(1)
+    except (KeyboardInterrupt, SystemExit) as stop:
+        code = stop.code if isinstance(stop, SystemExit) and isinstance(stop.code, int) else 0
+    finally:
+        for proc in (server, worker):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in (server, worker):
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if started_embedded:
+            from config import embedded
+
+            embedded.stop()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""factory-boy factories for the whole suite. Reference data (provinces, crops, role groups)
+comes from the migrations, so factories look it up instead of creating it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from stdnum.ar import cbu as cbu_number
+from stdnum.ar import cuit as cuit_number
+
+from enrollment.identity import normalise_name
+from enrollment.models import Enrollment, Worker
+from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation, Province
+from provinces.services import grant_membership
+
+User = get_user_model()
+PASSWORD = "clave-de-prueba-123"
+
+
+def province(name: str) -> Province:
+    return Province.objects.get(name=name)
+
+
+def crop(code: str) -> Crop:
+    return Crop.objects.get(code=code)
+
+
+def make_cuil(dni: int, prefix: str = "20") -> str:
+    body = f"{prefix}{dni:08d}"
+    digit = cuit_number.calc_check_digit(body)
+    if digit == "10":  # no valid CUIL with this prefix; the issuing rule switches the prefix to 23
+        body = f"23{dni:08d}"
+        digit = cuit_number.calc_check_digit(body)
+    return body + digit
+
+
+def make_cbu(account: int) -> str:
+    first = "0110599" + cbu_number.calc_check_digit("0110599")
+    second = f"{account:013d}"
+    second = second + cbu_number.calc_check_digit(second)
+    return first + second
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organización {n}")
+    kind = Organisation.Kind.PROVINCIAL_OFFICE
+    province = factory.LazyFunction(lambda: province("Tucumán"))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"usuario{n}")
+    first_name = "Ana"
+    last_name = factory.Sequence(lambda n: f"Pérez {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+def make_user(role: str, organisation: Organisation | None = None, **kwargs) -> User:
+    """A user holding ``role`` in ``organisation`` (a ministry when not given)."""
+    if organisation is None:
+        organisation, _ = Organisation.objects.get_or_create(
+            name="Ministerio de Trabajo, Empleo y Seguridad Social", defaults={"kind": Organisation.Kind.MINISTRY, "province": None}
+        )
+    user = UserFactory(**kwargs)
+    grant_membership(user=user, organisation=organisation, role=role)
+    return User.objects.get(pk=user.pk)
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agreement
+
+    province = factory.LazyFunction(lambda: province("Tucumán"))
+    number = factory.Sequence(lambda n: f"CONV-{n:04d}")
+    title = factory.LazyAttribute(lambda a: f"Convenio Interzafra {a.province.name}")
+    start_date = dt.date(2026, 1, 1)
+    end_date = dt.date(2026, 12, 31)
+    budget = Decimal("100000000.00")
+    status = Agreement.Status.ACTIVE
+
+
+class AgreementQuotaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgreementQuota
+
+    agreement = factory.SubFactory(AgreementFactory)
+    crop = factory.LazyFunction(lambda: crop("cana"))
+    quota = 1000
+
+
+class CycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cycle
+        skip_postgeneration_save = True
+
+    agreement = factory.SubFactory(AgreementFactory)
+    crop = factory.LazyFunction(lambda: crop("cana"))
+    name = factory.Sequence(lambda n: f"Interzafra {n}")
+    first_month = dt.date(2026, 5, 1)
+    months = 4
+    registration_open = True
+
+    @factory.post_generation
+    def quota(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            AgreementQuota.objects.get_or_create(
+                agreement=obj.agreement, crop=obj.crop, defaults={"quota": extracted or 1000}
+            )
+
+
+class WorkerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Worker
+
+    cuil = factory.Sequence(lambda n: make_cuil(30_000_000 + n))
+    last_name = factory.Iterator(["González", "Rodríguez", "Gómez", "Fernández", "López", "Díaz", "Martínez"])
+    first_name = factory.Iterator(["María", "José", "Juan Carlos", "Ramón", "Rosa", "Luis", "Carmen"])
+    last_name_norm = factory.LazyAttribute(lambda w: normalise_name(w.last_name))
+    first_name_norm = factory.LazyAttribute(lambda w: normalise_name(w.first_name))
+    birth_date = factory.LazyFunction(lambda: dt.date(1980, 1, 1) + dt.timedelta(days=random.randint(0, 8000)))
+    sex = Worker.Sex.FEMALE
+    nationality = "Argentina"
+    province = factory.LazyFunction(lambda: province("Tucumán"))
+    locality = "Famaillá"
+    cbu = factory.Sequence(lambda n: make_cbu(1000 + n))
+    registered_by = factory.SubFactory(OrganisationFactory)
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    worker = factory.SubFactory(WorkerFactory)
+    cycle = factory.SubFactory(CycleFactory)
+    organisation = factory.LazyAttribute(lambda e: e.worker.registered_by)
+    status = Enrollment.Status.SUBMITTED
