@@ -174,7 +174,11 @@ def send_to_review(*, enrollment: Enrollment, by=None, reason: str = "") -> Enro
 def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "") -> Enrollment:
     """A ministry reviewer approves an enrollment pending review."""
     _require_reviewer(by)
-    return _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
+    approved = _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
+    from payments.services import schedule_installments  # payments depends on enrollment, not the reverse
+
+    schedule_installments(enrollment=approved, by=by)
+    return approved
 
 
 @transaction.atomic
@@ -203,7 +207,11 @@ def suspend_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment
         _require_reviewer(by)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo de la suspensión.")})
-    return _transition(enrollment=enrollment, to=S.SUSPENDED, by=by, reason=reason.strip())
+    suspended = _transition(enrollment=enrollment, to=S.SUSPENDED, by=by, reason=reason.strip())
+    from payments.services import cancel_unpaid_installments
+
+    cancel_unpaid_installments(enrollment=suspended, by=by, reason=reason.strip())
+    return suspended
 
 
 @transaction.atomic
@@ -218,7 +226,11 @@ def withdraw_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollmen
         raise PermissionDenied(_("No puede dar de baja esta inscripción."))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo de la baja.")})
-    return _transition(enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=reason.strip())
+    withdrawn = _transition(enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=reason.strip())
+    from payments.services import cancel_unpaid_installments
+
+    cancel_unpaid_installments(enrollment=withdrawn, by=by, reason=reason.strip())
+    return withdrawn
 
 
 def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason: str = "") -> list[str]:
