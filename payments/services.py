@@ -358,6 +358,68 @@ def cancel_unpaid_installments(*, enrollment: Enrollment, by, reason: str) -> in
         )
 
 
+def hold_installments(*, month: dt.date, conflicts: dict[int, str], by=None, batch: PaymentBatch | None = None) -> int:
+    """Hold the due installments (up to ``month``) of enrollments that re-screening found in
+    conflict, with the reason; they are not batched until released. ``conflicts`` maps an
+    enrollment id to its reason. Returns how many installments were held. Idempotent."""
+    if not conflicts:
+        return 0
+    ids = list(conflicts)
+    reasons = [conflicts[i] or _("Conflicto detectado en el control mensual") for i in ids]
+    sql = """
+        UPDATE payments_installment i SET status = 'held', hold_reason = c.reason, updated_at = now()
+          FROM unnest(%s::bigint[], %s::text[]) AS c(enrollment_id, reason)
+         WHERE i.enrollment_id = c.enrollment_id AND i.status = 'due' AND i.month <= %s
+    """
+    params: list = [ids, reasons, month]
+    if batch is not None:
+        sql, params = _scoped(sql, params, batch, alias="i")
+    with transaction.atomic(), connection.cursor() as cursor:
+        with pghistory.context(user=getattr(by, "pk", None), reason="retenida por control mensual"):
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+
+@transaction.atomic
+def release_hold(*, installment: Installment, by, reason: str) -> Installment:
+    """Release a held installment once its conflict is resolved: it is due again."""
+    _require_manager(by)
+    locked = Installment.objects.select_for_update().get(pk=installment.pk)
+    if locked.status != I.HELD:
+        raise ValidationError(_("Solo se liberan cuotas retenidas."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Indique por qué se resolvió el conflicto.")})
+    with pghistory.context(user=by.pk, reason=reason.strip()):
+        locked.status = I.DUE
+        locked.hold_reason = ""
+        locked.save(update_fields=["status", "hold_reason", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def reissue_installment(*, installment: Installment, by) -> Installment:
+    """Put a bank-rejected installment back in line for a later batch.
+
+    Only once the worker's CBU is valid and different from the one the bank rejected; it is
+    still one installment, so it can be paid at most once (unique index on paid lines).
+    """
+    _require_manager(by)
+    locked = Installment.objects.select_for_update().select_related("worker").get(pk=installment.pk)
+    if locked.status != I.REJECTED:
+        raise ValidationError(_("Solo se reemiten cuotas rechazadas por el banco."))
+    last = locked.batch_items.filter(outcome=BatchItem.Outcome.REJECTED).order_by("-pk").first()
+    cbu = locked.worker.cbu
+    if not is_valid_cbu(cbu):
+        raise ValidationError(_("El CBU de %(worker)s no es válido: corríjalo antes de reemitir.") % {"worker": locked.worker})
+    if last is not None and last.cbu == cbu:
+        raise ValidationError(_("El CBU es el mismo que rechazó el banco: corríjalo antes de reemitir."))
+    with pghistory.context(user=by.pk, reason="reemisión con CBU corregido"):
+        locked.status = I.DUE
+        locked.bank_reason = ""
+        locked.save(update_fields=["status", "bank_reason", "updated_at"])
+    return locked
+
+
 # --------------------------------------------------------------------------- monthly batch
 
 
