@@ -214,3 +214,16 @@ def save_cycle(
         cycle.registration_open = registration_open
         cycle.save()
     return cycle
+
+
+@transaction.atomic
+def close_registration_for_started_cycles(*, today: dt.date | None = None) -> int:
+    """Close registration of every cycle whose first month has begun. Returns how many closed.
+
+    Run daily by Celery beat; safe to run any number of times.
+    """
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    with pghistory.context(reason="cierre automático de inscripción"):
+        return Cycle.objects.filter(registration_open=True, first_month__lte=today).update(registration_open=False)
