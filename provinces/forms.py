@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from provinces.models import Agreement, Crop, Cycle
+from provinces.models import Agreement, Crop, Cycle, Organisation
+from provinces.roles import Role
 
 
 class DateInput(forms.DateInput):
@@ -81,3 +82,23 @@ class CycleForm(ServiceForm):
         super().__init__(*args, **kwargs)
         if agreements is not None:
             self.fields["agreement"].queryset = agreements
+
+
+class OrganisationForm(ServiceForm):
+    model = Organisation
+    field_names = ["name", "kind", "province", "cuit"]
+    cuit = forms.CharField(label=_("CUIT"), max_length=13, required=False, help_text=_("Con o sin guiones."))
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("Usuario"), max_length=150)
+    first_name = forms.CharField(label=_("Nombre"), max_length=150)
+    last_name = forms.CharField(label=_("Apellido"), max_length=150)
+    email = forms.EmailField(label=_("Correo electrónico"))
+    password = forms.CharField(
+        label=_("Contraseña inicial"),
+        widget=forms.PasswordInput,
+        required=False,
+        help_text=_("Solo para usuarios nuevos."),
+    )
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)

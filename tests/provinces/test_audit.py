@@ -41,7 +41,11 @@ def test_deletions_are_recorded():
 def test_events_cannot_be_rewritten_or_deleted(statement):
     AgreementFactory()
     table = Agreement.pgh_event_model._meta.db_table
-    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(ProgrammingError, match="Cannot update or delete"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement.format(table=table))
     assert Agreement.pgh_event_model.objects.count() == 1
 

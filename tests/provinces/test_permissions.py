@@ -13,7 +13,6 @@ from tests.factories import (
     EnrollmentFactory,
     OrganisationFactory,
     UserFactory,
-    WorkerFactory,
     crop,
     make_user,
     province,
