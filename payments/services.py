@@ -12,11 +12,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
@@ -35,8 +37,6 @@ MANAGE = "payments.manage_payments"
 #: Enrollment states whose installments may be scheduled.
 SCHEDULABLE_STATES = (Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE)
 
-#: Installments put in a batch per transaction (each chunk commits and advances the progress).
-BATCH_CHUNK_SIZE = 50_000
 
 
 def _require_manager(by) -> None:
@@ -487,7 +487,7 @@ def build_batch(
     be in one open batch line only (unique index), so concurrent builders never duplicate one.
     """
     screen = screen or _no_screening
-    chunk_size = chunk_size or BATCH_CHUNK_SIZE
+    chunk_size = chunk_size or settings.PAYMENTS_BATCH_CHUNK_SIZE
     with transaction.atomic():
         batch = _lock_building(batch_id)
         if batch is None:
@@ -528,6 +528,8 @@ def build_batch(
                 PaymentBatch.objects.filter(pk=batch_id).update(progress_done=batch.progress_done + added)
         if added == 0:
             break
+        if settings.PAYMENTS_BATCH_CHUNK_PAUSE:
+            time.sleep(settings.PAYMENTS_BATCH_CHUNK_PAUSE)
 
     with transaction.atomic():
         batch = _lock_building(batch_id)
