@@ -38,7 +38,6 @@ MANAGE = "payments.manage_payments"
 SCHEDULABLE_STATES = (Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE)
 
 
-
 def _require_manager(by) -> None:
     if not (by is not None and by.is_authenticated and by.has_perm(MANAGE)):
         raise PermissionDenied(_("Solo oficiales de pagos del Ministerio operan lotes de pago."))
@@ -217,7 +216,10 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
         if over:
             raise ValidationError(
                 [
-                    _("El presupuesto del convenio %(number)s no alcanza: %(budget)s, comprometido %(committed)s, nuevo %(new)s.")
+                    _(
+                        "El presupuesto del convenio %(number)s no alcanza: %(budget)s, "
+                        "comprometido %(committed)s, nuevo %(new)s."
+                    )
                     % {"number": n, "budget": b, "committed": c, "new": t}
                     for n, b, c, t in over
                 ]
@@ -374,10 +376,13 @@ def hold_installments(*, month: dt.date, conflicts: dict[int, str], by=None, bat
     params: list = [ids, reasons, month]
     if batch is not None:
         sql, params = _scoped(sql, params, batch, alias="i")
-    with transaction.atomic(), connection.cursor() as cursor:
-        with pghistory.context(user=getattr(by, "pk", None), reason="retenida por control mensual"):
-            cursor.execute(sql, params)
-            return cursor.rowcount
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        pghistory.context(user=getattr(by, "pk", None), reason="retenida por control mensual"),
+    ):
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 @transaction.atomic
@@ -410,7 +415,9 @@ def reissue_installment(*, installment: Installment, by) -> Installment:
     last = locked.batch_items.filter(outcome=BatchItem.Outcome.REJECTED).order_by("-pk").first()
     cbu = locked.worker.cbu
     if not is_valid_cbu(cbu):
-        raise ValidationError(_("El CBU de %(worker)s no es válido: corríjalo antes de reemitir.") % {"worker": locked.worker})
+        raise ValidationError(
+            _("El CBU de %(worker)s no es válido: corríjalo antes de reemitir.") % {"worker": locked.worker}
+        )
     if last is not None and last.cbu == cbu:
         raise ValidationError(_("El CBU es el mismo que rechazó el banco: corríjalo antes de reemitir."))
     with pghistory.context(user=by.pk, reason="reemisión con CBU corregido"):
@@ -447,7 +454,9 @@ def request_batch(
     if month.day != 1:
         month = _first_of_month(month)
     if agreement is not None and province is not None and agreement.province_id != province.pk:
-        raise ValidationError(_("El convenio %(number)s no es de %(province)s.") % {"number": agreement.number, "province": province})
+        raise ValidationError(
+            _("El convenio %(number)s no es de %(province)s.") % {"number": agreement.number, "province": province}
+        )
     if agreement is not None:
         province = None  # the agreement already fixes the province; one batch per agreement
     with transaction.atomic():
@@ -597,7 +606,12 @@ def _store_totals(batch: PaymentBatch) -> None:
         .order_by("province__name")
     )
     totals = [
-        {"province_id": r["province_id"], "province": r["province__name"], "count": r["count"], "total": str(r["total"])}
+        {
+            "province_id": r["province_id"],
+            "province": r["province__name"],
+            "count": r["count"],
+            "total": str(r["total"]),
+        }
         for r in rows
     ]
     batch.province_totals = totals
@@ -632,10 +646,9 @@ RECORD_WIDTH = 120
 
 def _copy_out(sql: str, params: list) -> bytes:
     buffer = io.BytesIO()
-    with connection.cursor() as cursor:
-        with cursor.copy(sql, params) as copy:
-            for data in copy:
-                buffer.write(data)
+    with connection.cursor() as cursor, cursor.copy(sql, params) as copy:
+        for data in copy:
+            buffer.write(data)
     return buffer.getvalue()
 
 
@@ -645,7 +658,9 @@ def _batch_code(batch: PaymentBatch) -> str:
 
 def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Decimal]:
     """The bytes of the batch's bank file: deterministic (ordered by reference, no clock)."""
-    agg = batch.items.filter(outcome__in=[BatchItem.Outcome.PENDING, BatchItem.Outcome.PAID, BatchItem.Outcome.REJECTED])
+    agg = batch.items.filter(
+        outcome__in=[BatchItem.Outcome.PENDING, BatchItem.Outcome.PAID, BatchItem.Outcome.REJECTED]
+    )
     summary = agg.aggregate(count=Count("id"), total=Sum("amount"))
     count, total = summary["count"], summary["total"] or Decimal("0")
     cents = int(total * 100)
@@ -659,7 +674,7 @@ def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Deci
         )
         tail = f"T;{count};{total:.2f}\n".encode()
     elif fmt == BankFile.Format.FIXED:
-        head = ("1" + "INTERZAFRA".ljust(20) + _batch_code(batch).ljust(10) + f"{batch.month:%Y%m}" + "011")
+        head = "1" + "INTERZAFRA".ljust(20) + _batch_code(batch).ljust(10) + f"{batch.month:%Y%m}" + "011"
         head = (head.ljust(RECORD_WIDTH) + "\n").encode()
         body = _copy_out(
             f"""COPY (SELECT rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
@@ -723,7 +738,9 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
     except UnicodeDecodeError:
         return [], [], [{"line": 0, "problem": _("El archivo no está en UTF-8.")}]
     if not text.endswith("\n"):
-        file_problems.append({"line": text.count("\n") + 1, "problem": _("La última línea está incompleta (archivo truncado).")})
+        file_problems.append(
+            {"line": text.count("\n") + 1, "problem": _("La última línea está incompleta (archivo truncado).")}
+        )
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     if not rows or rows[0][:1] != ["H"] or len(rows[0]) < 3:
         file_problems.append({"line": 1, "problem": _("Falta el registro de cabecera H.")})
@@ -744,7 +761,9 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
     lines = []
     for number, row in enumerate(details, start=2):
         if len(row) != 6 or row[0] != "D":
-            line_problems.append({"line": number, "problem": _("Registro mal formado: %(row)s") % {"row": ";".join(row)}})
+            line_problems.append(
+                {"line": number, "problem": _("Registro mal formado: %(row)s") % {"row": ";".join(row)}}
+            )
             continue
         _kind, reference, cuil, amount_text, outcome_text, reason = row
         try:
@@ -758,7 +777,13 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
         elif word in REJECTED_WORDS:
             outcome = BatchItem.Outcome.REJECTED
         else:
-            line_problems.append({"line": number, "reference": reference, "problem": _("Estado desconocido: %(s)s") % {"s": outcome_text}})
+            line_problems.append(
+                {
+                    "line": number,
+                    "reference": reference,
+                    "problem": _("Estado desconocido: %(s)s") % {"s": outcome_text},
+                }
+            )
             continue
         lines.append((number, reference, cuil, amount, outcome, reason.strip()[:200]))
     if trailer is not None:
@@ -812,10 +837,22 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
             number, reference = line[0], line[1]
             if counts[reference] > 1:
                 if len(outcomes[reference]) > 1:
-                    problems.append({"line": number, "reference": reference, "problem": _("Referencia repetida con datos distintos: no se aplica.")})
+                    problems.append(
+                        {
+                            "line": number,
+                            "reference": reference,
+                            "problem": _("Referencia repetida con datos distintos: no se aplica."),
+                        }
+                    )
                     continue
                 if reference in seen:
-                    problems.append({"line": number, "reference": reference, "problem": _("Línea duplicada: se aplica una sola vez.")})
+                    problems.append(
+                        {
+                            "line": number,
+                            "reference": reference,
+                            "problem": _("Línea duplicada: se aplica una sola vez."),
+                        }
+                    )
                     continue
             seen.add(reference)
             usable.append(line)
@@ -874,7 +911,8 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
                     {
                         "line": line,
                         "reference": reference,
-                        "problem": _("Importe %(found)s distinto del enviado %(expected)s.") % {"found": found, "expected": expected},
+                        "problem": _("Importe %(found)s distinto del enviado %(expected)s.")
+                        % {"found": found, "expected": expected},
                     }
                 )
             else:

@@ -16,6 +16,8 @@ AUDITED_MODELS = {
     "membership": "provinces.Membership",
     "worker": "enrollment.Worker",
     "enrollment": "enrollment.Enrollment",
+    "installment": "payments.Installment",
+    "batch": "payments.PaymentBatch",
 }
 
 

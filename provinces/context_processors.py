@@ -13,6 +13,8 @@ NAVIGATION = [
     (_("Trabajadores"), "enrollment:worker_list", None),
     (_("Inscripciones"), "enrollment:enrollment_list", None),
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Pagos"), "payments:batch_list", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
+    (_("Totales de pagos"), "payments:monthly_totals", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
 ]
 
 

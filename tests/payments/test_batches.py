@@ -32,7 +32,12 @@ def test_batch_takes_due_installments_up_to_the_month_with_totals_per_province(a
     assert batch.item_count == 4 and batch.total_amount == Decimal("256000.00")
     assert batch.province_totals == [
         {"province_id": mendoza.cycle.agreement.province_id, "province": "Mendoza", "count": 1, "total": "64000.00"},
-        {"province_id": tucuman[0].cycle.agreement.province_id, "province": "Tucumán", "count": 3, "total": "192000.00"},
+        {
+            "province_id": tucuman[0].cycle.agreement.province_id,
+            "province": "Tucumán",
+            "count": 3,
+            "total": "192000.00",
+        },
     ]
     assert Installment.objects.filter(status=I.IN_BATCH).count() == 4
     assert Installment.objects.filter(status=I.DUE, month__gt=MAY).count() == 12

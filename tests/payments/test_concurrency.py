@@ -49,9 +49,7 @@ def race(target, args_list):
 def test_twenty_schedulers_of_one_enrollment_create_its_four_installments_once():
     reviewer = make_user(Role.MINISTRY_REVIEWER)
     enrollment = EnrollmentFactory(status=Enrollment.Status.APPROVED)
-    outcomes = race(
-        lambda: len(services.schedule_installments(enrollment=enrollment, by=reviewer)), [()] * THREADS
-    )
+    outcomes = race(lambda: len(services.schedule_installments(enrollment=enrollment, by=reviewer)), [()] * THREADS)
     assert sorted(r for _, r in outcomes) == [0] * (THREADS - 1) + [4]
     assert Installment.objects.filter(enrollment=enrollment).count() == 4
 

@@ -40,7 +40,9 @@ def line(item, status="ACREDITADA", reason="", amount=None):
 def test_return_marks_paid_and_rejected_with_bank_reason_and_closes_batch(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer)
     items = list(batch.items.order_by("reference"))
-    content = return_file(batch, [line(items[0]), line(items[1]), line(items[2]), line(items[3], "RECHAZADA", "CBU inexistente")])
+    content = return_file(
+        batch, [line(items[0]), line(items[1]), line(items[2]), line(items[3], "RECHAZADA", "CBU inexistente")]
+    )
     record = services.reconcile_batch(batch=batch, content=content, filename="ret.csv", by=officer)
     assert record.accepted and (record.paid_count, record.rejected_count) == (3, 1)
     assert record.problems == []
@@ -61,7 +63,9 @@ def test_applying_the_same_return_twice_changes_nothing(approved, officer, secon
     assert again.pk == first.pk
     # the same lines in a differently-named/shaped file: already applied, nothing changes
     repeat = return_file(batch, [line(items[0]), line(items[1], "RECHAZADA", "Cuenta cerrada")]) + b""
-    third = services.reconcile_batch(batch=batch, content=repeat.replace(b"T;2;0", b"T;2;1"), filename="r2.csv", by=officer)
+    third = services.reconcile_batch(
+        batch=batch, content=repeat.replace(b"T;2;0", b"T;2;1"), filename="r2.csv", by=officer
+    )
     assert (third.paid_count, third.rejected_count, third.unchanged_count) == (0, 0, 2)
     assert Installment.objects.filter(status=I.PAID).count() == 1
     assert BatchItem.objects.filter(outcome="pending").count() == 2
@@ -158,6 +162,8 @@ def test_rejected_installment_is_reissued_after_cbu_fix_and_never_paid_twice(app
 
 def test_reconciled_batch_is_immutable_in_the_database(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer, n=1)
-    services.reconcile_batch(batch=batch, content=return_file(batch, [line(batch.items.get())]), filename="r", by=officer)
+    services.reconcile_batch(
+        batch=batch, content=return_file(batch, [line(batch.items.get())]), filename="r", by=officer
+    )
     with pytest.raises(Exception, match="Cannot update"), transaction.atomic():
         PaymentBatch.objects.filter(pk=batch.pk).update(status=B.BUILT)

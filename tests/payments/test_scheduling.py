@@ -37,7 +37,9 @@ def test_approving_schedules_one_installment_per_month_with_amount_snapshot(appr
         (4, dt.date(2026, 8, 1)),
     ]
     assert all(r.amount == Decimal("64000.00") and r.status == I.DUE for r in rows)
-    assert all(r.worker_id == enrollment.worker_id and r.province_id == enrollment.cycle.agreement.province_id for r in rows)
+    assert all(
+        r.worker_id == enrollment.worker_id and r.province_id == enrollment.cycle.agreement.province_id for r in rows
+    )
 
 
 def test_a_new_resolution_changes_future_installments_never_scheduled_ones(approved):
@@ -176,12 +178,16 @@ def test_retroactive_rate_raises_unpaid_and_schedules_difference_for_paid(approv
     enrollment = approved(cycle=CycleFactory(first_month=dt.date(2026, 5, 1), months=3))
     paid = enrollment.installments.get(number=1)
     Installment.objects.filter(pk=paid.pk).update(status=I.PAID)
-    rate = Rate.objects.create(amount=Decimal("80000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res. SE 9/2026")
+    rate = Rate.objects.create(
+        amount=Decimal("80000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res. SE 9/2026"
+    )
     result = services.apply_retroactive_rate(rate=rate, by=officer)
     assert result == {"raised": 2, "differences": 1, "agreements": 1}
-    assert list(
-        enrollment.installments.filter(kind="regular").order_by("number").values_list("amount", flat=True)
-    ) == [Decimal("64000.00"), Decimal("80000.00"), Decimal("80000.00")]
+    assert list(enrollment.installments.filter(kind="regular").order_by("number").values_list("amount", flat=True)) == [
+        Decimal("64000.00"),
+        Decimal("80000.00"),
+        Decimal("80000.00"),
+    ]
     difference = enrollment.installments.get(kind="difference")
     assert difference.amount == Decimal("16000.00") and difference.difference_of_id == paid.pk
     assert difference.status == I.DUE
