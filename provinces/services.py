@@ -114,7 +114,10 @@ def save_agreement(
     errors = _validate_agreement(agreement=agreement, start_date=start_date, end_date=end_date, budget=budget)
     for field, messages in _validate_quotas(agreement=agreement, quotas=quotas).items():
         errors.setdefault(field, []).extend(messages)
-    if Agreement.objects.filter(number=number).exclude(pk=getattr(agreement, "pk", None)).exists():
+    same_number = Agreement.objects.filter(number=number)
+    if agreement is not None:
+        same_number = same_number.exclude(pk=agreement.pk)
+    if same_number.exists():
         errors.setdefault("number", []).append(_("Ya existe un convenio con ese número."))
     if errors:
         raise ValidationError(errors)
@@ -195,8 +198,11 @@ def save_cycle(
         errors.setdefault("first_month", []).append(
             _("Ya hay un período de esa actividad que empieza ese mes en este convenio.")
         )
-    moved = cycle is not None and (cycle.crop_id != crop.pk or cycle.agreement_id != agreement.pk)
-    if moved and cycle.enrollments.exists():
+    if (
+        cycle is not None
+        and (cycle.crop_id != crop.pk or cycle.agreement_id != agreement.pk)
+        and cycle.enrollments.exists()
+    ):
         errors.setdefault("crop", []).append(
             _("No se puede cambiar el convenio o la actividad de un período que ya tiene inscripciones.")
         )
@@ -255,7 +261,10 @@ def save_organisation(
         errors.setdefault("cuit", []).append(
             _("El CUIT %(cuit)s no es válido (revise el dígito verificador).") % {"cuit": cuit}
         )
-    if Organisation.objects.filter(name__iexact=name).exclude(pk=getattr(organisation, "pk", None)).exists():
+    same_name = Organisation.objects.filter(name__iexact=name)
+    if organisation is not None:
+        same_name = same_name.exclude(pk=organisation.pk)
+    if same_name.exists():
         errors.setdefault("name", []).append(_("Ya existe una organización con ese nombre."))
     if organisation is not None and organisation.kind != kind and organisation.memberships.exists():
         errors.setdefault("kind", []).append(_("No se puede cambiar el tipo de una organización que tiene miembros."))
