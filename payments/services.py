@@ -674,8 +674,8 @@ def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Deci
         )
         tail = f"T;{count};{total:.2f}\n".encode()
     elif fmt == BankFile.Format.FIXED:
-        head = "1" + "INTERZAFRA".ljust(20) + _batch_code(batch).ljust(10) + f"{batch.month:%Y%m}" + "011"
-        head = (head.ljust(RECORD_WIDTH) + "\n").encode()
+        header = "1" + "INTERZAFRA".ljust(20) + _batch_code(batch).ljust(10) + f"{batch.month:%Y%m}" + "011"
+        head = (header.ljust(RECORD_WIDTH) + "\n").encode()
         body = _copy_out(
             f"""COPY (SELECT rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
                              || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
@@ -684,8 +684,7 @@ def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Deci
                TO STDOUT""",
             [batch.pk],
         )
-        tail = ("9" + f"{count:07d}" + f"{cents:017d}").ljust(RECORD_WIDTH) + "\n"
-        tail = tail.encode()
+        tail = (("9" + f"{count:07d}" + f"{cents:017d}").ljust(RECORD_WIDTH) + "\n").encode()
     else:
         raise ValidationError(_("Formato de archivo desconocido: %(fmt)s.") % {"fmt": fmt})
     return head + body + tail, count, total
