@@ -42,7 +42,10 @@ class Rate(models.Model):
         return f"ARS {self.amount} desde {self.effective_month:%m/%Y} ({self.resolution})"
 
 
-@pghistory.track()
+# What changes over an installment's life is tracked; who it belongs to (enrollment, worker,
+# agreement, province) is fixed at insert and reached through the event's object.
+@pghistory.track(fields=["kind", "number", "month", "rate", "amount", "status", "hold_reason", "bank_reason",
+                         "cancel_reason", "paid_at"])
 class Installment(models.Model):
     """One monthly transfer of an enrollment (a *cuota*), with its amount frozen when scheduled.
 
@@ -69,13 +72,22 @@ class Installment(models.Model):
     enrollment = models.ForeignKey(
         Enrollment, verbose_name=_("inscripción"), on_delete=models.PROTECT, related_name="installments"
     )
-    worker = models.ForeignKey(Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="+")
-    agreement = models.ForeignKey(Agreement, verbose_name=_("convenio"), on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey(Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+")
+    # indexed through the composite indexes below
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("convenio"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    province = models.ForeignKey(
+        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
     number = models.PositiveSmallIntegerField(_("número de cuota"))
     month = models.DateField(_("mes que cubre"))
-    rate = models.ForeignKey(Rate, verbose_name=_("resolución aplicada"), on_delete=models.PROTECT, related_name="+")
+    rate = models.ForeignKey(
+        Rate, verbose_name=_("resolución aplicada"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     amount = models.DecimalField(_("monto (ARS)"), max_digits=12, decimal_places=2)
     difference_of = models.ForeignKey(
         "self",
@@ -84,6 +96,7 @@ class Installment(models.Model):
         null=True,
         blank=True,
         related_name="differences",
+        db_index=False,  # the partial unique index on (difference_of, rate) serves the lookups
     )
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.DUE)
     hold_reason = models.TextField(_("motivo de la retención"), blank=True)
@@ -220,7 +233,8 @@ class PaymentBatch(models.Model):
         return min(100, int(100 * self.progress_done / self.progress_total))
 
 
-@pghistory.track()
+# A line's payee data is frozen at insert; its outcome is what changes.
+@pghistory.track(fields=["reference", "amount", "cbu", "outcome", "bank_reason"])
 class BatchItem(models.Model):
     """One transfer line of a batch, with the payee's data frozen at build time."""
 
@@ -230,11 +244,15 @@ class BatchItem(models.Model):
         REJECTED = "rejected", _("Rechazada")
         WITHDRAWN = "withdrawn", _("Retirada del lote")
 
-    batch = models.ForeignKey(PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="items")
+    batch = models.ForeignKey(
+        PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="items", db_index=False
+    )  # indexed by the unique (batch, installment)
     installment = models.ForeignKey(
         Installment, verbose_name=_("cuota"), on_delete=models.PROTECT, related_name="batch_items"
     )
-    province = models.ForeignKey(Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(
+        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reference = models.CharField(_("referencia"), max_length=20, unique=True)
     cbu = models.CharField(_("CBU"), max_length=22)
     cuil = models.CharField(_("CUIL"), max_length=11)
@@ -262,7 +280,7 @@ class BatchItem(models.Model):
         return self.reference
 
 
-@pghistory.track()
+@pghistory.track(exclude=["content"])  # the bytes are immutable and hashed; no need to copy them
 class BankFile(models.Model):
     """An exported bank file. Stored once, so exporting again gives the very same bytes."""
 

@@ -895,6 +895,7 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
         with cursor.copy("COPY payments_return FROM STDIN") as copy:
             for line in lines:
                 copy.write_row(line)
+        cursor.execute("ANALYZE payments_return")
         cursor.execute(
             """
             SELECT r.line, r.reference,
