@@ -44,8 +44,27 @@ class Rate(models.Model):
 
 # What changes over an installment's life is tracked; who it belongs to (enrollment, worker,
 # agreement, province) is fixed at insert and reached through the event's object.
-@pghistory.track(fields=["kind", "number", "month", "rate", "amount", "status", "hold_reason", "bank_reason",
-                         "cancel_reason", "paid_at"])
+# Statement-level triggers: batches and returns change tens of thousands of rows in one
+# statement, and the events are then written set-based from the transition tables.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    fields=[
+        "kind",
+        "number",
+        "month",
+        "rate",
+        "amount",
+        "status",
+        "hold_reason",
+        "bank_reason",
+        "cancel_reason",
+        "paid_at",
+    ],
+    level=pghistory.Statement,
+    model_name="InstallmentEvent",
+)
 class Installment(models.Model):
     """One monthly transfer of an enrollment (a *cuota*), with its amount frozen when scheduled.
 
@@ -234,7 +253,14 @@ class PaymentBatch(models.Model):
 
 
 # A line's payee data is frozen at insert; its outcome is what changes.
-@pghistory.track(fields=["reference", "amount", "cbu", "outcome", "bank_reason"])
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    fields=["reference", "amount", "cbu", "outcome", "bank_reason"],
+    level=pghistory.Statement,
+    model_name="BatchItemEvent",
+)
 class BatchItem(models.Model):
     """One transfer line of a batch, with the payee's data frozen at build time."""
 
