@@ -505,9 +505,10 @@ def build_batch(
     """Build a batch: re-screen, hold conflicts, put the rest in the batch, total it.
 
     Runs in steps that each commit, so progress is visible and a crash loses nothing: running
-    it again (or twice at once) resumes and ends in the same batch. Lines are taken with
-    ``FOR UPDATE SKIP LOCKED`` and inserted ``ON CONFLICT DO NOTHING``, and an installment can
-    be in one open batch line only (unique index), so concurrent builders never duplicate one.
+    it again (or twice at once) resumes and ends in the same batch. Each chunk moves
+    installments from due to in-batch with a status-guarded UPDATE under the batch row lock,
+    and an installment can be in one open batch line only (unique index), so concurrent
+    builders never duplicate one.
     """
     screen = screen or _no_screening
     chunk_size = chunk_size or settings.PAYMENTS_BATCH_CHUNK_SIZE
@@ -541,15 +542,16 @@ def build_batch(
         batch.progress_step = _("Armado del lote")
         batch.save(update_fields=["held_count", "progress_total", "progress_done", "progress_step"])
 
-    while True:
+    last: int | None = 0
+    while last is not None:
         with transaction.atomic():
             batch = _lock_building(batch_id)
             if batch is None:
                 return PaymentBatch.objects.get(pk=batch_id)
-            added = _add_chunk(batch, chunk_size)
+            last, added = _add_chunk(batch, chunk_size, after=last)
             if added:
                 PaymentBatch.objects.filter(pk=batch_id).update(progress_done=batch.progress_done + added)
-        if added == 0:
+        if last is None:
             break
         if settings.PAYMENTS_BATCH_CHUNK_PAUSE:
             time.sleep(settings.PAYMENTS_BATCH_CHUNK_PAUSE)
@@ -585,32 +587,42 @@ def _hold_without_cbu(batch: PaymentBatch) -> int:
         return cursor.rowcount
 
 
-def _add_chunk(batch: PaymentBatch, chunk_size: int) -> int:
+def _add_chunk(batch: PaymentBatch, chunk_size: int, after: int = 0) -> tuple[int | None, int]:
+    """Move the next due installments (ids above ``after``) into the batch.
+
+    The UPDATE guarded by ``status = 'due'`` takes the row locks and re-checks the status on
+    rows another transaction changed meanwhile (cancelled, or taken by another batch), so only
+    installments this statement really moved get a line. Returns (last id looked at, lines added).
+    """
     pick, params = _scoped(
-        "SELECT i.id FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s",
-        [batch.month],
+        "SELECT i.id FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s AND i.id > %s",
+        [batch.month, after],
         batch,
         alias="i",
     )
     sql = f"""
-        WITH picked AS ({pick} ORDER BY i.id LIMIT %s FOR UPDATE SKIP LOCKED),
+        WITH picked AS ({pick} ORDER BY i.id LIMIT %s),
+        moved AS (
+            UPDATE payments_installment u SET status = 'in_batch', updated_at = now()
+              FROM picked p WHERE u.id = p.id AND u.status = 'due'
+            RETURNING u.id, u.province_id, u.worker_id, u.amount
+        ),
         added AS (
             INSERT INTO payments_batchitem
                    (batch_id, installment_id, province_id, reference, cbu, cuil, name, amount, outcome, bank_reason)
-            SELECT %s, i.id, i.province_id,
-                   'B' || lpad(%s::text, 6, '0') || 'C' || lpad(i.id::text, 12, '0'),
-                   w.cbu, w.cuil, left(w.last_name_norm || ' ' || w.first_name_norm, 60), i.amount, 'pending', ''
-              FROM picked p JOIN payments_installment i ON i.id = p.id JOIN enrollment_worker w ON w.id = i.worker_id
-            ON CONFLICT DO NOTHING
-            RETURNING installment_id
+            SELECT %s, m.id, m.province_id,
+                   'B' || lpad(%s::text, 6, '0') || 'C' || lpad(m.id::text, 12, '0'),
+                   w.cbu, w.cuil, left(w.last_name_norm || ' ' || w.first_name_norm, 60), m.amount, 'pending', ''
+              FROM moved m JOIN enrollment_worker w ON w.id = m.worker_id
+            RETURNING 1
         )
-        UPDATE payments_installment SET status = 'in_batch', updated_at = now()
-         WHERE id IN (SELECT installment_id FROM added)
+        SELECT (SELECT max(id) FROM picked), (SELECT count(*) FROM added)
     """
     with connection.cursor() as cursor, pghistory.context(user=batch.built_by_id, reason=f"lote {batch.pk}"):
         _quiet_trigger_checks(cursor)
         cursor.execute(sql, [*params, chunk_size, batch.pk, batch.pk])
-        return cursor.rowcount
+        last, added = cursor.fetchone()
+        return last, added
 
 
 def _store_totals(batch: PaymentBatch) -> None:

@@ -111,7 +111,7 @@ def test_resumed_build_after_partial_chunks_has_no_duplicates(approved, officer)
     for _ in range(5):
         approved()
     batch = PaymentBatch.objects.create(month=MAY, built_by=officer)
-    services._add_chunk(batch, 2)  # a worker died after its first chunk
+    services._add_chunk(batch, 2)  # a worker died after its first chunk committed
     result = services.build_batch(batch_id=batch.pk, chunk_size=2)
     assert result.item_count == 5
     assert BatchItem.objects.values("installment").distinct().count() == 5
