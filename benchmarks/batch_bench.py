@@ -30,7 +30,6 @@ import django  # noqa: E402
 django.setup()
 
 import pghistory  # noqa: E402
-
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
@@ -131,8 +130,10 @@ def run(n: int) -> None:
         """
         INSERT INTO payments_installment (enrollment_id, worker_id, agreement_id, province_id, kind, number, month,
                rate_id, amount, status, hold_reason, bank_reason, cancel_reason, created_at, updated_at)
-        SELECT e.id, e.worker_id, c.agreement_id, a.province_id, 'regular', g, (c.first_month + (g - 1) * interval '1 month')::date,
-               (SELECT id FROM payments_rate ORDER BY effective_month DESC LIMIT 1), 64000, 'due', '', '', '', now(), now()
+        SELECT e.id, e.worker_id, c.agreement_id, a.province_id, 'regular', g,
+               (c.first_month + (g - 1) * interval '1 month')::date,
+               (SELECT id FROM payments_rate ORDER BY effective_month DESC LIMIT 1), 64000, 'due', '', '', '', now(),
+               now()
           FROM enrollment_enrollment e JOIN provinces_cycle c ON c.id = e.cycle_id
           JOIN provinces_agreement a ON a.id = c.agreement_id CROSS JOIN generate_series(1, c.months) g
          WHERE e.status = 'approved'
@@ -152,8 +153,8 @@ def run(n: int) -> None:
         """
         INSERT INTO payments_batchitem (batch_id, installment_id, province_id, reference, cbu, cuil, name, amount,
                outcome, bank_reason)
-        SELECT %s, i.id, i.province_id, 'X' || i.id, w.cbu, w.cuil, left(w.last_name_norm || ' ' || w.first_name_norm, 60),
-               i.amount, 'pending', ''
+        SELECT %s, i.id, i.province_id, 'X' || i.id, w.cbu, w.cuil,
+               left(w.last_name_norm || ' ' || w.first_name_norm, 60), i.amount, 'pending', ''
           FROM payments_installment i JOIN enrollment_worker w ON w.id = i.worker_id
          WHERE i.status = 'due' AND i.month <= %s
         """,
