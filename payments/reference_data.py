@@ -1,7 +1,7 @@
 """The programme's monthly aid since 2016, as set by successive resolutions.
 
 Months and resolution numbers not yet confirmed against the Boletín Oficial say so in
-``notes``; a payments officer corrects them in the admin (the table is audited). Loaded by a
+``notes``; support staff correct them in the admin (the table is audited). Loaded by a
 data migration and again after every ``migrate``/flush (only the rows that are missing).
 """
 

@@ -16,4 +16,6 @@ urlpatterns = [
     path("pagos/cuotas/<int:pk>/reemitir/", views.installment_reissue, name="installment_reissue"),
     path("pagos/trabajadores/<int:pk>/", views.worker_payments, name="worker_payments"),
     path("pagos/totales/", views.monthly_totals, name="monthly_totals"),
+    path("pagos/montos/", views.rate_list, name="rate_list"),
+    path("pagos/montos/<int:pk>/aplicar/", views.rate_apply, name="rate_apply"),
 ]

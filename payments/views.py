@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from enrollment.selectors import workers_for
 from payments import selectors, services
 from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm
-from payments.models import BankFile, Installment
+from payments.models import BankFile, Installment, Rate
 from provinces.scoping import require_perm
 
 VIEW = "payments.view_paymentbatch"
@@ -191,3 +191,27 @@ def monthly_totals(request):
         year = None
     rows = selectors.monthly_totals(user=request.user, year=year)
     return render(request, "payments/monthly_totals.html", {"rows": rows, "year": year})
+
+
+@login_required
+def rate_list(request):
+    require_perm(request.user, "payments.view_rate")
+    return render(request, "payments/rate_list.html", {"rates": Rate.objects.order_by("-effective_month")})
+
+
+@login_required
+@require_POST
+def rate_apply(request, pk):
+    require_perm(request.user, "payments.view_rate")
+    require_perm(request.user, MANAGE)
+    rate = get_object_or_404(Rate, pk=pk)
+    try:
+        result = services.apply_retroactive_rate(rate=rate, by=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("Resolución aplicada: %(raised)s cuotas actualizadas, %(differences)s diferencias programadas.") % result,
+        )
+    return redirect("payments:rate_list")

@@ -43,6 +43,7 @@ def read_urls(batch):
         reverse("payments:batch_progress", args=[batch.pk]),
         reverse("payments:worker_payments", args=[worker_id]),
         reverse("payments:monthly_totals"),
+        reverse("payments:rate_list"),
     ]
 
 
@@ -138,3 +139,18 @@ def test_other_roles_cannot_download_bank_files(client, batch, officer, second_o
     for user in outsiders.values():
         client.force_login(user)
         assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code == 403
+
+
+def test_officer_applies_a_retroactive_rate_and_auditor_cannot(client, batch, officer):
+    from decimal import Decimal
+
+    from payments.models import Installment, Rate
+
+    rate = Rate.objects.create(amount=Decimal("70000.00"), effective_month=MAY, resolution="Res. SE 5/2026")
+    client.force_login(make_user(Role.AUDITOR))
+    assert client.post(reverse("payments:rate_apply", args=[rate.pk])).status_code == 403
+    assert not Installment.objects.filter(kind="difference").exists()
+    client.force_login(officer)
+    response = client.post(reverse("payments:rate_apply", args=[rate.pk]), follow=True)
+    assert "1 diferencias programadas" in response.content.decode()
+    assert Installment.objects.get(kind="difference").amount == Decimal("6000.00")
