@@ -221,3 +221,33 @@ def test_fixed_width_export_layout(approved, officer, second_officer):
     assert detail[89:109].rstrip() == item.reference
     assert records[-1][:25] == "9" + "0000002" + f"{12800000:017d}"
     assert BankFile.objects.filter(batch=batch).count() == 1
+
+
+def test_agreement_batch_only_takes_that_agreement_and_refuses_a_mismatched_province(approved, officer):
+    agreement = AgreementFactory()
+    approved(cycle=CycleFactory(agreement=agreement))
+    approved()
+    with pytest.raises(ValidationError, match="no es de Mendoza"):
+        services.request_batch(month=MAY, by=officer, agreement=agreement, province=province("Mendoza"))
+    batch = built_batch(officer, agreement=agreement)
+    assert batch.item_count == 1 and batch.agreement == agreement and batch.province is None
+    assert batch.items.get().installment.agreement_id == agreement.pk
+
+
+def test_suspension_leaves_approved_batch_lines_to_the_bank(approved, officer, second_officer, reviewer):
+    from enrollment.services import suspend_enrollment
+
+    enrollment = approved()
+    batch = built_batch(officer)
+    services.approve_batch(batch=batch, by=second_officer)
+    suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Nuevo empleo")
+    assert enrollment.installments.get(number=1).status == I.IN_BATCH
+    assert batch.items.get().outcome == BatchItem.Outcome.PENDING
+    assert enrollment.installments.filter(status=I.CANCELLED).count() == 3
+
+
+def test_only_payments_officers_request_batches(approved, reviewer):
+    approved()
+    with pytest.raises(PermissionDenied):
+        services.request_batch(month=MAY, by=reviewer)
+    assert not PaymentBatch.objects.exists()
