@@ -362,3 +362,43 @@ class Reconciliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} · {self.batch}"
+
+
+@pghistory.track(exclude=["content"])
+class ReturnFile(models.Model):
+    """A bank return file as uploaded; a Celery task applies it (see ``Reconciliation``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En cola")
+        DONE = "done", _("Procesado")
+        FAILED = "failed", _("Con error")
+
+    batch = models.ForeignKey(
+        PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="return_files"
+    )
+    filename = models.CharField(_("archivo"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("contenido"))
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    reconciliation = models.OneToOneField(
+        Reconciliation,
+        verbose_name=_("conciliación"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_file",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("subido el"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("archivo de respuesta del banco")
+        verbose_name_plural = _("archivos de respuesta del banco")
+        ordering = ["-uploaded_at"]
+        constraints = [models.UniqueConstraint(fields=["batch", "sha256"], name="return_file_once_per_batch")]
+
+    def __str__(self) -> str:
+        return self.filename

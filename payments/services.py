@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.identity import is_valid_cbu
 from enrollment.models import Enrollment
-from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Rate, Reconciliation
+from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Rate, Reconciliation, ReturnFile
 from provinces.models import Agreement, Province
 
 I = Installment.Status  # noqa: E741
@@ -894,6 +894,61 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
                 locked.reconciled_at = timezone.now()
                 locked.save(update_fields=["status", "reconciled_at"])
         return record
+
+
+def submit_return_file(*, batch: PaymentBatch, content: bytes, filename: str, by) -> ReturnFile:
+    """Receive a bank return file for an exported batch and queue it to be applied.
+
+    The same file (same SHA-256) for the same batch is received once: uploading it again
+    returns the first upload. The Celery task calls ``apply_return_file``.
+    """
+    from payments.tasks import apply_return_file_task
+
+    _require_manager(by)
+    if batch.status not in (B.EXPORTED, B.RECONCILED):
+        raise ValidationError(_("Solo se concilia un lote exportado al banco."))
+    if not content:
+        raise ValidationError(_("El archivo está vacío."))
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        try:
+            with transaction.atomic(), pghistory.context(user=by.pk, reason="respuesta del banco recibida"):
+                return_file, _created = ReturnFile.objects.get_or_create(
+                    batch=batch,
+                    sha256=digest,
+                    defaults={"filename": filename[:200], "content": content, "uploaded_by": by},
+                )
+        except IntegrityError:
+            return_file = ReturnFile.objects.get(batch=batch, sha256=digest)
+        if return_file.status == ReturnFile.Status.QUEUED:
+            return_file_id = return_file.pk
+            transaction.on_commit(lambda: apply_return_file_task.delay(return_file_id))
+    return return_file
+
+
+@transaction.atomic
+def apply_return_file(*, return_file_id: int) -> ReturnFile:
+    """Apply a queued return file (idempotent: a file already processed is left as it is)."""
+    return_file = ReturnFile.objects.select_for_update().get(pk=return_file_id)
+    if return_file.status != ReturnFile.Status.QUEUED:
+        return return_file
+    try:
+        with transaction.atomic():
+            record = reconcile_batch(
+                batch=return_file.batch,
+                content=bytes(return_file.content),
+                filename=return_file.filename,
+                by=return_file.uploaded_by,
+            )
+    except (ValidationError, PermissionDenied) as error:
+        return_file.status = ReturnFile.Status.FAILED
+        return_file.error = " ".join(getattr(error, "messages", [str(error)]))
+    else:
+        return_file.status = ReturnFile.Status.DONE
+        return_file.reconciliation = record
+    with pghistory.context(user=return_file.uploaded_by_id, reason="respuesta del banco procesada"):
+        return_file.save(update_fields=["status", "error", "reconciliation"])
+    return return_file
 
 
 def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) -> tuple[int, int, int]:

@@ -60,6 +60,7 @@ def batch_detail(request, pk):
             "items": items,
             "files": batch.files.all().defer("content"),
             "reconciliations": selectors.reconciliations_of(batch=batch),
+            "return_files": batch.return_files.defer("content").select_related("uploaded_by"),
             "return_form": ReturnFileForm(),
         },
     )
@@ -121,12 +122,12 @@ def batch_reconcile(request, pk):
     return _act(
         request,
         pk,
-        lambda b: services.reconcile_batch(batch=b, content=upload.read(), filename=upload.name, by=request.user),
-        lambda r: (
-            _("Respuesta aplicada: %(paid)s acreditadas, %(rejected)s rechazadas, %(problems)s observaciones.")
-            % {"paid": r.paid_count, "rejected": r.rejected_count, "problems": len(r.problems)}
-            if r.accepted
-            else _("Archivo rechazado: %(problems)s") % {"problems": "; ".join(p["problem"] for p in r.problems)}
+        lambda b: services.submit_return_file(batch=b, content=upload.read(), filename=upload.name, by=request.user),
+        lambda f: (
+            _("Archivo %(name)s recibido: se aplica en segundo plano.") % {"name": f.filename}
+            if f.status == f.Status.QUEUED
+            else _("Archivo %(name)s ya recibido (%(status)s).")
+            % {"name": f.filename, "status": f.get_status_display()}
         ),
     )
 

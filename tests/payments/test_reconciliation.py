@@ -167,3 +167,33 @@ def test_reconciled_batch_is_immutable_in_the_database(approved, officer, second
     )
     with pytest.raises(Exception, match="Cannot update"), transaction.atomic():
         PaymentBatch.objects.filter(pk=batch.pk).update(status=B.BUILT)
+
+
+def test_return_file_is_received_once_and_applied_by_the_task(approved, officer, second_officer):
+    from payments.models import ReturnFile
+
+    batch, _ = exported_batch(approved, officer, second_officer, n=2)
+    a, b = batch.items.order_by("reference")
+    content = return_file(batch, [line(a), line(b, "RECHAZADA", "Cuenta cerrada")])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = services.submit_return_file(batch=batch, content=content, filename="r.csv", by=officer)
+    again = services.submit_return_file(batch=batch, content=content, filename="otra.csv", by=second_officer)
+    assert again.pk == first.pk and ReturnFile.objects.count() == 1
+    first.refresh_from_db()
+    assert first.status == ReturnFile.Status.DONE
+    assert (first.reconciliation.paid_count, first.reconciliation.rejected_count) == (1, 1)
+    assert services.apply_return_file(return_file_id=first.pk).reconciliation_id == first.reconciliation_id
+
+
+def test_return_file_for_unexported_batch_is_refused_and_a_failed_apply_is_recorded(approved, officer):
+    from payments.models import ReturnFile
+
+    approved()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batch = services.request_batch(month=MAY, by=officer)
+    with pytest.raises(ValidationError):
+        services.submit_return_file(batch=batch, content=b"H;x\n", filename="r.csv", by=officer)
+    queued = ReturnFile.objects.create(batch=batch, filename="r.csv", sha256="x", content=b"H;x\n", uploaded_by=officer)
+    result = services.apply_return_file(return_file_id=queued.pk)
+    assert result.status == ReturnFile.Status.FAILED and "exportado" in result.error
+    assert not BatchItem.objects.exclude(outcome="pending").exists()

@@ -123,12 +123,15 @@ def test_reconcile_upload_applies_the_return(client, batch, officer, second_offi
     item = batch.items.get()
     content = f"H;B{batch.pk:06d};202605\nD;{item.reference};{item.cuil};{item.amount};ACREDITADA;\nT;1;0\n".encode()
     client.force_login(officer)
-    response = client.post(
-        reverse("payments:batch_reconcile", args=[batch.pk]),
-        {"file": SimpleUploadedFile("ret.csv", content)},
-        follow=True,
-    )
-    assert "1 acreditadas" in response.content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse("payments:batch_reconcile", args=[batch.pk]),
+            {"file": SimpleUploadedFile("ret.csv", content)},
+            follow=True,
+        )
+    assert "se aplica en segundo plano" in response.content.decode()
+    page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
+    assert "Procesado" in page
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.RECONCILED
 
