@@ -351,6 +351,17 @@ def cancel_unpaid_installments(*, enrollment: Enrollment, by, reason: str) -> in
     reason, in the audit trail); those in a batch not yet approved are taken out of it. Money
     already approved for the bank is left to the bank's return. Returns how many were cancelled.
     """
+    # Lock order as in build_batch (batch row, then installments), so the two cannot deadlock.
+    open_batches = (
+        BatchItem.objects.filter(
+            installment__enrollment=enrollment,
+            outcome=BatchItem.Outcome.PENDING,
+            batch__status__in=[B.BUILDING, B.BUILT],
+        )
+        .values_list("batch_id", flat=True)
+        .distinct()
+    )
+    list(PaymentBatch.objects.select_for_update().filter(pk__in=list(open_batches)).order_by("pk").values_list("pk"))
     unpaid = Installment.objects.select_for_update().filter(enrollment=enrollment, status__in=Installment.UNPAID_STATES)
     ids = list(unpaid.values_list("pk", flat=True))
     in_open_batch = list(
