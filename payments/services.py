@@ -867,9 +867,11 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
             record.save()
             return record
         counts = Counter(line[1] for line in lines)
+        repeated = {reference for reference, n in counts.items() if n > 1}
         outcomes: dict[str, set] = {}
         for line in lines:
-            outcomes.setdefault(line[1], set()).add((line[3], line[4], line[5]))
+            if line[1] in repeated:
+                outcomes.setdefault(line[1], set()).add((line[3], line[4], line[5]))
         usable, seen = [], set()
         for line in lines:
             number, reference = line[0], line[1]
