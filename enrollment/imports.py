@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import Enrollment, ImportJob, ImportRow, ImportRowError, Worker
 from enrollment.selectors import quota_usage
 from enrollment.services import can_register_in, registering_organisation
-from enrollment.survey import FileProblem, Table, detect_format, is_blank, max_upload_bytes, read_table
+from enrollment.survey import SurveyFileError, Table, detect_format, is_blank, max_upload_bytes, read_table
 from enrollment.validation import ProvinceLookup, WorkerDataCleaner, age_on, fold, text_of
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation
 from provinces.scoping import scope_of
@@ -98,7 +98,7 @@ def write_errors_csv(*, job: ImportJob, out: io.TextIOBase) -> None:
 # --- writes ----------------------------------------------------------------------------------
 
 
-def _require_job_actor(by, job: ImportJob) -> None:
+def require_job_actor(by, job: ImportJob) -> None:
     """Only members of the organisation that uploaded, who may register in the cycle."""
     registering_organisation(by, job.organisation)
     if not can_register_in(by, job.cycle):
@@ -115,9 +115,13 @@ def create_import_job(*, by, upload, cycle: Cycle, organisation: Organisation | 
     """
     organisation = registering_organisation(by, organisation)
     if not can_register_in(by, cycle):
-        raise PermissionDenied(_("No puede inscribir en períodos de %(province)s.") % {"province": cycle.agreement.province})
+        raise PermissionDenied(
+            _("No puede inscribir en períodos de %(province)s.") % {"province": cycle.agreement.province}
+        )
     if not cycle.registration_open or cycle.agreement.status != Agreement.Status.ACTIVE:
-        raise ValidationError({"cycle": _("La inscripción del período %(cycle)s está cerrada.") % {"cycle": cycle.name}})
+        raise ValidationError(
+            {"cycle": _("La inscripción del período %(cycle)s está cerrada.") % {"cycle": cycle.name}}
+        )
     limit = max_upload_bytes()
     if upload.size > limit:
         raise ValidationError(
@@ -134,7 +138,7 @@ def create_import_job(*, by, upload, cycle: Cycle, organisation: Organisation | 
     head = upload.read(8192)
     try:
         file_format = detect_format(upload.name, head)
-    except FileProblem as problem:
+    except SurveyFileError as problem:
         raise ValidationError({"file": str(problem)}) from problem
     upload.seek(0)
     digest = hashlib.sha256()
@@ -299,7 +303,7 @@ def analyse_import(*, job_id: int) -> ImportJob:
         with job.file.open("rb") as handle:
             data = handle.read()
         table = read_table(data, job.file_format)
-    except FileProblem as problem:
+    except SurveyFileError as problem:
         return _fail(job, str(problem))
     except OSError:
         return _fail(job, _("No se encontró el archivo subido; vuelva a subirlo."))
@@ -366,10 +370,13 @@ def confirm_import(*, job: ImportJob, by) -> ImportJob:
     Rules: a member of the uploading organisation who may register in the cycle; only a job
     ready to confirm, whose cycle is still open.
     """
-    _require_job_actor(by, job)
+    require_job_actor(by, job)
     locked = ImportJob.objects.select_for_update().select_related("cycle__agreement").get(pk=job.pk)
     if locked.status != J.READY:
-        raise ValidationError(_("Este padrón no está listo para confirmar (estado: %(status)s).") % {"status": locked.get_status_display()})
+        raise ValidationError(
+            _("Este padrón no está listo para confirmar (estado: %(status)s).")
+            % {"status": locked.get_status_display()}
+        )
     if not locked.cycle.registration_open or locked.cycle.agreement.status != Agreement.Status.ACTIVE:
         raise ValidationError(_("La inscripción del período %(cycle)s está cerrada.") % {"cycle": locked.cycle.name})
     with pghistory.context(user=by.pk, reason="confirmación de padrón"):
@@ -383,7 +390,7 @@ def confirm_import(*, job: ImportJob, by) -> ImportJob:
 @transaction.atomic
 def cancel_import(*, job: ImportJob, by) -> ImportJob:
     """Discard a job that was not applied; its staged rows are deleted, its errors kept."""
-    _require_job_actor(by, job)
+    require_job_actor(by, job)
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
     if locked.status not in (J.READY, J.FAILED, J.QUEUED):
         raise ValidationError(_("Solo se descarta un padrón que no fue confirmado."))
@@ -414,7 +421,11 @@ def apply_import(*, job_id: int) -> ImportJob:
         ImportRowError.objects.create(job=job, row_number=0, message=message)
         _set_status(job, J.FAILED, error_message=message, finished_at=timezone.now())
         return job
-    quota = AgreementQuota.objects.select_for_update().filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id).first()
+    quota = (
+        AgreementQuota.objects.select_for_update()
+        .filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id)
+        .first()
+    )
     used = quota_usage(agreement=cycle.agreement, crop=cycle.crop)
     left = max((quota.quota if quota else 0) - used, 0)
     now = timezone.now()

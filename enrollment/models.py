@@ -250,6 +250,9 @@ class ImportRow(models.Model):
             models.UniqueConstraint(fields=["job", "cuil"], name="import_row_one_cuil_per_job"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row_number} {self.cuil}"
+
 
 class ImportRowError(models.Model):
     """One problem found in one row (or in the whole file when ``row_number`` is 0)."""
@@ -265,3 +268,6 @@ class ImportRowError(models.Model):
         verbose_name_plural = _("errores de padrón")
         ordering = ["row_number", "pk"]
         indexes = [models.Index(fields=["job", "row_number"], name="import_error_job_row_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row_number} {self.column}: {self.message}"

@@ -57,7 +57,7 @@ ALIASES = {
 XLSX_MAGIC = b"PK\x03\x04"
 
 
-class FileProblem(Exception):
+class SurveyFileError(Exception):
     """The file as a whole cannot be read; the message is for the person who uploaded it."""
 
 
@@ -76,17 +76,17 @@ def max_upload_bytes() -> int:
 
 
 def detect_format(name: str, head: bytes) -> str:
-    """``csv`` or ``xlsx`` from the name and the first bytes; FileProblem otherwise."""
+    """``csv`` or ``xlsx`` from the name and the first bytes; SurveyFileError otherwise."""
     lower = (name or "").lower()
     if lower.endswith(".xlsx"):
         if not head.startswith(XLSX_MAGIC):
-            raise FileProblem(_("El archivo se llama .xlsx pero no es una planilla XLSX."))
+            raise SurveyFileError(_("El archivo se llama .xlsx pero no es una planilla XLSX."))
         return "xlsx"
     if lower.endswith((".csv", ".txt")):
         if head.startswith(XLSX_MAGIC) or b"\x00" in head[:4096]:
-            raise FileProblem(_("El archivo se llama .csv pero no es texto separado por comas o punto y coma."))
+            raise SurveyFileError(_("El archivo se llama .csv pero no es texto separado por comas o punto y coma."))
         return "csv"
-    raise FileProblem(_("Solo se aceptan archivos CSV o XLSX (planilla de Excel)."))
+    raise SurveyFileError(_("Solo se aceptan archivos CSV o XLSX (planilla de Excel)."))
 
 
 def heading_key(text) -> str:
@@ -111,14 +111,14 @@ def read_rows(data: bytes, file_format: str) -> list[list]:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
             return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
         except Exception as error:  # calamine raises several unrelated types for a broken file
-            raise FileProblem(_("No se pudo leer la planilla XLSX: %(error)s") % {"error": error}) from error
+            raise SurveyFileError(_("No se pudo leer la planilla XLSX: %(error)s") % {"error": error}) from error
     text = decode_csv(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
-        raise FileProblem(_("El CSV está mal formado: %(error)s") % {"error": error}) from error
+        raise SurveyFileError(_("El CSV está mal formado: %(error)s") % {"error": error}) from error
 
 
 def is_blank(row: Iterable) -> bool:
@@ -126,15 +126,15 @@ def is_blank(row: Iterable) -> bool:
 
 
 def read_table(data: bytes, file_format: str) -> Table:
-    """Parse the file and map its headings to fields. Raises FileProblem for an empty file, a
+    """Parse the file and map its headings to fields. Raises SurveyFileError for an empty file, a
     missing required column or a repeated column."""
     if not data or not data.strip():
-        raise FileProblem(_("El archivo está vacío."))
+        raise SurveyFileError(_("El archivo está vacío."))
     rows = read_rows(data, file_format)
     while rows and is_blank(rows[0]):
         rows.pop(0)
     if not rows:
-        raise FileProblem(_("El archivo está vacío."))
+        raise SurveyFileError(_("El archivo está vacío."))
     headers = [str(h or "").strip() for h in rows[0]]
     columns: dict[str, int] = {}
     labels: dict[str, str] = {}
@@ -143,17 +143,18 @@ def read_table(data: bytes, file_format: str) -> Table:
         if key in COLUMNS:
             field = COLUMNS[key][0]
             if field in columns:
-                raise FileProblem(_("La columna «%(column)s» está repetida.") % {"column": heading})
+                raise SurveyFileError(_("La columna «%(column)s» está repetida.") % {"column": heading})
             columns[field] = index
             labels[field] = heading
     missing = [key for key, (field, required) in COLUMNS.items() if required and field not in columns]
     if missing:
-        raise FileProblem(
-            _("Faltan columnas obligatorias: %(columns)s. Use la plantilla del padrón.") % {"columns": ", ".join(missing)}
+        raise SurveyFileError(
+            _("Faltan columnas obligatorias: %(columns)s. Use la plantilla del padrón.")
+            % {"columns": ", ".join(missing)}
         )
     body = rows[1:]
     while body and is_blank(body[-1]):
         body.pop()
     if not body:
-        raise FileProblem(_("El archivo no tiene filas de datos, solo encabezados."))
+        raise SurveyFileError(_("El archivo no tiene filas de datos, solo encabezados."))
     return Table(headers=headers, columns=columns, labels=labels, rows=body)

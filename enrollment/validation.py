@@ -94,7 +94,13 @@ class ProvinceLookup:
     def __init__(self, provinces):
         self.by_key: dict[str, object] = {}
         for p in provinces:
-            for key in (fold(p.name), p.iso_code.upper(), p.iso_code.upper()[-1:], p.indec_code, str(int(p.indec_code))):
+            for key in (
+                fold(p.name),
+                p.iso_code.upper(),
+                p.iso_code.upper()[-1:],
+                p.indec_code,
+                str(int(p.indec_code)),
+            ):
                 self.by_key.setdefault(key, p)
         aliases = {"CABA": "AR-C", "CAPITAL FEDERAL": "AR-C", "TIERRA DEL FUEGO": "AR-V"}
         for alias, iso in aliases.items():
@@ -143,7 +149,10 @@ class WorkerDataCleaner:
             except cuit_number.InvalidChecksum:
                 err("cuil", _("El dígito verificador del CUIL %(cuil)s no es correcto.") % {"cuil": raw_cuil})
             except cuit_number.InvalidComponent:
-                err("cuil", _("El CUIL %(cuil)s no empieza con un prefijo válido (20, 23, 24, 27…).") % {"cuil": raw_cuil})
+                err(
+                    "cuil",
+                    _("El CUIL %(cuil)s no empieza con un prefijo válido (20, 23, 24, 27…).") % {"cuil": raw_cuil},
+                )
             except cuit_number.ValidationError:
                 err("cuil", _("El CUIL %(cuil)s debe tener 11 dígitos.") % {"cuil": raw_cuil})
 
@@ -160,13 +169,19 @@ class WorkerDataCleaner:
             try:
                 birth = parse_date(data.get("birth_date"))
             except (ValueError, TypeError):
-                err("birth_date", _("La fecha de nacimiento «%(value)s» no existe o no se entiende (use dd/mm/aaaa).")
-                    % {"value": text_of(data.get("birth_date"))})
+                err(
+                    "birth_date",
+                    _("La fecha de nacimiento «%(value)s» no existe o no se entiende (use dd/mm/aaaa).")
+                    % {"value": text_of(data.get("birth_date"))},
+                )
             else:
                 if birth > self.today:
                     err("birth_date", _("La fecha de nacimiento no puede ser futura."))
                 elif age_on(birth, self.today) > MAX_PLAUSIBLE_AGE:
-                    err("birth_date", _("La fecha de nacimiento %(date)s no es plausible.") % {"date": birth.strftime("%d/%m/%Y")})
+                    err(
+                        "birth_date",
+                        _("La fecha de nacimiento %(date)s no es plausible.") % {"date": birth.strftime("%d/%m/%Y")},
+                    )
                 else:
                     values["birth_date"] = birth
 
@@ -191,7 +206,10 @@ class WorkerDataCleaner:
             try:
                 values["cbu"] = cbu_number.validate(raw_cbu)
             except cbu_number.ValidationError:
-                err("cbu", _("El CBU %(cbu)s no es válido (22 dígitos con sus dígitos verificadores).") % {"cbu": raw_cbu})
+                err(
+                    "cbu",
+                    _("El CBU %(cbu)s no es válido (22 dígitos con sus dígitos verificadores).") % {"cbu": raw_cbu},
+                )
         elif present("cbu"):
             values["cbu"] = ""
 
