@@ -14,3 +14,4 @@ def analyse_import_job(job_id: int) -> None:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def apply_import_job(job_id: int) -> None:
     imports.apply_import(job_id=job_id)
+    imports.purge_staged_rows(job_id=job_id)

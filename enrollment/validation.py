@@ -23,6 +23,10 @@ MAX_PLAUSIBLE_AGE = 100
 
 REQUIRED_FIELDS = ("cuil", "last_name", "first_name", "birth_date", "sex", "province", "locality")
 
+#: CUIL prefixes of people, checked on the fast path; any other goes through python-stdnum's
+#: ``validate``, which has the last word.
+CUIL_PREFIXES = frozenset({"20", "23", "24", "27"})
+
 #: Accepted spellings of the sex column, normalised.
 SEX_VALUES = {
     "F": Worker.Sex.FEMALE,
@@ -55,6 +59,8 @@ def fold(text: str) -> str:
 
 def text_of(value) -> str:
     """A cell or form value as text: spreadsheets give numbers for CUIL/CBU/phone columns."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -62,6 +68,13 @@ def text_of(value) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     return str(value).strip()
+
+
+def collapse(text: str) -> str:
+    """Spaces collapsed (cheap when there is nothing to collapse, the usual case)."""
+    if "  " in text or "\t" in text or "\n" in text:
+        return " ".join(text.split())
+    return text
 
 
 def parse_date(value) -> dt.date | None:
@@ -131,33 +144,40 @@ class WorkerDataCleaner:
         present are checked (an update of some fields of a known worker)."""
         values: dict = {}
         errors: dict[str, list[str]] = {}
+        texts = {field: text_of(value) for field, value in data.items()}
+        get = texts.get
 
         def err(field: str, message: str) -> None:
             errors.setdefault(field, []).append(message)
 
-        def present(field: str) -> bool:
-            return not partial or field in data
-
         for field in REQUIRED_FIELDS:
-            if present(field) and not text_of(data.get(field)):
+            if not get(field) and (not partial or field in data):
                 err(field, _("Este dato es obligatorio."))
 
-        raw_cuil = text_of(data.get("cuil"))
+        raw_cuil = get("cuil")
         if raw_cuil:
-            try:
-                values["cuil"] = cuit_number.validate(raw_cuil)
-            except cuit_number.InvalidChecksum:
-                err("cuil", _("El dígito verificador del CUIL %(cuil)s no es correcto.") % {"cuil": raw_cuil})
-            except cuit_number.InvalidComponent:
-                err(
-                    "cuil",
-                    _("El CUIL %(cuil)s no empieza con un prefijo válido (20, 23, 24, 27…).") % {"cuil": raw_cuil},
-                )
-            except cuit_number.ValidationError:
-                err("cuil", _("El CUIL %(cuil)s debe tener 11 dígitos.") % {"cuil": raw_cuil})
+            cuil = cuit_number.compact(raw_cuil) if not raw_cuil.isdigit() else raw_cuil
+            # The common case (11 digits, known prefix, right check digit) avoids validate()'s
+            # exception machinery; anything else goes through it for the precise message.
+            if len(cuil) == 11 and cuil.isdigit() and cuil[:2] in CUIL_PREFIXES and cuit_number.calc_check_digit(
+                cuil[:10]
+            ) == cuil[10]:
+                values["cuil"] = cuil
+            else:
+                try:
+                    values["cuil"] = cuit_number.validate(raw_cuil)
+                except cuit_number.InvalidChecksum:
+                    err("cuil", _("El dígito verificador del CUIL %(cuil)s no es correcto.") % {"cuil": raw_cuil})
+                except cuit_number.InvalidComponent:
+                    err(
+                        "cuil",
+                        _("El CUIL %(cuil)s no empieza con un prefijo válido (20, 23, 24, 27…).") % {"cuil": raw_cuil},
+                    )
+                except cuit_number.ValidationError:
+                    err("cuil", _("El CUIL %(cuil)s debe tener 11 dígitos.") % {"cuil": raw_cuil})
 
         for field in ("last_name", "first_name"):
-            text = " ".join(text_of(data.get(field)).split())
+            text = collapse(get(field) or "")
             if text:
                 if len(text) > MAX_LENGTHS[field]:
                     err(field, _("Máximo %(n)s caracteres.") % {"n": MAX_LENGTHS[field]})
@@ -165,17 +185,19 @@ class WorkerDataCleaner:
                     values[field] = text
                     values[f"{field}_norm"] = fold(text)
 
-        if present("birth_date") and text_of(data.get("birth_date")):
+        if get("birth_date"):
             try:
                 birth = parse_date(data.get("birth_date"))
             except (ValueError, TypeError):
                 err(
                     "birth_date",
                     _("La fecha de nacimiento «%(value)s» no existe o no se entiende (use dd/mm/aaaa).")
-                    % {"value": text_of(data.get("birth_date"))},
+                    % {"value": get("birth_date")},
                 )
             else:
-                if birth > self.today:
+                if birth is None:
+                    err("birth_date", _("Este dato es obligatorio."))
+                elif birth > self.today:
                     err("birth_date", _("La fecha de nacimiento no puede ser futura."))
                 elif age_on(birth, self.today) > MAX_PLAUSIBLE_AGE:
                     err(
@@ -185,39 +207,48 @@ class WorkerDataCleaner:
                 else:
                     values["birth_date"] = birth
 
-        raw_sex = text_of(data.get("sex"))
+        raw_sex = get("sex")
         if raw_sex:
-            sex = SEX_VALUES.get(fold(raw_sex))
+            sex = SEX_VALUES.get(raw_sex) or SEX_VALUES.get(fold(raw_sex))
             if sex is None:
                 err("sex", _("Sexo «%(value)s» no reconocido: use F, M o X.") % {"value": raw_sex})
             else:
                 values["sex"] = sex
 
         raw_province = data.get("province")
-        if text_of(raw_province) or hasattr(raw_province, "pk"):
+        if get("province") or hasattr(raw_province, "pk"):
             province = self.provinces.find(raw_province)
             if province is None:
-                err("province", _("Provincia «%(value)s» desconocida.") % {"value": text_of(raw_province)})
+                err("province", _("Provincia «%(value)s» desconocida.") % {"value": get("province")})
             else:
                 values["province"] = province
 
-        raw_cbu = text_of(data.get("cbu"))
+        raw_cbu = get("cbu")
         if raw_cbu:
-            try:
-                values["cbu"] = cbu_number.validate(raw_cbu)
-            except cbu_number.ValidationError:
-                err(
-                    "cbu",
-                    _("El CBU %(cbu)s no es válido (22 dígitos con sus dígitos verificadores).") % {"cbu": raw_cbu},
-                )
-        elif present("cbu"):
+            cbu = raw_cbu if raw_cbu.isdigit() else cbu_number.compact(raw_cbu)
+            if (
+                len(cbu) == 22
+                and cbu.isdigit()
+                and cbu_number.calc_check_digit(cbu[:7]) == cbu[7]
+                and cbu_number.calc_check_digit(cbu[8:21]) == cbu[21]
+            ):
+                values["cbu"] = cbu
+            else:
+                try:
+                    values["cbu"] = cbu_number.validate(raw_cbu)
+                except cbu_number.ValidationError:
+                    err(
+                        "cbu",
+                        _("El CBU %(cbu)s no es válido (22 dígitos con sus dígitos verificadores).") % {"cbu": raw_cbu},
+                    )
+        elif not partial or "cbu" in data:
             values["cbu"] = ""
 
         # Nationality is recorded, never judged: migrants with a CUIL are eligible.
         for field in ("nationality", "phone", "address", "locality", "renatre"):
-            if not present(field) or field in errors:
+            if (partial and field not in data) or field in errors:
                 continue
-            text = " ".join(text_of(data.get(field)).split())
+            text = collapse(get(field) or "")
             if len(text) > MAX_LENGTHS[field]:
                 err(field, _("Máximo %(n)s caracteres.") % {"n": MAX_LENGTHS[field]})
             elif text or field != "nationality":

@@ -57,6 +57,7 @@ def test_valid_list_is_summarised_then_created(officer, cycle):
     enrollment = Enrollment.objects.get(worker=worker, cycle=cycle)
     assert enrollment.status == Enrollment.Status.SUBMITTED
     assert enrollment.registered_by == officer and enrollment.organisation == job.organisation
+    assert imports.purge_staged_rows(job_id=job.pk) == 3
     assert not ImportRow.objects.filter(job=job).exists()
 
 
@@ -291,3 +292,23 @@ def test_closed_cycle_cannot_be_confirmed(officer, cycle):
     cycle.save()
     with pytest.raises(ValidationError, match="cerrada"):
         imports.confirm_import(job=job, by=officer)
+
+
+def test_imported_rows_are_in_the_audit_trail_with_who_and_why(officer, cycle):
+    from pghistory.models import Events
+
+    job = run(officer, cycle, csv_bytes([row(1), row(2)]))
+    for obj in [*Worker.objects.all(), *Enrollment.objects.all()]:
+        event = Events.objects.tracks(obj).get()
+        assert event.pgh_label == "insert"
+        assert event.pgh_context["user"] == officer.pk
+        assert event.pgh_context["reason"] == f"importación de padrón {job.pk}"
+        assert event.pgh_data["id"] == obj.pk
+    worker = Worker.objects.get(cuil=row(1)["cuil"])
+    assert Events.objects.tracks(worker).get().pgh_data["last_name_norm"] == "NUNEZ"
+    # the triggers are back on for what follows in the same transaction
+    later = WorkerFactory()
+    assert Events.objects.tracks(later).count() == 1
+    worker.phone = "0800"
+    worker.save()
+    assert Events.objects.tracks(worker).count() == 2
