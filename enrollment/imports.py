@@ -487,6 +487,9 @@ def apply_import(*, job_id: int) -> ImportJob:
         # setting is absent, which costs more than the audit insert itself; an empty list
         # (ignore nothing) for this transaction avoids that. The update trigger stays on.
         cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+        # Foreign keys are checked per statement rather than all at COMMIT, so the timings in the
+        # log say where the time goes (the work is the same).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         started = time.perf_counter()
         cursor.execute(
             f"""
@@ -522,7 +525,6 @@ def apply_import(*, job_id: int) -> ImportJob:
                 r.nationality, r.phone, r.address, r.province_id, r.locality, r.cbu, r.renatre, %s, %s, %s
             FROM {rows} r
             WHERE r.job_id = %s
-            ORDER BY r.row_number
             ON CONFLICT (cuil) DO NOTHING
             """,
             params=[job.organisation_id, now, now, job.pk],

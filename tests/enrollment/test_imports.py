@@ -312,3 +312,58 @@ def test_imported_rows_are_in_the_audit_trail_with_who_and_why(officer, cycle):
     worker.phone = "0800"
     worker.save()
     assert Events.objects.tracks(worker).count() == 2
+
+
+@pytest.mark.parametrize("name", ["plantilla_padron.csv", "plantilla_padron.xlsx"])
+def test_shipped_templates_have_every_column_and_valid_examples(officer, cycle, name):
+    from pathlib import Path
+
+    from enrollment.survey import COLUMNS, read_table
+
+    data = (Path(__file__).resolve().parents[2] / "enrollment" / "static" / "enrollment" / name).read_bytes()
+    table = read_table(data, name.rsplit(".", 1)[1])
+    assert [h for h in table.headers if h] == list(COLUMNS)
+    job = analyse(officer, cycle, data, name=name)
+    assert (job.valid_rows, job.error_rows) == (2, 0), problems(job)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_and_form_racing_for_the_last_places_never_exceed_the_quota():
+    import threading
+
+    from django.db import connection
+
+    from enrollment import services
+
+    officer = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán")))
+    cycle = CycleFactory(quota=2, first_month=dt.date(2026, 5, 1))
+    job = analyse(officer, cycle, csv_bytes([row(1), row(2)]))
+    imports.confirm_import(job=job, by=officer)
+    walk_in = WorkerFactory()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def apply():
+        try:
+            barrier.wait()
+            outcomes.append(("import", imports.apply_import(job_id=job.pk).created_enrollments))
+        finally:
+            connection.close()
+
+    def enroll():
+        try:
+            barrier.wait()
+            services.enroll_worker(by=officer, worker=walk_in, cycle=cycle)
+            outcomes.append(("form", 1))
+        except ValidationError:
+            outcomes.append(("form", 0))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=apply), threading.Thread(target=enroll)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Enrollment.objects.filter(cycle=cycle).count() == 2
+    assert sum(n for _, n in outcomes) == 2
