@@ -207,7 +207,9 @@ def copy_baseline(connection, rows: list[list[str]], cycle, user) -> float:
              dt.date(int(year), int(month), int(day)), r[4], r[5], r[6], r[7], province_id, r[9], r[10], r[11],
              organisation_id, now, now)
         )  # fmt: skip
-    enrollments = [(i, cycle.pk, organisation_id, user.pk, "submitted", "", now, user.pk, now) for i in range(1, len(rows) + 1)]
+    enrollments = [
+        (i, cycle.pk, organisation_id, user.pk, "submitted", "", now, user.pk, now) for i in range(1, len(rows) + 1)
+    ]
     worker_cols = (
         "id, cuil, last_name, first_name, last_name_norm, first_name_norm, birth_date, sex, nationality, phone, "
         "address, province_id, locality, cbu, renatre, registered_by_id, created_at, updated_at"

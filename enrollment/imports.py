@@ -417,7 +417,7 @@ def confirm_import(*, job: ImportJob, by) -> ImportJob:
     ready to confirm, whose cycle is still open.
     """
     require_job_actor(by, job)
-    locked = ImportJob.objects.select_for_update().select_related("cycle__agreement").get(pk=job.pk)
+    locked = ImportJob.objects.select_for_update(of=("self",)).select_related("cycle__agreement").get(pk=job.pk)
     if locked.status != J.READY:
         raise ValidationError(
             _("Este padrón no está listo para confirmar (estado: %(status)s).")
@@ -458,7 +458,11 @@ def apply_import(*, job_id: int) -> ImportJob:
     residence; new workers are registered by the uploading organisation. One enrollment per
     worker and cycle is guaranteed by the database (``ON CONFLICT DO NOTHING``).
     """
-    job = ImportJob.objects.select_for_update().select_related("cycle__agreement", "cycle__crop").get(pk=job_id)
+    job = (
+        ImportJob.objects.select_for_update(of=("self",))
+        .select_related("cycle__agreement", "cycle__crop")
+        .get(pk=job_id)
+    )
     if job.status != J.CONFIRMED:
         return job  # done already, or never confirmed: nothing to do
     cycle = job.cycle

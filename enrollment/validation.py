@@ -159,9 +159,12 @@ class WorkerDataCleaner:
             cuil = cuit_number.compact(raw_cuil) if not raw_cuil.isdigit() else raw_cuil
             # The common case (11 digits, known prefix, right check digit) avoids validate()'s
             # exception machinery; anything else goes through it for the precise message.
-            if len(cuil) == 11 and cuil.isdigit() and cuil[:2] in CUIL_PREFIXES and cuit_number.calc_check_digit(
-                cuil[:10]
-            ) == cuil[10]:
+            if (
+                len(cuil) == 11
+                and cuil.isdigit()
+                and cuil[:2] in CUIL_PREFIXES
+                and cuit_number.calc_check_digit(cuil[:10]) == cuil[10]
+            ):
                 values["cuil"] = cuil
             else:
                 try:
