@@ -46,6 +46,10 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = registrable_cycles_for(user)
         self.fields["province"].queryset = provinces_for(user)
+        for name in ("cycle", "province"):
+            only = list(self.fields[name].queryset[:2])
+            if len(only) == 1:
+                self.fields[name].initial = only[0].pk
 
     def worker_data(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in WORKER_FIELDS}
