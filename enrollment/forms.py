@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.imports import registrable_cycles_for
@@ -22,6 +23,10 @@ WORKER_FIELDS = (
     "cbu",
     "renatre",
 )
+
+
+#: Fields checked on the server as soon as they change (htmx), before the form is sent.
+CHECKED_AS_TYPED = ("cuil", "birth_date", "cbu")
 
 
 class RegistrationForm(forms.Form):
@@ -50,6 +55,17 @@ class RegistrationForm(forms.Form):
             only = list(self.fields[name].queryset[:2])
             if len(only) == 1:
                 self.fields[name].initial = only[0].pk
+        check_url = reverse("enrollment:register_check")
+        for name in CHECKED_AS_TYPED:
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-post": f"{check_url}?field={name}",
+                    "hx-trigger": "change",
+                    "hx-target": f"#check-{name}",
+                    "hx-swap": "outerHTML",
+                    "aria-describedby": f"check-{name}",
+                }
+            )
 
     def worker_data(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in WORKER_FIELDS}

@@ -38,6 +38,7 @@ from enrollment.services import can_register_in, registering_organisation
 from enrollment.survey import SurveyFileError, Table, detect_format, is_blank, max_upload_bytes, read_table
 from enrollment.validation import ProvinceLookup, WorkerDataCleaner, age_on, fold, text_of
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation
+from provinces.roles import Role
 from provinces.scoping import scope_of
 
 J = ImportJob.Status
@@ -87,7 +88,7 @@ def registrable_cycles_for(user) -> QuerySet[Cycle]:
     """Open cycles of agreements in force where the user may register workers."""
     from provinces.selectors import cycles_for
 
-    if not scope_of(user).has_role("provincial_officer", "union_officer"):
+    if not scope_of(user).has_role(Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER):
         return Cycle.objects.none()
     return cycles_for(user).filter(registration_open=True, agreement__status=Agreement.Status.ACTIVE)
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("trabajadores/<int:pk>/", views.worker_detail, name="worker_detail"),
     path("inscripciones/", views.enrollment_list, name="enrollment_list"),
     path("inscribir/", views.register, name="register"),
+    path("inscribir/revisar-dato/", views.register_check, name="register_check"),
     path("inscripciones/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
     path("inscripciones/<int:pk>/decidir/", views.decide, name="decide"),
     path("revision/", views.review_queue, name="review_queue"),

@@ -2,15 +2,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enrollment import imports, services, tasks
 from enrollment.filters import ReviewFilter
-from enrollment.forms import BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
+from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.selectors import enrollments_for, status_history, workers_for
+from enrollment.validation import WorkerDataCleaner
 from provinces.roles import Role
 from provinces.scoping import scope_of
 
@@ -76,6 +77,28 @@ def register(request):
             )
             return redirect("enrollment:worker_detail", pk=worker.pk)
     return render(request, "enrollment/register.html", {"form": form})
+
+
+@login_required
+@require_POST
+def register_check(request):
+    """Check one field of the registration form as it changes (htmx): the same rules as the
+    service, so the person sees the message next to the field before sending the form."""
+    _require_registering_role(request.user)
+    field = request.GET.get("field", "")
+    if field not in CHECKED_AS_TYPED:
+        raise Http404
+    value = request.POST.get(field, "").strip()
+    problems: list[str] = []
+    note = ""
+    if value:
+        values, errors = WorkerDataCleaner().clean({field: value}, partial=True)
+        problems = errors.get(field, [])
+        if field == "cuil" and not problems:
+            known = workers_for(request.user).filter(cuil=values["cuil"]).first()
+            if known is not None:
+                note = _("Ya registrado/a: %(worker)s. Se actualizarán sus datos.") % {"worker": known}
+    return render(request, "enrollment/_field_check.html", {"field": field, "problems": problems, "note": note})
 
 
 @login_required

@@ -334,3 +334,23 @@ def test_navigation_shows_each_role_its_entries(client, officer, reviewer):
     assert "Nueva inscripción" in labels and "Padrones" in labels and "Revisión" not in labels
     labels = [i["label"] for i in client_for(client, reviewer).get(reverse("home")).context["nav_items"]]
     assert "Revisión" in labels and "Nueva inscripción" not in labels
+
+
+def test_fields_are_checked_as_they_change(client, officer, cycle):
+    c = client_for(client, officer)
+    url = reverse("enrollment:register_check")
+    bad = c.post(f"{url}?field=cuil", {"cuil": "20312223330"})
+    assert bad.status_code == 200 and "dígito verificador" in bad.content.decode()
+    good = c.post(f"{url}?field=cuil", {"cuil": make_cuil(31_222_333)})
+    assert "errorlist" not in good.content.decode()
+    assert "no existe" in c.post(f"{url}?field=birth_date", {"birth_date": "31/02/1990"}).content.decode()
+    assert "CBU" in c.post(f"{url}?field=cbu", {"cbu": "123"}).content.decode()
+    assert c.post(f"{url}?field=last_name", {"last_name": "X"}).status_code == 404
+
+
+def test_field_check_names_a_known_worker_only_within_scope(client, officer, mendoza_officer):
+    worker = WorkerFactory(last_name="Quispe")
+    url = reverse("enrollment:register_check") + "?field=cuil"
+    assert "Ya registrado/a" in client_for(client, officer).post(url, {"cuil": worker.cuil}).content.decode()
+    assert "Quispe" not in client_for(client, mendoza_officer).post(url, {"cuil": worker.cuil}).content.decode()
+    assert client_for(client, make_user(Role.AUDITOR)).post(url, {"cuil": worker.cuil}).status_code == 403
