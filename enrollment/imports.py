@@ -98,7 +98,13 @@ def write_errors_csv(*, job: ImportJob, out: io.TextIOBase) -> None:
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("fila"), _("columna"), _("valor"), _("problema")])
     for row_number, column, value, message in job.errors.values_list("row_number", "column", "value", "message"):
-        writer.writerow([row_number or "", column, value, message])
+        writer.writerow([row_number or "", spreadsheet_safe(column), spreadsheet_safe(value), message])
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Cells copied from an uploaded file could hold a formula (``=HYPERLINK(...)``); a leading
+    apostrophe makes spreadsheet programs show it as text instead of running it."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -367,3 +367,10 @@ def test_import_and_form_racing_for_the_last_places_never_exceed_the_quota():
         t.join()
     assert Enrollment.objects.filter(cycle=cycle).count() == 2
     assert sum(n for _, n in outcomes) == 2
+
+
+def test_errors_csv_does_not_carry_formulas_from_the_upload(officer, cycle):
+    job = analyse(officer, cycle, csv_bytes([row(1, sexo='=HYPERLINK("http://x")')]))
+    out = io.StringIO()
+    imports.write_errors_csv(job=job, out=out)
+    assert "'=HYPERLINK" in out.getvalue()
