@@ -541,6 +541,10 @@ def apply_import(*, job_id: int) -> ImportJob:
             params=[job.organisation_id, now, now, job.pk],
         )
         timings["insert workers"] = time.perf_counter() - started - sum(timings.values())
+        staged = ImportRow.objects.filter(job=job).count()
+        # With places for every staged row (the usual case) there is nothing to choose: skip the
+        # ordering, the limit and the search for rows left out.
+        fits = left >= staged
         created_enrollments = audited_insert(
             cursor,
             model=Enrollment,
@@ -551,11 +555,17 @@ def apply_import(*, job_id: int) -> ImportJob:
             FROM {rows} r
             JOIN {workers} w ON w.cuil = r.cuil
             WHERE r.job_id = %s
+            """
+            + (
+                ""
+                if fits
+                else f"""
               AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
             ORDER BY r.row_number
             LIMIT %s
-            ON CONFLICT (worker_id, cycle_id) DO NOTHING
-            """,
+            """
+            )
+            + " ON CONFLICT (worker_id, cycle_id) DO NOTHING",
             params=[
                 cycle.pk,
                 job.organisation_id,
@@ -566,28 +576,29 @@ def apply_import(*, job_id: int) -> ImportJob:
                 job.confirmed_by_id,
                 now,
                 job.pk,
-                cycle.pk,
-                left,
+                *([] if fits else [cycle.pk, left]),
             ],
         )
         timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
-        cursor.execute(
-            f"""
-            INSERT INTO {errors} (job_id, row_number, "column", value, message)
-            SELECT r.job_id, r.row_number, 'cuil', r.cuil, %s
-            FROM {rows} r
-            JOIN {workers} w ON w.cuil = r.cuil
-            WHERE r.job_id = %s
-              AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
-            """,
-            [
-                _("Sin lugar en el cupo de %(crop)s del convenio %(number)s.")
-                % {"crop": cycle.crop.name, "number": cycle.agreement.number},
-                job.pk,
-                cycle.pk,
-            ],
-        )
-        over_quota = cursor.rowcount
+        over_quota = 0
+        if not fits:
+            cursor.execute(
+                f"""
+                INSERT INTO {errors} (job_id, row_number, "column", value, message)
+                SELECT r.job_id, r.row_number, 'cuil', r.cuil, %s
+                FROM {rows} r
+                JOIN {workers} w ON w.cuil = r.cuil
+                WHERE r.job_id = %s
+                  AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
+                """,
+                [
+                    _("Sin lugar en el cupo de %(crop)s del convenio %(number)s.")
+                    % {"crop": cycle.crop.name, "number": cycle.agreement.number},
+                    job.pk,
+                    cycle.pk,
+                ],
+            )
+            over_quota = cursor.rowcount
         timings["report rows without a place"] = time.perf_counter() - started - sum(timings.values())
     _set_status(
         job,
