@@ -210,10 +210,18 @@ def import_upload(request):
 
 
 def _job_context(request, job):
+    same_file = (
+        imports.import_jobs_for(request.user)
+        .filter(sha256=job.sha256, cycle=job.cycle, created_at__lt=job.created_at)
+        .exclude(status=job.Status.CANCELLED)
+        .order_by("-created_at")
+        .first()
+    )
     return {
         "job": job,
         "errors": job.errors.all()[:50],
         "may_act": _may_act_on(request.user, job),
+        "same_file": same_file,
     }
 
 

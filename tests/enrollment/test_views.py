@@ -354,3 +354,15 @@ def test_field_check_names_a_known_worker_only_within_scope(client, officer, men
     assert "Ya registrado/a" in client_for(client, officer).post(url, {"cuil": worker.cuil}).content.decode()
     assert "Quispe" not in client_for(client, mendoza_officer).post(url, {"cuil": worker.cuil}).content.decode()
     assert client_for(client, make_user(Role.AUDITOR)).post(url, {"cuil": worker.cuil}).status_code == 403
+
+
+def test_reupload_of_the_same_file_is_pointed_out(client, officer, cycle):
+    data = csv_bytes([row(1)])
+    upload_list(client, officer, cycle, data)
+    first = ImportJob.objects.get()
+    upload_list(client, officer, cycle, data)
+    second = ImportJob.objects.exclude(pk=first.pk).get()
+    page = client.get(reverse("enrollment:import_detail", args=[second.pk]))
+    assert page.context["same_file"] == first
+    assert "Este mismo archivo ya se subió" in page.content.decode()
+    assert client.get(reverse("enrollment:import_detail", args=[first.pk])).context["same_file"] is None
