@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,7 +116,13 @@ def register_worker(*, by, data: dict, organisation: Organisation | None = None)
         )
     with pghistory.context(user=by.pk, reason="registro de trabajador/a"):
         if existing is None:
-            return Worker.objects.create(registered_by=organisation, **values)
+            try:
+                with transaction.atomic():
+                    return Worker.objects.create(registered_by=organisation, **values)
+            except IntegrityError as error:  # someone registered the same CUIL a moment ago
+                raise ValidationError(
+                    {"cuil": _("El CUIL %(cuil)s se acaba de registrar; vuelva a enviar.") % {"cuil": values["cuil"]}}
+                ) from error
         changed = [field for field, value in values.items() if getattr(existing, field) != value]
         for field in changed:
             setattr(existing, field, values[field])

@@ -115,3 +115,33 @@ def test_register_and_enroll_saves_nothing_when_enrollment_is_refused(officer):
     assert not Worker.objects.exists() and not Enrollment.objects.exists()
     worker, enrollment = services.register_and_enroll(by=officer, data=data(), cycle=cycle)
     assert enrollment.worker == worker and enrollment.cycle == cycle
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_registering_the_same_cuil_at_once_make_one_worker():
+    import threading
+
+    from django.db import connection
+
+    officers = [make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán"))) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def attempt(officer):
+        try:
+            barrier.wait()
+            services.register_worker(by=officer, data=data())
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.message_dict["cuil"][0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(o,)) for o in officers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Worker.objects.count() == 1
+    assert len(outcomes) == 2 and outcomes.count("ok") >= 1
+    assert all(o == "ok" or "se acaba de registrar" in o for o in outcomes)
