@@ -224,7 +224,10 @@ class ImportJob(models.Model):
 class ImportRow(models.Model):
     """Staging: one valid row of an import job, loaded with COPY and applied set-based."""
 
-    job = models.ForeignKey(ImportJob, verbose_name=_("importación"), on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the (job, cuil) unique index serves every lookup by job.
+    job = models.ForeignKey(
+        ImportJob, verbose_name=_("importación"), on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     row_number = models.PositiveIntegerField(_("fila"))
     cuil = models.CharField(_("CUIL"), max_length=11)
     last_name = models.CharField(_("apellido"), max_length=120)
@@ -257,7 +260,10 @@ class ImportRow(models.Model):
 class ImportRowError(models.Model):
     """One problem found in one row (or in the whole file when ``row_number`` is 0)."""
 
-    job = models.ForeignKey(ImportJob, verbose_name=_("importación"), on_delete=models.CASCADE, related_name="errors")
+    # No index of its own: the (job, row_number) index serves every lookup by job.
+    job = models.ForeignKey(
+        ImportJob, verbose_name=_("importación"), on_delete=models.CASCADE, related_name="errors", db_index=False
+    )
     row_number = models.PositiveIntegerField(_("fila"))
     column = models.CharField(_("columna"), max_length=40, blank=True)
     value = models.CharField(_("valor"), max_length=200, blank=True)
