@@ -202,6 +202,7 @@ def validate_rows(
     first_day = cycle.first_month
     province_id = cycle.agreement.province_id
     province_name = cycle.agreement.province.name
+    first_row = table.first_row_number
     seen: dict[str, int] = {}
     valid: list[tuple] = []
     errors: list[tuple] = []
@@ -211,7 +212,7 @@ def validate_rows(
             progress(offset)
         if is_blank(row):
             continue
-        number = offset + 2  # the heading is row 1
+        number = offset + first_row  # as the spreadsheet numbers it
         width = len(row)
         record = {field: (row[index] if index < width else None) for field, index in columns.items()}
         values, problems = cleaner.clean(record)

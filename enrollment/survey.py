@@ -69,6 +69,8 @@ class Table:
     #: field name → heading as written in the file (for error reports)
     labels: dict[str, str]
     rows: list[list]
+    #: row number (1-based, as a spreadsheet shows it) of ``rows[0]``
+    first_row_number: int = 2
 
 
 def max_upload_bytes() -> int:
@@ -113,8 +115,9 @@ def read_rows(data: bytes, file_format: str) -> list[list]:
         except Exception as error:  # calamine raises several unrelated types for a broken file
             raise SurveyFileError(_("No se pudo leer la planilla XLSX: %(error)s") % {"error": error}) from error
     text = decode_csv(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
+    # The heading line decides the separator: the first line with any letter in it.
+    heading = next((line for line in text.splitlines()[:50] if any(c.isalpha() for c in line)), "")
+    delimiter = max((";", ",", "\t"), key=heading.count)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
@@ -131,8 +134,10 @@ def read_table(data: bytes, file_format: str) -> Table:
     if not data or not data.strip():
         raise SurveyFileError(_("El archivo está vacío."))
     rows = read_rows(data, file_format)
-    while rows and is_blank(rows[0]):
-        rows.pop(0)
+    leading_blank = 0
+    while leading_blank < len(rows) and is_blank(rows[leading_blank]):
+        leading_blank += 1
+    rows = rows[leading_blank:]
     if not rows:
         raise SurveyFileError(_("El archivo está vacío."))
     headers = [str(h or "").strip() for h in rows[0]]
@@ -157,4 +162,4 @@ def read_table(data: bytes, file_format: str) -> Table:
         body.pop()
     if not body:
         raise SurveyFileError(_("El archivo no tiene filas de datos, solo encabezados."))
-    return Table(headers=headers, columns=columns, labels=labels, rows=body)
+    return Table(headers=headers, columns=columns, labels=labels, rows=body, first_row_number=leading_blank + 2)

@@ -374,3 +374,9 @@ def test_errors_csv_does_not_carry_formulas_from_the_upload(officer, cycle):
     out = io.StringIO()
     imports.write_errors_csv(job=job, out=out)
     assert "'=HYPERLINK" in out.getvalue()
+
+
+def test_row_numbers_match_the_spreadsheet_when_the_heading_is_not_on_row_one(officer, cycle):
+    data = b"\r\n;;;\r\n" + csv_bytes([row(1), row(2, cbu="5")], delimiter=";")
+    job = analyse(officer, cycle, data)
+    assert problems(job)[0][:2] == (5, "cbu")
