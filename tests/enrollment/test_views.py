@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from enrollment.models import Enrollment, ImportJob, Worker
@@ -366,3 +367,30 @@ def test_reupload_of_the_same_file_is_pointed_out(client, officer, cycle):
     assert page.context["same_file"] == first
     assert "Este mismo archivo ya se subió" in page.content.decode()
     assert client.get(reverse("enrollment:import_detail", args=[first.pk])).context["same_file"] is None
+
+
+def test_flags_filter_is_offered_only_with_the_screening_app(client, reviewer):
+    from enrollment.filters import screening_installed
+
+    form = client_for(client, reviewer).get(reverse("enrollment:review_queue")).context["filter"].form
+    assert ("flags" in form.fields) == screening_installed()
+
+
+@pytest.mark.skipif(
+    not apps.is_installed("enrollment.screening"),
+    reason="the screening app (enrollment.screening) is not installed on this branch",
+)
+def test_review_queue_filters_by_unresolved_flags(client, reviewer):
+    flag = apps.get_model("screening", "MatchFlag")
+    blocked = EnrollmentFactory(status=S.PENDING_REVIEW)
+    doubtful = EnrollmentFactory(status=S.PENDING_REVIEW)
+    clear = EnrollmentFactory(status=S.PENDING_REVIEW)
+    common = {"kind": "programme", "score": "0.990", "reasons": "prueba"}
+    flag.objects.create(enrollment=blocked, level="same", match_key="a", **common)
+    flag.objects.create(enrollment=doubtful, level="possible", match_key="b", **common)
+    flag.objects.create(enrollment=clear, level="same", match_key="c", status="not_same", **common)
+    c = client_for(client, reviewer)
+    url = reverse("enrollment:review_queue")
+    assert set(c.get(url, {"flags": "open"}).context["page"]) == {blocked, doubtful}
+    assert set(c.get(url, {"flags": "blocking"}).context["page"]) == {blocked}
+    assert set(c.get(url, {"flags": "none"}).context["page"]) == {clear}
