@@ -344,9 +344,16 @@ def analyse_import(*, job_id: int) -> ImportJob:
     from the start, replacing whatever was staged, all in one transaction.
     """
     job = ImportJob.objects.select_related("cycle__agreement__province", "cycle__crop").get(pk=job_id)
-    if job.status not in (J.QUEUED, J.ANALYSING):
+    # Claimed with one conditional UPDATE, so a late duplicate delivery cannot pull a job that
+    # was analysed (or confirmed) meanwhile back to "analysing".
+    with pghistory.context(user=job.uploaded_by_id, reason=f"padrón {job.pk}: {J.ANALYSING.label}"):
+        claimed = ImportJob.objects.filter(pk=job.pk, status__in=[J.QUEUED, J.ANALYSING]).update(
+            status=J.ANALYSING, processed_rows=0, total_rows=0
+        )
+    if not claimed:
+        job.refresh_from_db()
         return job
-    _set_status(job, J.ANALYSING, processed_rows=0, total_rows=0)
+    job.status = J.ANALYSING
     started = time.perf_counter()
     try:
         with job.file.open("rb") as handle:

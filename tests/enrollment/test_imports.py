@@ -380,3 +380,11 @@ def test_row_numbers_match_the_spreadsheet_when_the_heading_is_not_on_row_one(of
     data = b"\r\n;;;\r\n" + csv_bytes([row(1), row(2, cbu="5")], delimiter=";")
     job = analyse(officer, cycle, data)
     assert problems(job)[0][:2] == (5, "cbu")
+
+
+def test_a_late_duplicate_analysis_leaves_a_confirmed_job_alone(officer, cycle):
+    job = analyse(officer, cycle, csv_bytes([row(1)]))
+    imports.confirm_import(job=job, by=officer)
+    assert imports.analyse_import(job_id=job.pk).status == J.CONFIRMED
+    job.refresh_from_db()
+    assert job.status == J.CONFIRMED and job.rows.count() == 1
