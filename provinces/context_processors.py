@@ -13,6 +13,13 @@ NAVIGATION = [
     (_("Trabajadores"), "enrollment:worker_list", None),
     (_("Inscripciones"), "enrollment:enrollment_list", None),
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Nueva inscripción"), "enrollment:register", {Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER}),
+    (
+        _("Padrones"),
+        "enrollment:import_list",
+        {Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR},
+    ),
+    (_("Revisión"), "enrollment:review_queue", {Role.MINISTRY_REVIEWER}),
     (_("Pagos"), "payments:batch_list", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
     (_("Totales de pagos"), "payments:monthly_totals", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
 ]
