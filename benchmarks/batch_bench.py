@@ -250,7 +250,7 @@ def main() -> None:
     parser.add_argument("--enrollments", type=int, default=200_000)
     args = parser.parse_args()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "interzafra_bench"
-    config = setup_databases(verbosity=0, interactive=False)
+    config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
     try:
         run(args.enrollments)
     finally:
