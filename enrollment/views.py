@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from enrollment.filters import EnrollmentFilter
 from enrollment.selectors import enrollments_for, workers_for
 
 
@@ -20,5 +21,7 @@ def worker_detail(request, pk):
 
 @login_required
 def enrollment_list(request):
-    page = Paginator(enrollments_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "enrollment/enrollment_list.html", {"page": page})
+    # The filters narrow the user's scope; they never widen it (the base queryset is scoped).
+    filtered = EnrollmentFilter(request.GET, queryset=enrollments_for(request.user), request=request)
+    page = Paginator(filtered.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "enrollment/enrollment_list.html", {"page": page, "filter": filtered})

@@ -13,6 +13,9 @@ NAVIGATION = [
     (_("Trabajadores"), "enrollment:worker_list", None),
     (_("Inscripciones"), "enrollment:enrollment_list", None),
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Tablero"), "reports:dashboard", set(Role.values)),
+    (_("Buscar"), "reports:search", set(Role.values)),
+    (_("Informes"), "reports:report_list", set(Role.values)),
 ]
 
 
