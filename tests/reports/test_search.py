@@ -76,7 +76,9 @@ def test_provincial_officer_does_not_find_other_provinces_workers(world, people)
 def test_union_officer_finds_only_workers_its_organisation_registered(world, people):
     mine = person("Gonzalez", "Mario", registered_by=world.union)
     results = found(world.users["union"], "gonzalez")
-    assert results == [mine]
+    assert mine in results
+    assert people["gonzalez"] not in results and people["mendoza_gonzalez"] not in results
+    assert all(w.registered_by_id == world.union.pk for w in results)
     other_union = make_user(Role.UNION_OFFICER, OrganisationFactory(kind="union", name="FOTIA"))
     assert found(other_union, "gonzalez") == []
 
