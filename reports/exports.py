@@ -18,6 +18,7 @@ from typing import IO
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -27,13 +28,15 @@ from enrollment.models import Enrollment, Worker
 from enrollment.selectors import enrollments_for
 from provinces.selectors import cycles_for
 
+StrOrPromise = str | Promise
+
 #: Rows between two progress updates of a report job.
 PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: StrOrPromise
     #: "text", "date", "money" or "int"
     kind: str = "text"
     #: value → label, for choice fields stored as codes
@@ -43,12 +46,12 @@ class Column:
 @dataclass(frozen=True)
 class ReportKind:
     key: str
-    title: str
+    title: StrOrPromise
     columns: tuple[Column, ...]
     #: (user, cleaned params) → queryset of tuples, one per row, in column order
     rows: Callable
     #: the form that parses the parameters; it receives ``user=`` to offer only what is in scope
-    form: type[forms.Form]
+    form: Callable[..., forms.Form]
     #: (cleaned params) → file name without extension
     filename: Callable[[dict], str]
 
@@ -158,7 +161,7 @@ BENEFICIARY_STATES = (
 
 
 class CycleReportForm(forms.Form):
-    cycle = forms.ModelChoiceField(label=_("Período interzafra"), queryset=None)
+    cycle: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Período interzafra"), queryset=None)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -56,7 +56,10 @@ def search_workers(*, user, query: str, limit: int = 50) -> QuerySet[Worker]:
     return (
         scoped.filter(candidates)
         .annotate(
-            score=TrigramWordSimilarity(Value(name), Concat("last_name_norm", Value(" "), "first_name_norm")),
+            score=TrigramWordSimilarity(
+                Value(name),  # type: ignore[arg-type]  # the stubs only allow a literal string
+                Concat("last_name_norm", Value(" "), "first_name_norm"),
+            ),
         )
         .filter(score__gte=NAME_SIMILARITY_MIN)
         .order_by("-score", "last_name_norm", "first_name_norm")[:limit]
