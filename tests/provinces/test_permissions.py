@@ -227,3 +227,9 @@ def test_english_is_available(client, world):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.get(reverse("provinces:agreement_list"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Agreements" in response.content.decode()
+
+
+def test_spanish_is_the_default_even_for_an_english_browser(client, world):
+    client.force_login(world["users"]["reviewer"])
+    response = client.get(reverse("provinces:agreement_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Convenios" in response.content.decode()
