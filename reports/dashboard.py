@@ -50,6 +50,13 @@ def sections_for(user) -> list[Section]:
     return result
 
 
+def work_queue_section(user) -> Section | None:
+    figures = selectors.work_queue(user)
+    if not figures:
+        return None
+    return Section(key="queue", title=str(_("Para atender")), template="reports/_queue.html", rows=figures)
+
+
 def enrollment_section(user) -> Section:
     return Section(
         key="enrollments",
@@ -76,5 +83,6 @@ def agreements_section(user) -> Section | None:
     )
 
 
+register_section("queue", work_queue_section, order=5)
 register_section("enrollments", enrollment_section, order=10)
 register_section("agreements", agreements_section, order=20)

@@ -74,6 +74,10 @@ def clean_params(*, kind: ReportKind, user, data) -> dict:
 # --- writers ----------------------------------------------------------------------------------
 
 
+#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(value, column: Column) -> str:
     if value is None:
         return ""
@@ -81,7 +85,10 @@ def _text(value, column: Column) -> str:
         return str(column.choices.get(value, value))
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    if column.kind == "text" and text.startswith(_FORMULA_START):
+        return "'" + text  # shown as typed, never evaluated
+    return text
 
 
 def write_csv(out: IO[str], kind: ReportKind, rows: Iterable[tuple], progress: Callable[[int], None]) -> int:

@@ -107,6 +107,31 @@ def _enrollment_list_url(**params) -> str:
     return reverse("enrollment:enrollment_list") + ("?" + urlencode(params) if params else "")
 
 
+#: What each role acts on next, as enrollment states it should look at first.
+ROLE_QUEUES: dict[str, tuple[str, ...]] = {
+    "ministry_reviewer": (Enrollment.Status.PENDING_REVIEW, Enrollment.Status.SUBMITTED, Enrollment.Status.SCREENING),
+    "payments_officer": (Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE),
+    "provincial_officer": (Enrollment.Status.SUBMITTED, Enrollment.Status.REJECTED, Enrollment.Status.SUSPENDED),
+    "union_officer": (Enrollment.Status.SUBMITTED, Enrollment.Status.REJECTED, Enrollment.Status.SUSPENDED),
+}
+
+
+def work_queue(user) -> list[Figure]:
+    """The counts each role acts on next (a reviewer: pending review; an office: rejected
+    enrollments to tell the workers about...), within scope, each linking to its list."""
+    roles = scope_of(user).roles
+    wanted: list[str] = []
+    for role, states in ROLE_QUEUES.items():
+        if role in roles:
+            wanted += [s for s in states if s not in wanted]
+    if not wanted:
+        return []
+    counts = dict(
+        enrollments_for(user).filter(status__in=wanted).order_by().values_list("status").annotate(n=Count("pk"))
+    )
+    return [Figure(str(Enrollment.Status(s).label), counts.get(s, 0), _enrollment_list_url(status=s)) for s in wanted]
+
+
 def enrollments_by_status(user) -> Chart:
     rows = enrollments_for(user).order_by().values("status").annotate(n=Count("pk"))
     counts = {r["status"]: r["n"] for r in rows}

@@ -62,7 +62,7 @@ def test_union_sees_only_what_it_registered_and_no_budget(world):
     assert figures(selectors.enrollments_by_province(user)) == {"Tucumán": 3}
     assert selectors.budget_by_agreement(user) is None
     assert selectors.quota_usage_by_agreement(user) == []
-    assert [s.key for s in dashboard.sections_for(user)] == ["enrollments"]
+    assert [s.key for s in dashboard.sections_for(user)] == ["queue", "enrollments"]
 
 
 def test_budget_per_agreement_is_the_agreements_budget(world):
@@ -140,7 +140,7 @@ def test_another_app_can_add_a_section(world, login):
     dashboard.register_section("extra", extra, order=30)
     try:
         keys = [s.key for s in dashboard.sections_for(world.users["reviewer"])]
-        assert keys == ["enrollments", "agreements", "extra"]
+        assert keys == ["queue", "enrollments", "agreements", "extra"]
     finally:
         dashboard._SECTIONS.pop("extra")
 
@@ -154,3 +154,17 @@ def test_filters_of_the_enrollment_list_never_widen_the_scope(world, login):
     count = int(re.search(r'data-count="(\d+)"', body).group(1))
     assert count == 8
     assert "CONV-MZA" not in body and "Subsecretaría de Trabajo Mendoza" not in body
+
+
+def test_each_role_sees_what_it_acts_on_next(world, login):
+    def queue(role):
+        return {f.label: f.value for f in selectors.work_queue(world.users[role])}
+
+    assert queue("reviewer") == {"Pendiente de revisión": 0, "Presentada": 2, "En control": 0}
+    assert queue("payments") == {"Aprobada": 7, "Activa": 2}
+    assert queue("tucuman") == {"Presentada": 2, "Rechazada": 1, "Suspendida": 0}
+    assert queue("union") == {"Presentada": 0, "Rechazada": 1, "Suspendida": 0}
+    assert queue("mendoza") == {"Presentada": 0, "Rechazada": 0, "Suspendida": 0}
+    assert queue("auditor") == {}
+    body = login(world.users["tucuman"]).get(reverse("reports:dashboard")).content.decode()
+    assert 'href="/inscripciones/?status=rejected"' in body and "Para atender" in body

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.test import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 from pghistory.models import Events
@@ -90,11 +89,11 @@ def test_unknown_report_is_404(world, login):
     assert response.status_code == 404
 
 
-@override_settings(REPORTS_INLINE_MAX_ROWS=2)
 def test_large_report_goes_to_celery_with_progress_and_only_its_requester_downloads_it(
     world, login, django_capture_on_commit_callbacks, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
+    settings.REPORTS_INLINE_MAX_ROWS = 2
     client = login(world.users["reviewer"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -150,3 +149,19 @@ def test_report_job_progress_is_visible_while_running(world, login):
     body = response.content.decode()
     assert 'hx-trigger="every 1s"' in body and 'value="25"' in body
     assert "500 de 2.000 filas" in body
+
+
+def test_text_that_a_spreadsheet_would_run_as_a_formula_is_neutralised(world, login):
+    enrollment = Enrollment.objects.filter(cycle=world.tuc_cane, status="approved").first()
+    enrollment.worker.locality = '=HYPERLINK("http://x","clic")'
+    enrollment.worker.save()
+    client = login(world.users["reviewer"])
+    url = reverse("reports:report_create", args=["beneficiaries"])
+    response = client.post(url, {"cycle": world.tuc_cane.pk, "format": "csv"})
+    assert response.status_code == 200, (response.status_code, response.get("Location"))
+    header, *rows = csv_rows(response.content)
+    localities = [r[header.index("Localidad")] for r in rows]
+    assert '\'=HYPERLINK("http://x","clic")' in localities
+    sheet = load_workbook(io.BytesIO(client.post(url, {"cycle": world.tuc_cane.pk, "format": "xlsx"}).content)).active
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" and c.value.startswith("'") for c in cells)
