@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -198,3 +199,36 @@ def test_keyboard_only_login_skip_link_and_menu(page, programme):
     expect(page.locator("a.skip")).to_be_focused()
     page.keyboard.press("Enter")
     assert page.url.endswith("#main")
+
+
+def test_officer_downloads_the_beneficiaries_of_a_cycle_as_xlsx(page, programme):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    login(page, "tucuman")
+    page.goto(page.base_url + "/informes/")
+    page.get_by_label("Período interzafra").select_option(label="Zafra Tucumán (Tucumán)")
+    page.get_by_label("XLSX (Excel)").check()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Descargar").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    rows = list(load_workbook(BytesIO(Path(download.path()).read_bytes())).active.iter_rows(values_only=True))
+    assert [r[2] for r in rows[1:]] == ["González"]  # the approved beneficiary; the submitted one is not
+
+
+def test_large_report_shows_progress_then_a_download_link(page, programme, settings, tmp_path):
+    settings.REPORTS_INLINE_MAX_ROWS = 0  # every report goes through Celery (eager here)
+    settings.MEDIA_ROOT = tmp_path
+    login(page, "revisora")
+    page.goto(page.base_url + "/informes/")
+    page.get_by_label("Período interzafra").select_option(label="Vendimia (Mendoza)")
+    page.get_by_label("CSV").check()
+    page.get_by_role("button", name="Descargar").click()
+    expect(page.get_by_role("status")).to_contain_text("Listo")
+    expect(page.locator("progress")).to_have_attribute("value", "100")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("Descargar")).click()
+    text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    assert len(text.strip().splitlines()) == 2  # header + the approved Mendoza worker
