@@ -1,4 +1,5 @@
 import io
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.routers import reading_from_replica
+from enrollment.identity import is_valid_cuil
 from enrollment.selectors import workers_for
 from provinces.scoping import require_perm, scope_of
 from reports import dashboard, services, worker_story
@@ -37,10 +39,13 @@ def search(request):
     require_perm(request.user, "enrollment.view_worker")
     query = request.GET.get("q", "").strip()
     results = None
+    bad_cuil = False
     if query:
         with reading_from_replica():
             results = list(search_workers(user=request.user, query=query))
-    return render(request, "reports/search.html", {"query": query, "results": results})
+        digits = re.sub(r"\D", "", query)
+        bad_cuil = not results and len(digits) == 11 and not is_valid_cuil(digits)
+    return render(request, "reports/search.html", {"query": query, "results": results, "bad_cuil": bad_cuil})
 
 
 @login_required

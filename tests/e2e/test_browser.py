@@ -232,3 +232,22 @@ def test_large_report_shows_progress_then_a_download_link(page, programme, setti
         page.get_by_role("link", name=re.compile("Descargar")).click()
     text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert len(text.strip().splitlines()) == 2  # header + the approved Mendoza worker
+
+
+# (user, URL, status): each role is refused what it may not do, and sees nothing out of scope.
+REFUSALS = [
+    ("pagos", "/convenios/nuevo/", 403),
+    ("auditora", "/periodos/nuevo/", 403),
+    ("auditora", "/organizaciones/nueva/", 403),
+    ("uatre", "/auditoria/", 403),
+    ("tucuman", "/auditoria/", 403),
+    ("uatre", "/convenios/nuevo/", 403),
+]
+
+
+@pytest.mark.parametrize(("username", "path", "status"), REFUSALS)
+def test_each_role_is_refused_what_it_may_not_do(page, programme, username, path, status):
+    login(page, username)
+    response = page.goto(page.base_url + path)
+    assert response.status == status
+    expect(page.get_by_role("heading", level=1)).to_be_visible()  # a proper error page, not a blank one

@@ -165,3 +165,13 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_neutralised(world, lo
     sheet = load_workbook(io.BytesIO(client.post(url, {"cycle": world.tuc_cane.pk, "format": "xlsx"}).content)).active
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" and c.value.startswith("'") for c in cells)
+
+
+def test_a_user_without_a_role_gets_no_report(db, client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(reverse("reports:report_list")).status_code == 403
+    response = client.post(reverse("reports:report_create", args=["beneficiaries"]), {"cycle": 1, "format": "csv"})
+    assert response.status_code == 403
+    assert ReportJob.objects.count() == 0

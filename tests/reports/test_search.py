@@ -110,3 +110,12 @@ def test_birth_date_is_shown_in_argentine_format(world, people, login):
     people["gonzalez"].save()
     body = login(world.users["reviewer"]).get(reverse("reports:search"), {"q": "González María"}).content.decode()
     assert "07/03/1985" in body
+
+
+def test_a_cuil_with_a_wrong_check_digit_gets_a_clear_message(world, people, login):
+    good = people["gonzalez"].cuil
+    bad = good[:10] + str((int(good[10]) + 1) % 10)
+    body = login(world.users["reviewer"]).get(reverse("reports:search"), {"q": bad}).content.decode()
+    assert "Ese CUIL no es válido" in body
+    body = login(world.users["reviewer"]).get(reverse("reports:search"), {"q": good}).content.decode()
+    assert "Ese CUIL no es válido" not in body
