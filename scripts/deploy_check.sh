@@ -79,6 +79,11 @@ grep -qi '^strict-transport-security: max-age=31536000' "$WORK/headers" || { ech
 css=$(grep -o '/static/css/app\.[0-9a-f]*\.css' <<<"$page" | head -n1)
 test -n "$css" || { echo "static files are not hashed by the manifest storage"; exit 1; }
 curl -fsS -o /dev/null -H "X-Forwarded-Proto: https" -H "Host: interzafra.example.gob.ar" "http://127.0.0.1:$PORT$css"
+# The vendored chart library is collected, hashed and served too (the dashboards need no CDN).
+chart=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['paths']['vendor/chartjs/chart.umd.min.js'])" \
+  "$WORK/static/staticfiles.json")
+curl -fsS -o /dev/null -H "X-Forwarded-Proto: https" -H "Host: interzafra.example.gob.ar" \
+  "http://127.0.0.1:$PORT/static/$chart"
 # Plain HTTP is redirected to HTTPS.
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: interzafra.example.gob.ar" "http://127.0.0.1:$PORT/ingresar/")
 test "$code" = 301 || { echo "plain HTTP answered $code instead of 301"; exit 1; }
