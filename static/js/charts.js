@@ -14,10 +14,11 @@
       var data = JSON.parse(source.textContent);
       var money = data.unit === "ARS";
       var format = new Intl.NumberFormat(lang, money ? { minimumFractionDigits: 2, maximumFractionDigits: 2 } : {});
+      var tick = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
       canvas.dataset.drawn = "1";
       var horizontal = data.labels.length > 6;
       var scales = {};
-      scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { callback: function (v) { return format.format(v); } } };
+      scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { callback: function (v) { return tick.format(v); } } };
       new Chart(canvas, {
         type: "bar",
         data: { labels: data.labels, datasets: [{ label: data.title, data: data.values, backgroundColor: "#1f5fa8" }] },
