@@ -251,3 +251,45 @@ def test_each_role_is_refused_what_it_may_not_do(page, programme, username, path
     response = page.goto(page.base_url + path)
     assert response.status == status
     expect(page.get_by_role("heading", level=1)).to_be_visible()  # a proper error page, not a blank one
+
+
+def test_officer_uploads_a_survey_list_and_confirms_it_and_the_dashboard_counts_it(page, programme, tmp_path):
+    from tests.enrollment.survey_files import csv_bytes, row
+
+    survey = tmp_path / "padron.csv"
+    survey.write_bytes(csv_bytes([row(1), row(2), row(3, cbu="999")]))
+    login(page, "tucuman")
+    page.goto(page.base_url + "/tablero/")
+    before = int(page.locator("#enrollments_by_status tfoot td").inner_text().replace(".", ""))
+    page.goto(page.base_url + "/padrones/subir/")
+    page.get_by_label("Período interzafra").select_option(label="Zafra Tucumán (Tucumán)")
+    page.get_by_label("Padrón (CSV o XLSX)").set_input_files(str(survey))
+    page.get_by_role("button", name="Subir y analizar").click()
+    expect(page.get_by_role("button", name="Confirmar e inscribir")).to_be_visible()
+    page.get_by_role("button", name="Confirmar e inscribir").click()
+    expect(page.locator("#import-status")).to_contain_text("Inscripciones creadas")
+    page.goto(page.base_url + "/tablero/")
+    expect(page.locator("#enrollments_by_status tfoot td")).to_have_text(str(before + 2))
+    # The new workers are found by name, typed without accents.
+    page.goto(page.base_url + "/buscar/?q=nunez jose 1")
+    expect(page.get_by_role("link", name=re.compile("Núñez, José 1"))).to_be_visible()
+
+
+def test_reviewer_approves_from_the_review_queue_and_the_worker_page_tells_it(page, programme):
+    pending = EnrollmentFactory(
+        cycle=Cycle.objects.get(name="Zafra Tucumán"),
+        worker__last_name="Chocobar",
+        worker__last_name_norm="CHOCOBAR",
+        worker__first_name="Ramona",
+        worker__first_name_norm="RAMONA",
+        status=Enrollment.Status.PENDING_REVIEW,
+    )
+    login(page, "revisora")
+    page.goto(page.base_url + "/revision/")
+    page.get_by_label("Chocobar, Ramona").check()
+    page.get_by_label("Decisión").select_option("approve")
+    page.get_by_role("button", name="Aplicar a las marcadas").click()
+    expect(page.get_by_text("1 inscripciones aprobadas.")).to_be_visible()
+    page.goto(page.base_url + f"/trabajadores/{pending.worker_id}/legajo/")
+    expect(page.locator("#enrollments")).to_contain_text("Aprobada")
+    expect(page.locator("#history")).to_contain_text("pending_review → approved")
