@@ -20,7 +20,7 @@ from itertools import chain
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
-from enrollment.selectors import enrollments_for
+from enrollment.selectors import enrollments_for, status_history
 
 
 @dataclass
@@ -63,6 +63,20 @@ def enrollments_section(user, worker) -> WorkerSection:
     )
 
 
+def status_timeline_section(user, worker) -> WorkerSection | None:
+    """Every state the enrollments the user may see went through, with who and why (read from
+    the audit trail by ``enrollment.selectors.status_history``), for every role."""
+    ids = list(enrollments_for(user).filter(worker=worker).values_list("pk", flat=True))
+    if not ids:
+        return None
+    return WorkerSection(
+        "timeline",
+        str(_("Trayectoria de las inscripciones")),
+        "reports/worker/_timeline.html",
+        {"history": status_history(ids)},
+    )
+
+
 def history_section(user, worker) -> WorkerSection | None:
     """Changes to the worker's record and to the enrollments the user may see, newest first;
     only for roles that may read the audit trail."""
@@ -83,4 +97,5 @@ def history_section(user, worker) -> WorkerSection | None:
 
 register_worker_section("identity", identity_section, order=10)
 register_worker_section("enrollments", enrollments_section, order=20)
+register_worker_section("timeline", status_timeline_section, order=30)
 register_worker_section("history", history_section, order=90)

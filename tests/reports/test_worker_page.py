@@ -32,11 +32,14 @@ def test_tells_identity_enrollments_and_history(world, login, story):
     assert f"#{enrollment.pk}" in history and "submitted → withdrawn" in history
 
 
-def test_provincial_officer_sees_the_page_without_the_audit_trail(world, login, story):
-    worker, _ = story
+def test_provincial_officer_sees_the_timeline_but_not_the_audit_trail(world, login, story):
+    worker, enrollment = story
+    enrollment_services.withdraw_enrollment(enrollment=enrollment, by=world.users["tucuman"], reason="Se mudó")
     body = login(world.users["tucuman"]).get(reverse("reports:worker", args=[worker.pk])).content.decode()
     assert worker.cuil_display in body
     assert 'id="enrollments"' in body and 'id="history"' not in body
+    timeline = body[body.index('id="timeline"') :]
+    assert "Presentada" in timeline and "Dada de baja" in timeline and "Se mudó" in timeline
 
 
 @pytest.mark.parametrize("role", ["mendoza", "union"])
@@ -66,6 +69,6 @@ def test_another_app_can_add_a_section(world, story):
     worker_story.register_worker_section("installments", installments, order=40)
     try:
         keys = [s.key for s in worker_story.sections_for(world.users["auditor"], worker)]
-        assert keys == ["identity", "enrollments", "installments", "history"]
+        assert keys == ["identity", "enrollments", "timeline", "installments", "history"]
     finally:
         worker_story._SECTIONS.pop("installments")
