@@ -129,7 +129,15 @@ def work_queue(user) -> list[Figure]:
     counts = dict(
         enrollments_for(user).filter(status__in=wanted).order_by().values_list("status").annotate(n=Count("pk"))
     )
-    return [Figure(str(Enrollment.Status(s).label), counts.get(s, 0), _enrollment_list_url(status=s)) for s in wanted]
+    # A reviewer acts from the review queue, which lists the same enrollments by status.
+    reviews = user.has_perm("enrollment.review_enrollment")
+
+    def url(status: str) -> str:
+        if reviews:
+            return reverse("enrollment:review_queue") + "?" + urlencode({"status": status})
+        return _enrollment_list_url(status=status)
+
+    return [Figure(str(Enrollment.Status(s).label), counts.get(s, 0), url(s)) for s in wanted]
 
 
 def enrollments_by_status(user) -> Chart:

@@ -168,3 +168,11 @@ def test_each_role_sees_what_it_acts_on_next(world, login):
     assert queue("auditor") == {}
     body = login(world.users["tucuman"]).get(reverse("reports:dashboard")).content.decode()
     assert 'href="/inscripciones/?status=rejected"' in body and "Para atender" in body
+
+
+def test_reviewers_queue_figures_open_the_review_queue_with_those_enrollments(world, login):
+    client = login(world.users["reviewer"])
+    for figure in selectors.work_queue(world.users["reviewer"]):
+        assert figure.url.startswith(reverse("enrollment:review_queue"))
+        page = client.get(figure.url).content.decode()
+        assert re.search(r"(\d+) inscripciones\.", page).group(1) == str(figure.value), figure.label
