@@ -20,6 +20,9 @@ NAVIGATION = [
         {Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR},
     ),
     (_("Revisión"), "enrollment:review_queue", {Role.MINISTRY_REVIEWER}),
+    (_("Tablero"), "reports:dashboard", set(Role.values)),
+    (_("Buscar"), "reports:search", set(Role.values)),
+    (_("Informes"), "reports:report_list", set(Role.values)),
     (_("Pagos"), "payments:batch_list", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
     (_("Totales de pagos"), "payments:monthly_totals", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
 ]
