@@ -16,6 +16,11 @@ AUDITED_MODELS = {
     "membership": "provinces.Membership",
     "worker": "enrollment.Worker",
     "enrollment": "enrollment.Enrollment",
+    "provider": "training.Provider",
+    "office": "training.EmploymentOffice",
+    "course": "training.Course",
+    "referral": "training.Referral",
+    "apitoken": "api.ApiToken",
 }
 
 

@@ -12,6 +12,9 @@ NAVIGATION = [
     (_("Trabajadores"), "enrollment:worker_list", None),
     (_("Inscripciones"), "enrollment:enrollment_list", None),
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("API"), "api:swagger", None),
 ]
 
 

@@ -72,3 +72,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrollment.view_enrollment",
     ],
 }
+
+# Training and employment referrals (training/): managed by ministry reviewers everywhere and by
+# provincial officers in their provinces; auditors read.
+_TRAINING_MANAGE = [
+    f"training.{action}_{model}"
+    for model in ("provider", "employmentoffice", "course", "referral")
+    for action in ("view", "add", "change")
+]
+ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICER] += _TRAINING_MANAGE
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += _TRAINING_MANAGE
+ROLE_PERMISSIONS[Role.AUDITOR] += [f"training.view_{m}" for m in ("provider", "employmentoffice", "course", "referral")]
+
+# REST API (api/): ministry reviewers manage everyone's API tokens; auditors read and export the
+# access log of status lookups and see the tokens.
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["api.manage_tokens", "api.view_apitoken"]
+ROLE_PERMISSIONS[Role.AUDITOR] += ["api.view_statuslookup", "api.view_apitoken"]
