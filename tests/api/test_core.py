@@ -125,7 +125,9 @@ def test_ministry_staff_create_and_revoke_tokens_for_others(officer):
 
 
 def test_token_lifetime_is_bounded(officer):
-    assert_error(client_for(officer).post("/api/v1/tokens/", {"name": "x", "days": 4000}, format="json"), 400, "invalid")
+    assert_error(
+        client_for(officer).post("/api/v1/tokens/", {"name": "x", "days": 4000}, format="json"), 400, "invalid"
+    )
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -133,14 +135,18 @@ def test_token_lifetime_is_bounded(officer):
 
 def test_unknown_fields_are_refused(officer):
     body = assert_error(
-        client_for(officer).post("/api/v1/enrollments/", {"cuil": "20-30000000-4", "cycle": 1, "color": "rojo"}, format="json"),
+        client_for(officer).post(
+            "/api/v1/enrollments/", {"cuil": "20-30000000-4", "cycle": 1, "color": "rojo"}, format="json"
+        ),
         400,
     )
     assert "color" in body["fields"]
 
 
 def test_malformed_cuil_in_a_body_is_refused(officer):
-    body = assert_error(client_for(officer).post("/api/v1/enrollments/", {"cuil": "20-123", "cycle": 1}, format="json"), 400)
+    body = assert_error(
+        client_for(officer).post("/api/v1/enrollments/", {"cuil": "20-123", "cycle": 1}, format="json"), 400
+    )
     assert "cuil" in body["fields"] and body["code"] == "invalid_cuil"
 
 
@@ -178,7 +184,9 @@ def test_service_rule_violation_answers_400_with_the_services_message(officer):
     worker = WorkerFactory(birth_date=dt.date(2010, 1, 1))
     cycle = CycleFactory()
     client = client_for(officer)
-    body = assert_error(client.post("/api/v1/enrollments/", {"cuil": worker.cuil, "cycle": cycle.pk}, format="json"), 400)
+    body = assert_error(
+        client.post("/api/v1/enrollments/", {"cuil": worker.cuil, "cycle": cycle.pk}, format="json"), 400
+    )
     assert "18 años" in str(body["fields"])
     assert not Enrollment.objects.exists()
 
@@ -251,9 +259,13 @@ def test_auditor_reads_and_exports_the_access_log(officer):
     assert lines[1].split(",")[1:4] == [officer.username, UNKNOWN, "not_found"]
 
 
-@pytest.mark.parametrize("role", [Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER])
+@pytest.mark.parametrize(
+    "role", [Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER]
+)
 def test_only_auditors_read_the_access_log(role):
-    org = {Role.PROVINCIAL_OFFICER: OrganisationFactory(), Role.UNION_OFFICER: OrganisationFactory(kind="union")}.get(role)
+    org = {Role.PROVINCIAL_OFFICER: OrganisationFactory(), Role.UNION_OFFICER: OrganisationFactory(kind="union")}.get(
+        role
+    )
     client = client_for(make_user(role, org))
     assert_error(client.get("/api/v1/access-log/"), 403)
     assert_error(client.get("/api/v1/access-log/export/"), 403)
