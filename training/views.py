@@ -18,7 +18,7 @@ from training.forms import AttendanceUploadForm, CourseForm, MoveReferralForm, O
 @login_required
 def course_list(request):
     require_perm(request.user, "training.view_course")
-    courses = selectors.with_seats_taken(selectors.courses_for(request.user))
+    courses = selectors.with_seats_taken(selectors.courses_for(request.user)).order_by("-start_date", "pk")
     page = Paginator(courses, 50).get_page(request.GET.get("page"))
     return render(request, "training/course_list.html", {"page": page})
 

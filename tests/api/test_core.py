@@ -194,8 +194,11 @@ def test_service_rule_violation_answers_400_with_the_services_message(officer):
 # --- throttling -------------------------------------------------------------------------------
 
 
+# Windows are fixed (per minute, hour or day); tests use daily rates so no boundary falls mid-test.
+
+
 def test_each_user_is_throttled(officer, settings):
-    settings.API_THROTTLE_RATES = {"user": "3/min", "ip": "1000/min"}
+    settings.API_THROTTLE_RATES = {"user": "3/day", "ip": "1000/day"}
     client = client_for(officer)
     for _ in range(3):
         assert client.get("/api/v1/workers/").status_code == 200
@@ -207,7 +210,7 @@ def test_each_user_is_throttled(officer, settings):
 
 
 def test_each_client_address_is_throttled_across_users(officer, settings):
-    settings.API_THROTTLE_RATES = {"user": "1000/min", "ip": "4/min"}
+    settings.API_THROTTLE_RATES = {"user": "1000/day", "ip": "4/day"}
     a, b = client_for(officer), client_for(make_user(Role.AUDITOR))
     assert [c.get("/api/v1/workers/").status_code for c in (a, b, a, b)] == [200] * 4
     assert_error(b.get("/api/v1/workers/"), 429)
@@ -215,7 +218,7 @@ def test_each_client_address_is_throttled_across_users(officer, settings):
 
 
 def test_anonymous_requests_are_throttled_per_address(settings):
-    settings.API_THROTTLE_RATES = {"user": "1000/min", "ip": "2/min"}
+    settings.API_THROTTLE_RATES = {"user": "1000/day", "ip": "2/day"}
     client = APIClient()
     assert [client.get("/api/v1/workers/").status_code for _ in range(3)] == [401, 401, 429]
 
