@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -85,6 +86,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def not_found_view(request, *args, **kwargs):
     """Unknown paths under the API answer in the same shape (not Django's HTML page)."""
     return JsonResponse(error_body(status_code=404, code="not_found", message=str(_("No encontrado."))), status=404)

@@ -22,5 +22,5 @@ urlpatterns = [
     path("v1/status/<str:cuil>/", views.BeneficiaryStatusView.as_view(), name="status"),
     path("v1/", include(router.urls)),
     # Anything else under the API answers 404 in the API's error shape, not as an HTML page.
-    re_path(r"^v1/.*$", not_found_view),
+    re_path(r"^v1/", not_found_view),
 ]
