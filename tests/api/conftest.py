@@ -19,8 +19,3 @@ def client_for(user) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Test users get a password; the production hasher is deliberately slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
