@@ -65,7 +65,10 @@ def save_provider(
         provider = Provider.objects.select_for_update().get(pk=provider.pk)
         _require_province(by, provider.province_id)
     _require_province(by, getattr(province, "pk", None))
-    if Provider.objects.filter(name__iexact=name.strip()).exclude(pk=getattr(provider, "pk", None)).exists():
+    same_name = Provider.objects.filter(name__iexact=name.strip())
+    if provider is not None:
+        same_name = same_name.exclude(pk=provider.pk)
+    if same_name.exists():
         raise ValidationError({"name": _("Ya existe una institución con ese nombre.")})
     with pghistory.context(user=by.pk, reason=_("Institución de capacitación")):
         provider = provider or Provider()
@@ -93,7 +96,10 @@ def save_office(
         office = EmploymentOffice.objects.select_for_update().get(pk=office.pk)
         _require_province(by, office.province_id)
     _require_province(by, province.pk)
-    if EmploymentOffice.objects.filter(name__iexact=name.strip()).exclude(pk=getattr(office, "pk", None)).exists():
+    same_name = EmploymentOffice.objects.filter(name__iexact=name.strip())
+    if office is not None:
+        same_name = same_name.exclude(pk=office.pk)
+    if same_name.exists():
         raise ValidationError({"name": _("Ya existe una oficina de empleo con ese nombre.")})
     with pghistory.context(user=by.pk, reason=_("Oficina de empleo")):
         office = office or EmploymentOffice()
