@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db.models import QuerySet
 
+from api import fastsql
 from api.models import ApiToken, StatusLookup
 from enrollment.selectors import enrollments_for, workers_for
 from provinces.scoping import scope_of
@@ -35,63 +36,75 @@ def _installments_by_enrollment(enrollment_ids: list[int]) -> dict[int, dict]:
 def beneficiary_status(*, user, cuil: str) -> dict | None:
     """What the user may know about the worker with ``cuil``: their enrollments (state, cycle,
     installments paid and pending) and open referrals. ``None`` when the CUIL is unknown *or*
-    outside the user's scope — the caller cannot tell the two apart."""
-    if not scope_of(user).roles:
+    outside the user's scope — the caller cannot tell the two apart.
+
+    The querysets are the scoped selectors of the web UI; they run through ``api.fastsql`` so
+    that PostgreSQL prepares them once (this is the API's hottest path).
+    """
+    scope = scope_of(user)
+    if not scope.roles:
         return None
-    worker = workers_for(user).filter(cuil=cuil).values("id", "cuil", "last_name", "first_name").first()
-    if worker is None:
+    found = fastsql.rows_for(
+        ("status-worker", scope),
+        lambda value: workers_for(user).filter(cuil=value).values_list("id", "cuil", "last_name", "first_name")[:1],
+        cuil,
+    )
+    if not found:
         return None
-    enrollments = list(
-        enrollments_for(user)
-        .filter(worker_id=worker["id"])
-        .order_by("-cycle__first_month")
-        .values(
-            "id",
-            "cycle_id",
-            "cycle__name",
-            "cycle__agreement__province__name",
-            "cycle__crop__name",
-            "cycle__first_month",
-            "cycle__months",
-            "status",
-            "status_changed_at",
-        )
+    worker_id, worker_cuil, last_name, first_name = found[0]
+    enrollments = fastsql.rows_for(
+        ("status-enrollments", scope),
+        lambda value: (
+            enrollments_for(user)
+            .filter(worker_id=value)
+            .order_by("-cycle__first_month")
+            .values_list(
+                "id",
+                "cycle_id",
+                "cycle__name",
+                "cycle__agreement__province__name",
+                "cycle__crop__name",
+                "cycle__first_month",
+                "cycle__months",
+                "status",
+                "status_changed_at",
+            )
+        ),
+        worker_id,
     )
-    installments = _installments_by_enrollment([e["id"] for e in enrollments]) if enrollments else {}
-    referrals = (
-        referrals_for(user)
-        .filter(worker_id=worker["id"], status__in=Referral.OPEN_STATES)
-        .order_by("-referred_on")
-        .values("id", "line", "status", "referred_on", "course__topic", "office__name")
+    installments = _installments_by_enrollment([e[0] for e in enrollments]) if enrollments else {}
+    referrals = fastsql.rows_for(
+        ("status-referrals", scope),
+        lambda value: (
+            referrals_for(user)
+            .filter(worker_id=value, status__in=Referral.OPEN_STATES)
+            .order_by("-referred_on")
+            .values_list("id", "line", "status", "referred_on", "course__topic", "office__name")
+        ),
+        worker_id,
     )
+    empty = {"paid": 0, "pending": 0, "items": []}
     return {
-        "cuil": worker["cuil"],
-        "last_name": worker["last_name"],
-        "first_name": worker["first_name"],
+        "cuil": worker_cuil,
+        "last_name": last_name,
+        "first_name": first_name,
         "enrollments": [
             {
-                "id": e["id"],
-                "cycle": e["cycle_id"],
-                "cycle_name": e["cycle__name"],
-                "province": e["cycle__agreement__province__name"],
-                "crop": e["cycle__crop__name"],
-                "first_month": e["cycle__first_month"],
-                "months": e["cycle__months"],
-                "status": e["status"],
-                "status_changed_at": e["status_changed_at"],
-                "installments": installments.get(e["id"], {"paid": 0, "pending": 0, "items": []}),
+                "id": e[0],
+                "cycle": e[1],
+                "cycle_name": e[2],
+                "province": e[3],
+                "crop": e[4],
+                "first_month": e[5],
+                "months": e[6],
+                "status": e[7],
+                "status_changed_at": e[8],
+                "installments": installments.get(e[0], empty),
             }
             for e in enrollments
         ],
         "open_referrals": [
-            {
-                "id": r["id"],
-                "line": r["line"],
-                "status": r["status"],
-                "referred_on": r["referred_on"],
-                "course": r["course__topic"],
-                "office": r["office__name"],
-            }
+            {"id": r[0], "line": r[1], "status": r[2], "referred_on": r[3], "course": r[4], "office": r[5]}
             for r in referrals
         ],
     }

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api import fastsql
 from api.authentication import hash_key
 from api.models import ApiToken, StatusLookup
 
@@ -59,11 +60,18 @@ def revoke_token(*, by, token: ApiToken) -> ApiToken:
     return locked
 
 
-def log_status_lookup(*, by, token: ApiToken | None, cuil: str, result: str, ip: str | None) -> StatusLookup:
-    """Record one status lookup (append-only: the table refuses updates and deletes)."""
-    return StatusLookup.objects.create(
-        user_id=by.pk, token_id=getattr(token, "pk", None), cuil=cuil[:32], result=result, ip=ip or None
-    )
+_LOG_SQL = (
+    f"INSERT INTO {StatusLookup._meta.db_table} (user_id, token_id, cuil, result, ip, at) "
+    "VALUES (%s, %s, %s, %s, %s, %s)"
+)
+
+
+def log_status_lookup(*, by, token: ApiToken | None, cuil: str, result: str, ip: str | None) -> None:
+    """Record one status lookup (append-only: the table refuses updates and deletes).
+
+    A prepared INSERT on Django's connection (``api.fastsql``): it runs on every lookup.
+    """
+    fastsql.execute(_LOG_SQL, [by.pk, getattr(token, "pk", None), cuil[:32], result, ip or None, timezone.now()])
 
 
 def user_by_id(pk: int):
