@@ -97,6 +97,20 @@ class WorkerInputSerializer(StrictSerializer):
     locality = serializers.CharField(max_length=120)
     cbu = serializers.CharField(max_length=22, required=False, allow_blank=True, default="")
     renatre = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    organisation = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text=gettext_lazy("Organización que registra (opcional)."),
+    )
+
+
+class BulkWorkerInputSerializer(StrictSerializer):
+    items = WorkerInputSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ITEMS)
+
+
+class BulkWorkerResultSerializer(serializers.Serializer):
+    created = WorkerSerializer(many=True)
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):

@@ -29,6 +29,8 @@ from api.serializers import (
     BeneficiaryStatusSerializer,
     BulkEnrollmentInputSerializer,
     BulkEnrollmentResultSerializer,
+    BulkWorkerInputSerializer,
+    BulkWorkerResultSerializer,
     CourseInputSerializer,
     CourseSerializer,
     EnrollmentInputSerializer,
@@ -37,6 +39,7 @@ from api.serializers import (
     ReferralMoveSerializer,
     ReferralSerializer,
     StatusLookupSerializer,
+    WorkerInputSerializer,
     WorkerSerializer,
 )
 from enrollment import services as enrollment_services
@@ -75,15 +78,92 @@ def _pick(queryset, pk, field: str):
 # --- workers and enrollments ------------------------------------------------------------------
 
 
+def _service_errors(run):
+    """Run ``run()`` and turn a service's refusal into DRF's error for the item."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    try:
+        return run(), None
+    except exceptions.ValidationError as error:
+        return None, error.detail
+    except ValidationError as error:
+        return None, django_validation_to_drf(error).detail
+    except PermissionDenied as error:
+        return None, {"non_field_errors": [str(error) or _("No permitido.")]}
+
+
+def _all_or_nothing(items, one):
+    """Apply ``one`` to each item in one transaction; any failure rolls back all and answers
+    400 with the errors by item index."""
+    errors: dict[str, object] = {}
+    done = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            with transaction.atomic():
+                result, error = _service_errors(lambda item=item: one(item))
+            if error is not None:
+                errors[str(index)] = error
+            else:
+                done.append(result)
+        if errors:
+            transaction.set_rollback(True)
+            raise exceptions.ValidationError({"items": errors})
+    return done
+
+
+#: Registration arrives with ``enrollment.services.register_worker``; until that service is
+#: there the API offers no registration endpoints rather than a broken one.
+CAN_REGISTER_WORKERS = hasattr(enrollment_services, "register_worker")
+
+
+class WorkerRegistrationMixin:
+    """Registration of workers (one or many) through ``enrollment.services.register_worker``."""
+
+    def _register(self, item: dict):
+        user = self.request.user
+        data = dict(item)
+        data["province"] = _pick(Province.objects.all(), data["province"], "province")
+        organisation = _pick(Organisation.objects.all(), data.pop("organisation", None), "organisation")
+        worker = enrollment_services.register_worker(by=user, data=data, organisation=organisation)
+        visible = self.get_queryset().filter(pk=worker.pk).first()
+        # Registering a CUIL someone else registered must not reveal what they stored.
+        return WorkerSerializer(visible).data if visible else {"id": worker.pk, "cuil": worker.cuil}
+
+    @extend_schema(
+        summary=_("Registrar (o actualizar) un trabajador"),
+        request=WorkerInputSerializer,
+        responses={201: WorkerSerializer},
+    )
+    def create(self, request):
+        body, error = _service_errors(lambda: self._register(_validated(WorkerInputSerializer, request)))
+        if error is not None:
+            raise exceptions.ValidationError(error)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Registrar muchos (todo o nada)"),
+        description=_(
+            "Cada elemento se valida con las mismas reglas que un registro individual. Si alguno "
+            "falla no se guarda ninguno y la respuesta 400 lista los errores por índice en fields.items."
+        ),
+        request=BulkWorkerInputSerializer,
+        responses={201: BulkWorkerResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        items = _validated(BulkWorkerInputSerializer, request)["items"]
+        return Response({"created": _all_or_nothing(items, self._register)}, status=status.HTTP_201_CREATED)
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Trabajadores a su alcance")),
     retrieve=extend_schema(summary=_("Un trabajador")),
 )
-class WorkerViewSet(viewsets.ReadOnlyModelViewSet):
+class WorkerViewSet(*([WorkerRegistrationMixin] if CAN_REGISTER_WORKERS else []), viewsets.ReadOnlyModelViewSet):
     serializer_class = WorkerSerializer
     filterset_class = WorkerFilter
     permission_classes = [HasRolePermissions]
-    required_perms = {"GET": ["enrollment.view_worker"]}
+    required_perms = {"GET": ["enrollment.view_worker"], "POST": ["enrollment.add_worker"]}
     lookup_value_regex = ID
 
     def get_queryset(self):
@@ -134,27 +214,7 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         items = _validated(BulkEnrollmentInputSerializer, request)["items"]
-        errors: dict[str, dict] = {}
-        created = []
-        with transaction.atomic():
-            for index, item in enumerate(items):
-                try:
-                    with transaction.atomic():
-                        created.append(self._enroll(item))
-                except exceptions.ValidationError as error:
-                    errors[str(index)] = error.detail
-                except Exception as error:  # a service's own ValidationError / PermissionDenied
-                    from django.core.exceptions import PermissionDenied, ValidationError
-
-                    if isinstance(error, ValidationError):
-                        errors[str(index)] = django_validation_to_drf(error).detail
-                    elif isinstance(error, PermissionDenied):
-                        errors[str(index)] = {"non_field_errors": [str(error) or _("No permitido.")]}
-                    else:
-                        raise
-            if errors:
-                transaction.set_rollback(True)
-                raise exceptions.ValidationError({"items": errors})
+        created = _all_or_nothing(items, self._enroll)
         return Response({"created": EnrollmentSerializer(created, many=True).data}, status=status.HTTP_201_CREATED)
 
 
