@@ -14,22 +14,23 @@ from training.selectors import referrals_for
 
 
 def _installments_by_enrollment(enrollment_ids: list[int]) -> dict[int, dict]:
-    """Installments paid and pending per enrollment (empty while payments has no model)."""
+    """Installments paid and pending (not cancelled) per enrollment; empty while the payments
+    app has no Installment model."""
     try:
         installment = apps.get_model("payments", "Installment")
     except LookupError:
         return {}
     summary: dict[int, dict] = {}
-    rows = installment.objects.filter(enrollment_id__in=enrollment_ids).values(
-        "enrollment_id", "number", "month", "amount", "status"
+    found = (
+        installment.objects.filter(enrollment_id__in=enrollment_ids)
+        .exclude(status="cancelled")
+        .order_by("enrollment_id", "number")
+        .values_list("enrollment_id", "number", "month", "amount", "status")
     )
-    for row in rows.order_by("enrollment_id", "number"):
-        entry = summary.setdefault(row["enrollment_id"], {"paid": 0, "pending": 0, "items": []})
-        is_paid = row["status"] == "paid"
-        entry["paid" if is_paid else "pending"] += 1
-        entry["items"].append(
-            {"number": row["number"], "month": row["month"], "amount": str(row["amount"]), "status": row["status"]}
-        )
+    for enrollment_id, number, month, amount, status in fastsql.rows(found):
+        entry = summary.setdefault(enrollment_id, {"paid": 0, "pending": 0, "items": []})
+        entry["paid" if status == "paid" else "pending"] += 1
+        entry["items"].append({"number": number, "month": month, "amount": str(amount), "status": status})
     return summary
 
 

@@ -195,3 +195,26 @@ def test_officer_refers_and_moves_through_the_api(world):
         format="json",
     )
     assert other_province.status_code == 400 and "course" in other_province.json()["fields"]
+
+
+def test_a_new_membership_reaches_the_api_at_once(world):
+    from provinces.services import grant_membership
+
+    user = world["users"]["union2"]
+    client = client_for(user)
+    assert client.get(f"/api/v1/status/{world['w1'].cuil}/").status_code == 404
+    grant_membership(user=user, organisation=world["w1"].registered_by, role=Role.UNION_OFFICER)
+    assert client.get(f"/api/v1/status/{world['w1'].cuil}/").status_code == 200
+
+
+def test_scope_is_reused_between_requests_only_for_a_while(world, settings):
+    from django.core.cache import cache
+
+    user = world["users"]["union1"]
+    client = client_for(user)
+    assert client.get(f"/api/v1/status/{world['w1'].cuil}/").status_code == 200
+    assert cache.get(f"api-scope:{user.pk}") is not None
+    settings.API_SCOPE_CACHE_SECONDS = 0
+    cache.clear()
+    assert client.get(f"/api/v1/status/{world['w1'].cuil}/").status_code == 200
+    assert cache.get(f"api-scope:{user.pk}") is None
