@@ -16,6 +16,7 @@ class SuperuserAdminSite(admin.AdminSite):
 admin.site.__class__ = SuperuserAdminSite
 
 urlpatterns = [
+    path("api/", include("api.urls")),  # first: the API's hot path resolves without walking the UI's routes
     path("", province_views.home, name="home"),
     path("ingresar/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
@@ -23,7 +24,7 @@ urlpatterns = [
     path("", include("provinces.urls")),
     path("", include("enrollment.urls")),
     path("", include("training.urls")),
-    path("api/", include("api.urls")),
+    path("", include("api.web_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,7 +15,8 @@ NAVIGATION = [
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
-    (_("API"), "api:swagger", None),
+    (_("API"), "api_web:tokens", None),
+    (_("Consultas API"), "api_web:access_log", {Role.AUDITOR}),
 ]
 
 
