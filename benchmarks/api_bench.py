@@ -12,7 +12,7 @@ ratio API / bare.
     apt-get install -y wrk            # the load generator (Debian package)
     .venv/bin/python benchmarks/api_bench.py [--workers 200000] [--duration 30] [--rounds 1]
 
-Uses a separate database ``interzafra_bench`` on the embedded PostgreSQL (or
+Uses a separate database ``interzafra_api_bench`` on the embedded PostgreSQL (or
 ``BENCH_DATABASE_URL``); the data are loaded once with COPY and INSERT … SELECT and reused.
 """
 
@@ -37,9 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "interzafra_bench"
+BENCH_DB = "interzafra_api_bench"
 GUNICORN_ARGS = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--keep-alive", "60"]
-WRK_ARGS = ["-t2", "-c8"]
+WRK_ARGS = ["-t2", "-c8", "--timeout", "10s"]
 
 
 def bench_database_url() -> str:
@@ -193,7 +193,15 @@ local cuils = {%(cuils)s}
 local token = "%(token)s"
 local prefix = "%(prefix)s"
 local i = 0
-function setup(thread) thread:set("offset", math.random(1, #cuils)) end
+local threads = {}
+function setup(thread)
+  thread:set("offset", math.random(1, #cuils))
+  table.insert(threads, thread)
+end
+others = 0
+function response(status, headers, body)
+  if status ~= 200 then others = others + 1 end
+end
 function request()
   i = i + 1
   local c = cuils[((offset or 0) + i) %% #cuils + 1]
@@ -201,9 +209,12 @@ function request()
 end
 function done(summary, latency, requests)
   local e = summary.errors
+  local not_ok = 0
+  for _, t in ipairs(threads) do not_ok = not_ok + t:get("others") end
   io.write(string.format('RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
-    '"socket_errors": %%d, "non_2xx": %%d}\\n', summary.requests, summary.duration, latency:percentile(50),
-    latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
+    '"max_us": %%d, "socket_errors": %%d, "timeouts": %%d, "non_2xx": %%d, "not_200": %%d}\\n', summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write, e.timeout, e.status, not_ok))
 end
 """
 
@@ -261,7 +272,7 @@ def load(port: int, prefix: str, key: str, cuils: list[str], seconds: int, workd
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
     result = json.loads(line[len("RESULT ") :])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["errors"] = result["socket_errors"] + result["non_2xx"]
+    result["errors"] = result["socket_errors"] + result["timeouts"] + result["not_200"]
     return result
 
 
@@ -298,7 +309,9 @@ def main() -> None:
                 results[name].append(result)
                 print(
                     f"round {round_no} {name:4s}: {result['rps']:8.0f} req/s  p50 {result['p50_us'] / 1000:6.2f} ms  "
-                    f"p99 {result['p99_us'] / 1000:6.2f} ms  errors {result['errors']} ({result['requests']} requests)"
+                    f"p99 {result['p99_us'] / 1000:6.2f} ms  max {result['max_us'] / 1000:7.1f} ms  errors {result['errors']} "
+                    f"(socket {result['socket_errors']}, timeouts {result['timeouts']}, not 200 {result['not_200']}; "
+                    f"{result['requests']} requests)"
                 )
     bare = statistics.median(r["rps"] for r in results["bare"])
     api = statistics.median(r["rps"] for r in results["api"])
