@@ -309,7 +309,8 @@ def main() -> None:
                 results[name].append(result)
                 print(
                     f"round {round_no} {name:4s}: {result['rps']:8.0f} req/s  p50 {result['p50_us'] / 1000:6.2f} ms  "
-                    f"p99 {result['p99_us'] / 1000:6.2f} ms  max {result['max_us'] / 1000:7.1f} ms  errors {result['errors']} "
+                    f"p99 {result['p99_us'] / 1000:6.2f} ms  max {result['max_us'] / 1000:7.1f} ms  "
+                    f"errors {result['errors']} "
                     f"(socket {result['socket_errors']}, timeouts {result['timeouts']}, not 200 {result['not_200']}; "
                     f"{result['requests']} requests)"
                 )
