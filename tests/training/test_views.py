@@ -4,10 +4,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from enrollment.models import Enrollment
 from provinces.roles import Role
 from tests.factories import (
+    PASSWORD,
     CourseFactory,
     EnrollmentFactory,
     OrganisationFactory,
-    PASSWORD,
     ProviderFactory,
     make_user,
     province,
