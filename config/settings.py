@@ -211,3 +211,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 60 * 60,
     },
 }
+
+# Survey lists (padrones): largest upload accepted, in bytes.
+SURVEY_LIST_MAX_BYTES = env.int("SURVEY_LIST_MAX_BYTES", default=40 * 1024 * 1024)

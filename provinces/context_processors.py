@@ -13,6 +13,13 @@ NAVIGATION = [
     (_("Trabajadores"), "enrollment:worker_list", None),
     (_("Inscripciones"), "enrollment:enrollment_list", None),
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Nueva inscripción"), "enrollment:register", {Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER}),
+    (
+        _("Padrones"),
+        "enrollment:import_list",
+        {Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR},
+    ),
+    (_("Revisión"), "enrollment:review_queue", {Role.MINISTRY_REVIEWER}),
     (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("API"), "api_web:tokens", None),
