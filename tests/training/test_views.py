@@ -37,6 +37,12 @@ def test_officer_sees_course_roster_with_attendance(client, officer):
     assert enrollment.worker.cuil_display in page and "5 / 8" in page
 
 
+def test_worker_page_links_to_the_workers_referrals(client, officer):
+    enrollment = EnrollmentFactory(status=Enrollment.Status.ACTIVE)
+    page = login(client, officer).get(f"/trabajadores/{enrollment.worker_id}/").content.decode()
+    assert f"/capacitacion/trabajadores/{enrollment.worker_id}/" in page
+
+
 def test_officer_cannot_open_another_provinces_course(client, officer):
     course = CourseFactory(provider=ProviderFactory(province=province("Salta")))
     assert login(client, officer).get(f"/capacitacion/cursos/{course.pk}/").status_code == 404
