@@ -4,6 +4,7 @@ UI, and answer; business rules live in the services."""
 from __future__ import annotations
 
 import csv
+import ipaddress
 
 from django.db import transaction
 from django.http import StreamingHttpResponse
@@ -14,6 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from api import selectors as api_selectors
@@ -54,8 +56,13 @@ ID = r"[0-9]{1,18}"
 
 
 def _client_ip(request) -> str | None:
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")
+    """The caller's address as the throttle sees it (``X-Forwarded-For`` only through the
+    ``API_NUM_PROXIES`` proxies we trust), if it is an IP address at all."""
+    ident = BaseThrottle().get_ident(request)
+    try:
+        return str(ipaddress.ip_address(ident))
+    except ValueError:
+        return None
 
 
 def _validated(serializer_class, request, **kwargs):

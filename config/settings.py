@@ -148,6 +148,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle"],  # per address: api.middleware
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # X-Forwarded-For is believed only through this many proxies of ours (0: the peer address).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "PAGE_SIZE": 50,
 }
 # API limits: requests per user and per client address, and the largest JSON body accepted.

@@ -283,3 +283,13 @@ def test_schema_and_docs_pages_render_offline():
     for url in ("/api/v1/docs/", "/api/v1/redoc/"):
         page = client.get(url).content.decode()
         assert "/static/drf_spectacular_sidecar/" in page and "cdn" not in page.lower()
+
+
+def test_a_forged_forwarded_for_neither_breaks_the_log_nor_dodges_the_throttle(officer, settings):
+    settings.API_THROTTLE_RATES = {"user": "1000/day", "ip": "2/day"}
+    client = client_for(officer)
+    for forged in ("not-an-address", "10.9.9.9"):
+        response = client.get(f"/api/v1/status/{UNKNOWN}/", HTTP_X_FORWARDED_FOR=forged)
+        assert response.status_code == 404
+    assert set(StatusLookup.objects.values_list("ip", flat=True)) == {"127.0.0.1"}
+    assert_error(client.get(f"/api/v1/status/{UNKNOWN}/", HTTP_X_FORWARDED_FOR="10.8.8.8"), 429)
