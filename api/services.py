@@ -71,7 +71,9 @@ def log_status_lookup(*, by, token: ApiToken | None, cuil: str, result: str, ip:
 
     A prepared INSERT on Django's connection (``api.fastsql``): it runs on every lookup.
     """
-    fastsql.execute(_LOG_SQL, [by.pk, getattr(token, "pk", None), cuil[:32], result, ip or None, timezone.now()])
+    # What was asked is kept as typed, minus what PostgreSQL text cannot hold (NUL).
+    asked = cuil.replace("\x00", "\ufffd")[:32]
+    fastsql.execute(_LOG_SQL, [by.pk, getattr(token, "pk", None), asked, result, ip or None, timezone.now()])
 
 
 def user_by_id(pk: int):

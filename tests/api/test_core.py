@@ -293,3 +293,28 @@ def test_a_forged_forwarded_for_neither_breaks_the_log_nor_dodges_the_throttle(o
         assert response.status_code == 404
     assert set(StatusLookup.objects.values_list("ip", flat=True)) == {"127.0.0.1"}
     assert_error(client.get(f"/api/v1/status/{UNKNOWN}/", HTTP_X_FORWARDED_FOR="10.8.8.8"), 429)
+
+
+@pytest.mark.parametrize("raw", ["%00", "20%0012345678", "%F0%9F%98%80" * 20])
+def test_odd_characters_in_the_cuil_answer_400_and_are_logged(officer, raw):
+    assert_error(client_for(officer).get(f"/api/v1/status/{raw}/"), 400, "invalid_cuil")
+    assert StatusLookup.objects.get().result == "invalid"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/enrollments/?cycle=99999999999999999999",
+        "/api/v1/enrollments/?cuil=%00",
+        "/api/v1/workers/?page=99999",
+        "/api/v1/workers/?page_size=0",
+        "/api/v1/workers/99999999999999999/",
+        "/api/v1/referrals/?cycle=-1",
+        "/api/v1/access-log/?since=yesterday",
+    ],
+)
+def test_odd_query_values_answer_4xx_in_the_error_shape_or_200(query):
+    response = client_for(make_user(Role.AUDITOR)).get(query)
+    assert response.status_code in (200, 400, 404), (query, response.status_code)
+    if response.status_code != 200:
+        assert_error(response, response.status_code)
