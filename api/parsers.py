@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from api.errors import PayloadTooLarge
@@ -20,4 +22,7 @@ class LimitedJSONParser(JSONParser):
         data = stream.read(limit + 1) if stream is not None else b""
         if len(data) > limit:
             raise PayloadTooLarge()
-        return super().parse(io.BytesIO(data), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(data), media_type, parser_context)
+        except RecursionError as error:  # absurdly deep nesting: a bad request, not a crash
+            raise ParseError(_("JSON anidado demasiado profundo.")) from error

@@ -318,3 +318,8 @@ def test_odd_query_values_answer_4xx_in_the_error_shape_or_200(query):
     assert response.status_code in (200, 400, 404), (query, response.status_code)
     if response.status_code != 200:
         assert_error(response, response.status_code)
+
+
+def test_absurdly_nested_json_answers_400(officer):
+    response = client_for(officer).post("/api/v1/enrollments/", "[" * 200_000, content_type="application/json")
+    assert_error(response, 400, "parse_error")
