@@ -11,7 +11,7 @@ from rest_framework import serializers
 from api.models import ApiToken, StatusLookup
 from enrollment.identity import compact_cuil, is_valid_cuil
 from enrollment.models import Enrollment, Worker
-from training.models import Course, Referral
+from training.models import Course, EmploymentOffice, Provider, Referral
 
 MAX_BULK_ITEMS = 500
 
@@ -251,6 +251,24 @@ class ApiTokenInputSerializer(StrictSerializer):
 
 
 # --- training ----------------------------------------------------------------------------------
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text=gettext_lazy("Puede estar vacío."))
+
+    class Meta:
+        model = Provider
+        fields = ["id", "name", "cuit", "province", "email", "phone"]
+        read_only_fields = fields
+
+
+class EmploymentOfficeSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text=gettext_lazy("Puede estar vacío."))
+
+    class Meta:
+        model = EmploymentOffice
+        fields = ["id", "name", "province", "locality", "address", "email", "phone"]
+        read_only_fields = fields
 
 
 class CourseSerializer(serializers.ModelSerializer):

@@ -35,8 +35,10 @@ from api.serializers import (
     BulkWorkerResultSerializer,
     CourseInputSerializer,
     CourseSerializer,
+    EmploymentOfficeSerializer,
     EnrollmentInputSerializer,
     EnrollmentSerializer,
+    ProviderSerializer,
     ReferralInputSerializer,
     ReferralMoveSerializer,
     ReferralSerializer,
@@ -341,6 +343,36 @@ class ApiTokenViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- training ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Instituciones de capacitación a su alcance")),
+    retrieve=extend_schema(summary=_("Una institución de capacitación")),
+)
+class ProviderViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProviderSerializer
+    filterset_fields = ["province"]
+    permission_classes = [HasRolePermissions]
+    required_perms = {"GET": ["training.view_provider"]}
+    lookup_value_regex = ID
+
+    def get_queryset(self):
+        return providers_for(self.request.user).order_by("pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Oficinas de empleo a su alcance")),
+    retrieve=extend_schema(summary=_("Una oficina de empleo")),
+)
+class EmploymentOfficeViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = EmploymentOfficeSerializer
+    filterset_fields = ["province"]
+    permission_classes = [HasRolePermissions]
+    required_perms = {"GET": ["training.view_employmentoffice"]}
+    lookup_value_regex = ID
+
+    def get_queryset(self):
+        return offices_for(self.request.user).order_by("pk")
 
 
 @extend_schema_view(

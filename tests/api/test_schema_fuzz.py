@@ -16,11 +16,19 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.services import create_token
+from api.services import create_token, log_status_lookup
 from config.wsgi import application
 from enrollment.models import Enrollment
 from provinces.roles import Role
-from tests.factories import CourseFactory, EnrollmentFactory, OrganisationFactory, make_user, province
+from tests.factories import (
+    CourseFactory,
+    EmploymentOfficeFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    make_user,
+    province,
+)
+from training.models import Referral
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -46,12 +54,29 @@ def in_process_app(db, settings):  # noqa: ARG001  (db: requests run inside the 
 
 @pytest.fixture
 def officer_key(db):
-    officer = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán")))
+    return _world_and_key(make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán"))))
+
+
+@pytest.fixture
+def auditor_key(db):
+    return _world_and_key(make_user(Role.AUDITOR))
+
+
+def _world_and_key(user):
+    # Some data in the user's scope, so that lists and details answer with real rows.
     enrollment = EnrollmentFactory(status=Enrollment.Status.ACTIVE)
-    CourseFactory()
-    # some state so detail routes with small ids can find something
-    assert enrollment.pk
-    _token, key = create_token(by=officer, name="schemathesis")
+    course = CourseFactory()
+    EmploymentOfficeFactory()
+    Referral.objects.create(
+        enrollment=enrollment,
+        worker=enrollment.worker,
+        line="vocational",
+        course=course,
+        referred_on="2026-06-01",
+        referred_by=user,
+    )
+    _token, key = create_token(by=user, name="schemathesis")
+    log_status_lookup(by=user, token=None, cuil=enrollment.worker.cuil, result="found", ip="10.0.0.1")
     return key
 
 
@@ -64,3 +89,15 @@ def officer_key(db):
 )
 def test_api_schema_holds_for_generated_requests(case, in_process_app, officer_key):
     case.call_and_validate(headers={"Authorization": f"Token {officer_key}"}, checks=CHECKS)
+
+
+@schema.include(method="GET").parametrize()
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_schema_holds_for_an_auditors_reads(case, in_process_app, auditor_key):
+    """The auditor sees every list with rows in it (the access log included)."""
+    case.call_and_validate(headers={"Authorization": f"Token {auditor_key}"}, checks=CHECKS)
