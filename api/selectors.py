@@ -40,13 +40,15 @@ def beneficiary_status(*, user, cuil: str) -> dict | None:
     outside the user's scope — the caller cannot tell the two apart.
 
     The querysets are the scoped selectors of the web UI; they run through ``api.fastsql`` so
-    that PostgreSQL prepares them once (this is the API's hottest path).
+    that PostgreSQL prepares them once (this is the API's hottest path). Their compiled SQL is
+    keyed by the user *and* their scope, so a selector that one day depends on more than the
+    scope still gets each user's own SQL.
     """
     scope = scope_of(user)
     if not scope.roles:
         return None
     found = fastsql.rows_for(
-        ("status-worker", scope),
+        ("status-worker", user.pk, scope),
         lambda value: workers_for(user).filter(cuil=value).values_list("id", "cuil", "last_name", "first_name")[:1],
         cuil,
     )
@@ -54,7 +56,7 @@ def beneficiary_status(*, user, cuil: str) -> dict | None:
         return None
     worker_id, worker_cuil, last_name, first_name = found[0]
     enrollments = fastsql.rows_for(
-        ("status-enrollments", scope),
+        ("status-enrollments", user.pk, scope),
         lambda value: (
             enrollments_for(user)
             .filter(worker_id=value)
@@ -75,7 +77,7 @@ def beneficiary_status(*, user, cuil: str) -> dict | None:
     )
     installments = _installments_by_enrollment([e[0] for e in enrollments]) if enrollments else {}
     referrals = fastsql.rows_for(
-        ("status-referrals", scope),
+        ("status-referrals", user.pk, scope),
         lambda value: (
             referrals_for(user)
             .filter(worker_id=value, status__in=Referral.OPEN_STATES)
