@@ -230,3 +230,11 @@ def test_scope_is_reused_between_requests_only_for_a_while(world, settings):
     cache.clear()
     assert client.get(f"/api/v1/status/{world['w1'].cuil}/").status_code == 200
     assert cache.get(f"api-scope:{user.pk}") is None
+
+
+def test_compiled_status_queries_never_cross_users(world):
+    one, two = client_for(world["users"]["union1"]), client_for(world["users"]["union2"])
+    url = f"/api/v1/status/{world['w1'].cuil}/"
+    assert [c.get(url).status_code for c in (one, two, one, two)] == [200, 404, 200, 404]
+    other = f"/api/v1/status/{world['w2'].cuil}/"
+    assert one.get(other).status_code == 404
