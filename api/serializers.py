@@ -85,18 +85,21 @@ class WorkerSerializer(serializers.ModelSerializer):
 
 
 class WorkerInputSerializer(StrictSerializer):
+    """A worker to register. Registering a CUIL that exists updates that worker with the fields
+    sent; the ones left out keep their stored values (so optional fields have no default)."""
+
     cuil = CuilField()
     last_name = serializers.CharField(max_length=120)
     first_name = serializers.CharField(max_length=120)
     birth_date = serializers.DateField()
     sex = serializers.ChoiceField(choices=Worker.Sex.choices)
-    nationality = serializers.CharField(max_length=60, required=False, default="Argentina")
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    nationality = serializers.CharField(max_length=60, required=False)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     province = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text=gettext_lazy("Id de la provincia."))
     locality = serializers.CharField(max_length=120)
-    cbu = serializers.CharField(max_length=22, required=False, allow_blank=True, default="")
-    renatre = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    cbu = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    renatre = serializers.CharField(max_length=20, required=False, allow_blank=True)
     organisation = serializers.IntegerField(
         min_value=1,
         max_value=2**31 - 1,

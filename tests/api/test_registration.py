@@ -6,7 +6,7 @@ from api.views import CAN_REGISTER_WORKERS
 from enrollment.models import Worker
 from provinces.roles import Role
 from tests.api.conftest import client_for
-from tests.factories import OrganisationFactory, make_cuil, make_user, province
+from tests.factories import OrganisationFactory, make_cbu, make_cuil, make_user, province
 
 pytestmark = [
     pytest.mark.django_db,
@@ -57,3 +57,15 @@ def test_ministry_roles_do_not_register(role):
     assert client.post("/api/v1/workers/", worker_data(4), format="json").status_code == 403
     assert client.post("/api/v1/workers/bulk/", {"items": [worker_data(4)]}, format="json").status_code == 403
     assert not Worker.objects.exists()
+
+
+def test_registering_a_known_cuil_again_keeps_what_was_left_out(union_officer):
+    client = client_for(union_officer)
+    data = worker_data(5, cbu=make_cbu(77), phone="381-555-0101")
+    assert client.post("/api/v1/workers/", data, format="json").status_code == 201
+    data.pop("cbu")
+    data.pop("phone")
+    data["locality"] = "Famaillá"
+    assert client.post("/api/v1/workers/", data, format="json").status_code == 201
+    worker = Worker.objects.get(cuil=data["cuil"])
+    assert (worker.cbu, worker.phone, worker.locality) == (make_cbu(77), "381-555-0101", "Famaillá")
