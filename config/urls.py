@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("provinces.urls")),
     path("", include("enrollment.urls")),
     path("", include("training.urls")),
+    path("", include("reports.urls")),
     path("", include("api.web_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enrollment import imports, services, tasks
-from enrollment.filters import ReviewFilter
+from enrollment.filters import EnrollmentFilter, ReviewFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.selectors import enrollments_for, status_history, workers_for
 from enrollment.validation import WorkerDataCleaner
@@ -52,8 +52,10 @@ def worker_detail(request, pk):
 
 @login_required
 def enrollment_list(request):
-    page = Paginator(enrollments_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "enrollment/enrollment_list.html", {"page": page})
+    # The filters narrow the user's scope; they never widen it (the base queryset is scoped).
+    filtered = EnrollmentFilter(request.GET, queryset=enrollments_for(request.user), request=request)
+    page = Paginator(filtered.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "enrollment/enrollment_list.html", {"page": page, "filter": filtered})
 
 
 @login_required
