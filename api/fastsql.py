@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -30,6 +31,12 @@ _compiled: dict[Hashable, tuple[str, tuple[Any, ...], tuple[int, ...]]] = {}
 _lock = threading.Lock()
 
 
+def _prepare() -> bool:
+    """Named prepared statements, unless ``API_PREPARED_STATEMENTS`` is off (behind a PgBouncer
+    in transaction pooling older than 1.21, or without ``max_prepared_statements``)."""
+    return bool(settings.API_PREPARED_STATEMENTS)
+
+
 def _cursor() -> psycopg.Cursor:
     connection.ensure_connection()
     return psycopg.Cursor(connection.connection)
@@ -39,7 +46,7 @@ def rows(queryset: QuerySet) -> list[tuple[Any, ...]]:
     """All rows of a ``values_list()`` queryset, as tuples in the selected order."""
     sql, params = queryset.query.sql_with_params()
     with _cursor() as cursor:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params, prepare=_prepare())
         return cursor.fetchall()
 
 
@@ -66,10 +73,10 @@ def rows_for(key: Hashable, build: Callable[[Any], QuerySet], value: str | int) 
     for i in slots:
         bound[i] = value
     with _cursor() as cursor:
-        cursor.execute(sql, bound, prepare=True)
+        cursor.execute(sql, bound, prepare=_prepare())
         return cursor.fetchall()
 
 
 def execute(sql: str, params: list[Any]) -> None:
     with _cursor() as cursor:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params, prepare=_prepare())

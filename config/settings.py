@@ -195,6 +195,9 @@ API_THROTTLE_RATES = {
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # How long a token-authenticated user's scope is reused (seconds; 0 = computed every request).
 API_SCOPE_CACHE_SECONDS = env.int("API_SCOPE_CACHE_SECONDS", default=10)
+# The status lookup's queries as named prepared statements (api/fastsql.py). Turn off behind a
+# PgBouncer in transaction pooling without prepared-statement support (< 1.21).
+API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interzafra API",

@@ -238,3 +238,9 @@ def test_compiled_status_queries_never_cross_users(world):
     assert [c.get(url).status_code for c in (one, two, one, two)] == [200, 404, 200, 404]
     other = f"/api/v1/status/{world['w2'].cuil}/"
     assert one.get(other).status_code == 404
+
+
+def test_status_lookup_works_without_prepared_statements(world, settings):
+    settings.API_PREPARED_STATEMENTS = False
+    client = client_for(world["users"]["union1"])
+    assert client.get(f"/api/v1/status/{world['w1'].cuil}/").status_code == 200
