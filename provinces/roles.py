@@ -72,3 +72,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrollment.view_enrollment",
     ],
 }
+
+# Screening (enrollment.screening): ministry reviewers load registries, run and resolve;
+# auditors read. Provincial and union officers see no flags.
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += [
+    "screening.view_matchflag",
+    "screening.resolve_matchflag",
+    "screening.view_externalregistry",
+    "screening.add_externalregistry",
+    "screening.load_externalregistry",
+    "screening.view_screeningrun",
+    "screening.add_screeningrun",
+]
+ROLE_PERMISSIONS[Role.AUDITOR] += [
+    "screening.view_matchflag",
+    "screening.view_externalregistry",
+    "screening.view_screeningrun",
+]
