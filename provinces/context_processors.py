@@ -12,6 +12,9 @@ NAVIGATION = [
     (_("Trabajadores"), "enrollment:worker_list", None),
     (_("Inscripciones"), "enrollment:enrollment_list", None),
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Alertas de control"), "screening:flag_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Padrones externos"), "screening:registry_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Controles"), "screening:run_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
 ]
 
 

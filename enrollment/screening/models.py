@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.models import Enrollment, Worker
 
 
+@pghistory.track()
 class ScreeningRules(models.Model):
     """Eligibility thresholds and match thresholds in force from ``effective_from`` on.
 
@@ -107,6 +108,7 @@ class Remuneration(models.Model):
         return f"{self.cuil} {self.month:%m/%Y} {self.gross}"
 
 
+@pghistory.track()
 class ExternalRegistry(models.Model):
     """Another programme's list of beneficiaries. Whether it conflicts with this programme is
     configuration (``is_incompatible``): PROGRESAR, AUH and family allowances are compatible."""
@@ -337,6 +339,7 @@ class MatchFlag(models.Model):
         )
 
 
+@pghistory.track()
 class NotSamePerson(models.Model):
     """A reviewer's decision that ``worker`` is not the person behind ``match_key``; the engine
     never raises that pair again."""
@@ -351,3 +354,6 @@ class NotSamePerson(models.Model):
         verbose_name = _("no es la misma persona")
         verbose_name_plural = _("no es la misma persona")
         constraints = [models.UniqueConstraint(fields=["worker", "match_key"], name="notsame_once")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ≠ {self.match_key}"

@@ -67,7 +67,9 @@ def test_no_seasonal_work_at_all(enrollment):
 def test_previous_period_started_less_than_ten_months_before(enrollment):
     pay(enrollment.worker.cuil, 5, "200000")
     EnrollmentFactory(
-        worker=enrollment.worker, cycle=CycleFactory(first_month=dt.date(2025, 9, 1)), status=Enrollment.Status.COMPLETED
+        worker=enrollment.worker,
+        cycle=CycleFactory(first_month=dt.date(2025, 9, 1)),
+        status=Enrollment.Status.COMPLETED,
     )
     assert "Solo 8 meses desde el inicio de su período anterior (09/2025)" in eligibility_flag(enrollment).reasons
 
@@ -75,7 +77,9 @@ def test_previous_period_started_less_than_ten_months_before(enrollment):
 def test_previous_period_ten_months_before_is_fine(enrollment):
     pay(enrollment.worker.cuil, 5, "200000")
     EnrollmentFactory(
-        worker=enrollment.worker, cycle=CycleFactory(first_month=dt.date(2025, 7, 1)), status=Enrollment.Status.COMPLETED
+        worker=enrollment.worker,
+        cycle=CycleFactory(first_month=dt.date(2025, 7, 1)),
+        status=Enrollment.Status.COMPLETED,
     )
     assert eligibility_flag(enrollment) is None
 

@@ -61,7 +61,9 @@ def test_loading_replaces_the_list_and_keeps_one_previous_version(load_registry)
 def test_registry_replaced_during_a_screening_is_seen_whole(load_registry, monkeypatch):
     """A screening that started before two replacements (the second deletes the records it is
     reading) still sees its list complete: the old one, not a mix and not nothing."""
-    worker = WorkerFactory(cuil=make_cuil(30111222), last_name="Rodríguez", first_name="Ramón", birth_date=dt.date(1985, 4, 9))
+    worker = WorkerFactory(
+        cuil=make_cuil(30111222), last_name="Rodríguez", first_name="Ramón", birth_date=dt.date(1985, 4, 9)
+    )
     enrollment = EnrollmentFactory(worker=worker, cycle=CycleFactory())
     old_rows = [f"{make_cuil(30111222)},,Rodriguez,Ramon,1985-04-09,2026-05,2026-08"]
     new_rows = [f"{make_cuil(20999888)},,Paz,Ana,1990-01-01,2026-05,2026-08"]
