@@ -223,3 +223,21 @@ def test_screen_for_month_respects_not_same_decision(reviewer, load_registry):
     assert e.pk in held
     services.resolve_flag(flag=flags(e)[0], by=reviewer, same_person=False, note="Otra persona")
     assert services.screen_for_month(month=dt.date(2026, 6, 1), enrollment_ids=[e.pk]) == {}
+
+
+def test_month_run_holds_approved_enrollments_and_records_progress(reviewer, load_registry, django_capture_on_commit_callbacks):
+    from enrollment.screening.models import ScreeningRun
+
+    conflict = enrollment_of()
+    clean = enrollment_of(last="Paz", first="Lucía", dni=31222333, birth=dt.date(1990, 1, 2))
+    Enrollment.objects.filter(pk__in=[conflict.pk, clean.pk]).update(status=S.APPROVED)
+    load_registry([f"{make_cuil(30111222)},,Rodriguez,Ramon,1985-04-09,2026-07,2026-07"])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.start_run(by=reviewer, month=dt.date(2026, 7, 1), label="julio")
+    run.refresh_from_db()
+    assert (run.status, run.total, run.done) == (ScreeningRun.Status.DONE, 2, 2)
+    assert "1 retenidas" in run.message
+    assert MatchFlag.objects.filter(enrollment=conflict, month=dt.date(2026, 7, 1)).exists()
+    # Running the task again changes nothing.
+    services.execute_run(run_id=run.pk)
+    assert MatchFlag.objects.filter(enrollment=conflict).count() == 1
