@@ -86,15 +86,18 @@ def name_similarity(a: str, b: str) -> float:
     return whole / 100.0
 
 
-def birth_similarity(a: dt.date | None, b: dt.date | None) -> tuple[float, str]:
+def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool = False) -> tuple[float, str]:
+    """0–1 and what happened. A placeholder or a one-digit typo in the date says little, and
+    less still when both DNIs are known and unrelated: then two namesakes are not flagged."""
     if a is not None and a == b:
         return 1.0, "same"
+    weak = 0.4 if ids_conflict else 0.6
     if is_placeholder(a) or is_placeholder(b):
-        return 0.6, "placeholder"
+        return weak, "placeholder"
     if swapped(a) == b:
         return 0.9, "swapped"
     if OSA.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1:
-        return 0.6, "typo"
+        return weak, "typo"
     return 0.0, "different"
 
 
@@ -105,7 +108,9 @@ def score_pair(a: Person, b: Person) -> tuple[float, list[str]]:
     unless names and birth date both disagree. Otherwise names weigh 0.60, birth date 0.35 and a
     DNI one typo away 0.05: two namesakes born on different dates stay below "possible"."""
     names = name_similarity(a.name_key, b.name_key)
-    birth, birth_fact = birth_similarity(a.birth_date, b.birth_date)
+    dni_typo = bool(a.dni and b.dni and a.dni != b.dni and OSA.distance(a.dni, b.dni) <= 1)
+    ids_conflict = bool(a.dni and b.dni and a.dni != b.dni and not dni_typo)
+    birth, birth_fact = birth_similarity(a.birth_date, b.birth_date, ids_conflict=ids_conflict)
     facts = [f"name:{names:.2f}", f"birth:{birth_fact}"]
     if a.cuil and a.cuil == b.cuil:
         facts.append("cuil")
@@ -115,13 +120,12 @@ def score_pair(a: Person, b: Person) -> tuple[float, list[str]]:
         if names < 0.6 and birth < 0.6:
             return 0.8, facts
         return 0.9 + 0.1 * names, facts
-    if a.dni and b.dni:
-        if OSA.distance(a.dni, b.dni) <= 1:
-            facts.append("dni_typo")
-            id_sim = 1.0
-        else:
-            facts.append("dni_other")
-            id_sim = 0.0
+    if dni_typo:
+        facts.append("dni_typo")
+        id_sim = 1.0
+    elif ids_conflict:
+        facts.append("dni_other")
+        id_sim = 0.0
     else:
         facts.append("no_id")
         id_sim = 0.5
@@ -241,16 +245,22 @@ def find_matches(
     stats.seconds_exact += time.perf_counter() - started
 
     started = time.perf_counter()
-    # 2. Name block: the same sounding full name born the same year, or with a placeholder date.
+    # 2. Name block: the same sounding full name with a birth date one field away (same year and
+    # month, or same year and day), or a placeholder date against a record without DNI. A
+    # placeholder never blocks on its own: it says nothing, and would make one huge block.
     placeholders = list(PLACEHOLDER_BIRTH_DATES)
     cursor.execute(
         f"""
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
           FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
          WHERE {overlap}
-           AND (t.birth_date IS NULL OR c.birth_date IS NULL
-                OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s)
-                OR (date_part('year', t.birth_date) = c.birth_year AND t.birth_date <> c.birth_date))
+           AND (((t.dni IS NULL OR t.dni = '')
+                 AND (t.birth_date IS NULL OR c.birth_date IS NULL
+                      OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s)))
+                OR (date_part('year', t.birth_date) = c.birth_year AND t.birth_date <> c.birth_date
+                    AND (date_part('month', t.birth_date) = date_part('month', c.birth_date)
+                         OR date_part('day', t.birth_date) = date_part('day', c.birth_date))
+                    AND NOT (t.birth_date = ANY(%(placeholders)s)) AND NOT (c.birth_date = ANY(%(placeholders)s))))
         """,
         {**params, "placeholders": placeholders},
     )
@@ -261,7 +271,7 @@ def find_matches(
     # 3. Birth-date block (same date, or day and month swapped): names scored a block at a time.
     cands_by_date: dict[dt.date, list[Person]] = defaultdict(list)
     for c in candidates:
-        if c.birth_date is not None:
+        if not is_placeholder(c.birth_date):
             cands_by_date[c.birth_date].append(c)
             alt = swapped(c.birth_date)
             if alt is not None:
@@ -273,10 +283,11 @@ def find_matches(
         SELECT t.birth_date, array_agg(t.id), array_agg(t.name_key), array_agg(t.last_key)
           FROM {targets_sql}
          WHERE t.birth_date IN (SELECT birth_date FROM screen_cand UNION SELECT birth_swapped FROM screen_cand)
+           AND NOT (t.birth_date = ANY(%(_placeholders)s))
            AND t.benefit_from <= %(_month_to)s AND t.benefit_to >= %(_month_from)s
          GROUP BY t.birth_date
         """,
-        {**params, "_month_from": month_from, "_month_to": month_to},
+        {**params, "_month_from": month_from, "_month_to": month_to, "_placeholders": placeholders},
     )
     wanted: dict[int, list[Person]] = defaultdict(list)
     for birth_date, ids, keys, last_keys in cursor:

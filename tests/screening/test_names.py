@@ -127,12 +127,23 @@ def test_namesakes_without_cuil_born_on_other_dates_do_not_match():
     )
 
 
-def test_placeholder_birth_date_is_only_possible():
+def test_placeholder_birth_date_without_dni_is_only_possible():
     score, facts = score_pair(
-        person("Acosta", "Miguel", BIRTH, "20301234565"), person("Acosta", "Miguel", dt.date(1900, 1, 1), "20111111112")
+        person("Acosta", "Miguel", BIRTH, "20301234565"), person("Acosta", "Miguel", dt.date(1900, 1, 1))
     )
     assert POSSIBLE <= score < SAME
     assert "genérica" in describe(facts, "ACOSTA", "MIGUEL", "ACOSTA", "MIGUEL")
+
+
+def test_placeholder_birth_date_with_another_dni_is_a_namesake():
+    a = person("Acosta", "Miguel", BIRTH, "20301234565")
+    assert score_pair(a, person("Acosta", "Miguel", dt.date(1900, 1, 1), "20111111112"))[0] < POSSIBLE
+
+
+def test_birth_date_typo_with_dni_typo_is_possible_but_with_other_dni_is_not():
+    a = person("Ibáñez", "Rubén", BIRTH, "20301234565")
+    assert score_pair(a, person("Ibañez", "Ruben", dt.date(1985, 4, 8), "20301234575"))[0] >= POSSIBLE
+    assert score_pair(a, person("Ibañez", "Ruben", dt.date(1985, 4, 8), "20251112223"))[0] < POSSIBLE
 
 
 def test_different_people_same_birth_date_do_not_match():

@@ -225,7 +225,9 @@ def test_screen_for_month_respects_not_same_decision(reviewer, load_registry):
     assert services.screen_for_month(month=dt.date(2026, 6, 1), enrollment_ids=[e.pk]) == {}
 
 
-def test_month_run_holds_approved_enrollments_and_records_progress(reviewer, load_registry, django_capture_on_commit_callbacks):
+def test_month_run_holds_approved_enrollments_and_records_progress(
+    reviewer, load_registry, django_capture_on_commit_callbacks
+):
     from enrollment.screening.models import ScreeningRun
 
     conflict = enrollment_of()
