@@ -34,8 +34,9 @@ from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, 
 
 #: Pairs of a birth-date block whose product of sizes exceeds this are sub-blocked by surname sound.
 HOT_BLOCK = 250_000
-#: Name similarity (0–100) a pair of the birth-date block needs to be scored at all.
-NAME_PREFILTER = 70
+#: Name similarity (0–100) a pair of the birth-date block needs to be scored at all: below about
+#: 80 no pair can reach "possible" (see ``score_pair``), so 75 leaves a margin.
+NAME_PREFILTER = 75
 
 WEIGHT_NAME = 0.60
 WEIGHT_BIRTH = 0.35
@@ -77,13 +78,14 @@ class Stats:
 
 
 def name_similarity(a: str, b: str) -> float:
-    """0–1: the best of the whole names in any order and one name contained in the other
-    (a missing second surname or given name). The containment only counts with two tokens or
-    more on the shorter side, so a lone "MARIA" is not everybody."""
-    whole = fuzz.token_sort_ratio(a, b)
+    """0–1: the best of the names as written (typos), in any order (swapped surnames or name and
+    surname), and one name contained in the other (a missing second surname or given name). The
+    containment only counts with two tokens or more on each side, so a lone "MARIA" is not
+    everybody."""
+    best = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
     if min(a.count(" "), b.count(" ")) >= 1:
-        whole = max(whole, 0.95 * fuzz.token_set_ratio(a, b))
-    return whole / 100.0
+        best = max(best, 0.95 * fuzz.token_set_ratio(a, b))
+    return best / 100.0
 
 
 def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool = False) -> tuple[float, str]:
@@ -95,7 +97,7 @@ def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool
     if is_placeholder(a) or is_placeholder(b):
         return weak, "placeholder"
     if swapped(a) == b:
-        return 0.9, "swapped"
+        return (0.7 if ids_conflict else 0.9), "swapped"
     if OSA.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1:
         return weak, "typo"
     return 0.0, "different"
@@ -296,15 +298,15 @@ def find_matches(
             continue
         for sub_cands, sub_ids, sub_keys in _sub_blocks(cands, ids, keys, last_keys):
             stats.name_comparisons += len(sub_cands) * len(sub_keys)
-            matrix = process.cdist(
-                [c.name_key for c in sub_cands],
-                sub_keys,
-                scorer=fuzz.token_sort_ratio,
-                score_cutoff=NAME_PREFILTER,
-                dtype=np.uint8,
-                workers=-1,
-            )
-            rows, cols = np.nonzero(matrix)
+            cand_keys = [c.name_key for c in sub_cands]
+            # Two scorers: as written (typos) and as sets of words (order, a missing word).
+            hits = None
+            for scorer in (fuzz.ratio, fuzz.token_set_ratio):
+                matrix = process.cdist(
+                    cand_keys, sub_keys, scorer=scorer, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=-1
+                )
+                hits = matrix if hits is None else np.maximum(hits, matrix)
+            rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
                 wanted[sub_ids[j]].append(sub_cands[i])
     if wanted:
