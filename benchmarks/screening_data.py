@@ -53,11 +53,32 @@ PLACEHOLDER = dt.date(1900, 1, 1)
 
 
 def _zipf(items, s=1.05):
-    weights = [1 / (rank**s) for rank in range(1, len(items) + 1)]
-    return list(items), weights
+    """Items with cumulative Zipf weights (rank 1 most frequent), for ``random.choices``."""
+    total, cumulative = 0.0, []
+    for rank in range(1, len(items) + 1):
+        total += 1 / (rank**s)
+        cumulative.append(total)
+    return list(items), cumulative
 
 
-_SUR, _SUR_W = _zipf(SURNAMES)
+def _tail_surnames(n: int) -> list[str]:
+    """Rarer surnames for the long tail, built from Spanish, Italian, Basque and Quechua syllables."""
+    starts = "Al Ar Ba Be Bo Ca Ce Co Cu Cha Da De Do E Es Fa Fe Ga Go Gu Ha I Ja Jo La Le Lo Ma Me Mo Na Ni " \
+        "O Pa Pe Po Qui Ra Re Ro Sa Se So Ta Te To U Va Ve Vi Ya Za Zu Llo Que Hua Chi".split()
+    middles = "ba ca da ga la ma na ra sa ta va za be ce de le me ne re se te li ri ti lo no ro to gui rre lle".split()
+    ends = "ez es as os ado ano ino ina era ero ela ola al el il on an ui ella illo eta ote ache uel aga".split()
+    names = []
+    for a in starts:
+        for b in middles:
+            for c in ends:
+                names.append(a + b + c)
+    random.Random(3).shuffle(names)
+    known = set(SURNAMES)
+    return [name for name in names if name not in known][:n]
+
+
+#: Real surnames first, then a long tail: González about 3 %, as in the civil registries.
+_SUR, _SUR_W = _zipf(list(dict.fromkeys(SURNAMES)) + _tail_surnames(20_000), 0.8)
 _MALE, _MALE_W = _zipf(MALE, 0.9)
 _FEMALE, _FEMALE_W = _zipf(FEMALE, 0.9)
 
@@ -97,16 +118,16 @@ class Population:
         r = self.rng.random()
         if r < 0.02:
             return self.rng.choice(PARTICLE_SURNAMES)
-        first = self.rng.choices(_SUR, _SUR_W)[0]
+        first = self.rng.choices(_SUR, cum_weights=_SUR_W)[0]
         if r < 0.27:
-            return f"{first} {self.rng.choices(_SUR, _SUR_W)[0]}"
+            return f"{first} {self.rng.choices(_SUR, cum_weights=_SUR_W)[0]}"
         return first
 
     def given(self, sex: str) -> str:
         names, weights = (_MALE, _MALE_W) if sex == "M" else (_FEMALE, _FEMALE_W)
-        first = self.rng.choices(names, weights)[0]
+        first = self.rng.choices(names, cum_weights=weights)[0]
         if self.rng.random() < 0.6:
-            second = self.rng.choices(names, weights)[0]
+            second = self.rng.choices(names, cum_weights=weights)[0]
             if second != first:
                 return f"{first} {second}"
         return first

@@ -98,8 +98,10 @@ def registry_rows(fileobj) -> Iterator[tuple[int, tuple | None, str]]:
         if cuil:
             if not is_valid_cuil(cuil):
                 errors.append(_("CUIL inválido «%(value)s»") % {"value": row[i_cuil].strip()})
+            elif dni and dni.zfill(8) != cuil[2:10]:
+                errors.append(_("el DNI %(dni)s no es el del CUIL %(cuil)s") % {"dni": dni, "cuil": cuil})
             else:
-                dni = dni or cuil[2:10]
+                dni = cuil[2:10]
         if dni and not (dni.isdigit() and 6 <= len(dni) <= 8):
             errors.append(_("DNI inválido «%(value)s»") % {"value": dni})
         dni = dni.zfill(8) if dni else ""

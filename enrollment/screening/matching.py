@@ -75,6 +75,10 @@ class Stats:
     scored_pairs: int = 0
     seconds_exact: float = 0.0
     seconds_fuzzy: float = 0.0
+    seconds_name_block: float = 0.0
+    seconds_block_query: float = 0.0
+    seconds_cdist: float = 0.0
+    seconds_scoring: float = 0.0
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -106,17 +110,16 @@ def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool
 def score_pair(a: Person, b: Person) -> tuple[float, list[str]]:
     """Score 0–1 that ``a`` and ``b`` are the same person, with the facts that led there.
 
-    The same CUIL is the same person. The same DNI (the CUIL's middle digits) is the same person
+    The same CUIL is the same person (the reasons still say how the names differ). The same DNI (the CUIL's middle digits) is the same person
     unless names and birth date both disagree. Otherwise names weigh 0.60, birth date 0.35 and a
     DNI one typo away 0.05: two namesakes born on different dates stay below "possible"."""
+    if a.cuil and a.cuil == b.cuil:  # the same CUIL is the same person, whatever the names say
+        return 1.0, ["name:1", f"birth:{birth_similarity(a.birth_date, b.birth_date)[1]}", "cuil"]
     names = name_similarity(a.name_key, b.name_key)
     dni_typo = bool(a.dni and b.dni and a.dni != b.dni and OSA.distance(a.dni, b.dni) <= 1)
     ids_conflict = bool(a.dni and b.dni and a.dni != b.dni and not dni_typo)
     birth, birth_fact = birth_similarity(a.birth_date, b.birth_date, ids_conflict=ids_conflict)
     facts = [f"name:{names:.2f}", f"birth:{birth_fact}"]
-    if a.cuil and a.cuil == b.cuil:
-        facts.append("cuil")
-        return (1.0 if names >= 0.6 else 0.95), facts
     if a.dni and a.dni == b.dni:
         facts.append("dni")
         if names < 0.6 and birth < 0.6:
@@ -226,17 +229,16 @@ def find_matches(
         if score >= possible:
             found[key] = Match(cand, target, score, facts)
 
-    # 1. Exact: same CUIL, same DNI, same worker — hash joins.
+    # 1. Exact: one hash join on the DNI — the CUIL's middle digits, so the same CUIL is always
+    # the same DNI too (and registries listing only the DNI are caught by the same join) — plus,
+    # within the programme, the same worker.
     exact_sql = f"""
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.cuil = c.cuil WHERE {overlap}
-        UNION
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
           FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {overlap}
     """
     if same_worker_is_target:
         exact_sql += f"""
-        UNION
+        UNION ALL
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
           FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {overlap}
         """
@@ -269,6 +271,7 @@ def find_matches(
     for row in cursor.fetchall():
         stats.name_block_pairs += 1
         consider(by_ref[row[0]], _person(row[1:]))
+    stats.seconds_name_block += time.perf_counter() - started
 
     # 3. Birth-date block (same date, or day and month swapped): names scored a block at a time.
     cands_by_date: dict[dt.date, list[Person]] = defaultdict(list)
@@ -291,24 +294,32 @@ def find_matches(
         """,
         {**params, "_month_from": month_from, "_month_to": month_to, "_placeholders": placeholders},
     )
+    stats.seconds_block_query += time.perf_counter() - started - stats.seconds_name_block
     wanted: dict[int, list[Person]] = defaultdict(list)
+    cdist_started = time.perf_counter()
+    keys_by_date = {day: [c.name_key for c in people] for day, people in cands_by_date.items()}
     for birth_date, ids, keys, last_keys in cursor:
         cands = cands_by_date.get(birth_date)
         if not cands:
             continue
-        for sub_cands, sub_ids, sub_keys in _sub_blocks(cands, ids, keys, last_keys):
-            stats.name_comparisons += len(sub_cands) * len(sub_keys)
-            cand_keys = [c.name_key for c in sub_cands]
+        if len(cands) * len(ids) <= HOT_BLOCK:
+            blocks = [(cands, keys_by_date[birth_date], ids, keys)]
+        else:
+            blocks = [(sub, [c.name_key for c in sub], i, k) for sub, i, k in _sub_blocks(cands, ids, keys, last_keys)]
+        for sub_cands, cand_keys, sub_ids, sub_keys in blocks:
+            stats.name_comparisons += len(cand_keys) * len(sub_keys)
             # Two scorers: as written (typos) and as sets of words (order, a missing word).
-            hits = None
-            for scorer in (fuzz.ratio, fuzz.token_set_ratio):
-                matrix = process.cdist(
-                    cand_keys, sub_keys, scorer=scorer, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=-1
-                )
-                hits = matrix if hits is None else np.maximum(hits, matrix)
+            hits = process.cdist(
+                cand_keys, sub_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
+            )
+            hits |= process.cdist(
+                cand_keys, sub_keys, scorer=fuzz.token_set_ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
+            )
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
                 wanted[sub_ids[j]].append(sub_cands[i])
+    stats.seconds_cdist += time.perf_counter() - cdist_started
+    scoring_started = time.perf_counter()
     if wanted:
         cursor.execute(
             f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql} WHERE t.id = ANY(%(_ids)s)",
@@ -318,6 +329,7 @@ def find_matches(
             target = _person(row)
             for cand in wanted[target.ref]:
                 consider(cand, target)
+    stats.seconds_scoring += time.perf_counter() - scoring_started
     stats.seconds_fuzzy += time.perf_counter() - started
     return list(found.values())
 
