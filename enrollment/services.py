@@ -103,17 +103,23 @@ def enroll_worker(*, by, worker: Worker, cycle: Cycle, organisation: Organisatio
     """
     organisation = registering_organisation(by, organisation)
     if not can_register_in(by, cycle):
-        raise PermissionDenied(_("No puede inscribir en períodos de %(province)s.") % {"province": cycle.agreement.province})
+        raise PermissionDenied(
+            _("No puede inscribir en períodos de %(province)s.") % {"province": cycle.agreement.province}
+        )
     errors = validate_enrollment(worker=worker, cycle=cycle)
     if errors:
         raise ValidationError(errors)
     quota = (
-        AgreementQuota.objects.select_for_update().filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id).first()
+        AgreementQuota.objects.select_for_update()
+        .filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id)
+        .first()
     )
     if quota is None:
         raise ValidationError(_("El convenio no fija cupo para esta actividad."))
     if Enrollment.objects.filter(worker=worker, cycle=cycle).exists():
-        raise ValidationError(_("%(worker)s ya está inscripto/a en %(cycle)s.") % {"worker": worker, "cycle": cycle.name})
+        raise ValidationError(
+            _("%(worker)s ya está inscripto/a en %(cycle)s.") % {"worker": worker, "cycle": cycle.name}
+        )
     used = (
         Enrollment.objects.filter(cycle__agreement_id=cycle.agreement_id, cycle__crop_id=cycle.crop_id)
         .exclude(status__in=Enrollment.RELEASED_STATES)

@@ -9,6 +9,7 @@ NAVIGATION = [
     (_("Inicio"), "home", None),
     (_("Convenios"), "provinces:agreement_list", None),
     (_("Períodos"), "provinces:cycle_list", None),
+    (_("Organizaciones"), "provinces:organisation_list", None),
     (_("Trabajadores"), "enrollment:worker_list", None),
     (_("Inscripciones"), "enrollment:enrollment_list", None),
     (_("Auditoría"), "provinces:audit_log", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),

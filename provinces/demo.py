@@ -22,16 +22,23 @@ MINISTRY = "Ministerio de Trabajo, Empleo y Seguridad Social"
 
 # province, agreement number, budget, {crop: quota}, [(crop, first month, months)]
 AGREEMENTS = [
-    ("Tucumán", "CONV-2026-TUC-01", "2400000000.00", {"cana": 12000, "citricos": 16000, "tabaco": 16000},
-     [("cana", dt.date(2026, 11, 1), 4), ("citricos", dt.date(2026, 12, 1), 4)]),
-    ("Mendoza", "CONV-2026-MZA-01", "1200000000.00", {"vid": 10000, "olivo": 10000},
-     [("vid", dt.date(2026, 6, 1), 4)]),
-    ("Misiones", "CONV-2026-MIS-01", "600000000.00", {"yerba": 6000, "te": 1500},
-     [("yerba", dt.date(2026, 10, 1), 4)]),
-    ("Jujuy", "CONV-2026-JUJ-01", "500000000.00", {"tabaco": 5000, "cana": 4000},
-     [("tabaco", dt.date(2026, 6, 1), 4)]),
-    ("Río Negro", "CONV-2026-RN-01", "450000000.00", {"pera_manzana": 4700, "tomate": 800},
-     [("pera_manzana", dt.date(2026, 6, 1), 3)]),
+    (
+        "Tucumán",
+        "CONV-2026-TUC-01",
+        "2400000000.00",
+        {"cana": 12000, "citricos": 16000, "tabaco": 16000},
+        [("cana", dt.date(2026, 11, 1), 4), ("citricos", dt.date(2026, 12, 1), 4)],
+    ),
+    ("Mendoza", "CONV-2026-MZA-01", "1200000000.00", {"vid": 10000, "olivo": 10000}, [("vid", dt.date(2026, 6, 1), 4)]),
+    ("Misiones", "CONV-2026-MIS-01", "600000000.00", {"yerba": 6000, "te": 1500}, [("yerba", dt.date(2026, 10, 1), 4)]),
+    ("Jujuy", "CONV-2026-JUJ-01", "500000000.00", {"tabaco": 5000, "cana": 4000}, [("tabaco", dt.date(2026, 6, 1), 4)]),
+    (
+        "Río Negro",
+        "CONV-2026-RN-01",
+        "450000000.00",
+        {"pera_manzana": 4700, "tomate": 800},
+        [("pera_manzana", dt.date(2026, 6, 1), 3)],
+    ),
 ]
 
 ORGANISATIONS = [
@@ -62,12 +69,58 @@ USERS = [
     ("sor_mendoza", ("Nélida", "Ortiz"), Role.UNION_OFFICER, "Sindicato de Obreros Rurales de Mendoza"),
 ]
 
-SURNAMES = ["González", "Rodríguez", "Gómez", "Fernández", "López", "Díaz", "Martínez", "Pérez", "Romero",
-            "Sosa", "Álvarez", "Torres", "Ruiz", "Ramírez", "Flores", "Acosta", "Benítez", "Medina",
-            "Herrera", "Suárez", "Aguirre", "Giménez", "Gutiérrez", "Pereyra", "Rojas", "Molina",
-            "Castro", "Ortiz", "Silva", "Núñez", "Luna", "Juárez", "Cabrera", "Ríos", "Ferreyra",
-            "Godoy", "Morales", "Domínguez", "Moreno", "Peralta", "Vega", "Carrizo", "Quiroga",
-            "Ponce", "Villalba", "Toledo", "Coronel", "Mamaní", "Cruz", "Chocobar"]
+SURNAMES = [
+    "González",
+    "Rodríguez",
+    "Gómez",
+    "Fernández",
+    "López",
+    "Díaz",
+    "Martínez",
+    "Pérez",
+    "Romero",
+    "Sosa",
+    "Álvarez",
+    "Torres",
+    "Ruiz",
+    "Ramírez",
+    "Flores",
+    "Acosta",
+    "Benítez",
+    "Medina",
+    "Herrera",
+    "Suárez",
+    "Aguirre",
+    "Giménez",
+    "Gutiérrez",
+    "Pereyra",
+    "Rojas",
+    "Molina",
+    "Castro",
+    "Ortiz",
+    "Silva",
+    "Núñez",
+    "Luna",
+    "Juárez",
+    "Cabrera",
+    "Ríos",
+    "Ferreyra",
+    "Godoy",
+    "Morales",
+    "Domínguez",
+    "Moreno",
+    "Peralta",
+    "Vega",
+    "Carrizo",
+    "Quiroga",
+    "Ponce",
+    "Villalba",
+    "Toledo",
+    "Coronel",
+    "Mamaní",
+    "Cruz",
+    "Chocobar",
+]
 MEN = ["Juan Carlos", "José", "Ramón", "Luis", "Miguel Ángel", "Carlos", "Jorge", "Héctor", "Daniel", "Walter"]
 WOMEN = ["María", "Rosa", "Ana María", "Carmen", "Graciela", "Silvia", "Norma", "Claudia", "Mirta", "Liliana"]
 LOCALITIES = {
@@ -102,20 +155,21 @@ def _cbu(n: int) -> str:
 
 @transaction.atomic
 def seed(stdout=None) -> None:
-    User = get_user_model()
+    user_model = get_user_model()
     orgs = {}
     for name, kind, province_name in ORGANISATIONS:
         province = Province.objects.get(name=province_name) if province_name else None
         orgs[name], _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind, "province": province})
 
-    if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser("admin", "admin@interzafra.local", DEMO_PASSWORD)
+    if not user_model.objects.filter(username="admin").exists():
+        user_model.objects.create_superuser("admin", "admin@interzafra.local", DEMO_PASSWORD)
     users = {}
     for username, (first, last), role, org_name in USERS:
-        user = User.objects.filter(username=username).first()
+        user = user_model.objects.filter(username=username).first()
         if user is None:
-            user = User.objects.create_user(username, f"{username}@interzafra.local", DEMO_PASSWORD,
-                                            first_name=first, last_name=last)
+            user = user_model.objects.create_user(
+                username, f"{username}@interzafra.local", DEMO_PASSWORD, first_name=first, last_name=last
+            )
         grant_membership(user=user, organisation=orgs[org_name], role=role)
         users[username] = user
 
@@ -134,19 +188,25 @@ def seed(stdout=None) -> None:
             },
         )
         for code, quota in quotas.items():
-            AgreementQuota.objects.get_or_create(agreement=agreement, crop=Crop.objects.get(code=code),
-                                                 defaults={"quota": quota})
+            AgreementQuota.objects.get_or_create(
+                agreement=agreement, crop=Crop.objects.get(code=code), defaults={"quota": quota}
+            )
         for code, first_month, months in cycle_specs:
             crop = Crop.objects.get(code=code)
             cycle, _ = Cycle.objects.get_or_create(
-                agreement=agreement, crop=crop, first_month=first_month,
+                agreement=agreement,
+                crop=crop,
+                first_month=first_month,
                 defaults={"name": f"Interzafra {crop.name} {province_name} {first_month.year}", "months": months},
             )
             cycles.append(cycle)
 
     rng = random.Random(2026)
-    statuses = [Enrollment.Status.SUBMITTED] * 4 + [Enrollment.Status.PENDING_REVIEW] * 3 + [
-        Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE, Enrollment.Status.REJECTED]
+    statuses = (
+        [Enrollment.Status.SUBMITTED] * 4
+        + [Enrollment.Status.PENDING_REVIEW] * 3
+        + [Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE, Enrollment.Status.REJECTED]
+    )
     n = 0
     for cycle in cycles:
         province = cycle.agreement.province
@@ -161,21 +221,33 @@ def seed(stdout=None) -> None:
             worker, _ = Worker.objects.get_or_create(
                 cuil=_cuil(22_000_000 + n * 137_911 % 20_000_000, sex),
                 defaults={
-                    "last_name": last, "first_name": first, "last_name_norm": normalise_name(last),
+                    "last_name": last,
+                    "first_name": first,
+                    "last_name_norm": normalise_name(last),
                     "first_name_norm": normalise_name(first),
                     "birth_date": dt.date(1965, 1, 1) + dt.timedelta(days=rng.randint(0, 13000)),
-                    "sex": sex, "nationality": "Bolivia" if rng.random() < 0.08 else "Argentina",
-                    "phone": f"381{rng.randint(4000000, 6999999)}", "province": province,
-                    "locality": rng.choice(LOCALITIES[province.name]), "cbu": _cbu(n),
-                    "renatre": f"{rng.randint(100000, 999999)}", "registered_by": registrar,
+                    "sex": sex,
+                    "nationality": "Bolivia" if rng.random() < 0.08 else "Argentina",
+                    "phone": f"381{rng.randint(4000000, 6999999)}",
+                    "province": province,
+                    "locality": rng.choice(LOCALITIES[province.name]),
+                    "cbu": _cbu(n),
+                    "renatre": f"{rng.randint(100000, 999999)}",
+                    "registered_by": registrar,
                 },
             )
             status = rng.choice(statuses)
             Enrollment.objects.get_or_create(
-                worker=worker, cycle=cycle,
-                defaults={"organisation": worker.registered_by, "status": status,
-                          "status_reason": "Rechazada: no reside en la provincia" if status == "rejected" else ""},
+                worker=worker,
+                cycle=cycle,
+                defaults={
+                    "organisation": worker.registered_by,
+                    "status": status,
+                    "status_reason": "Rechazada: no reside en la provincia" if status == "rejected" else "",
+                },
             )
     if stdout:
-        stdout.write(f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "
-                     f"{Enrollment.objects.count()} inscripciones, {len(cycles)} períodos.\n")
+        stdout.write(
+            f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "
+            f"{Enrollment.objects.count()} inscripciones, {len(cycles)} períodos.\n"
+        )

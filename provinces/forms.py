@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from provinces.models import Agreement, Crop, Cycle
+from provinces.models import Agreement, Crop, Cycle, Organisation
+from provinces.roles import Role
 
 
 class DateInput(forms.DateInput):
@@ -11,11 +12,29 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AgreementForm(forms.ModelForm):
-    class Meta:
-        model = Agreement
-        fields = ["province", "number", "title", "start_date", "end_date", "budget", "status"]
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+class ServiceForm(forms.Form):
+    """A form that only parses input: the rules live in the service it feeds, so that the web
+    form and the API give the same messages. Fields are taken from the model."""
+
+    model: type
+    field_names: list[str]
+    widgets: dict = {}
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = forms.models.model_to_dict(instance, fields=self.field_names)
+        super().__init__(*args, **kwargs)
+        generated = forms.models.fields_for_model(self.model, fields=self.field_names, widgets=self.widgets)
+        for name in self.field_names:
+            if name not in self.declared_fields:
+                self.fields[name] = generated[name]
+        self.order_fields(self.field_names)
+
+
+class AgreementForm(ServiceForm):
+    model = Agreement
+    field_names = ["province", "number", "title", "start_date", "end_date", "budget", "status"]
+    widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 
 class QuotaForm(forms.Form):
@@ -51,17 +70,35 @@ class MonthInput(forms.DateInput):
         super().__init__(format="%Y-%m", **kwargs)
 
 
-class CycleForm(forms.ModelForm):
+class CycleForm(ServiceForm):
+    model = Cycle
+    field_names = ["agreement", "crop", "name", "first_month", "months", "registration_open"]
     first_month = forms.DateField(
         label=_("Primer mes"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d", "%m/%Y"]
     )
     months = forms.IntegerField(label=_("Cantidad de meses"))
 
-    class Meta:
-        model = Cycle
-        fields = ["agreement", "crop", "name", "first_month", "months", "registration_open"]
-
     def __init__(self, *args, agreements=None, **kwargs):
         super().__init__(*args, **kwargs)
         if agreements is not None:
             self.fields["agreement"].queryset = agreements
+
+
+class OrganisationForm(ServiceForm):
+    model = Organisation
+    field_names = ["name", "kind", "province", "cuit"]
+    cuit = forms.CharField(label=_("CUIT"), max_length=13, required=False, help_text=_("Con o sin guiones."))
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("Usuario"), max_length=150)
+    first_name = forms.CharField(label=_("Nombre"), max_length=150)
+    last_name = forms.CharField(label=_("Apellido"), max_length=150)
+    email = forms.EmailField(label=_("Correo electrónico"))
+    password = forms.CharField(
+        label=_("Contraseña inicial"),
+        widget=forms.PasswordInput,
+        required=False,
+        help_text=_("Solo para usuarios nuevos."),
+    )
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)

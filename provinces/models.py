@@ -125,7 +125,9 @@ class Agreement(models.Model):
         _("presupuesto (ARS)"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    crops = models.ManyToManyField(Crop, through="AgreementQuota", verbose_name=_("actividades"))
+    crops: models.ManyToManyField = models.ManyToManyField(
+        Crop, through="AgreementQuota", verbose_name=_("actividades")
+    )
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificado"), auto_now=True)
 

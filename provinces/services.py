@@ -46,17 +46,13 @@ def _validate_agreement(
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if start_date and end_date and end_date < start_date:
-        errors.setdefault("end_date", []).append(
-            _("La fecha de fin de vigencia no puede ser anterior a la de inicio.")
-        )
+        errors.setdefault("end_date", []).append(_("La fecha de fin de vigencia no puede ser anterior a la de inicio."))
     if budget is not None and budget < 0:
         errors.setdefault("budget", []).append(_("El presupuesto no puede ser negativo."))
     if agreement is not None and agreement.pk and start_date and end_date:
         first = start_date.replace(day=1)
         outside = [
-            c.name
-            for c in agreement.cycles.all()
-            if c.first_month < first or c.last_month > end_date.replace(day=1)
+            c.name for c in agreement.cycles.all() if c.first_month < first or c.last_month > end_date.replace(day=1)
         ]
         if outside:
             errors.setdefault("end_date", []).append(
@@ -74,9 +70,7 @@ def _validate_quotas(*, agreement: Agreement | None, quotas: Mapping[Crop, int])
         errors.setdefault("quotas", []).append(_("El convenio debe fijar el cupo de al menos una actividad."))
     for crop, quota in quotas.items():
         if quota is None or quota < 1:
-            errors.setdefault("quotas", []).append(
-                _("El cupo de %(crop)s debe ser al menos 1.") % {"crop": crop.name}
-            )
+            errors.setdefault("quotas", []).append(_("El cupo de %(crop)s debe ser al menos 1.") % {"crop": crop.name})
         elif agreement is not None and agreement.pk:
             used = quota_usage(agreement=agreement, crop=crop)
             if quota < used:
@@ -88,7 +82,8 @@ def _validate_quotas(*, agreement: Agreement | None, quotas: Mapping[Crop, int])
         in_use = set(agreement.cycles.values_list("crop__name", flat=True)) - {c.name for c in quotas}
         if in_use:
             errors.setdefault("quotas", []).append(
-                _("No se puede quitar una actividad que tiene períodos: %(crops)s.") % {"crops": ", ".join(sorted(in_use))}
+                _("No se puede quitar una actividad que tiene períodos: %(crops)s.")
+                % {"crops": ", ".join(sorted(in_use))}
             )
     return errors
 
@@ -119,7 +114,10 @@ def save_agreement(
     errors = _validate_agreement(agreement=agreement, start_date=start_date, end_date=end_date, budget=budget)
     for field, messages in _validate_quotas(agreement=agreement, quotas=quotas).items():
         errors.setdefault(field, []).extend(messages)
-    if Agreement.objects.filter(number=number).exclude(pk=getattr(agreement, "pk", None)).exists():
+    same_number = Agreement.objects.filter(number=number)
+    if agreement is not None:
+        same_number = same_number.exclude(pk=agreement.pk)
+    if same_number.exists():
         errors.setdefault("number", []).append(_("Ya existe un convenio con ese número."))
     if errors:
         raise ValidationError(errors)
@@ -182,7 +180,10 @@ def save_cycle(
             last = add_months(first_month, months - 1)
             if first_month < agreement.start_date.replace(day=1) or last > agreement.end_date.replace(day=1):
                 errors.setdefault("first_month", []).append(
-                    _("El período (%(first)s a %(last)s) debe caer dentro de la vigencia del convenio (%(start)s a %(end)s).")
+                    _(
+                        "El período (%(first)s a %(last)s) debe caer dentro de la vigencia del convenio "
+                        "(%(start)s a %(end)s)."
+                    )
                     % {
                         "first": first_month.strftime("%m/%Y"),
                         "last": last.strftime("%m/%Y"),
@@ -197,11 +198,14 @@ def save_cycle(
         errors.setdefault("first_month", []).append(
             _("Ya hay un período de esa actividad que empieza ese mes en este convenio.")
         )
-    if cycle is not None and (cycle.crop_id != crop.pk or cycle.agreement_id != agreement.pk):
-        if cycle.enrollments.exists():
-            errors.setdefault("crop", []).append(
-                _("No se puede cambiar el convenio o la actividad de un período que ya tiene inscripciones.")
-            )
+    if (
+        cycle is not None
+        and (cycle.crop_id != crop.pk or cycle.agreement_id != agreement.pk)
+        and cycle.enrollments.exists()
+    ):
+        errors.setdefault("crop", []).append(
+            _("No se puede cambiar el convenio o la actividad de un período que ya tiene inscripciones.")
+        )
     if errors:
         raise ValidationError(errors)
     with pghistory.context(user=by.pk):
@@ -214,3 +218,113 @@ def save_cycle(
         cycle.registration_open = registration_open
         cycle.save()
     return cycle
+
+
+@transaction.atomic
+def close_registration_for_started_cycles(*, today: dt.date | None = None) -> int:
+    """Close registration of every cycle whose first month has begun. Returns how many closed.
+
+    Run daily by Celery beat; safe to run any number of times.
+    """
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    with pghistory.context(reason="cierre automático de inscripción"):
+        return Cycle.objects.filter(registration_open=True, first_month__lte=today).update(registration_open=False)
+
+
+LOCAL_KINDS = {
+    Organisation.Kind.TERRITORIAL_AGENCY,
+    Organisation.Kind.PROVINCIAL_OFFICE,
+    Organisation.Kind.MUNICIPALITY,
+}
+
+
+@transaction.atomic
+def save_organisation(
+    *, by, organisation: Organisation | None = None, name: str, kind: str, province=None, cuit: str = ""
+) -> Organisation:
+    """Create or update an organisation. Provincial offices, municipalities and territorial
+    agencies belong to a province; the ministry is national; a CUIT, when given, is valid."""
+    from stdnum.ar import cuit as cuit_number
+
+    require_perm(by, "provinces.change_organisation" if organisation else "provinces.add_organisation")
+    errors: dict[str, list[str]] = {}
+    if kind in LOCAL_KINDS and province is None:
+        errors.setdefault("province", []).append(
+            _("Una oficina provincial, municipio o agencia territorial pertenece a una provincia.")
+        )
+    if kind == Organisation.Kind.MINISTRY and province is not None:
+        errors.setdefault("province", []).append(_("El Ministerio es de alcance nacional: deje la provincia vacía."))
+    cuit = cuit_number.compact(cuit or "")
+    if cuit and not cuit_number.is_valid(cuit):
+        errors.setdefault("cuit", []).append(
+            _("El CUIT %(cuit)s no es válido (revise el dígito verificador).") % {"cuit": cuit}
+        )
+    same_name = Organisation.objects.filter(name__iexact=name)
+    if organisation is not None:
+        same_name = same_name.exclude(pk=organisation.pk)
+    if same_name.exists():
+        errors.setdefault("name", []).append(_("Ya existe una organización con ese nombre."))
+    if organisation is not None and organisation.kind != kind and organisation.memberships.exists():
+        errors.setdefault("kind", []).append(_("No se puede cambiar el tipo de una organización que tiene miembros."))
+    if errors:
+        raise ValidationError(errors)
+    with pghistory.context(user=by.pk):
+        organisation = organisation or Organisation()
+        organisation.name, organisation.kind, organisation.province, organisation.cuit = name, kind, province, cuit
+        organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def add_member(
+    *,
+    by,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    organisation: Organisation,
+    role: str,
+) -> Membership:
+    """Ministry staff give a person a role in an organisation, creating the user if new."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    require_perm(by, "provinces.add_membership")
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        try:
+            validate_password(
+                password, user_model(username=username, first_name=first_name, last_name=last_name, email=email)
+            )
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        user = user_model.objects.create_user(username, email, password, first_name=first_name, last_name=last_name)
+    with pghistory.context(user=by.pk):
+        return grant_membership(user=user, organisation=organisation, role=role)
+
+
+@transaction.atomic
+def revoke_membership(*, by, membership: Membership) -> None:
+    """Take a role away; the group and object permission go when no other membership needs them."""
+    from guardian.shortcuts import remove_perm
+
+    require_perm(by, "provinces.delete_membership")
+    user, organisation, role = membership.user, membership.organisation, membership.role
+    with pghistory.context(user=by.pk):
+        membership.delete()
+    others = Membership.objects.filter(user=user)
+    if not others.filter(role=role).exists():
+        user.groups.remove(Group.objects.get(name=role))
+    if (
+        role == Role.PROVINCIAL_OFFICER
+        and not others.filter(role=role, organisation__province=organisation.province).exists()
+    ):
+        remove_perm("provinces.act_in_province", user, organisation.province)
+    if role == Role.UNION_OFFICER and not others.filter(role=role, organisation=organisation).exists():
+        remove_perm("provinces.act_for_organisation", user, organisation)
+    forget_scope(user)

@@ -9,3 +9,22 @@ def _celery_eager():
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Password hashing strength is not under test; the suite would spend most of its time there."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _spanish_by_default():
+    """Each test starts in the default language: a request in English must not leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("es-ar")
+    yield
+    translation.deactivate()

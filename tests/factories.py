@@ -74,7 +74,8 @@ def make_user(role: str, organisation: Organisation | None = None, **kwargs) -> 
     """A user holding ``role`` in ``organisation`` (a ministry when not given)."""
     if organisation is None:
         organisation, _ = Organisation.objects.get_or_create(
-            name="Ministerio de Trabajo, Empleo y Seguridad Social", defaults={"kind": Organisation.Kind.MINISTRY, "province": None}
+            name="Ministerio de Trabajo, Empleo y Seguridad Social",
+            defaults={"kind": Organisation.Kind.MINISTRY, "province": None},
         )
     user = UserFactory(**kwargs)
     grant_membership(user=user, organisation=organisation, role=role)

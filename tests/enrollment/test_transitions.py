@@ -97,7 +97,8 @@ def test_two_officers_racing_for_the_last_place_only_one_gets_it():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=args) for args in zip([officer_a, officer_b], workers)]
+    pairs = zip([officer_a, officer_b], workers, strict=True)
+    threads = [threading.Thread(target=attempt, args=args) for args in pairs]
     for t in threads:
         t.start()
     for t in threads:

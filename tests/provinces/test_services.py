@@ -80,7 +80,9 @@ def test_quota_cannot_drop_below_enrolments_already_made(reviewer):
         save_agreement(by=reviewer, agreement=agreement, **kwargs)
     assert "menor que las inscripciones ya hechas (3)" in str(error.value)
     assert agreement.quotas.get().quota == 1000
-    save_agreement(by=reviewer, agreement=agreement, **agreement_kwargs(number=agreement.number, quotas={crop("cana"): 3}))
+    save_agreement(
+        by=reviewer, agreement=agreement, **agreement_kwargs(number=agreement.number, quotas={crop("cana"): 3})
+    )
     assert agreement.quotas.get().quota == 3
 
 
@@ -94,7 +96,9 @@ def test_cycle_of_more_than_four_months_is_refused(reviewer):
     agreement = AgreementFactory()
     agreement.quotas.create(crop=crop("cana"), quota=10)
     with pytest.raises(ValidationError) as error:
-        save_cycle(by=reviewer, agreement=agreement, crop=crop("cana"), name="X", first_month=dt.date(2026, 5, 1), months=5)
+        save_cycle(
+            by=reviewer, agreement=agreement, crop=crop("cana"), name="X", first_month=dt.date(2026, 5, 1), months=5
+        )
     assert "months" in error.value.message_dict
     assert not Cycle.objects.exists()
 
@@ -103,9 +107,13 @@ def test_cycle_outside_agreement_period_is_refused(reviewer):
     agreement = AgreementFactory(start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 10, 31))
     agreement.quotas.create(crop=crop("cana"), quota=10)
     with pytest.raises(ValidationError) as error:
-        save_cycle(by=reviewer, agreement=agreement, crop=crop("cana"), name="X", first_month=dt.date(2026, 9, 1), months=4)
+        save_cycle(
+            by=reviewer, agreement=agreement, crop=crop("cana"), name="X", first_month=dt.date(2026, 9, 1), months=4
+        )
     assert "first_month" in error.value.message_dict
-    cycle = save_cycle(by=reviewer, agreement=agreement, crop=crop("cana"), name="X", first_month=dt.date(2026, 7, 15), months=4)
+    cycle = save_cycle(
+        by=reviewer, agreement=agreement, crop=crop("cana"), name="X", first_month=dt.date(2026, 7, 15), months=4
+    )
     assert cycle.first_month == dt.date(2026, 7, 1)
     assert cycle.last_month == dt.date(2026, 10, 1)
 
@@ -114,7 +122,9 @@ def test_cycle_for_an_activity_without_quota_is_refused(reviewer):
     agreement = AgreementFactory()
     agreement.quotas.create(crop=crop("cana"), quota=10)
     with pytest.raises(ValidationError) as error:
-        save_cycle(by=reviewer, agreement=agreement, crop=crop("vid"), name="X", first_month=dt.date(2026, 5, 1), months=3)
+        save_cycle(
+            by=reviewer, agreement=agreement, crop=crop("vid"), name="X", first_month=dt.date(2026, 5, 1), months=3
+        )
     assert "crop" in error.value.message_dict
 
 
