@@ -63,8 +63,10 @@ def _zipf(items, s=1.05):
 
 def _tail_surnames(n: int) -> list[str]:
     """Rarer surnames for the long tail, built from Spanish, Italian, Basque and Quechua syllables."""
-    starts = "Al Ar Ba Be Bo Ca Ce Co Cu Cha Da De Do E Es Fa Fe Ga Go Gu Ha I Ja Jo La Le Lo Ma Me Mo Na Ni " \
+    starts = (
+        "Al Ar Ba Be Bo Ca Ce Co Cu Cha Da De Do E Es Fa Fe Ga Go Gu Ha I Ja Jo La Le Lo Ma Me Mo Na Ni "
         "O Pa Pe Po Qui Ra Re Ro Sa Se So Ta Te To U Va Ve Vi Ya Za Zu Llo Que Hua Chi".split()
+    )
     middles = "ba ca da ga la ma na ra sa ta va za be ce de le me ne re se te li ri ti lo no ro to gui rre lle".split()
     ends = "ez es as os ado ano ino ina era ero ela ola al el il on an ui ella illo eta ote ache uel aga".split()
     names = []

@@ -32,7 +32,7 @@ from django.db import connection, transaction  # noqa: E402
 from enrollment.identity import normalise_name  # noqa: E402
 from enrollment.screening.engine import rules_for  # noqa: E402
 from enrollment.screening.matching import Person, find_matches, load_candidates  # noqa: E402
-from enrollment.screening.names import last_key, name_key  # noqa: E402
+from enrollment.screening.names import last_key, name_key, sort_key  # noqa: E402
 from screening_data import make_pairs  # noqa: E402
 
 MONTH = dt.date(2026, 5, 1)
@@ -59,14 +59,17 @@ def engine_pairs(candidates: list[Person], targets: list[Person]) -> dict[tuple[
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE eval_targets (id bigint, worker_id bigint, registry_id bigint, cuil text,"
-            " dni text, name_key text, last_key text, birth_date date, benefit_from date, benefit_to date)"
+            " dni text, name_key text, last_key text, sort_key text, birth_date date, benefit_from date, benefit_to date)"
             " ON COMMIT DROP"
         )
         with cursor.copy(
-            "COPY eval_targets (id, cuil, dni, name_key, last_key, birth_date, benefit_from, benefit_to) FROM STDIN"
+            "COPY eval_targets (id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to)"
+            " FROM STDIN"
         ) as copy:
             for t in targets:
-                copy.write_row((t.ref, t.cuil, t.dni, t.name_key, t.last_key, t.birth_date, MONTH, MONTH))
+                copy.write_row(
+                    (t.ref, t.cuil, t.dni, t.name_key, t.last_key, sort_key(t.name_key), t.birth_date, MONTH, MONTH)
+                )
         cursor.execute("CREATE INDEX ON eval_targets (cuil); CREATE INDEX ON eval_targets (dni); ANALYZE eval_targets")
         load_candidates(cursor, candidates)
         matches = find_matches(

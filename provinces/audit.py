@@ -16,6 +16,8 @@ AUDITED_MODELS = {
     "membership": "provinces.Membership",
     "worker": "enrollment.Worker",
     "enrollment": "enrollment.Enrollment",
+    "flag": "screening.MatchFlag",
+    "registry": "screening.ExternalRegistry",
 }
 
 

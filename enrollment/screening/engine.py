@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from enrollment.models import Enrollment
 from enrollment.screening.matching import Match, Person, Stats, describe, find_matches, load_candidates
 from enrollment.screening.models import ExternalRecord, ExternalRegistry, MatchFlag, NotSamePerson, ScreeningRules
-from enrollment.screening.names import last_key, name_key
+from enrollment.screening.names import last_key, name_key, sort_key
 from provinces.models import add_months
 
 K = MatchFlag.Kind
@@ -125,17 +125,19 @@ def _load_programme_targets(cursor, month_from: dt.date, month_to: dt.date) -> N
     rows = cursor.fetchall()
     cursor.execute(
         "CREATE TEMPORARY TABLE IF NOT EXISTS screen_prog (id bigint, worker_id bigint, registry_id bigint,"
-        " cuil text, dni text, name_key text, last_key text, birth_date date, benefit_from date, benefit_to date)"
+        " cuil text, dni text, name_key text, last_key text, sort_key text, birth_date date, benefit_from date,"
+        " benefit_to date)"
         " ON COMMIT DROP"
     )
     cursor.execute("TRUNCATE screen_prog")
     with cursor.copy(
-        "COPY screen_prog (id, worker_id, cuil, dni, name_key, last_key, birth_date, benefit_from, benefit_to)"
+        "COPY screen_prog (id, worker_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to)"
         " FROM STDIN"
     ) as copy:
         for pk, worker_id, cuil, last, first, birth, first_month, last_month in rows:
+            key = name_key(last, first)
             copy.write_row(
-                (pk, worker_id, cuil, cuil[2:10], name_key(last, first), last_key(last), birth, first_month, last_month)
+                (pk, worker_id, cuil, cuil[2:10], key, last_key(last), sort_key(key), birth, first_month, last_month)
             )
     cursor.execute("ANALYZE screen_prog")
 
@@ -236,7 +238,7 @@ def _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check
             cursor,
             candidates=people,
             targets_sql=(
-                "(SELECT id, registry_id, cuil, dni, name_key, last_key, birth_date, benefit_from, benefit_to"
+                "(SELECT id, registry_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to"
                 " FROM screening_externalrecord WHERE version_id = ANY(%(versions)s)) t"
             ),
             params={"versions": version_ids},

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from enrollment.identity import compact_cuil, is_valid_cuil, normalise_name
-from enrollment.screening.names import last_key, name_key
+from enrollment.screening.names import last_key, name_key, sort_key
 
 REGISTRY_REQUIRED = ("apellido", "nombre", "desde", "hasta")
 REGISTRY_OPTIONAL = ("cuil", "dni", "fecha_nacimiento")
@@ -77,7 +77,7 @@ def _reader(stream, required: tuple[str, ...]) -> tuple[csv.reader, dict[str, in
 
 def registry_rows(fileobj) -> Iterator[tuple[int, tuple | None, str]]:
     """Yield ``(row_number, values, error)`` for each data row of a registry CSV; ``values`` are
-    (cuil, dni, last_name, first_name, name_key, last_key, birth_date, benefit_from, benefit_to)."""
+    (cuil, dni, last_name, first_name, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to)."""
     reader, col = _reader(open_text(fileobj), REGISTRY_REQUIRED)
     width = max(col.values()) + 1
     i_cuil, i_dni, i_birth = col.get("cuil"), col.get("dni"), col.get("fecha_nacimiento")
@@ -126,6 +126,7 @@ def registry_rows(fileobj) -> Iterator[tuple[int, tuple | None, str]]:
         if errors:
             yield number, None, "; ".join(errors)
             continue
+        key = name_key(last, first)[:250]
         yield (
             number,
             (
@@ -133,8 +134,9 @@ def registry_rows(fileobj) -> Iterator[tuple[int, tuple | None, str]]:
                 dni,
                 last[:120],
                 first[:120],
-                name_key(last, first)[:250],
+                key,
                 last_key(last)[:60],
+                sort_key(key),
                 birth,
                 month_from,
                 month_to,

@@ -14,7 +14,7 @@ The work is split the way each part is fastest:
   which states its reasons in words.
 
 Targets are any relation with the columns ``id, registry_id, cuil, dni, name_key, last_key,
-birth_date, benefit_from, benefit_to`` — the current versions of external registries, or the
+sort_key, birth_date, benefit_from, benefit_to`` — the current versions of external registries, or the
 programme's own enrollments in overlapping cycles.
 """
 
@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, swapped
+from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
 
 #: Pairs of a birth-date block whose product of sizes exceeds this are sub-blocked by surname sound.
 HOT_BLOCK = 250_000
@@ -285,7 +285,7 @@ def find_matches(
     month_to = max(c.month_to for c in candidates)
     cursor.execute(
         f"""
-        SELECT t.birth_date, array_agg(t.id), array_agg(t.name_key), array_agg(t.last_key)
+        SELECT t.birth_date, array_agg(t.id), array_agg(t.name_key), array_agg(t.last_key), array_agg(t.sort_key)
           FROM {targets_sql}
          WHERE t.birth_date IN (SELECT birth_date FROM screen_cand UNION SELECT birth_swapped FROM screen_cand)
            AND NOT (t.birth_date = ANY(%(_placeholders)s))
@@ -297,24 +297,50 @@ def find_matches(
     stats.seconds_block_query += time.perf_counter() - started - stats.seconds_name_block
     wanted: dict[int, list[Person]] = defaultdict(list)
     cdist_started = time.perf_counter()
-    keys_by_date = {day: [c.name_key for c in people] for day, people in cands_by_date.items()}
-    for birth_date, ids, keys, last_keys in cursor:
+    by_date = {
+        day: (
+            [c.name_key for c in people],
+            [sort_key(c.name_key) for c in people],
+            np.array([c.last_key for c in people], dtype=object),
+        )
+        for day, people in cands_by_date.items()
+    }
+    for birth_date, ids, keys, last_keys, sort_keys in cursor:
         cands = cands_by_date.get(birth_date)
         if not cands:
             continue
         if len(cands) * len(ids) <= HOT_BLOCK:
-            blocks = [(cands, keys_by_date[birth_date], ids, keys)]
-        else:
-            blocks = [(sub, [c.name_key for c in sub], i, k) for sub, i, k in _sub_blocks(cands, ids, keys, last_keys)]
-        for sub_cands, cand_keys, sub_ids, sub_keys in blocks:
-            stats.name_comparisons += len(cand_keys) * len(sub_keys)
-            # Two scorers: as written (typos) and as sets of words (order, a missing word).
+            cand_keys, cand_sorted, cand_last = by_date[birth_date]
+            stats.name_comparisons += len(cand_keys) * len(keys)
+            # As written (typos), in alphabetical order (swaps), and the same first surname (a
+            # missing second surname or given name): cheap vectorised tests, no Python per pair.
+            hits = process.cdist(
+                cand_keys, keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
+            ).astype(bool)
+            hits |= process.cdist(
+                cand_sorted, sort_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
+            ).astype(bool)
+            hits |= np.equal.outer(cand_last, np.array(last_keys, dtype=object))
+            rows, cols = np.nonzero(hits)
+            for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+                wanted[ids[j]].append(cands[i])
+            continue
+        # A hot block (a common date and surname): split by surname sound, names scored as written
+        # and in alphabetical order.
+        for sub_cands, sub_ids, sub_keys, sub_sorted in _sub_blocks(cands, ids, keys, last_keys, sort_keys):
+            stats.name_comparisons += len(sub_cands) * len(sub_keys)
+            cand_keys = [c.name_key for c in sub_cands]
             hits = process.cdist(
                 cand_keys, sub_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
-            )
+            ).astype(bool)
             hits |= process.cdist(
-                cand_keys, sub_keys, scorer=fuzz.token_set_ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
-            )
+                [sort_key(k) for k in cand_keys],
+                sub_sorted,
+                scorer=fuzz.ratio,
+                score_cutoff=NAME_PREFILTER,
+                dtype=np.uint8,
+                workers=1,
+            ).astype(bool)
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
                 wanted[sub_ids[j]].append(sub_cands[i])
@@ -334,23 +360,21 @@ def find_matches(
     return list(found.values())
 
 
-def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys: list[str]):
-    """A block as is, or — when it is hot — split by the sound of the first surname."""
-    if len(cands) * len(ids) <= HOT_BLOCK:
-        yield cands, ids, keys
-        return
-    target_groups: dict[str, tuple[list[int], list[str]]] = defaultdict(lambda: ([], []))
-    for ident, key, last in zip(ids, keys, last_keys, strict=True):
+def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys: list[str], sort_keys: list[str]):
+    """A hot block split by the sound of the first surname."""
+    target_groups: dict[str, tuple[list[int], list[str], list[str]]] = defaultdict(lambda: ([], [], []))
+    for ident, key, last, ordered in zip(ids, keys, last_keys, sort_keys, strict=True):
         group = target_groups[last]
         group[0].append(ident)
         group[1].append(key)
+        group[2].append(ordered)
     cand_groups: dict[str, list[Person]] = defaultdict(list)
     for c in cands:
         cand_groups[c.last_key].append(c)
     for last, group_cands in cand_groups.items():
         group = target_groups.get(last)
         if group:
-            yield group_cands, group[0], group[1]
+            yield group_cands, group[0], group[1], group[2]
 
 
 def describe(facts: list[str], a_last: str, a_first: str, b_last: str, b_first: str) -> str:

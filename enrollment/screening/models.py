@@ -201,6 +201,7 @@ class ExternalRecord(models.Model):
     first_name = models.CharField(_("nombre"), max_length=120)
     name_key = models.CharField(_("clave fonética"), max_length=250)
     last_key = models.CharField(_("clave fonética del primer apellido"), max_length=60)
+    sort_key = models.CharField(_("clave fonética en orden alfabético"), max_length=250, default="")
     birth_date = models.DateField(_("fecha de nacimiento"), null=True)
     benefit_from = models.DateField(_("beneficio desde (mes)"))
     benefit_to = models.DateField(_("beneficio hasta (mes)"))

@@ -67,6 +67,11 @@ def name_key(last_name: str, first_name: str) -> str:
     return " ".join(phonetic_tokens(last_name) + phonetic_tokens(first_name))
 
 
+def sort_key(key: str) -> str:
+    """The name key's words in alphabetical order: swapped surnames or name and surname compare equal."""
+    return " ".join(sorted(key.split()))
+
+
 def last_key(last_name: str) -> str:
     tokens = phonetic_tokens(last_name)
     return tokens[0] if tokens else ""

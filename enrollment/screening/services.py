@@ -144,7 +144,7 @@ def load_registry_version(*, version_id: int, fileobj=None) -> RegistryVersion:
             with connection.cursor() as cursor:
                 with cursor.copy(
                     "COPY screening_externalrecord (version_id, registry_id, row_number, cuil, dni, last_name,"
-                    " first_name, name_key, last_key, birth_date, benefit_from, benefit_to) FROM STDIN"
+                    " first_name, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to) FROM STDIN"
                 ) as copy:
                     for number, values, error in loading.registry_rows(source):
                         read += 1
