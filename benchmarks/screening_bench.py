@@ -46,7 +46,7 @@ from screening_data import PLACEHOLDER, Population  # noqa: E402
 MONTH = dt.date(2026, 5, 1)
 HEADER = ["cuil", "dni", "apellido", "nombre", "fecha_nacimiento", "desde", "hasta"]
 REGISTRY_SQL = (
-    "(SELECT id, registry_id, cuil, dni, name_key, last_key, birth_date, benefit_from, benefit_to"
+    "(SELECT id, registry_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to"
     " FROM screening_externalrecord WHERE version_id = ANY(%(versions)s)) t"
 )
 

@@ -323,7 +323,8 @@ def find_matches(
             hits |= np.equal.outer(cand_last, np.array(last_keys, dtype=object))
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-                wanted[ids[j]].append(cands[i])
+                if ids[j] != cands[i].ref or not same_worker_is_target:  # not an enrollment against itself
+                    wanted[ids[j]].append(cands[i])
             continue
         # A hot block (a common date and surname): split by surname sound, names scored as written
         # and in alphabetical order.
@@ -348,7 +349,8 @@ def find_matches(
     scoring_started = time.perf_counter()
     if wanted:
         cursor.execute(
-            f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql} WHERE t.id = ANY(%(_ids)s)",
+            f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql}"
+            " JOIN unnest(%(_ids)s::bigint[]) AS w(id) ON w.id = t.id",
             {**params, "_ids": list(wanted)},
         )
         for row in cursor.fetchall():
