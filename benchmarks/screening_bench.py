@@ -35,13 +35,13 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from screening_data import PLACEHOLDER, Population  # noqa: E402
 
 from enrollment.screening import services  # noqa: E402
 from enrollment.screening.engine import rules_for  # noqa: E402
 from enrollment.screening.matching import Person, Stats, find_matches, load_candidates  # noqa: E402
 from enrollment.screening.models import ExternalRegistry, RegistryVersion  # noqa: E402
 from enrollment.screening.names import last_key, name_key, sort_key  # noqa: E402
-from screening_data import PLACEHOLDER, Population  # noqa: E402
 
 MONTH = dt.date(2026, 5, 1)
 HEADER = ["cuil", "dni", "apellido", "nombre", "fecha_nacimiento", "desde", "hasta"]
@@ -148,7 +148,8 @@ def engine_programme(cursor, cands, possible) -> tuple[float, Stats, int]:
     started = time.perf_counter()
     cursor.execute(
         "CREATE TEMPORARY TABLE bench_prog (id bigint, worker_id bigint, registry_id bigint, cuil text, dni text,"
-        " name_key text, last_key text, sort_key text, birth_date date, benefit_from date, benefit_to date) ON COMMIT DROP"
+        " name_key text, last_key text, sort_key text, birth_date date, benefit_from date, benefit_to date)"
+        " ON COMMIT DROP"
     )
     with cursor.copy(
         "COPY bench_prog (id, worker_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to)"
@@ -278,7 +279,8 @@ def main() -> None:
             ("  of which birth-date blocks query (SQL, array_agg)", reg.seconds_block_query, ""),
             ("  of which rapidfuzz cdist over the blocks", reg.seconds_cdist,
              f"{reg.name_comparisons / max(reg.seconds_cdist, 1e-9) / 1e6:.1f} M comparisons/s"),
-            ("  of which fetching and scoring the pairs that passed", reg.seconds_scoring, f"{reg.scored_pairs:,} scored"),
+            ("  of which fetching and scoring the pairs that passed", reg.seconds_scoring,
+             f"{reg.scored_pairs:,} scored"),
             ("engine vs registries, total", reg_seconds, f"{reg_found:,} matches"),
             ("engine within the programme, total", prog_seconds,
              f"{prog_found:,} matches, {prog.name_comparisons:,} name comparisons"),
@@ -292,7 +294,8 @@ def main() -> None:
             say(f"  {label:<62} {seconds:8.2f} s  {seconds / join:7.1f}× join  {extra}")
         say("Targets")
         say(
-            f"  exact part ≤ 2× SQL join: {reg.seconds_exact / join:.2f}× {'OK' if reg.seconds_exact <= 2 * join else 'MISSED'}"
+            f"  exact part ≤ 2× SQL join: {reg.seconds_exact / join:.2f}× "
+            f"{'OK' if reg.seconds_exact <= 2 * join else 'MISSED'}"
         )
         say(f"  whole screening ≤ 30 s: {whole:.1f} s {'OK' if whole <= 30 else 'MISSED'}")
         rate = reg.name_comparisons / reg.seconds_fuzzy

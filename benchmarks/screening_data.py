@@ -19,7 +19,12 @@ from dataclasses import dataclass, replace
 
 from stdnum.ar import cuit as cuit_number
 
-SURNAMES = (
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+SURNAMES = _words(
     "González Rodríguez Gómez Fernández López Díaz Martínez Pérez García Sánchez Romero Sosa Álvarez Torres Ruiz "
     "Ramírez Flores Acosta Benítez Medina Suárez Herrera Aguirre Pereyra Gutiérrez Giménez Molina Silva Castro Rojas "
     "Ortiz Núñez Luna Juárez Cabrera Ríos Ferreyra Godoy Morales Domínguez Moreno Peralta Vega Carrizo Quiroga "
@@ -35,19 +40,19 @@ SURNAMES = (
     "Zárate Albornoz Alderete Amaya Aranda Argañaraz Barraza Burgos Cano Carabajal Contreras Cuello Espíndola "
     "Gaitán Galván Garay Ibáñez Jerez Lobo Lencina Medrano Mercado Montes Moya Ocampo Pacheco Pinto Rearte "
     "Robledo Saavedra Santillán Sotelo Taboada Tello Trejo Valenzuela Vélez Videla Yanzi Zamora"
-).split()
-MALE = (
+)
+MALE = _words(
     "Juan José Carlos Luis Jorge Miguel Ramón Héctor Daniel Roberto Ricardo Oscar Mario Sergio Rubén Raúl Hugo "
     "Pedro Ángel Marcelo Walter Alberto Eduardo Julio César Víctor Diego Pablo Gustavo Fernando Claudio Néstor "
     "Enrique Alejandro Francisco Antonio Manuel Rafael Gabriel Martín Javier Cristian Matías Lucas Nicolás "
     "Facundo Gonzalo Maximiliano Leandro Emanuel Ezequiel Franco Brian Hernán Silvio Dante Benjamín Valentín"
-).split()
-FEMALE = (
+)
+FEMALE = _words(
     "María Rosa Ana Silvia Marta Norma Graciela Claudia Patricia Laura Liliana Mónica Gladys Carmen Beatriz "
     "Susana Alicia Elena Teresa Estela Cristina Andrea Verónica Natalia Carolina Gabriela Lorena Paola Romina "
     "Soledad Valeria Vanesa Daiana Micaela Yanina Jésica Noelia Florencia Agustina Camila Milagros Luciana "
     "Lucía Sofía Victoria Ramona Hilda Nélida Olga Isabel Josefa Yolanda Inés Belén Celeste Ayelén Yésica"
-).split()
+)
 PARTICLE_SURNAMES = ["de la Fuente", "del Valle", "de los Santos", "de la Vega", "del Castillo", "de la Cruz"]
 PLACEHOLDER = dt.date(1900, 1, 1)
 
@@ -63,12 +68,12 @@ def _zipf(items, s=1.05):
 
 def _tail_surnames(n: int) -> list[str]:
     """Rarer surnames for the long tail, built from Spanish, Italian, Basque and Quechua syllables."""
-    starts = (
+    starts = _words(
         "Al Ar Ba Be Bo Ca Ce Co Cu Cha Da De Do E Es Fa Fe Ga Go Gu Ha I Ja Jo La Le Lo Ma Me Mo Na Ni "
-        "O Pa Pe Po Qui Ra Re Ro Sa Se So Ta Te To U Va Ve Vi Ya Za Zu Llo Que Hua Chi".split()
+        "O Pa Pe Po Qui Ra Re Ro Sa Se So Ta Te To U Va Ve Vi Ya Za Zu Llo Que Hua Chi"
     )
-    middles = "ba ca da ga la ma na ra sa ta va za be ce de le me ne re se te li ri ti lo no ro to gui rre lle".split()
-    ends = "ez es as os ado ano ino ina era ero ela ola al el il on an ui ella illo eta ote ache uel aga".split()
+    middles = _words("ba ca da ga la ma na ra sa ta va za be ce de le me ne re se te li ri ti lo no ro to gui rre lle")
+    ends = _words("ez es as os ado ano ino ina era ero ela ola al el il on an ui ella illo eta ote ache uel aga")
     names = []
     for a in starts:
         for b in middles:

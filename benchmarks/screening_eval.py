@@ -28,12 +28,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from screening_data import make_pairs  # noqa: E402
 
 from enrollment.identity import normalise_name  # noqa: E402
 from enrollment.screening.engine import rules_for  # noqa: E402
 from enrollment.screening.matching import Person, find_matches, load_candidates  # noqa: E402
 from enrollment.screening.names import last_key, name_key, sort_key  # noqa: E402
-from screening_data import make_pairs  # noqa: E402
 
 MONTH = dt.date(2026, 5, 1)
 RIGHT_OFFSET = 10_000_000
@@ -59,7 +59,8 @@ def engine_pairs(candidates: list[Person], targets: list[Person]) -> dict[tuple[
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE eval_targets (id bigint, worker_id bigint, registry_id bigint, cuil text,"
-            " dni text, name_key text, last_key text, sort_key text, birth_date date, benefit_from date, benefit_to date)"
+            " dni text, name_key text, last_key text, sort_key text, birth_date date, benefit_from date,"
+            " benefit_to date)"
             " ON COMMIT DROP"
         )
         with cursor.copy(

@@ -131,7 +131,8 @@ def _load_programme_targets(cursor, month_from: dt.date, month_to: dt.date) -> N
     )
     cursor.execute("TRUNCATE screen_prog")
     with cursor.copy(
-        "COPY screen_prog (id, worker_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to)"
+        "COPY screen_prog (id, worker_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from,"
+        " benefit_to)"
         " FROM STDIN"
     ) as copy:
         for pk, worker_id, cuil, last, first, birth, first_month, last_month in rows:
@@ -280,7 +281,8 @@ def _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check
     if monthly_aid is None:
         notes.append(
             _(
-                "Sin monto de ayuda mensual: no se comparó la remuneración formal con la ayuda (solo ingresos independientes)."
+                "Sin monto de ayuda mensual: no se comparó la remuneración formal con la ayuda"
+                " (solo ingresos independientes)."
             )
         )
     if check_eligibility and month is None:
@@ -355,7 +357,8 @@ def _employment_flags(cursor, people, info, monthly_aid, month) -> list[FoundFla
         if monthly_aid is not None and employed > monthly_aid:
             reasons.append(
                 _(
-                    "remuneración formal de %(gross)s en %(month)s (CUIT %(employers)s), mayor que la ayuda mensual de %(aid)s"
+                    "remuneración formal de %(gross)s en %(month)s (CUIT %(employers)s),"
+                    " mayor que la ayuda mensual de %(aid)s"
                 )
                 % {
                     "gross": _money(employed),

@@ -110,9 +110,10 @@ def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool
 def score_pair(a: Person, b: Person) -> tuple[float, list[str]]:
     """Score 0–1 that ``a`` and ``b`` are the same person, with the facts that led there.
 
-    The same CUIL is the same person (the reasons still say how the names differ). The same DNI (the CUIL's middle digits) is the same person
-    unless names and birth date both disagree. Otherwise names weigh 0.60, birth date 0.35 and a
-    DNI one typo away 0.05: two namesakes born on different dates stay below "possible"."""
+    The same CUIL is the same person (the reasons still say how the names differ). The same DNI
+    (the CUIL's middle digits) is the same person unless names and birth date both disagree.
+    Otherwise names weigh 0.60, birth date 0.35 and a DNI one typo away 0.05: two namesakes born
+    on different dates stay below "possible"."""
     if a.cuil and a.cuil == b.cuil:  # the same CUIL is the same person, whatever the names say
         return 1.0, ["name:1", f"birth:{birth_similarity(a.birth_date, b.birth_date)[1]}", "cuil"]
     names = name_similarity(a.name_key, b.name_key)

@@ -446,7 +446,8 @@ def resolve_flag(*, flag: MatchFlag, by, same_person: bool, note: str) -> MatchF
     if locked.kind not in (MatchFlag.Kind.PROGRAMME, MatchFlag.Kind.REGISTRY):
         raise ValidationError(
             _(
-                "Las alertas de elegibilidad y empleo no se resuelven como coincidencias: se corrigen los datos y se vuelve a controlar."
+                "Las alertas de elegibilidad y empleo no se resuelven como coincidencias:"
+                " se corrigen los datos y se vuelve a controlar."
             )
         )
     mirror_worker = locked.matched_enrollment.worker_id if locked.matched_enrollment_id else None

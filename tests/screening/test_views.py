@@ -6,8 +6,16 @@ from django.urls import reverse
 from enrollment.screening import services
 from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion, ScreeningRun
 from provinces.roles import Role
-from tests.factories import PASSWORD, CycleFactory, EnrollmentFactory, OrganisationFactory, WorkerFactory, make_cuil
-from tests.factories import make_user, province
+from tests.factories import (
+    PASSWORD,
+    CycleFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    WorkerFactory,
+    make_cuil,
+    make_user,
+    province,
+)
 
 pytestmark = pytest.mark.django_db
 
