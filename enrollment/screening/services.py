@@ -69,9 +69,10 @@ def load_remunerations(*, fileobj) -> dict:
     rejected = 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMPORARY TABLE sipa_stage (cuil text, month date, employer_cuit text, activity text,"
-            " gross numeric(12,2)) ON COMMIT DROP"
+            "CREATE TEMPORARY TABLE IF NOT EXISTS sipa_stage (cuil text, month date, employer_cuit text,"
+            " activity text, gross numeric(12,2)) ON COMMIT DROP"
         )
+        cursor.execute("TRUNCATE sipa_stage")
         with cursor.copy("COPY sipa_stage FROM STDIN") as copy:
             for number, values, error in loading.remuneration_rows(fileobj):
                 if values is None:

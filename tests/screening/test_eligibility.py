@@ -105,3 +105,30 @@ def test_self_employment_in_cycle_months_is_a_conflict(enrollment):
     services.screen_enrollments(enrollment_ids=[enrollment.pk])
     [flag] = MatchFlag.objects.filter(enrollment=enrollment, kind=MatchFlag.Kind.EMPLOYMENT)
     assert "independiente" in flag.reasons
+
+
+def test_sipa_file_loads_valid_rows_reports_bad_ones_and_upserts():
+    import io
+
+    cuil = WorkerFactory().cuil
+    text = "\n".join(
+        [
+            "cuil;mes;cuit_empleador;actividad;remuneracion",
+            f"{cuil};2025-06;{EMPLOYER};agraria;200000,50",
+            f"{cuil};07/2025;{EMPLOYER};agroindustrial;180000",
+            f"20111111111;2025-06;{EMPLOYER};agraria;1000",  # bad CUIL
+            f"{cuil};2025-13;{EMPLOYER};agraria;1000",  # bad month
+            f"{cuil};2025-08;{EMPLOYER};pesca;1000",  # unknown activity
+            f"{cuil};2025-09;{EMPLOYER};agraria;-5",  # negative pay
+        ]
+    )
+    outcome = services.load_remunerations(fileobj=io.BytesIO(text.encode()))
+    assert (outcome["loaded"], outcome["rejected"]) == (2, 4)
+    assert [e["row"] for e in outcome["errors"]] == [4, 5, 6, 7]
+    assert "CUIL inválido" in outcome["errors"][0]["error"] and "actividad desconocida" in outcome["errors"][2]["error"]
+    assert Remuneration.objects.get(cuil=cuil, month=dt.date(2025, 6, 1)).gross == Decimal("200000.50")
+    # Loading a corrected file replaces the month's amount instead of duplicating it.
+    fixed = f"cuil,mes,cuit_empleador,actividad,remuneracion\n{cuil},2025-06,{EMPLOYER},agraria,210000\n"
+    services.load_remunerations(fileobj=io.BytesIO(fixed.encode()))
+    assert Remuneration.objects.filter(cuil=cuil).count() == 2
+    assert Remuneration.objects.get(cuil=cuil, month=dt.date(2025, 6, 1)).gross == Decimal("210000.00")
