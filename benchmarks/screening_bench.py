@@ -35,7 +35,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from screening_data import PLACEHOLDER, Population  # noqa: E402
+from screening_data import PLACEHOLDER, Population, Record, make_cuil  # noqa: E402
 
 from enrollment.screening import services  # noqa: E402
 from enrollment.screening.engine import rules_for  # noqa: E402
@@ -218,32 +218,52 @@ def main() -> None:
     parser.add_argument("--registry", type=int, default=5_000_000)
     parser.add_argument("--candidates", type=int, default=200_000)
     parser.add_argument("--loop-sample", type=int, default=2_000)
+    parser.add_argument("--keep", action="store_true", help="keep the loaded registries for --reuse")
+    parser.add_argument("--reuse", action="store_true", help="use registries kept by an earlier --keep run")
     args = parser.parse_args()
     first_file = min(2_000_000, args.registry)
     pop = Population(seed=11)
-    workdir = Path(tempfile.mkdtemp(prefix="screening-bench-"))
-    say(f"Generating {args.registry:,} registry records ...")
-    started = time.perf_counter()
-    keep: list = []
-    every = max(1, args.registry // int(args.candidates * 0.4))  # 40 % of candidates are in a registry
-    write_registry(workdir / "a.csv", pop, 0, first_file, keep, every)
-    if args.registry > first_file:
-        write_registry(workdir / "b.csv", pop, first_file, args.registry - first_file, keep, every)
-    say(f"  generated in {time.perf_counter() - started:.1f} s")
+    kept = list(
+        RegistryVersion.objects.filter(registry__code__startswith="bench-", status=RegistryVersion.Status.CURRENT)
+    )
+    if args.reuse and kept:
+        versions = [v.pk for v in kept]
+        n_records = sum(v.rows_loaded for v in kept)
+        every = max(1, n_records // int(args.candidates * 0.4))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT cuil, dni, last_name, first_name, birth_date FROM screening_externalrecord"
+                " WHERE version_id = ANY(%s) AND id %% %s = 1 ORDER BY id LIMIT %s",
+                [versions, every, int(args.candidates * 0.4)],
+            )
+            keep = [Record(0, cuil or make_cuil(int(dni), "M"), dni, last, first, birth)
+                    for cuil, dni, last, first, birth in cursor.fetchall()]  # fmt: skip
+        say(f"Reusing {n_records:,} registry records loaded by an earlier run")
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="screening-bench-"))
+        say(f"Generating {args.registry:,} registry records ...")
+        started = time.perf_counter()
+        keep: list = []
+        every = max(1, args.registry // int(args.candidates * 0.4))  # 40 % of candidates are in a registry
+        write_registry(workdir / "a.csv", pop, 0, first_file, keep, every)
+        if args.registry > first_file:
+            write_registry(workdir / "b.csv", pop, first_file, args.registry - first_file, keep, every)
+        say(f"  generated in {time.perf_counter() - started:.1f} s")
 
-    drop_bench_registries()
-    version_a, seconds_a = load("bench-a", workdir / "a.csv")
-    say(f"Loaded {version_a.rows_loaded:,} records (file 1) in {seconds_a:.1f} s "
-        f"({version_a.rows_loaded / seconds_a:,.0f} rows/s), {version_a.rows_rejected} rejected")  # fmt: skip
-    versions = [version_a.pk]
-    if args.registry > first_file:
-        version_b, seconds_b = load("bench-b", workdir / "b.csv")
-        say(f"Loaded {version_b.rows_loaded:,} records (file 2) in {seconds_b:.1f} s "
-            f"({version_b.rows_loaded / seconds_b:,.0f} rows/s)")  # fmt: skip
-        versions.append(version_b.pk)
-    for path in workdir.iterdir():
-        path.unlink()
-    workdir.rmdir()
+        drop_bench_registries()
+        version_a, seconds_a = load("bench-a", workdir / "a.csv")
+        say(f"Loaded {version_a.rows_loaded:,} records (file 1) in {seconds_a:.1f} s "
+            f"({version_a.rows_loaded / seconds_a:,.0f} rows/s), {version_a.rows_rejected} rejected")  # fmt: skip
+        versions = [version_a.pk]
+        if args.registry > first_file:
+            version_b, seconds_b = load("bench-b", workdir / "b.csv")
+            say(f"Loaded {version_b.rows_loaded:,} records (file 2) in {seconds_b:.1f} s "
+                f"({version_b.rows_loaded / seconds_b:,.0f} rows/s)")  # fmt: skip
+            versions.append(version_b.pk)
+        n_records = sum(RegistryVersion.objects.get(pk=v).rows_loaded for v in versions)
+        for path in workdir.iterdir():
+            path.unlink()
+        workdir.rmdir()
 
     # Candidates: 40 % are registry people (some with a typo or another DNI), 60 % are not.
     cands: list[Person] = []
@@ -267,7 +287,6 @@ def main() -> None:
         prog_seconds, prog, prog_found = engine_programme(cursor, cands, possible)
         loop = per_candidate_loop(cursor, cands, versions, args.loop_sample)
         whole = seconds_cands + reg_seconds + prog_seconds
-        n_records = version_a.rows_loaded + (version_b.rows_loaded if args.registry > first_file else 0)
         say(f"\n{len(cands):,} candidates × {n_records:,} registry records (shared 2-core machine)")
         rows = [
             ("plain SQL hash join on CUIL (yardstick)", join, f"{join_rows:,} rows"),
@@ -309,7 +328,8 @@ def main() -> None:
             f"{'OK' if hot_seconds <= 2 * reg_seconds else 'MISSED'}; {hot_stats.name_comparisons:,} comparisons, "
             f"{hot_stats.name_block_pairs:,} name-block pairs")  # fmt: skip
         transaction.set_rollback(True)  # the hot block's updates are not kept
-    drop_bench_registries()
+    if not args.keep:
+        drop_bench_registries()
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ HOT_BLOCK = 250_000
 #: Name similarity (0–100) a pair of the birth-date block needs to be scored at all: below about
 #: 80 no pair can reach "possible" (see ``score_pair``), so 75 leaves a margin.
 NAME_PREFILTER = 75
+#: With the same first surname a lower similarity is enough (a missing second surname or name).
+NAME_SAME_SURNAME = 60
 
 WEIGHT_NAME = 0.60
 WEIGHT_BIRTH = 0.35
@@ -254,18 +256,23 @@ def find_matches(
     # month, or same year and day), or a placeholder date against a record without DNI. A
     # placeholder never blocks on its own: it says nothing, and would make one huge block.
     placeholders = list(PLACEHOLDER_BIRTH_DATES)
+    # The birth year is part of the join key: joining on the name alone would pair every
+    # "GONZALEZ MARIA" with every other before any filter.
     cursor.execute(
         f"""
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
+          FROM screen_cand c JOIN {targets_sql}
+            ON t.name_key = c.name_key AND extract(year FROM t.birth_date)::int = c.birth_year
+         WHERE {overlap} AND t.birth_date <> c.birth_date
+           AND (extract(month FROM t.birth_date) = extract(month FROM c.birth_date)
+                OR extract(day FROM t.birth_date) = extract(day FROM c.birth_date))
+           AND NOT (t.birth_date = ANY(%(placeholders)s)) AND NOT (c.birth_date = ANY(%(placeholders)s))
+        UNION ALL
+        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
           FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
-         WHERE {overlap}
-           AND (((t.dni IS NULL OR t.dni = '')
-                 AND (t.birth_date IS NULL OR c.birth_date IS NULL
-                      OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s)))
-                OR (date_part('year', t.birth_date) = c.birth_year AND t.birth_date <> c.birth_date
-                    AND (date_part('month', t.birth_date) = date_part('month', c.birth_date)
-                         OR date_part('day', t.birth_date) = date_part('day', c.birth_date))
-                    AND NOT (t.birth_date = ANY(%(placeholders)s)) AND NOT (c.birth_date = ANY(%(placeholders)s))))
+         WHERE {overlap} AND (t.dni IS NULL OR t.dni = '')
+           AND (t.birth_date IS NULL OR c.birth_date IS NULL
+                OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s))
         """,
         {**params, "placeholders": placeholders},
     )
@@ -315,13 +322,14 @@ def find_matches(
             stats.name_comparisons += len(cand_keys) * len(keys)
             # As written (typos), in alphabetical order (swaps), and the same first surname (a
             # missing second surname or given name): cheap vectorised tests, no Python per pair.
-            hits = process.cdist(
-                cand_keys, keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
-            ).astype(bool)
+            written = process.cdist(
+                cand_keys, keys, scorer=fuzz.ratio, score_cutoff=NAME_SAME_SURNAME, dtype=np.uint8, workers=1
+            )
+            hits = written >= NAME_PREFILTER
             hits |= process.cdist(
                 cand_sorted, sort_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
             ).astype(bool)
-            hits |= np.equal.outer(cand_last, np.array(last_keys, dtype=object))
+            hits |= (written > 0) & np.equal.outer(cand_last, np.array(last_keys, dtype=object))
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
                 if ids[j] != cands[i].ref or not same_worker_is_target:  # not an enrollment against itself
