@@ -177,7 +177,7 @@ def run_pass(
 
 def _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility) -> PassResult:
     people, info = candidates_of(enrollment_ids, month=month)
-    stats, notes, flags = Stats(), [], []
+    stats, notes, flags = Stats(), list[str](), list[FoundFlag]()
     if not people:
         return PassResult([], stats, notes, [])
     load_candidates(cursor, people)

@@ -63,7 +63,7 @@ def open_text(fileobj) -> io.TextIOBase:
     return io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
 
 
-def _reader(stream, required: tuple[str, ...]) -> tuple[csv.reader, dict[str, int]]:
+def _reader(stream, required: tuple[str, ...]) -> tuple[Iterator[list[str]], dict[str, int]]:
     sample = stream.readline()
     if not sample:
         raise FileError(_("El archivo está vacío."))
@@ -95,7 +95,7 @@ def registry_rows(fileobj) -> Iterator[tuple[int, tuple | None, str]]:
         errors = []
         cuil = compact_cuil(row[i_cuil]) if i_cuil is not None else ""
         dni = row[i_dni].strip().replace(".", "") if i_dni is not None else ""
-        if cuil:
+        if cuil and i_cuil is not None:
             if not is_valid_cuil(cuil):
                 errors.append(_("CUIL inválido «%(value)s»") % {"value": row[i_cuil].strip()})
             elif dni and dni.zfill(8) != cuil[2:10]:
@@ -122,7 +122,6 @@ def registry_rows(fileobj) -> Iterator[tuple[int, tuple | None, str]]:
             errors.append(
                 _("meses del beneficio ilegibles «%(from)s»–«%(to)s»") % {"from": row[i_from], "to": row[i_to]}
             )
-            month_from = month_to = None
         if errors:
             yield number, None, "; ".join(errors)
             continue
@@ -182,4 +181,5 @@ def remuneration_rows(fileobj) -> Iterator[tuple[int, tuple | None, str]]:
         if errors:
             yield number, None, "; ".join(errors)
         else:
+            assert gross is not None  # no error means it parsed
             yield number, (cuil, month, cuit, activity, gross.quantize(Decimal("0.01"))), ""

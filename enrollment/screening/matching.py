@@ -100,7 +100,7 @@ def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool
     if a is not None and a == b:
         return 1.0, "same"
     weak = 0.4 if ids_conflict else 0.6
-    if is_placeholder(a) or is_placeholder(b):
+    if a is None or b is None or is_placeholder(a) or is_placeholder(b):
         return weak, "placeholder"
     if swapped(a) == b:
         return (0.7 if ids_conflict else 0.9), "swapped"
@@ -284,7 +284,7 @@ def find_matches(
     # 3. Birth-date block (same date, or day and month swapped): names scored a block at a time.
     cands_by_date: dict[dt.date, list[Person]] = defaultdict(list)
     for c in candidates:
-        if not is_placeholder(c.birth_date):
+        if c.birth_date is not None and not is_placeholder(c.birth_date):
             cands_by_date[c.birth_date].append(c)
             alt = swapped(c.birth_date)
             if alt is not None:
@@ -383,9 +383,9 @@ def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys:
     for c in cands:
         cand_groups[c.last_key].append(c)
     for last, group_cands in cand_groups.items():
-        group = target_groups.get(last)
-        if group:
-            yield group_cands, group[0], group[1], group[2]
+        if last in target_groups:
+            ids_, keys_, sorted_ = target_groups[last]
+            yield group_cands, ids_, keys_, sorted_
 
 
 def describe(facts: list[str], a_last: str, a_first: str, b_last: str, b_first: str) -> str:

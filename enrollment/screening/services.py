@@ -285,7 +285,7 @@ def screen_enrollments(
     with transaction.atomic():
         created = _save_flags(result=result, by=by, run=run)
         _clear_stale(enrollment_ids=screened, result=result, by=by)
-    per_enrollment = defaultdict(int)
+    per_enrollment: defaultdict[int, int] = defaultdict(int)
     for flag in MatchFlag.objects.filter(enrollment_id__in=screened, status=MatchFlag.Status.OPEN):
         per_enrollment[flag.enrollment_id] += 1
     for enrollment in Enrollment.objects.filter(pk__in=screened, status=S.SCREENING):
@@ -370,31 +370,35 @@ def start_run(
 
 
 def _run_targets(run: ScreeningRun) -> list[int]:
+    """A month's run: approved or active enrollments whose cycle covers the month; otherwise the
+    enrollments still to be decided."""
+    from provinces.models import add_months
+
     qs = Enrollment.objects.all()
     if run.enrollment_ids:
         qs = qs.filter(pk__in=run.enrollment_ids)
     if run.cycle_id:
         qs = qs.filter(cycle_id=run.cycle_id)
     if run.month:
-        return list(
-            qs.filter(status__in=[S.APPROVED, S.ACTIVE], cycle__first_month__lte=run.month)
+        month = run.month
+        rows = (
+            qs.filter(status__in=[S.APPROVED, S.ACTIVE], cycle__first_month__lte=month)
             .values_list("pk", "cycle__first_month", "cycle__months")
             .order_by("pk")
         )
-    return list(qs.filter(status__in=[S.SUBMITTED, S.SCREENING, S.PENDING_REVIEW]).values_list("pk", flat=True))
+        return [pk for pk, first, months in rows if add_months(first, months - 1) >= month]
+    return list(
+        qs.filter(status__in=[S.SUBMITTED, S.SCREENING, S.PENDING_REVIEW]).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def execute_run(*, run_id: int) -> ScreeningRun:
     """Carry out a queued run in chunks, saving progress after each. Safe to re-run: flags are
     unique per enrollment and match, and screened enrollments just get re-checked."""
-    from provinces.models import add_months
-
     run = ScreeningRun.objects.get(pk=run_id)
     if run.status == ScreeningRun.Status.DONE:
         return run
     targets = _run_targets(run)
-    if run.month:
-        targets = [pk for pk, first, months in targets if add_months(first, months - 1) >= run.month]
     run.status, run.total, run.done = ScreeningRun.Status.RUNNING, len(targets), 0
     run.save(update_fields=["status", "total", "done"])
     started, notes, raised, held = time.perf_counter(), set(), 0, 0
@@ -451,7 +455,7 @@ def resolve_flag(*, flag: MatchFlag, by, same_person: bool, note: str) -> MatchF
                 " se corrigen los datos y se vuelve a controlar."
             )
         )
-    mirror_worker = locked.matched_enrollment.worker_id if locked.matched_enrollment_id else None
+    mirror_worker = locked.matched_enrollment.worker_id if locked.matched_enrollment is not None else None
     if not same_person and mirror_worker == locked.enrollment.worker_id:
         raise ValidationError(_("Es el mismo trabajador inscripto dos veces: no puede ser otra persona."))
     with pghistory.context(user=by.pk, reason="resolución de alerta"):
