@@ -214,6 +214,18 @@ def find_matches(
     if not candidates:
         return []
     by_ref = {c.ref: c for c in candidates}
+    # Every join below is a hash join of the candidates against the targets; with a sort-merge
+    # plan PostgreSQL would sort millions of registry rows on disk instead.
+    cursor.execute("SELECT current_setting('enable_mergejoin')")
+    mergejoin = cursor.fetchone()[0]
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    matches = _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, same_worker_is_target, stats)
+    # (After an error the transaction rolls back, and the SET LOCAL with it.)
+    cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [mergejoin])
+    return matches
+
+
+def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, same_worker_is_target, stats):
     started = time.perf_counter()
     found: dict[tuple[int, int], Match] = {}
     overlap = "t.benefit_from <= c.month_to AND t.benefit_to >= c.month_from"
@@ -293,7 +305,8 @@ def find_matches(
     month_to = max(c.month_to for c in candidates)
     cursor.execute(
         f"""
-        SELECT t.birth_date, array_agg(t.id), array_agg(t.name_key), array_agg(t.last_key), array_agg(t.sort_key)
+        SELECT t.birth_date, array_agg(t.id), string_agg(t.name_key, '|'), string_agg(t.last_key, '|'),
+               string_agg(t.sort_key, '|')
           FROM {targets_sql}
          WHERE t.birth_date IN (SELECT birth_date FROM screen_cand UNION SELECT birth_swapped FROM screen_cand)
            AND NOT (t.birth_date = ANY(%(_placeholders)s))
@@ -313,10 +326,13 @@ def find_matches(
         )
         for day, people in cands_by_date.items()
     }
-    for birth_date, ids, keys, last_keys, sort_keys in cursor:
+    # Keys are folded to A–Z and spaces, so "|" separates them safely; one string per block is
+    # much cheaper to aggregate and to read than an array of strings.
+    for birth_date, ids, joined_keys, joined_last, joined_sorted in cursor:
         cands = cands_by_date.get(birth_date)
         if not cands:
             continue
+        keys, last_keys, sort_keys = joined_keys.split("|"), joined_last.split("|"), joined_sorted.split("|")
         if len(cands) * len(ids) <= HOT_BLOCK:
             cand_keys, cand_sorted, cand_last = by_date[birth_date]
             stats.name_comparisons += len(cand_keys) * len(keys)
