@@ -239,6 +239,7 @@ def main() -> None:
             keep = [Record(0, cuil or make_cuil(int(dni), "M"), dni, last, first, birth)
                     for cuil, dni, last, first, birth in cursor.fetchall()]  # fmt: skip
         say(f"Reusing {n_records:,} registry records loaded by an earlier run")
+        pop = Population(seed=12)  # the people not in a registry must not repeat the registry's
     else:
         workdir = Path(tempfile.mkdtemp(prefix="screening-bench-"))
         say(f"Generating {args.registry:,} registry records ...")

@@ -348,6 +348,8 @@ def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, sam
             hits |= (written > 0) & np.equal.outer(cand_last, np.array(last_keys, dtype=object))
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+                if (cands[i].ref, ids[j]) in found:  # already matched exactly
+                    continue
                 if ids[j] != cands[i].ref or not same_worker_is_target:  # not an enrollment against itself
                     wanted[ids[j]].append(cands[i])
             continue
