@@ -239,7 +239,12 @@ def main() -> None:
             keep = [Record(0, cuil or make_cuil(int(dni), "M"), dni, last, first, birth)
                     for cuil, dni, last, first, birth in cursor.fetchall()]  # fmt: skip
         say(f"Reusing {n_records:,} registry records loaded by an earlier run")
-        pop = Population(seed=12)  # the people not in a registry must not repeat the registry's
+        pop = Population(seed=12)  # the people not in a registry: new DNIs, as in a fresh run
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT dni::int FROM screening_externalrecord WHERE version_id = ANY(%s)", [versions]
+            )
+            pop.used_dni.update(row[0] for row in cursor.fetchall())
     else:
         workdir = Path(tempfile.mkdtemp(prefix="screening-bench-"))
         say(f"Generating {args.registry:,} registry records ...")
