@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test test-production lint format typecheck bench lock messages install clean-db
+.PHONY: run test test-production test-e2e e2e-browser deploy-check lint format typecheck bench lock messages install clean-db
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ test: install
 ## Production-like tests: system PostgreSQL and a real Celery worker on Redis (see .ci/run).
 test-production: install
 	$(BIN)/pytest -m production -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+## Browser tests (Playwright driving Debian's Chromium, no browser download) against live_server.
+test-e2e: install e2e-browser
+	$(BIN)/pytest -m e2e -p no:cacheprovider $(PYTEST_ARGS)
+
+## Install Debian's Chromium if it is missing (the e2e tests use /usr/bin/chromium).
+e2e-browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## Exercise docs/deploy.md on this machine (system PostgreSQL on 127.0.0.1:5432, Redis if up).
+deploy-check: install
+	bash scripts/deploy_check.sh
 
 lint: install
 	$(BIN)/ruff check .

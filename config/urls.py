@@ -22,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("provinces.urls")),
     path("", include("enrollment.urls")),
+    path("", include("reports.urls")),
     path("control/", include("enrollment.screening.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

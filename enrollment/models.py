@@ -4,6 +4,7 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from provinces.models import Cycle, Organisation, Province
@@ -124,3 +125,155 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} · {self.cycle}"
+
+
+def import_upload_path(instance, filename: str) -> str:
+    return f"padrones/{timezone.now():%Y/%m}/{filename}"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange("status")),
+    pghistory.DeleteEvent(),
+)
+class ImportJob(models.Model):
+    """One uploaded survey list (padrón) for one cycle: analysed, confirmed, applied.
+
+    Progress counters are written while a Celery task works so the page can show a progress
+    bar; only status changes go to the audit trail.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En cola")
+        ANALYSING = "analysing", _("Analizando")
+        READY = "ready", _("Listo para confirmar")
+        CONFIRMED = "confirmed", _("Confirmado, creando inscripciones")
+        DONE = "done", _("Importado")
+        FAILED = "failed", _("Con error")
+        CANCELLED = "cancelled", _("Descartado")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    file = models.FileField(_("archivo"), upload_to=import_upload_path)
+    original_name = models.CharField(_("nombre del archivo"), max_length=255)
+    file_format = models.CharField(_("formato"), max_length=4, choices=Format.choices)
+    sha256 = models.CharField(_("huella SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organización"), on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("período interzafra"), on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    error_message = models.TextField(_("error del archivo"), blank=True)
+    total_rows = models.PositiveIntegerField(_("filas"), default=0)
+    processed_rows = models.PositiveIntegerField(_("filas procesadas"), default=0)
+    valid_rows = models.PositiveIntegerField(_("filas válidas"), default=0)
+    error_rows = models.PositiveIntegerField(_("filas con errores"), default=0)
+    new_workers = models.PositiveIntegerField(_("trabajadores/as nuevos/as"), default=0)
+    known_workers = models.PositiveIntegerField(_("trabajadores/as ya registrados/as"), default=0)
+    already_enrolled = models.PositiveIntegerField(_("ya inscriptos/as en el período"), default=0)
+    enrollments_to_create = models.PositiveIntegerField(_("inscripciones a crear"), default=0)
+    quota_available = models.PositiveIntegerField(_("cupo disponible al analizar"), default=0)
+    created_workers = models.PositiveIntegerField(_("trabajadores/as creados/as"), default=0)
+    updated_workers = models.PositiveIntegerField(_("trabajadores/as actualizados/as"), default=0)
+    created_enrollments = models.PositiveIntegerField(_("inscripciones creadas"), default=0)
+    over_quota = models.PositiveIntegerField(_("filas sin cupo"), default=0)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmado por"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("subido"), auto_now_add=True)
+    analysed_at = models.DateTimeField(_("analizado"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmado"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("importación de padrón")
+        verbose_name_plural = _("importaciones de padrones")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="import_job_processed_le_total", condition=models.Q(processed_rows__lte=models.F("total_rows"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} · {self.cycle.name}"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in (self.Status.READY, self.Status.DONE):
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.ANALYSING, self.Status.CONFIRMED)
+
+
+class ImportRow(models.Model):
+    """Staging: one valid row of an import job, loaded with COPY and applied set-based."""
+
+    # No index of its own: the (job, cuil) unique index serves every lookup by job.
+    job = models.ForeignKey(
+        ImportJob, verbose_name=_("importación"), on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
+    row_number = models.PositiveIntegerField(_("fila"))
+    cuil = models.CharField(_("CUIL"), max_length=11)
+    last_name = models.CharField(_("apellido"), max_length=120)
+    first_name = models.CharField(_("nombre"), max_length=120)
+    last_name_norm = models.CharField(_("apellido normalizado"), max_length=120)
+    first_name_norm = models.CharField(_("nombre normalizado"), max_length=120)
+    birth_date = models.DateField(_("fecha de nacimiento"))
+    sex = models.CharField(_("sexo"), max_length=1)
+    nationality = models.CharField(_("nacionalidad"), max_length=60)
+    phone = models.CharField(_("teléfono"), max_length=30, blank=True)
+    address = models.CharField(_("domicilio"), max_length=200, blank=True)
+    province = models.ForeignKey(
+        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    locality = models.CharField(_("localidad"), max_length=120)
+    cbu = models.CharField(_("CBU"), max_length=22, blank=True)
+    renatre = models.CharField(_("N° RENATRE"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("fila de padrón")
+        verbose_name_plural = _("filas de padrón")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "cuil"], name="import_row_one_cuil_per_job"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row_number} {self.cuil}"
+
+
+class ImportRowError(models.Model):
+    """One problem found in one row (or in the whole file when ``row_number`` is 0)."""
+
+    # No index of its own: the (job, row_number) index serves every lookup by job.
+    job = models.ForeignKey(
+        ImportJob, verbose_name=_("importación"), on_delete=models.CASCADE, related_name="errors", db_index=False
+    )
+    row_number = models.PositiveIntegerField(_("fila"))
+    column = models.CharField(_("columna"), max_length=40, blank=True)
+    value = models.CharField(_("valor"), max_length=200, blank=True)
+    message = models.TextField(_("problema"))
+
+    class Meta:
+        verbose_name = _("error de padrón")
+        verbose_name_plural = _("errores de padrón")
+        ordering = ["row_number", "pk"]
+        indexes = [models.Index(fields=["job", "row_number"], name="import_error_job_row_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row_number} {self.column}: {self.message}"

@@ -49,3 +49,41 @@ def quota_usage(*, agreement, crop) -> int:
         .exclude(status__in=Enrollment.RELEASED_STATES)
         .count()
     )
+
+
+def status_history(enrollment_ids) -> list[dict]:
+    """Every status an enrollment went through, oldest first, read from the audit trail:
+    when, which state, why and who (from the row and from the audit context)."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    event_model = apps.get_model("enrollment", "EnrollmentEvent")
+    events = (
+        event_model.objects.filter(pgh_obj_id__in=list(enrollment_ids))
+        .select_related("cycle")
+        .order_by("pgh_obj_id", "pgh_created_at", "pgh_id")
+    )
+    users = {}
+    last_status: dict[int, str] = {}
+    rows = []
+    for event in events:
+        if last_status.get(event.pgh_obj_id) == event.status:
+            continue
+        last_status[event.pgh_obj_id] = event.status
+        rows.append(
+            {
+                "enrollment_id": event.pgh_obj_id,
+                "at": event.status_changed_at or event.pgh_created_at,
+                "cycle": event.cycle,
+                "status": Enrollment.Status(event.status).label,
+                "reason": event.status_reason,
+                "by_id": event.status_changed_by_id,
+            }
+        )
+    ids = {row["by_id"] for row in rows if row["by_id"]}
+    if ids:
+        users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    for row in rows:
+        row["by"] = users.get(row["by_id"])
+    rows.sort(key=lambda row: row["at"])
+    return rows

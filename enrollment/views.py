@@ -1,8 +1,37 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from enrollment.selectors import enrollments_for, workers_for
+from enrollment import imports, services, tasks
+from enrollment.filters import EnrollmentFilter, ReviewFilter
+from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
+from enrollment.selectors import enrollments_for, status_history, workers_for
+from enrollment.validation import WorkerDataCleaner
+from provinces.roles import Role
+from provinces.scoping import scope_of
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+def _require_registering_role(user) -> None:
+    if not scope_of(user).has_role(Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER):
+        raise PermissionDenied
+
+
+def _require_reviewer(user) -> None:
+    if not user.has_perm("enrollment.review_enrollment"):
+        raise PermissionDenied
 
 
 @login_required
@@ -15,10 +44,252 @@ def worker_list(request):
 def worker_detail(request, pk):
     worker = get_object_or_404(workers_for(request.user), pk=pk)
     enrollments = enrollments_for(request.user).filter(worker=worker)
-    return render(request, "enrollment/worker_detail.html", {"worker": worker, "enrollments": enrollments})
+    history = status_history(enrollments.values_list("pk", flat=True))
+    return render(
+        request, "enrollment/worker_detail.html", {"worker": worker, "enrollments": enrollments, "history": history}
+    )
 
 
 @login_required
 def enrollment_list(request):
-    page = Paginator(enrollments_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "enrollment/enrollment_list.html", {"page": page})
+    # The filters narrow the user's scope; they never widen it (the base queryset is scoped).
+    filtered = EnrollmentFilter(request.GET, queryset=enrollments_for(request.user), request=request)
+    page = Paginator(filtered.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "enrollment/enrollment_list.html", {"page": page, "filter": filtered})
+
+
+@login_required
+def register(request):
+    """One form for the worker and the cycle: registered and enrolled together, or neither."""
+    _require_registering_role(request.user)
+    form = RegistrationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            worker, enrollment = services.register_and_enroll(
+                by=request.user, data=form.worker_data(), cycle=form.cleaned_data["cycle"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or _("No puede registrar a esta persona."))
+        else:
+            messages.success(
+                request,
+                _("%(worker)s quedó inscripto/a en %(cycle)s.") % {"worker": worker, "cycle": enrollment.cycle.name},
+            )
+            return redirect("enrollment:worker_detail", pk=worker.pk)
+    return render(request, "enrollment/register.html", {"form": form})
+
+
+@login_required
+@require_POST
+def register_check(request):
+    """Check one field of the registration form as it changes (htmx): the same rules as the
+    service, so the person sees the message next to the field before sending the form."""
+    _require_registering_role(request.user)
+    field = request.GET.get("field", "")
+    if field not in CHECKED_AS_TYPED:
+        raise Http404
+    value = request.POST.get(field, "").strip()
+    problems: list[str] = []
+    note = ""
+    if value:
+        values, errors = WorkerDataCleaner().clean({field: value}, partial=True)
+        problems = errors.get(field, [])
+        if field == "cuil" and not problems:
+            known = workers_for(request.user).filter(cuil=values["cuil"]).first()
+            if known is not None:
+                note = _("Ya registrado/a: %(worker)s. Se actualizarán sus datos.") % {"worker": known}
+    return render(request, "enrollment/_field_check.html", {"field": field, "problems": problems, "note": note})
+
+
+@login_required
+def enrollment_detail(request, pk):
+    enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
+    return render(
+        request,
+        "enrollment/enrollment_detail.html",
+        {
+            "enrollment": enrollment,
+            "history": status_history([enrollment.pk]),
+            "form": DecisionForm(),
+            "can_review": request.user.has_perm("enrollment.review_enrollment"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    """A reviewer approves or rejects one enrollment (a reason is required to reject)."""
+    _require_reviewer(request.user)
+    enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["action"] == "approve":
+                services.approve_enrollment(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"])
+            else:
+                services.reject_enrollment(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("Decisión registrada: %(status)s.") % {"status": enrollment.get_status_display()}
+            )
+            return redirect("enrollment:enrollment_detail", pk=enrollment.pk)
+    return render(
+        request,
+        "enrollment/enrollment_detail.html",
+        {"enrollment": enrollment, "history": status_history([enrollment.pk]), "form": form, "can_review": True},
+        status=400,
+    )
+
+
+@login_required
+def review_queue(request):
+    """Ministry reviewers: filter by province, cycle and status; decide one by one or in bulk."""
+    _require_reviewer(request.user)
+    scoped = enrollments_for(request.user)
+    filterset = ReviewFilter(request.GET, queryset=scoped)
+    queryset = filterset.qs.order_by("created_at", "pk")
+    form = BulkDecisionForm(request.POST or None, queryset=scoped)
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = list(form.cleaned_data["enrollments"])
+            approve = form.cleaned_data["action"] == "approve"
+            failures = services.bulk_decide(
+                enrollments=chosen, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+            )
+            done = len(chosen) - len(failures)
+            messages.success(
+                request,
+                (_("%(n)s inscripciones aprobadas.") if approve else _("%(n)s inscripciones rechazadas."))
+                % {"n": done},
+            )
+            for failure in failures:
+                messages.error(request, failure)
+            return redirect(request.get_full_path())
+        status = 400
+    else:
+        status = 200
+    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enrollment/review_queue.html",
+        {"filter": filterset, "page": page, "form": form, "query": query.urlencode()},
+        status=status,
+    )
+
+
+# --- survey-list imports ---------------------------------------------------------------------
+
+
+@login_required
+def import_list(request):
+    page = Paginator(imports.import_jobs_for(request.user), 50).get_page(request.GET.get("page"))
+    can_upload = scope_of(request.user).has_role(Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER)
+    return render(request, "enrollment/import_list.html", {"page": page, "can_upload": can_upload})
+
+
+@login_required
+def import_upload(request):
+    _require_registering_role(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.create_import_job(
+                by=request.user, upload=form.cleaned_data["file"], cycle=form.cleaned_data["cycle"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            tasks.analyse_import_job.delay(job.pk)
+            return redirect("enrollment:import_detail", pk=job.pk)
+    return render(request, "enrollment/import_upload.html", {"form": form})
+
+
+def _job_context(request, job):
+    same_file = (
+        imports.import_jobs_for(request.user)
+        .filter(sha256=job.sha256, cycle=job.cycle, created_at__lt=job.created_at)
+        .exclude(status=job.Status.CANCELLED)
+        .order_by("-created_at")
+        .first()
+    )
+    return {
+        "job": job,
+        "errors": job.errors.all()[:50],
+        "may_act": _may_act_on(request.user, job),
+        "same_file": same_file,
+    }
+
+
+def _may_act_on(user, job) -> bool:
+    try:
+        imports.require_job_actor(user, job)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@login_required
+def import_detail(request, pk):
+    job = get_object_or_404(imports.import_jobs_for(request.user), pk=pk)
+    return render(request, "enrollment/import_detail.html", _job_context(request, job))
+
+
+@login_required
+def import_progress(request, pk):
+    """The status block alone, polled by htmx while a task works on the job."""
+    job = get_object_or_404(imports.import_jobs_for(request.user), pk=pk)
+    return render(request, "enrollment/_import_status.html", _job_context(request, job))
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk):
+    job = get_object_or_404(imports.import_jobs_for(request.user), pk=pk)
+    try:
+        imports.confirm_import(job=job, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        tasks.apply_import_job.delay(job.pk)
+    return redirect("enrollment:import_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_cancel(request, pk):
+    job = get_object_or_404(imports.import_jobs_for(request.user), pk=pk)
+    try:
+        imports.cancel_import(job=job, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("enrollment:import_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_resume(request, pk):
+    """Queue the job's task again (after a worker crash); the tasks are idempotent."""
+    job = get_object_or_404(imports.import_jobs_for(request.user), pk=pk)
+    imports.require_job_actor(request.user, job)
+    if job.status in (job.Status.QUEUED, job.Status.ANALYSING):
+        tasks.analyse_import_job.delay(job.pk)
+    elif job.status == job.Status.CONFIRMED:
+        tasks.apply_import_job.delay(job.pk)
+    return redirect("enrollment:import_detail", pk=job.pk)
+
+
+@login_required
+def import_errors_csv(request, pk):
+    job = get_object_or_404(imports.import_jobs_for(request.user), pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="errores-padron-{job.pk}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the accents right
+    imports.write_errors_csv(job=job, out=response)
+    return response

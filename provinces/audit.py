@@ -16,6 +16,7 @@ AUDITED_MODELS = {
     "membership": "provinces.Membership",
     "worker": "enrollment.Worker",
     "enrollment": "enrollment.Enrollment",
+    "import": "enrollment.ImportJob",
     "flag": "screening.MatchFlag",
     "registry": "screening.ExternalRegistry",
 }

@@ -1,0 +1,101 @@
+"""The worker page: a worker's whole story, one section per app.
+
+Sections are functions ``(user, worker) -> WorkerSection | None``. Screening flags,
+installments and referrals plug in when their apps land::
+
+    # payments/apps.py, in ready():
+    from reports.worker_story import register_worker_section
+    register_worker_section("installments", payments.selectors.worker_installments_section, order=40)
+
+A section reads through its app's scoping selectors (never another province's rows) and
+names the template that renders its ``context``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import chain
+
+from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
+
+from enrollment.selectors import enrollments_for, status_history
+
+
+@dataclass
+class WorkerSection:
+    key: str
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+_SECTIONS: dict[str, tuple[int, Callable]] = {}
+
+
+def register_worker_section(key: str, function: Callable, *, order: int = 100) -> None:
+    _SECTIONS[key] = (order, function)
+
+
+def sections_for(user, worker) -> list[WorkerSection]:
+    result = []
+    for _order, function in sorted(_SECTIONS.values(), key=lambda item: item[0]):
+        section = function(user, worker)
+        if section is not None:
+            result.append(section)
+    return result
+
+
+def identity_section(user, worker) -> WorkerSection:
+    return WorkerSection("identity", str(_("Identidad")), "reports/worker/_identity.html", {"worker": worker})
+
+
+def enrollments_section(user, worker) -> WorkerSection:
+    enrollments = (
+        enrollments_for(user)
+        .filter(worker=worker)
+        .select_related("status_changed_by", "cycle__agreement__province", "cycle__crop")
+        .order_by("-cycle__first_month")
+    )
+    return WorkerSection(
+        "enrollments", str(_("Inscripciones")), "reports/worker/_enrollments.html", {"enrollments": enrollments}
+    )
+
+
+def status_timeline_section(user, worker) -> WorkerSection | None:
+    """Every state the enrollments the user may see went through, with who and why (read from
+    the audit trail by ``enrollment.selectors.status_history``), for every role."""
+    ids = list(enrollments_for(user).filter(worker=worker).values_list("pk", flat=True))
+    if not ids:
+        return None
+    return WorkerSection(
+        "timeline",
+        str(_("Trayectoria de las inscripciones")),
+        "reports/worker/_timeline.html",
+        {"history": status_history(ids)},
+    )
+
+
+def history_section(user, worker) -> WorkerSection | None:
+    """Changes to the worker's record and to the enrollments the user may see, newest first;
+    only for roles that may read the audit trail."""
+    if not user.has_perm("provinces.view_history"):
+        return None
+    enrollments = list(enrollments_for(user).filter(worker=worker))
+    events = Events.objects.tracks(worker)
+    if enrollments:
+        events = chain(events, Events.objects.tracks(enrollments))
+    ordered = sorted(events, key=lambda e: e.pgh_created_at, reverse=True)
+    return WorkerSection(
+        "history",
+        str(_("Historial de cambios")),
+        "reports/worker/_history.html",
+        {"events": ordered, "show_model": True},
+    )
+
+
+register_worker_section("identity", identity_section, order=10)
+register_worker_section("enrollments", enrollments_section, order=20)
+register_worker_section("timeline", status_timeline_section, order=30)
+register_worker_section("history", history_section, order=90)

@@ -1,0 +1,96 @@
+"""Write the survey-list templates (CSV and XLSX) shipped in enrollment/static/enrollment/.
+
+Run from the checkout: ``.venv/bin/python scripts/make_survey_template.py``. The column list
+comes from ``enrollment.survey.COLUMNS`` so the templates never drift from what the import reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+EXAMPLES = [
+    [
+        "20-12345678-6",
+        "Núñez",
+        "José Luis",
+        "15/03/1985",
+        "M",
+        "Argentina",
+        "381 4123456",
+        "Ruta 38 km 12",
+        "Tucumán",
+        "Famaillá",
+        "0110599520000001234569",
+        "R-001234",
+        "cana",
+    ],
+    [
+        "27-23456789-1",
+        "Mamani",
+        "Rosa",
+        "02/11/1990",
+        "F",
+        "Bolivia",
+        "",
+        "Barrio San José casa 4",
+        "Tucumán",
+        "Monteros",
+        "",
+        "",
+        "cana",
+    ],
+]
+
+
+def headings() -> list[str]:
+    from enrollment.survey import COLUMNS
+
+    return list(COLUMNS)
+
+
+def write_csv(path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(headings())
+        writer.writerows(EXAMPLES)
+
+
+def write_xlsx(path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "padron"
+    sheet.append(headings())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for example in EXAMPLES:
+        sheet.append(example)
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 18
+        for cell in column:
+            cell.number_format = "@"  # text: keeps CUIL/CBU digits and dd/mm/aaaa as typed
+    book.save(path)
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    folder = BASE / "enrollment" / "static" / "enrollment"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "plantilla_padron.csv")
+    write_xlsx(folder / "plantilla_padron.xlsx")
+    print(f"Plantillas escritas en {folder}")
+
+
+if __name__ == "__main__":
+    main()
