@@ -132,3 +132,24 @@ def test_sipa_file_loads_valid_rows_reports_bad_ones_and_upserts():
     services.load_remunerations(fileobj=io.BytesIO(fixed.encode()))
     assert Remuneration.objects.filter(cuil=cuil).count() == 2
     assert Remuneration.objects.get(cuil=cuil, month=dt.date(2025, 6, 1)).gross == Decimal("210000.00")
+
+
+def test_load_sipa_command_loads_smvm_and_remunerations(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from enrollment.screening.models import MinimumWage
+
+    smvm = tmp_path / "smvm.csv"
+    smvm.write_text("mes,monto\n2024-10,271571.22\n11/2024,279718.36\nmal,1\n")
+    err = StringIO()
+    call_command("load_sipa", str(smvm), "--smvm", stdout=StringIO(), stderr=err)
+    assert MinimumWage.objects.get(month=dt.date(2024, 11, 1)).amount == Decimal("279718.36")
+    assert "Fila 4" in err.getvalue()
+    cuil = WorkerFactory().cuil
+    sipa = tmp_path / "sipa.csv"
+    sipa.write_text(f"cuil,mes,cuit_empleador,actividad,remuneracion\n{cuil},2024-10,{EMPLOYER},agraria,150000\n")
+    out = StringIO()
+    call_command("load_sipa", str(sipa), stdout=out, stderr=StringIO())
+    assert "1 remuneraciones cargadas" in out.getvalue()
