@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "provinces",
     "enrollment",
+    "enrollment.screening",
     "payments",
     "training",
     "api",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("training.urls")),
     path("", include("reports.urls")),
     path("", include("api.web_urls")),
+    path("control/", include("enrollment.screening.urls")),
     path("admin/", admin.site.urls),
 ]
 

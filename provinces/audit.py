@@ -22,6 +22,8 @@ AUDITED_MODELS = {
     "course": "training.Course",
     "referral": "training.Referral",
     "apitoken": "api.ApiToken",
+    "flag": "screening.MatchFlag",
+    "registry": "screening.ExternalRegistry",
 }
 
 

@@ -27,6 +27,9 @@ NAVIGATION = [
     (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("API"), "api_web:tokens", None),
     (_("Consultas API"), "api_web:access_log", {Role.AUDITOR}),
+    (_("Alertas de control"), "screening:flag_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Padrones externos"), "screening:registry_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Controles"), "screening:run_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
 ]
 
 

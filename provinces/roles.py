@@ -91,3 +91,19 @@ ROLE_PERMISSIONS[Role.AUDITOR] += [f"training.view_{m}" for m in ("provider", "e
 # access log of status lookups and see the tokens.
 ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["api.manage_tokens", "api.view_apitoken"]
 ROLE_PERMISSIONS[Role.AUDITOR] += ["api.view_statuslookup", "api.view_apitoken"]
+# Screening (enrollment.screening): ministry reviewers load registries, run and resolve;
+# auditors read. Provincial and union officers see no flags.
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += [
+    "screening.view_matchflag",
+    "screening.resolve_matchflag",
+    "screening.view_externalregistry",
+    "screening.add_externalregistry",
+    "screening.load_externalregistry",
+    "screening.view_screeningrun",
+    "screening.add_screeningrun",
+]
+ROLE_PERMISSIONS[Role.AUDITOR] += [
+    "screening.view_matchflag",
+    "screening.view_externalregistry",
+    "screening.view_screeningrun",
+]
