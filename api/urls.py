@@ -1,10 +1,30 @@
-from django.urls import path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api import optional, views
+from api.exceptions import not_found_view
 
 app_name = "api"
+
+router = SimpleRouter()
+router.register("workers", views.WorkerViewSet, basename="worker")
+router.register("enrollments", views.EnrollmentViewSet, basename="enrollment")
+router.register("providers", views.ProviderViewSet, basename="provider")
+router.register("employment-offices", views.EmploymentOfficeViewSet, basename="employmentoffice")
+router.register("courses", views.CourseViewSet, basename="course")
+router.register("referrals", views.ReferralViewSet, basename="referral")
+router.register("access-log", views.StatusLookupViewSet, basename="statuslookup")
+router.register("tokens", views.ApiTokenViewSet, basename="token")
+for prefix, viewset, basename in optional.ROUTES:  # screening flags, payment batches: when their apps are there
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger"),
     path("v1/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("v1/status/<str:cuil>/", views.BeneficiaryStatusView.as_view(), name="status"),
+    path("v1/", include(router.urls)),
+    # Anything else under the API answers 404 in the API's error shape, not as an HTML page.
+    re_path(r"^v1/", not_found_view),
 ]

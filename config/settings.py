@@ -36,12 +36,14 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "pgtrigger",
     "pghistory",
     "django_htmx",
     "provinces",
     "enrollment",
+    "enrollment.screening",
     "payments",
     "training",
     "api",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "api.middleware.ApiAddressThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "provinces.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,20 +173,50 @@ PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle"],  # per address: api.middleware
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # X-Forwarded-For is believed only through this many proxies of ours (0: the peer address).
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "PAGE_SIZE": 50,
 }
+# API limits: requests per user and per client address, and the largest JSON body accepted.
+API_THROTTLE_RATES = {
+    "user": env("API_THROTTLE_USER", default="600/min"),
+    "ip": env("API_THROTTLE_IP", default="1200/min"),
+}
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# How long a token-authenticated user's scope is reused (seconds; 0 = computed every request).
+API_SCOPE_CACHE_SECONDS = env.int("API_SCOPE_CACHE_SECONDS", default=10)
+# The status lookup's queries as named prepared statements (api/fastsql.py). Turn off behind a
+# PgBouncer in transaction pooling without prepared-statement support (< 1.21).
+API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interzafra API",
     "DESCRIPTION": "API del Programa Interzafras (MTEySS)",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EnrollmentStatusEnum": "enrollment.models.Enrollment.Status",
+        "ReferralStatusEnum": "training.models.Referral.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.forbid_unknown_request_fields",
+    ],
 }
 
 # Celery. Locally a file-based broker needs no server; production uses RabbitMQ or Redis.

@@ -16,15 +16,18 @@ class SuperuserAdminSite(admin.AdminSite):
 admin.site.__class__ = SuperuserAdminSite
 
 urlpatterns = [
+    path("api/", include("api.urls")),  # first: the API's hot path resolves without walking the UI's routes
     path("", province_views.home, name="home"),
     path("ingresar/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("provinces.urls")),
     path("", include("enrollment.urls")),
+    path("", include("training.urls")),
     path("", include("reports.urls")),
     path("", include("payments.urls")),
-    path("api/", include("api.urls")),
+    path("", include("api.web_urls")),
+    path("control/", include("enrollment.screening.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -246,8 +246,13 @@ def send_to_review(*, enrollment: Enrollment, by=None, reason: str = "") -> Enro
 
 @transaction.atomic
 def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "") -> Enrollment:
-    """A ministry reviewer approves an enrollment pending review."""
+    """A ministry reviewer approves an enrollment pending review; never one with a blocking
+    screening flag (an unresolved same-person match, or a confirmed conflict)."""
     _require_reviewer(by)
+    from enrollment.screening.selectors import has_blocking_flags
+
+    if has_blocking_flags(enrollment):
+        raise ValidationError(_("Tiene alertas de control que bloquean la aprobación: resuélvalas primero."))
     approved = _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
     from payments.services import schedule_installments  # payments depends on enrollment, not the reverse
 

@@ -17,6 +17,13 @@ AUDITED_MODELS = {
     "worker": "enrollment.Worker",
     "enrollment": "enrollment.Enrollment",
     "import": "enrollment.ImportJob",
+    "provider": "training.Provider",
+    "office": "training.EmploymentOffice",
+    "course": "training.Course",
+    "referral": "training.Referral",
+    "apitoken": "api.ApiToken",
+    "flag": "screening.MatchFlag",
+    "registry": "screening.ExternalRegistry",
     "installment": "payments.Installment",
     "batch": "payments.PaymentBatch",
 }

@@ -23,6 +23,13 @@ NAVIGATION = [
     (_("Tablero"), "reports:dashboard", set(Role.values)),
     (_("Buscar"), "reports:search", set(Role.values)),
     (_("Informes"), "reports:report_list", set(Role.values)),
+    (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("API"), "api_web:tokens", None),
+    (_("Consultas API"), "api_web:access_log", {Role.AUDITOR}),
+    (_("Alertas de control"), "screening:flag_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Padrones externos"), "screening:registry_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Controles"), "screening:run_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Pagos"), "payments:batch_list", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
     (_("Totales de pagos"), "payments:monthly_totals", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
 ]

@@ -83,3 +83,35 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_paymentbatch",
     ],
 }
+
+# Training and employment referrals (training/): managed by ministry reviewers everywhere and by
+# provincial officers in their provinces; auditors read.
+_TRAINING_MANAGE = [
+    f"training.{action}_{model}"
+    for model in ("provider", "employmentoffice", "course", "referral")
+    for action in ("view", "add", "change")
+]
+ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICER] += _TRAINING_MANAGE
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += _TRAINING_MANAGE
+ROLE_PERMISSIONS[Role.AUDITOR] += [f"training.view_{m}" for m in ("provider", "employmentoffice", "course", "referral")]
+
+# REST API (api/): ministry reviewers manage everyone's API tokens; auditors read and export the
+# access log of status lookups and see the tokens.
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["api.manage_tokens", "api.view_apitoken"]
+ROLE_PERMISSIONS[Role.AUDITOR] += ["api.view_statuslookup", "api.view_apitoken"]
+# Screening (enrollment.screening): ministry reviewers load registries, run and resolve;
+# auditors read. Provincial and union officers see no flags.
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += [
+    "screening.view_matchflag",
+    "screening.resolve_matchflag",
+    "screening.view_externalregistry",
+    "screening.add_externalregistry",
+    "screening.load_externalregistry",
+    "screening.view_screeningrun",
+    "screening.add_screeningrun",
+]
+ROLE_PERMISSIONS[Role.AUDITOR] += [
+    "screening.view_matchflag",
+    "screening.view_externalregistry",
+    "screening.view_screeningrun",
+]

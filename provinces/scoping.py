@@ -74,6 +74,9 @@ def forget_scope(user) -> None:
     """Drop the cached scope (after memberships change)."""
     if hasattr(user, "_interzafra_scope"):
         del user._interzafra_scope
+    from django.core.cache import cache
+
+    cache.delete(f"api-scope:{user.pk}")  # the API's short-lived copy (api.authentication)
 
 
 def require_perm(user, perm: str) -> None:

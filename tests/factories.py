@@ -150,3 +150,39 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     cycle = factory.SubFactory(CycleFactory)
     organisation = factory.LazyAttribute(lambda e: e.worker.registered_by)
     status = Enrollment.Status.SUBMITTED
+
+
+# --- training ----------------------------------------------------------------------------------
+from training.models import Course, EmploymentOffice, Provider  # noqa: E402
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"Centro de Formación {n}")
+    province = factory.LazyFunction(lambda: province("Tucumán"))
+
+
+class EmploymentOfficeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmploymentOffice
+
+    name = factory.Sequence(lambda n: f"Oficina de Empleo {n}")
+    province = factory.LazyFunction(lambda: province("Tucumán"))
+    locality = "Famaillá"
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    provider = factory.SubFactory(ProviderFactory)
+    kind = Course.Kind.VOCATIONAL
+    topic = factory.Sequence(lambda n: f"Operación de maquinaria agrícola {n}")
+    place = "Escuela Agrotécnica"
+    province = factory.LazyAttribute(lambda c: c.provider.province or province("Tucumán"))
+    start_date = dt.date(2026, 6, 1)
+    end_date = dt.date(2026, 7, 31)
+    capacity = 20
+    sessions = 10

@@ -69,10 +69,11 @@ def test_web_change_records_who_and_from_where(client):
         "quotas-0-quota": "10",
     }
     url = reverse("provinces:agreement_edit", args=[agreement.pk])
-    assert client.post(url, data, REMOTE_ADDR="10.1.2.3").status_code == 302
+    forged = {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    assert client.post(url, data, REMOTE_ADDR="10.1.2.3", **forged).status_code == 302
     event = Events.objects.tracks(agreement).get(pgh_data__title="Después")
     assert event.pgh_context["user"] == reviewer.pk
-    assert event.pgh_context["ip"] == "10.1.2.3"
+    assert event.pgh_context["ip"] == "10.1.2.3"  # a forged X-Forwarded-For is not believed
     assert event.pgh_context["url"] == url
 
 

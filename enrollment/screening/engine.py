@@ -1,0 +1,506 @@
+"""One screening pass over a set of enrollments: eligibility (SIPA), formal employment or
+self-employment in the cycle's months, the same person in an overlapping cycle of any province,
+and beneficiaries of incompatible registries in the same months. It reads; the services write.
+
+The pass runs in one REPEATABLE READ transaction when it is the outermost one, so a registry
+replaced while it runs is seen whole, old or new, never a mix of both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from enrollment.models import Enrollment
+from enrollment.screening.matching import Match, Person, Stats, describe, find_matches, load_candidates
+from enrollment.screening.models import ExternalRecord, ExternalRegistry, MatchFlag, NotSamePerson, ScreeningRules
+from enrollment.screening.names import last_key, name_key, sort_key
+from provinces.models import add_months
+
+K = MatchFlag.Kind
+L = MatchFlag.Level
+
+
+@dataclass
+class FoundFlag:
+    enrollment_id: int
+    kind: str
+    level: str
+    score: Decimal
+    reasons: str
+    match_key: str
+    matched: dict = field(default_factory=dict)
+    matched_enrollment_id: int | None = None
+    matched_record_id: int | None = None
+    registry_id: int | None = None
+    month: dt.date | None = None
+
+
+def rules_for(month: dt.date) -> ScreeningRules:
+    rules = ScreeningRules.objects.filter(effective_from__lte=month).order_by("-effective_from").first()
+    if rules is None:
+        rules = ScreeningRules.objects.order_by("effective_from").first()
+    if rules is None:
+        raise ScreeningRules.DoesNotExist(_("No hay reglas de control cargadas."))
+    return rules
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _money(amount) -> str:
+    return "$ " + number_format(amount, 2, force_grouping=True)
+
+
+def _months_between(earlier: dt.date, later: dt.date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def candidates_of(enrollment_ids, *, month: dt.date | None = None) -> tuple[list[Person], dict[int, dict]]:
+    """The enrollments as matching candidates; their months are the cycle's, or just ``month``."""
+    rows = (
+        Enrollment.objects.filter(pk__in=list(enrollment_ids))
+        .values_list(
+            "pk",
+            "worker_id",
+            "worker__cuil",
+            "worker__last_name",
+            "worker__first_name",
+            "worker__birth_date",
+            "cycle__first_month",
+            "cycle__months",
+        )
+        .order_by("pk")
+    )
+    people, info = [], {}
+    for pk, worker_id, cuil, last, first, birth, first_month, months in rows:
+        last_month = add_months(first_month, months - 1)
+        people.append(
+            Person(
+                ref=pk,
+                cuil=cuil,
+                dni=cuil[2:10],
+                name_key=name_key(last, first),
+                last_key=last_key(last),
+                birth_date=birth,
+                month_from=month or first_month,
+                month_to=month or last_month,
+                worker_id=worker_id,
+            )
+        )
+        info[pk] = {
+            "worker_id": worker_id,
+            "cuil": cuil,
+            "last": last,
+            "first": first,
+            "first_month": first_month,
+            "last_month": last_month,
+        }
+    return people, info
+
+
+def _load_programme_targets(cursor, month_from: dt.date, month_to: dt.date) -> None:
+    """Enrollments still holding a place, in cycles overlapping the months, as a temp table."""
+    released = [str(s) for s in Enrollment.RELEASED_STATES]
+    cursor.execute(
+        """
+        SELECT e.id, w.id, w.cuil, w.last_name, w.first_name, w.birth_date, c.first_month,
+               (c.first_month + make_interval(months => c.months - 1))::date
+          FROM enrollment_enrollment e
+          JOIN enrollment_worker w ON w.id = e.worker_id
+          JOIN provinces_cycle c ON c.id = e.cycle_id
+         WHERE e.status <> ALL(%s)
+           AND c.first_month <= %s
+           AND (c.first_month + make_interval(months => c.months - 1))::date >= %s
+        """,
+        [released, month_to, month_from],
+    )
+    rows = cursor.fetchall()
+    cursor.execute(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS screen_prog (id bigint, worker_id bigint, registry_id bigint,"
+        " cuil text, dni text, name_key text, last_key text, sort_key text, birth_date date, benefit_from date,"
+        " benefit_to date)"
+        " ON COMMIT DROP"
+    )
+    cursor.execute("TRUNCATE screen_prog")
+    with cursor.copy(
+        "COPY screen_prog (id, worker_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from,"
+        " benefit_to)"
+        " FROM STDIN"
+    ) as copy:
+        for pk, worker_id, cuil, last, first, birth, first_month, last_month in rows:
+            key = name_key(last, first)
+            copy.write_row(
+                (pk, worker_id, cuil, cuil[2:10], key, last_key(last), sort_key(key), birth, first_month, last_month)
+            )
+    cursor.execute("ANALYZE screen_prog")
+
+
+def registry_key(registry_id: int, cuil: str, key: str, birth: dt.date | None) -> str:
+    """Stable across versions of the registry, so a 'not the same person' decision survives a reload."""
+    if cuil:
+        return f"reg:{registry_id}:{cuil}"
+    digest = hashlib.sha1(f"{key}|{birth}".encode()).hexdigest()[:16]
+    return f"reg:{registry_id}:{digest}"
+
+
+@dataclass
+class PassResult:
+    flags: list[FoundFlag]
+    stats: Stats
+    notes: list[str]
+    version_ids: list[int]
+
+
+def run_pass(
+    enrollment_ids,
+    *,
+    month: dt.date | None = None,
+    monthly_aid: Decimal | None = None,
+    check_programme: bool = True,
+    check_eligibility: bool = True,
+) -> PassResult:
+    """Screen the enrollments and return what was found (nothing is written)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility)
+
+
+def _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility) -> PassResult:
+    people, info = candidates_of(enrollment_ids, month=month)
+    stats, notes, flags = Stats(), list[str](), list[FoundFlag]()
+    if not people:
+        return PassResult([], stats, notes, [])
+    load_candidates(cursor, people)
+    rules = rules_for(min(p.month_from for p in people))
+    same, possible = float(rules.same_person_score), float(rules.possible_score)
+    excluded = set(
+        NotSamePerson.objects.filter(worker_id__in={i["worker_id"] for i in info.values()}).values_list(
+            "worker_id", "match_key"
+        )
+    )
+    month_from = min(p.month_from for p in people)
+    month_to = max(p.month_to for p in people)
+
+    def level(score: float) -> str:
+        return L.SAME if score >= same else L.POSSIBLE
+
+    # Within the programme: the same person in an overlapping cycle of any province.
+    if check_programme:
+        _load_programme_targets(cursor, month_from, month_to)
+        matches = find_matches(
+            cursor,
+            candidates=people,
+            targets_sql="screen_prog t",
+            params={},
+            possible=possible,
+            same_worker_is_target=True,
+            stats=stats,
+        )
+        other = _programme_details([m.target.ref for m in matches])
+        for m in matches:
+            o = other[m.target.ref]
+            key = f"worker:{o['worker_id']}"
+            me = info[m.candidate.ref]
+            if (me["worker_id"], key) in excluded:
+                continue
+            flags.append(
+                FoundFlag(
+                    enrollment_id=m.candidate.ref,
+                    kind=K.PROGRAMME,
+                    level=level(m.score),
+                    score=Decimal(f"{m.score:.3f}"),
+                    reasons=describe(m.facts, me["last"], me["first"], o["last_name"], o["first_name"]),
+                    match_key=key,
+                    matched=o["snapshot"],
+                    matched_enrollment_id=m.target.ref,
+                    month=month,
+                )
+            )
+
+    # Other programmes' registries marked incompatible, current versions as of this snapshot.
+    registries = dict(
+        ExternalRegistry.objects.filter(is_incompatible=True, current_version__isnull=False).values_list(
+            "current_version_id", "programme"
+        )
+    )
+    version_ids = list(registries)
+    if version_ids:
+        matches = find_matches(
+            cursor,
+            candidates=people,
+            targets_sql=(
+                "(SELECT id, registry_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to"
+                " FROM screening_externalrecord WHERE version_id = ANY(%(versions)s)) t"
+            ),
+            params={"versions": version_ids},
+            possible=possible,
+            stats=stats,
+        )
+        records = {
+            r.pk: r
+            for r in ExternalRecord.objects.filter(pk__in=[m.target.ref for m in matches]).select_related("registry")
+        }
+        for m in _best_per_key(matches):
+            r = records[m.target.ref]
+            me = info[m.candidate.ref]
+            key = registry_key(r.registry_id, r.cuil, r.name_key, r.birth_date)
+            if (me["worker_id"], key) in excluded:
+                continue
+            reasons = describe(m.facts, me["last"], me["first"], r.last_name, r.first_name)
+            reasons += ", " + _("beneficio de %(programme)s de %(from)s a %(to)s") % {
+                "programme": r.registry.programme,
+                "from": f"{r.benefit_from:%m/%Y}",
+                "to": f"{r.benefit_to:%m/%Y}",
+            }
+            flags.append(
+                FoundFlag(
+                    enrollment_id=m.candidate.ref,
+                    kind=K.REGISTRY,
+                    level=level(m.score),
+                    score=Decimal(f"{m.score:.3f}"),
+                    reasons=reasons,
+                    match_key=key,
+                    matched=_record_snapshot(r),
+                    matched_record_id=r.pk,
+                    registry_id=r.registry_id,
+                    month=month,
+                )
+            )
+
+    flags += _employment_flags(cursor, people, info, monthly_aid, month)
+    if monthly_aid is None:
+        notes.append(
+            _(
+                "Sin monto de ayuda mensual: no se comparó la remuneración formal con la ayuda"
+                " (solo ingresos independientes)."
+            )
+        )
+    if check_eligibility and month is None:
+        eligibility, eligibility_notes = _eligibility_flags(cursor, people, info)
+        flags += eligibility
+        notes += eligibility_notes
+    return PassResult(flags, stats, notes, version_ids)
+
+
+def _best_per_key(matches: list[Match]) -> list[Match]:
+    """A registry may list one person twice (two benefit periods): keep the best pair."""
+    best: dict[tuple[int, int], Match] = {}
+    for m in sorted(matches, key=lambda m: -m.score):
+        best.setdefault((m.candidate.ref, m.target.ref), m)
+    return list(best.values())
+
+
+def _programme_details(enrollment_ids: list[int]) -> dict[int, dict]:
+    out = {}
+    for e in Enrollment.objects.filter(pk__in=enrollment_ids).select_related("worker", "cycle__agreement__province"):
+        w = e.worker
+        out[e.pk] = {
+            "worker_id": w.pk,
+            "last_name": w.last_name,
+            "first_name": w.first_name,
+            "snapshot": {
+                "fuente": _("Programa Interzafras"),
+                "cuil": w.cuil,
+                "apellido": w.last_name,
+                "nombre": w.first_name,
+                "fecha_nacimiento": w.birth_date.isoformat(),
+                "periodo": e.cycle.name,
+                "provincia": e.cycle.agreement.province.name,
+                "meses": f"{e.cycle.first_month:%m/%Y}–{e.cycle.last_month:%m/%Y}",
+                "estado": e.get_status_display(),
+            },
+        }
+    return out
+
+
+def _record_snapshot(r: ExternalRecord) -> dict:
+    return {
+        "fuente": r.registry.programme,
+        "cuil": r.cuil,
+        "dni": r.dni,
+        "apellido": r.last_name,
+        "nombre": r.first_name,
+        "fecha_nacimiento": r.birth_date.isoformat() if r.birth_date else "",
+        "meses": f"{r.benefit_from:%m/%Y}–{r.benefit_to:%m/%Y}",
+        "version": r.version_id,
+        "fila": r.row_number,
+    }
+
+
+def _employment_flags(cursor, people, info, monthly_aid, month) -> list[FoundFlag]:
+    """Formal pay above the monthly aid, or any self-employment income, in the months screened."""
+    cursor.execute(
+        """
+        SELECT c.ref, r.month,
+               COALESCE(SUM(r.gross) FILTER (WHERE r.activity <> 'self_employed'), 0) AS employed,
+               COALESCE(SUM(r.gross) FILTER (WHERE r.activity = 'self_employed'), 0) AS self_employed,
+               string_agg(DISTINCT r.employer_cuit, ', ') AS employers
+          FROM screen_cand c
+          JOIN screening_remuneration r ON r.cuil = c.cuil AND r.month BETWEEN c.month_from AND c.month_to
+         GROUP BY c.ref, r.month
+         ORDER BY c.ref, r.month
+        """
+    )
+    flags = []
+    for ref, pay_month, employed, self_employed, employers in cursor.fetchall():
+        reasons = []
+        if monthly_aid is not None and employed > monthly_aid:
+            reasons.append(
+                _(
+                    "remuneración formal de %(gross)s en %(month)s (CUIT %(employers)s),"
+                    " mayor que la ayuda mensual de %(aid)s"
+                )
+                % {
+                    "gross": _money(employed),
+                    "month": f"{pay_month:%m/%Y}",
+                    "employers": employers,
+                    "aid": _money(monthly_aid),
+                }
+            )
+        if self_employed > 0:
+            reasons.append(
+                _("ingresos como independiente de %(gross)s en %(month)s")
+                % {"gross": _money(self_employed), "month": f"{pay_month:%m/%Y}"}
+            )
+        if reasons:
+            flags.append(
+                FoundFlag(
+                    enrollment_id=ref,
+                    kind=K.EMPLOYMENT,
+                    level=L.SAME,
+                    score=Decimal("1.000"),
+                    reasons="; ".join(reasons),
+                    match_key=f"emp:{pay_month:%Y-%m}",
+                    matched={"mes": f"{pay_month:%m/%Y}", "cuit_empleador": employers, "remuneracion": str(employed)},
+                    month=month,
+                )
+            )
+    return flags
+
+
+def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[FoundFlag], list[str]]:
+    """The SIPA rules and the time since the previous inter-harvest period, one flag per
+    enrollment listing every rule it fails."""
+    flags, notes = [], []
+    failures: dict[int, list[str]] = {p.ref: [] for p in people}
+    by_start: dict[dt.date, list[Person]] = {}
+    for p in people:
+        by_start.setdefault(info[p.ref]["first_month"], []).append(p)
+    for first_month, group in by_start.items():
+        rules = rules_for(first_month)
+        cursor.execute("SELECT max(month) FROM screening_remuneration WHERE month < %s", [first_month])
+        latest = cursor.fetchone()[0]
+        if latest is None:
+            notes.append(
+                _("No hay datos SIPA anteriores a %(month)s: no se evaluó la historia laboral.")
+                % {"month": f"{first_month:%m/%Y}"}
+            )
+        else:
+            start = add_months(latest, -(rules.window_months - 1))
+            cursor.execute(
+                """
+                WITH m AS (
+                    SELECT c.ref, r.month,
+                           SUM(r.gross) FILTER (WHERE r.activity IN ('agrarian', 'agro_industrial')) AS seasonal,
+                           SUM(r.gross) AS total
+                      FROM screen_cand c
+                      JOIN screening_remuneration r ON r.cuil = c.cuil AND r.month BETWEEN %(start)s AND %(end)s
+                     WHERE c.ref = ANY(%(refs)s)
+                     GROUP BY c.ref, r.month),
+                first AS (SELECT ref, MIN(month) AS month FROM m WHERE seasonal > 0 GROUP BY ref)
+                SELECT m.ref, f.month, w.amount,
+                       COUNT(*) FILTER (WHERE m.seasonal >= %(fraction)s * w.amount) AS seasonal_months,
+                       AVG(m.total) AS average
+                  FROM m JOIN first f ON f.ref = m.ref
+                  LEFT JOIN screening_minimumwage w ON w.month = f.month
+                 GROUP BY m.ref, f.month, w.amount
+                """,
+                {"start": start, "end": latest, "refs": [p.ref for p in group], "fraction": rules.min_smvm_fraction},
+            )
+            found = {row[0]: row[1:] for row in cursor.fetchall()}
+            window = _("entre %(start)s y %(end)s") % {"start": f"{start:%m/%Y}", "end": f"{latest:%m/%Y}"}
+            for p in group:
+                row = found.get(p.ref)
+                if row is None:
+                    failures[p.ref].append(
+                        _("sin meses de trabajo agrario o agroindustrial %(window)s (se requieren al menos %(min)s)")
+                        % {"window": window, "min": rules.min_seasonal_months}
+                    )
+                    continue
+                first_seasonal, smvm, count, average = row
+                if smvm is None:
+                    failures[p.ref].append(
+                        _("falta el SMVM de %(month)s para evaluar la historia laboral")
+                        % {"month": f"{first_seasonal:%m/%Y}"}
+                    )
+                    continue
+                if count < rules.min_seasonal_months:
+                    failures[p.ref].append(
+                        _(
+                            "solo %(count)s meses de trabajo estacional con al menos %(fraction)s SMVM %(window)s"
+                            " (se requieren al menos %(min)s)"
+                        )
+                        % {
+                            "count": count,
+                            "fraction": rules.min_smvm_fraction.normalize(),
+                            "window": window,
+                            "min": rules.min_seasonal_months,
+                        }
+                    )
+                elif count > rules.max_seasonal_months:
+                    failures[p.ref].append(
+                        _("%(count)s meses de trabajo estacional %(window)s (el máximo es %(max)s)")
+                        % {"count": count, "window": window, "max": rules.max_seasonal_months}
+                    )
+                limit = rules.max_average_smvm * smvm
+                if average >= limit:
+                    failures[p.ref].append(
+                        _("ingreso promedio de %(average)s, no menor que %(times)s SMVM (%(limit)s)")
+                        % {
+                            "average": _money(average),
+                            "times": rules.max_average_smvm.normalize(),
+                            "limit": _money(limit),
+                        }
+                    )
+        # At least N months since the start of the previous inter-harvest period in this programme.
+        cursor.execute(
+            """
+            SELECT c.ref, MAX(pc.first_month)
+              FROM screen_cand c
+              JOIN enrollment_enrollment pe ON pe.worker_id = c.worker_id AND pe.id <> c.ref
+              JOIN provinces_cycle pc ON pc.id = pe.cycle_id
+             WHERE c.ref = ANY(%s) AND pe.status <> ALL(%s) AND pc.first_month < %s
+             GROUP BY c.ref
+            """,
+            [[p.ref for p in group], [str(s) for s in Enrollment.RELEASED_STATES], first_month],
+        )
+        for ref, previous in cursor.fetchall():
+            gap = _months_between(previous, first_month)
+            if gap < rules.min_months_since_previous:
+                failures[ref].append(
+                    _("solo %(gap)s meses desde el inicio de su período anterior (%(previous)s); se requieren %(min)s")
+                    % {"gap": gap, "previous": f"{previous:%m/%Y}", "min": rules.min_months_since_previous}
+                )
+    for ref, reasons in failures.items():
+        if reasons:
+            flags.append(
+                FoundFlag(
+                    enrollment_id=ref,
+                    kind=K.ELIGIBILITY,
+                    level=L.SAME,
+                    score=Decimal("1.000"),
+                    reasons=_sentence("; ".join(reasons)),
+                    match_key="eligibility",
+                )
+            )
+    return flags, notes

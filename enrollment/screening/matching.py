@@ -1,0 +1,459 @@
+"""The matching engine: who in a set of candidates is (or may be) a person of a target list.
+
+The work is split the way each part is fastest:
+
+* **Exact** pairs (same CUIL, same DNI) and the **name block** (same phonetic full name and the
+  same birth year, or a placeholder birth date on either side) are joins in PostgreSQL between
+  a temporary table of candidates and the target relation: hash joins, set-based.
+* The **birth-date block** (the same birth date, or day and month swapped) is grouped in
+  PostgreSQL, one row per date with the arrays of the targets' names, and scored block by block
+  with ``rapidfuzz.process.cdist`` (vectorised C++), so millions of name comparisons never
+  become millions of rows or Python calls. A block larger than ``HOT_BLOCK`` (a placeholder
+  birth date shared by many records) is split further by the first surname's sound.
+* Only the few pairs that pass the name pre-filter are scored in Python by ``score_pair``,
+  which states its reasons in words.
+
+Targets are any relation with the columns ``id, registry_id, cuil, dni, name_key, last_key,
+sort_key, birth_date, benefit_from, benefit_to`` — the current versions of external registries, or the
+programme's own enrollments in overlapping cycles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
+
+#: Pairs of a birth-date block whose product of sizes exceeds this are sub-blocked by surname sound.
+HOT_BLOCK = 250_000
+#: Name similarity (0–100) a pair of the birth-date block needs to be scored at all: below about
+#: 80 no pair can reach "possible" (see ``score_pair``), so 75 leaves a margin.
+NAME_PREFILTER = 75
+#: With the same first surname a lower similarity is enough (a missing second surname or name).
+NAME_SAME_SURNAME = 60
+
+WEIGHT_NAME = 0.60
+WEIGHT_BIRTH = 0.35
+WEIGHT_ID = 0.05
+NAME_FLOOR = 0.60
+NAME_FULL = 0.95
+
+
+@dataclass(slots=True)
+class Person:
+    ref: int
+    cuil: str
+    dni: str
+    name_key: str
+    last_key: str
+    birth_date: dt.date | None
+    month_from: dt.date
+    month_to: dt.date
+    worker_id: int | None = None
+    registry_id: int | None = None
+
+
+@dataclass(slots=True)
+class Match:
+    candidate: Person
+    target: Person
+    score: float
+    facts: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Stats:
+    exact_pairs: int = 0
+    name_block_pairs: int = 0
+    name_comparisons: int = 0
+    scored_pairs: int = 0
+    seconds_exact: float = 0.0
+    seconds_fuzzy: float = 0.0
+    seconds_name_block: float = 0.0
+    seconds_block_query: float = 0.0
+    seconds_cdist: float = 0.0
+    seconds_scoring: float = 0.0
+
+
+def name_similarity(a: str, b: str) -> float:
+    """0–1: the best of the names as written (typos), in any order (swapped surnames or name and
+    surname), and one name contained in the other (a missing second surname or given name). The
+    containment only counts with two tokens or more on each side, so a lone "MARIA" is not
+    everybody."""
+    best = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+    if min(a.count(" "), b.count(" ")) >= 1:
+        best = max(best, 0.95 * fuzz.token_set_ratio(a, b))
+    return best / 100.0
+
+
+def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool = False) -> tuple[float, str]:
+    """0–1 and what happened. A placeholder or a one-digit typo in the date says little, and
+    less still when both DNIs are known and unrelated: then two namesakes are not flagged."""
+    if a is not None and a == b:
+        return 1.0, "same"
+    weak = 0.4 if ids_conflict else 0.6
+    if a is None or b is None or is_placeholder(a) or is_placeholder(b):
+        return weak, "placeholder"
+    if swapped(a) == b:
+        return (0.7 if ids_conflict else 0.9), "swapped"
+    if OSA.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1:
+        return weak, "typo"
+    return 0.0, "different"
+
+
+def score_pair(a: Person, b: Person) -> tuple[float, list[str]]:
+    """Score 0–1 that ``a`` and ``b`` are the same person, with the facts that led there.
+
+    The same CUIL is the same person (the reasons still say how the names differ). The same DNI
+    (the CUIL's middle digits) is the same person unless names and birth date both disagree.
+    Otherwise names weigh 0.60, birth date 0.35 and a DNI one typo away 0.05: two namesakes born
+    on different dates stay below "possible"."""
+    if a.cuil and a.cuil == b.cuil:  # the same CUIL is the same person, whatever the names say
+        return 1.0, ["name:1", f"birth:{birth_similarity(a.birth_date, b.birth_date)[1]}", "cuil"]
+    names = name_similarity(a.name_key, b.name_key)
+    dni_typo = bool(a.dni and b.dni and a.dni != b.dni and OSA.distance(a.dni, b.dni) <= 1)
+    ids_conflict = bool(a.dni and b.dni and a.dni != b.dni and not dni_typo)
+    birth, birth_fact = birth_similarity(a.birth_date, b.birth_date, ids_conflict=ids_conflict)
+    facts = [f"name:{names:.2f}", f"birth:{birth_fact}"]
+    if a.dni and a.dni == b.dni:
+        facts.append("dni")
+        if names < 0.6 and birth < 0.6:
+            return 0.8, facts
+        return 0.9 + 0.1 * names, facts
+    if dni_typo:
+        facts.append("dni_typo")
+        id_sim = 1.0
+    elif ids_conflict:
+        facts.append("dni_other")
+        id_sim = 0.0
+    else:
+        facts.append("no_id")
+        id_sim = 0.5
+    # Names of two different people still share letters (MEDINA ROSA / MOLINA RAUL ≈ 0.63), so
+    # similarity counts from NAME_FLOOR up and is full from NAME_FULL (one typo) on.
+    name_part = min(1.0, max(0.0, (names - NAME_FLOOR) / (NAME_FULL - NAME_FLOOR)))
+    return WEIGHT_NAME * name_part + WEIGHT_BIRTH * birth + WEIGHT_ID * id_sim, facts
+
+
+def _person(row, month_from=None, month_to=None) -> Person:
+    ident, registry_id, cuil, dni, name_key, last_key, birth, b_from, b_to, worker_id = row
+    return Person(
+        ref=ident,
+        cuil=cuil or "",
+        dni=dni or "",
+        name_key=name_key,
+        last_key=last_key,
+        birth_date=birth,
+        month_from=b_from,
+        month_to=b_to,
+        worker_id=worker_id,
+        registry_id=registry_id,
+    )
+
+
+TARGET_COLUMNS = (
+    "t.id, t.registry_id, t.cuil, t.dni, t.name_key, t.last_key, t.birth_date, t.benefit_from, t.benefit_to"
+)
+
+
+def load_candidates(cursor, candidates: list[Person]) -> None:
+    """Candidates into a temporary table ``screen_cand`` (dropped at commit), by COPY."""
+    cursor.execute(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS screen_cand (ref bigint, worker_id bigint, cuil text, dni text,"
+        " name_key text, last_key text, birth_date date, birth_swapped date, birth_year int, month_from date,"
+        " month_to date) ON COMMIT DROP"
+    )
+    cursor.execute("TRUNCATE screen_cand")
+    with cursor.copy(
+        "COPY screen_cand (ref, worker_id, cuil, dni, name_key, last_key, birth_date, birth_swapped, birth_year,"
+        " month_from, month_to) FROM STDIN"
+    ) as copy:
+        for c in candidates:
+            copy.write_row(
+                (
+                    c.ref,
+                    c.worker_id,
+                    c.cuil or None,
+                    c.dni or None,
+                    c.name_key,
+                    c.last_key,
+                    c.birth_date,
+                    swapped(c.birth_date),
+                    c.birth_date.year if c.birth_date else None,
+                    c.month_from,
+                    c.month_to,
+                )
+            )
+    cursor.execute("ANALYZE screen_cand")
+
+
+def find_matches(
+    cursor,
+    *,
+    candidates: list[Person],
+    targets_sql: str,
+    params: dict,
+    possible: float,
+    same_worker_is_target: bool = False,
+    stats: Stats | None = None,
+) -> list[Match]:
+    """Every (candidate, target) pair scoring at least ``possible`` whose months overlap.
+
+    ``targets_sql`` is a relation aliased by the caller's SQL as ``t``; ``params`` fills it.
+    The caller must be inside a transaction and have loaded the same candidates with
+    ``load_candidates`` (their table lives until commit)."""
+    stats = stats if stats is not None else Stats()
+    if not candidates:
+        return []
+    by_ref = {c.ref: c for c in candidates}
+    # Every join below is a hash join of the candidates against the targets; with a sort-merge
+    # plan PostgreSQL would sort millions of registry rows on disk instead.
+    cursor.execute("SELECT current_setting('enable_mergejoin')")
+    mergejoin = cursor.fetchone()[0]
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    matches = _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, same_worker_is_target, stats)
+    # (After an error the transaction rolls back, and the SET LOCAL with it.)
+    cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [mergejoin])
+    return matches
+
+
+def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, same_worker_is_target, stats):
+    started = time.perf_counter()
+    found: dict[tuple[int, int], Match] = {}
+    overlap = "t.benefit_from <= c.month_to AND t.benefit_to >= c.month_from"
+    worker_col = "t.worker_id" if same_worker_is_target else "NULL::bigint"
+
+    def consider(cand: Person, target: Person) -> None:
+        key = (cand.ref, target.ref)
+        if key in found or (same_worker_is_target and cand.ref == target.ref):
+            return
+        if target.month_from > cand.month_to or target.month_to < cand.month_from:
+            return
+        stats.scored_pairs += 1
+        score, facts = score_pair(cand, target)
+        if same_worker_is_target and cand.worker_id is not None and cand.worker_id == target.worker_id:
+            score, facts = 1.0, [*facts, "same_worker"]
+        if score >= possible:
+            found[key] = Match(cand, target, score, facts)
+
+    # 1. Exact: one hash join on the DNI — the CUIL's middle digits, so the same CUIL is always
+    # the same DNI too (and registries listing only the DNI are caught by the same join) — plus,
+    # within the programme, the same worker.
+    exact_sql = f"""
+        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
+          FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {overlap}
+    """
+    if same_worker_is_target:
+        exact_sql += f"""
+        UNION ALL
+        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
+          FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {overlap}
+        """
+    cursor.execute(exact_sql, params)
+    for row in cursor.fetchall():
+        stats.exact_pairs += 1
+        consider(by_ref[row[0]], _person(row[1:]))
+    stats.seconds_exact += time.perf_counter() - started
+
+    started = time.perf_counter()
+    # 2. Name block: the same sounding full name with a birth date one field away (same year and
+    # month, or same year and day), or a placeholder date against a record without DNI. A
+    # placeholder never blocks on its own: it says nothing, and would make one huge block.
+    placeholders = list(PLACEHOLDER_BIRTH_DATES)
+    # The birth year is part of the join key: joining on the name alone would pair every
+    # "GONZALEZ MARIA" with every other before any filter.
+    cursor.execute(
+        f"""
+        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
+          FROM screen_cand c JOIN {targets_sql}
+            ON t.name_key = c.name_key AND extract(year FROM t.birth_date)::int = c.birth_year
+         WHERE {overlap} AND t.birth_date <> c.birth_date
+           AND (extract(month FROM t.birth_date) = extract(month FROM c.birth_date)
+                OR extract(day FROM t.birth_date) = extract(day FROM c.birth_date))
+           AND NOT (t.birth_date = ANY(%(placeholders)s)) AND NOT (c.birth_date = ANY(%(placeholders)s))
+        UNION ALL
+        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
+          FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
+         WHERE {overlap} AND (t.dni IS NULL OR t.dni = '')
+           AND (t.birth_date IS NULL OR c.birth_date IS NULL
+                OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s))
+        """,
+        {**params, "placeholders": placeholders},
+    )
+    for row in cursor.fetchall():
+        stats.name_block_pairs += 1
+        consider(by_ref[row[0]], _person(row[1:]))
+    stats.seconds_name_block += time.perf_counter() - started
+
+    # 3. Birth-date block (same date, or day and month swapped): names scored a block at a time.
+    cands_by_date: dict[dt.date, list[Person]] = defaultdict(list)
+    for c in candidates:
+        if c.birth_date is not None and not is_placeholder(c.birth_date):
+            cands_by_date[c.birth_date].append(c)
+            alt = swapped(c.birth_date)
+            if alt is not None:
+                cands_by_date[alt].append(c)
+    month_from = min(c.month_from for c in candidates)
+    month_to = max(c.month_to for c in candidates)
+    cursor.execute(
+        f"""
+        SELECT t.birth_date, array_agg(t.id), string_agg(t.name_key, '|'), string_agg(t.last_key, '|'),
+               string_agg(t.sort_key, '|')
+          FROM {targets_sql}
+         WHERE t.birth_date IN (SELECT birth_date FROM screen_cand UNION SELECT birth_swapped FROM screen_cand)
+           AND NOT (t.birth_date = ANY(%(_placeholders)s))
+           AND t.benefit_from <= %(_month_to)s AND t.benefit_to >= %(_month_from)s
+         GROUP BY t.birth_date
+        """,
+        {**params, "_month_from": month_from, "_month_to": month_to, "_placeholders": placeholders},
+    )
+    stats.seconds_block_query += time.perf_counter() - started - stats.seconds_name_block
+    wanted: dict[int, list[Person]] = defaultdict(list)
+    cdist_started = time.perf_counter()
+    by_date = {
+        day: (
+            [c.name_key for c in people],
+            [sort_key(c.name_key) for c in people],
+            np.array([c.last_key for c in people], dtype=object),
+        )
+        for day, people in cands_by_date.items()
+    }
+    # Keys are folded to A–Z and spaces, so "|" separates them safely; one string per block is
+    # much cheaper to aggregate and to read than an array of strings.
+    for birth_date, ids, joined_keys, joined_last, joined_sorted in cursor:
+        cands = cands_by_date.get(birth_date)
+        if not cands:
+            continue
+        keys, last_keys, sort_keys = joined_keys.split("|"), joined_last.split("|"), joined_sorted.split("|")
+        if len(cands) * len(ids) <= HOT_BLOCK:
+            cand_keys, cand_sorted, cand_last = by_date[birth_date]
+            stats.name_comparisons += len(cand_keys) * len(keys)
+            # As written (typos), in alphabetical order (swaps), and the same first surname (a
+            # missing second surname or given name): cheap vectorised tests, no Python per pair.
+            written = process.cdist(
+                cand_keys, keys, scorer=fuzz.ratio, score_cutoff=NAME_SAME_SURNAME, dtype=np.uint8, workers=1
+            )
+            hits = written >= NAME_PREFILTER
+            hits |= process.cdist(
+                cand_sorted, sort_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
+            ).astype(bool)
+            hits |= (written > 0) & np.equal.outer(cand_last, np.array(last_keys, dtype=object))
+            rows, cols = np.nonzero(hits)
+            for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+                if (cands[i].ref, ids[j]) in found:  # already matched exactly
+                    continue
+                if ids[j] != cands[i].ref or not same_worker_is_target:  # not an enrollment against itself
+                    wanted[ids[j]].append(cands[i])
+            continue
+        # A hot block (a common date and surname): split by surname sound, names scored as written
+        # and in alphabetical order.
+        for sub_cands, sub_ids, sub_keys, sub_sorted in _sub_blocks(cands, ids, keys, last_keys, sort_keys):
+            stats.name_comparisons += len(sub_cands) * len(sub_keys)
+            cand_keys = [c.name_key for c in sub_cands]
+            hits = process.cdist(
+                cand_keys, sub_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
+            ).astype(bool)
+            hits |= process.cdist(
+                [sort_key(k) for k in cand_keys],
+                sub_sorted,
+                scorer=fuzz.ratio,
+                score_cutoff=NAME_PREFILTER,
+                dtype=np.uint8,
+                workers=1,
+            ).astype(bool)
+            rows, cols = np.nonzero(hits)
+            for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+                wanted[sub_ids[j]].append(sub_cands[i])
+    stats.seconds_cdist += time.perf_counter() - cdist_started
+    scoring_started = time.perf_counter()
+    if wanted:
+        cursor.execute(
+            f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql}"
+            " JOIN unnest(%(_ids)s::bigint[]) AS w(id) ON w.id = t.id",
+            {**params, "_ids": list(wanted)},
+        )
+        for row in cursor.fetchall():
+            target = _person(row)
+            for cand in wanted[target.ref]:
+                consider(cand, target)
+    stats.seconds_scoring += time.perf_counter() - scoring_started
+    stats.seconds_fuzzy += time.perf_counter() - started
+    return list(found.values())
+
+
+def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys: list[str], sort_keys: list[str]):
+    """A hot block split by the sound of the first surname."""
+    target_groups: dict[str, tuple[list[int], list[str], list[str]]] = defaultdict(lambda: ([], [], []))
+    for ident, key, last, ordered in zip(ids, keys, last_keys, sort_keys, strict=True):
+        group = target_groups[last]
+        group[0].append(ident)
+        group[1].append(key)
+        group[2].append(ordered)
+    cand_groups: dict[str, list[Person]] = defaultdict(list)
+    for c in cands:
+        cand_groups[c.last_key].append(c)
+    for last, group_cands in cand_groups.items():
+        if last in target_groups:
+            ids_, keys_, sorted_ = target_groups[last]
+            yield group_cands, ids_, keys_, sorted_
+
+
+def describe(facts: list[str], a_last: str, a_first: str, b_last: str, b_first: str) -> str:
+    """The facts of a scored pair as the sentence a reviewer reads."""
+    from enrollment.screening.names import phonetic_tokens
+
+    parts = []
+    if "same_worker" in facts:
+        parts.append(_("es el mismo trabajador (mismo CUIL)"))
+    elif "cuil" in facts:
+        parts.append(_("mismo CUIL"))
+    elif "dni" in facts:
+        parts.append(_("mismo DNI con otro CUIL"))
+    elif "dni_typo" in facts:
+        parts.append(_("DNI con un dígito distinto"))
+    elif "dni_other" in facts:
+        parts.append(_("DNI distinto"))
+    else:
+        parts.append(_("sin CUIL en el padrón"))
+    al, af, bl, bf = (phonetic_tokens(x) for x in (a_last, a_first, b_last, b_first))
+    raw_equal = (a_last.upper(), a_first.upper()) == (b_last.upper(), b_first.upper())
+    if raw_equal:
+        parts.append(_("mismo apellido y nombre"))
+    elif (al, af) == (bl, bf):
+        parts.append(_("apellido y nombre que suenan igual (V/B, S/Z/C, LL/Y, H muda)"))
+    elif sorted(al + af) == sorted(bl + bf):
+        parts.append(_("apellidos y nombres en otro orden"))
+    elif set(al + af) < set(bl + bf) or set(bl + bf) < set(al + af):
+        parts.append(_("falta un apellido o un nombre"))
+    else:
+        if al != bl:
+            parts.append(
+                _("error de tipeo en el apellido")
+                if fuzz.ratio(" ".join(al), " ".join(bl)) >= 70
+                else _("apellido distinto")
+            )
+        if af != bf:
+            parts.append(
+                _("error de tipeo en el nombre")
+                if fuzz.ratio(" ".join(af), " ".join(bf)) >= 70
+                else _("nombre distinto")
+            )
+    birth = next((f.split(":")[1] for f in facts if f.startswith("birth:")), "")
+    parts.append(
+        {
+            "same": _("misma fecha de nacimiento"),
+            "swapped": _("día y mes invertidos en la fecha de nacimiento"),
+            "placeholder": _("fecha de nacimiento genérica o faltante"),
+            "typo": _("fecha de nacimiento con un dígito distinto"),
+            "different": _("fecha de nacimiento distinta"),
+        }.get(birth, "")
+    )
+    return ", ".join(p for p in parts if p)

@@ -1,0 +1,486 @@
+"""Writes of the screening engine: loading reference data and registries, screening
+enrollments, recording flags and resolving them.
+
+Functions other apps call (stable):
+
+* ``screen_enrollments(*, enrollment_ids, by=None)`` — submitted → screening → pending_review,
+  raising flags on the way.
+* ``screen_for_month(*, month, enrollment_ids) -> dict[int, str]`` — before a monthly payment
+  batch: enrollment id → the reason it must be held this month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from decimal import Decimal
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from enrollment import services as enrollment_services
+from enrollment.models import Enrollment
+from enrollment.screening import loading
+from enrollment.screening.engine import FoundFlag, PassResult, run_pass
+from enrollment.screening.models import (
+    ExternalRecord,
+    ExternalRegistry,
+    MatchFlag,
+    MinimumWage,
+    NotSamePerson,
+    RegistryVersion,
+    ScreeningRun,
+)
+
+S = Enrollment.Status
+#: How many row errors a registry version keeps in full (the count is always exact).
+MAX_STORED_ERRORS = 5000
+#: Enrollments screened per step of a run (progress is saved after each).
+RUN_CHUNK = 5000
+
+
+def _require(by, perm: str, message: str) -> None:
+    if by is None or not by.has_perm(perm):
+        raise PermissionDenied(message)
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_minimum_wage(*, month: dt.date, amount: Decimal) -> MinimumWage:
+    """The SMVM of a month (first day), created or corrected."""
+    if month.day != 1:
+        raise ValidationError({"month": _("Indique el primer día del mes.")})
+    wage, _created = MinimumWage.objects.update_or_create(month=month, defaults={"amount": amount})
+    return wage
+
+
+def load_remunerations(*, fileobj) -> dict:
+    """Load SIPA monthly remunerations from CSV (cuil, mes, cuit_empleador, actividad,
+    remuneracion): valid rows by COPY into a staging table and then upserted in one statement;
+    each bad row reported with its number. Returns ``{"loaded", "rejected", "errors"}``."""
+    errors: list[dict] = []
+    rejected = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS sipa_stage (cuil text, month date, employer_cuit text,"
+            " activity text, gross numeric(12,2)) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE sipa_stage")
+        with cursor.copy("COPY sipa_stage FROM STDIN") as copy:
+            for number, values, error in loading.remuneration_rows(fileobj):
+                if values is None:
+                    rejected += 1
+                    if len(errors) < MAX_STORED_ERRORS:
+                        errors.append({"row": number, "error": error})
+                else:
+                    copy.write_row(values)
+        cursor.execute(
+            """
+            INSERT INTO screening_remuneration (cuil, month, employer_cuit, activity, gross)
+            SELECT cuil, month, employer_cuit, min(activity), sum(gross) FROM sipa_stage
+             GROUP BY cuil, month, employer_cuit
+            ON CONFLICT (cuil, month, employer_cuit)
+            DO UPDATE SET activity = EXCLUDED.activity, gross = EXCLUDED.gross
+            """
+        )
+        loaded = cursor.rowcount
+    return {"loaded": loaded, "rejected": rejected, "errors": errors}
+
+
+# --- registries -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_registry(
+    *, by, code: str, programme: str, kind: str, is_incompatible: bool, registry: ExternalRegistry | None = None
+) -> ExternalRegistry:
+    """Create or change a registry's configuration: which programme, and whether it conflicts."""
+    _require(by, "screening.load_externalregistry", _("Solo personal del Ministerio administra padrones."))
+    registry = registry or ExternalRegistry(code=code)
+    registry.programme, registry.kind, registry.is_incompatible = programme, kind, is_incompatible
+    registry.full_clean(exclude=["current_version"])
+    registry.save()
+    return registry
+
+
+def upload_registry_file(*, by, registry: ExternalRegistry, uploaded) -> RegistryVersion:
+    """Store an uploaded file as a pending version of ``registry`` and queue its load."""
+    _require(by, "screening.load_externalregistry", _("Solo personal del Ministerio carga padrones."))
+    with transaction.atomic():
+        version = RegistryVersion.objects.create(registry=registry, source_name=uploaded.name[:255], uploaded_by=by)
+        version.source_file.save(f"{registry.code}-{version.pk}.csv", uploaded, save=True)
+        from enrollment.screening.tasks import load_registry_task
+
+        transaction.on_commit(lambda: load_registry_task.delay(version.pk))
+    return version
+
+
+def load_registry_version(*, version_id: int, fileobj=None) -> RegistryVersion:
+    """Load a version's CSV and make it the registry's current list.
+
+    Rules: valid rows load and each bad row (missing columns, bad CUIL or DNI, unreadable dates)
+    is reported with its number; the records are COPYed into the new version and the registry's
+    pointer switched in the same transaction, so readers see the old list or the new one, never
+    a mix. Loading the same version twice does nothing (idempotent). Versions older than the
+    previous one are then deleted."""
+    with transaction.atomic():
+        version = RegistryVersion.objects.select_for_update().get(pk=version_id)
+        if version.status in (RegistryVersion.Status.CURRENT, RegistryVersion.Status.SUPERSEDED):
+            return version
+        version.status = RegistryVersion.Status.LOADING
+        version.save(update_fields=["status"])
+    source = fileobj if fileobj is not None else version.source_file.open("rb")
+    read = rejected = 0
+    errors: list[dict] = []
+    try:
+        with transaction.atomic():
+            registry = ExternalRegistry.objects.select_for_update().get(pk=version.registry_id)
+            with connection.cursor() as cursor:
+                with cursor.copy(
+                    "COPY screening_externalrecord (version_id, registry_id, row_number, cuil, dni, last_name,"
+                    " first_name, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to) FROM STDIN"
+                ) as copy:
+                    for number, values, error in loading.registry_rows(source):
+                        read += 1
+                        if values is None:
+                            rejected += 1
+                            if len(errors) < MAX_STORED_ERRORS:
+                                errors.append({"row": number, "error": error})
+                            continue
+                        copy.write_row((version.pk, registry.pk, number, *values))
+                cursor.execute("ANALYZE screening_externalrecord")
+            previous = registry.current_version_id
+            if previous:
+                RegistryVersion.objects.filter(pk=previous).update(status=RegistryVersion.Status.SUPERSEDED)
+            version.status = RegistryVersion.Status.CURRENT
+            version.activated_at = timezone.now()
+            version.rows_read, version.rows_loaded, version.rows_rejected = read, read - rejected, rejected
+            version.errors = errors
+            version.message = ngettext(
+                "%(loaded)s registros cargados, %(rejected)s fila rechazada.",
+                "%(loaded)s registros cargados, %(rejected)s filas rechazadas.",
+                rejected,
+            ) % {"loaded": read - rejected, "rejected": rejected}
+            version.save()
+            registry.current_version = version
+            registry.save(update_fields=["current_version"])
+    except loading.FileError as error:
+        RegistryVersion.objects.filter(pk=version.pk).update(status=RegistryVersion.Status.FAILED, message=str(error))
+        version.refresh_from_db()
+        return version
+    finally:
+        if fileobj is None:
+            source.close()
+    _drop_old_versions(registry_id=version.registry_id)
+    return version
+
+
+def _drop_old_versions(*, registry_id: int) -> None:
+    """Keep the current and the previous version (a screening may still be reading it)."""
+    keep = list(
+        RegistryVersion.objects.filter(
+            registry_id=registry_id, status__in=[RegistryVersion.Status.CURRENT, RegistryVersion.Status.SUPERSEDED]
+        )
+        .order_by("-activated_at")
+        .values_list("pk", flat=True)[:2]
+    )
+    old = RegistryVersion.objects.filter(registry_id=registry_id, status=RegistryVersion.Status.SUPERSEDED).exclude(
+        pk__in=keep
+    )
+    ExternalRecord.objects.filter(version__in=old)._raw_delete(connection.alias)
+
+
+# --- screening ------------------------------------------------------------------------------
+
+
+def _save_flags(*, result: PassResult, by, run: ScreeningRun | None) -> int:
+    """Insert new flags (one per enrollment and match, so re-runs add nothing) and refresh the
+    text of open ones. Returns how many were created."""
+    existing = {
+        (f.enrollment_id, f.match_key): f
+        for f in MatchFlag.objects.filter(enrollment_id__in={f.enrollment_id for f in result.flags})
+    }
+    new, changed = [], []
+    for found in result.flags:
+        current = existing.get((found.enrollment_id, found.match_key))
+        if current is None:
+            new.append(_flag_from(found, run))
+        elif current.status in (MatchFlag.Status.OPEN, MatchFlag.Status.CLEARED) and (
+            current.reasons != found.reasons
+            or current.status == MatchFlag.Status.CLEARED
+            or current.level != found.level
+        ):
+            current.reasons, current.level, current.score = found.reasons, found.level, found.score
+            current.status, current.matched = MatchFlag.Status.OPEN, found.matched
+            current.matched_record_id = found.matched_record_id
+            changed.append(current)
+    with pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados"):
+        MatchFlag.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+        for flag in changed:
+            flag.save(update_fields=["reasons", "level", "score", "status", "matched", "matched_record"])
+    return len(new)
+
+
+def _flag_from(found: FoundFlag, run: ScreeningRun | None) -> MatchFlag:
+    return MatchFlag(
+        enrollment_id=found.enrollment_id,
+        kind=found.kind,
+        level=found.level,
+        score=found.score,
+        reasons=found.reasons,
+        match_key=found.match_key,
+        matched=found.matched,
+        matched_enrollment_id=found.matched_enrollment_id,
+        matched_record_id=found.matched_record_id,
+        registry_id=found.registry_id,
+        month=found.month,
+        run=run,
+    )
+
+
+def _clear_stale(*, enrollment_ids, result: PassResult, by) -> None:
+    """Open flags of a full screening that this pass no longer finds (a registry was replaced,
+    SIPA data arrived) are marked as no longer applying."""
+    found = {(f.enrollment_id, f.match_key) for f in result.flags}
+    stale = [
+        f
+        for f in MatchFlag.objects.filter(enrollment_id__in=enrollment_ids, status=MatchFlag.Status.OPEN, month=None)
+        if (f.enrollment_id, f.match_key) not in found
+    ]
+    with pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados"):
+        for flag in stale:
+            flag.status = MatchFlag.Status.CLEARED
+            flag.note = _("Ya no aparece en el control del %(day)s.") % {
+                "day": timezone.localdate().strftime("%d/%m/%Y")
+            }
+            flag.save(update_fields=["status", "note"])
+
+
+def screen_enrollments(
+    *, enrollment_ids, by=None, monthly_aid: Decimal | None = None, run: ScreeningRun | None = None
+) -> dict:
+    """Screen enrollments and move each from submitted (or screening) to pending_review.
+
+    Rules: every enrollment is checked against the SIPA eligibility rules, formal pay above the
+    monthly aid or self-employment in its cycle's months, the same person in an overlapping
+    cycle of any province, and incompatible registries whose benefit months overlap the cycle.
+    Each finding is a MatchFlag; a pair a reviewer resolved as "not the same person" is not
+    raised again. ``monthly_aid`` is the aid of the cycle's months (the payments rate table
+    provides it; without it only self-employment income is compared). Idempotent: running it
+    twice raises nothing new. Returns counts."""
+    ids = sorted(set(enrollment_ids))
+    for enrollment in Enrollment.objects.filter(pk__in=ids, status=S.SUBMITTED):
+        enrollment_services.start_screening(enrollment=enrollment, by=by)
+    screened = list(
+        Enrollment.objects.filter(pk__in=ids, status__in=[S.SCREENING, S.PENDING_REVIEW]).values_list("pk", flat=True)
+    )
+    result = run_pass(screened, monthly_aid=monthly_aid)
+    with transaction.atomic():
+        created = _save_flags(result=result, by=by, run=run)
+        _clear_stale(enrollment_ids=screened, result=result, by=by)
+    per_enrollment: defaultdict[int, int] = defaultdict(int)
+    for flag in MatchFlag.objects.filter(enrollment_id__in=screened, status=MatchFlag.Status.OPEN):
+        per_enrollment[flag.enrollment_id] += 1
+    for enrollment in Enrollment.objects.filter(pk__in=screened, status=S.SCREENING):
+        count = per_enrollment.get(enrollment.pk, 0)
+        reason = (
+            ngettext(
+                "Control terminado: %(n)s alerta para revisar.", "Control terminado: %(n)s alertas para revisar.", count
+            )
+            % {"n": count}
+            if count
+            else _("Control terminado sin alertas.")
+        )
+        enrollment_services.send_to_review(enrollment=enrollment, by=by, reason=reason)
+    return {"screened": len(screened), "flags_created": created, "notes": result.notes, "stats": result.stats}
+
+
+def screen_for_month(*, month: dt.date, enrollment_ids, monthly_aid: Decimal | None = None) -> dict[int, str]:
+    """Re-screen before a monthly payment batch: which enrollments must be held in ``month``.
+
+    Rules: against the registries as they are now (so lists loaded since approval count), a
+    same-person match to an incompatible benefit covering ``month``, formal pay above
+    ``monthly_aid`` or self-employment income in ``month``, and any blocking flag already on the
+    enrollment (unresolved same-person, or confirmed the same person) hold the payment. New
+    findings are recorded as flags for review. Returns enrollment id → reason in words."""
+    month = month.replace(day=1)
+    ids = sorted(set(enrollment_ids))
+    result = run_pass(ids, month=month, monthly_aid=monthly_aid, check_programme=False, check_eligibility=False)
+    with transaction.atomic():
+        _save_flags(result=result, by=None, run=None)
+    held: dict[int, list[str]] = defaultdict(list)
+    for found in result.flags:
+        if found.level == MatchFlag.Level.SAME:
+            held[found.enrollment_id].append(found.reasons)
+    resolved_not_same = set(
+        MatchFlag.objects.filter(enrollment_id__in=ids, status=MatchFlag.Status.NOT_SAME).values_list(
+            "enrollment_id", "match_key"
+        )
+    )
+    for found in result.flags:
+        if (found.enrollment_id, found.match_key) in resolved_not_same and found.reasons in held.get(
+            found.enrollment_id, []
+        ):
+            held[found.enrollment_id].remove(found.reasons)
+    for flag in MatchFlag.objects.filter(enrollment_id__in=ids).exclude(
+        status__in=[MatchFlag.Status.NOT_SAME, MatchFlag.Status.CLEARED]
+    ):
+        if flag.is_blocking and flag.reasons not in held[flag.enrollment_id]:
+            held[flag.enrollment_id].append(f"{flag.get_kind_display()}: {flag.reasons}")
+    return {pk: "; ".join(reasons) for pk, reasons in held.items() if reasons}
+
+
+# --- runs (Celery) --------------------------------------------------------------------------
+
+
+def start_run(
+    *,
+    by,
+    cycle=None,
+    enrollment_ids=None,
+    month: dt.date | None = None,
+    monthly_aid: Decimal | None = None,
+    label: str = "",
+) -> ScreeningRun:
+    """Queue a screening over a cycle, a list of enrollments (an import job's), or a payment
+    month's enrollments; progress is stored on the run."""
+    _require(by, "screening.add_screeningrun", _("Solo revisores del Ministerio inician controles."))
+    if cycle is None and not enrollment_ids and month is None:
+        raise ValidationError(_("Indique un período, un mes o las inscripciones a controlar."))
+    from enrollment.screening.tasks import screening_run_task
+
+    with transaction.atomic():
+        run = ScreeningRun.objects.create(
+            cycle=cycle,
+            month=month.replace(day=1) if month else None,
+            enrollment_ids=sorted(enrollment_ids or []),
+            monthly_aid=monthly_aid,
+            label=label[:200],
+            started_by=by,
+        )
+        transaction.on_commit(lambda: screening_run_task.delay(run.pk))
+    return run
+
+
+def _run_targets(run: ScreeningRun) -> list[int]:
+    """A month's run: approved or active enrollments whose cycle covers the month; otherwise the
+    enrollments still to be decided."""
+    from provinces.models import add_months
+
+    qs = Enrollment.objects.all()
+    if run.enrollment_ids:
+        qs = qs.filter(pk__in=run.enrollment_ids)
+    if run.cycle_id:
+        qs = qs.filter(cycle_id=run.cycle_id)
+    if run.month:
+        month = run.month
+        rows = (
+            qs.filter(status__in=[S.APPROVED, S.ACTIVE], cycle__first_month__lte=month)
+            .values_list("pk", "cycle__first_month", "cycle__months")
+            .order_by("pk")
+        )
+        return [pk for pk, first, months in rows if add_months(first, months - 1) >= month]
+    return list(
+        qs.filter(status__in=[S.SUBMITTED, S.SCREENING, S.PENDING_REVIEW]).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def execute_run(*, run_id: int) -> ScreeningRun:
+    """Carry out a queued run in chunks, saving progress after each. Safe to re-run: flags are
+    unique per enrollment and match, and screened enrollments just get re-checked."""
+    run = ScreeningRun.objects.get(pk=run_id)
+    if run.status == ScreeningRun.Status.DONE:
+        return run
+    targets = _run_targets(run)
+    run.status, run.total, run.done = ScreeningRun.Status.RUNNING, len(targets), 0
+    run.save(update_fields=["status", "total", "done"])
+    started, notes, raised, held = time.perf_counter(), set(), 0, 0
+    try:
+        for start in range(0, len(targets), RUN_CHUNK):
+            chunk = targets[start : start + RUN_CHUNK]
+            if run.month:
+                held += len(screen_for_month(month=run.month, enrollment_ids=chunk, monthly_aid=run.monthly_aid))
+            else:
+                outcome = screen_enrollments(
+                    enrollment_ids=chunk, by=run.started_by, monthly_aid=run.monthly_aid, run=run
+                )
+                raised += outcome["flags_created"]
+                notes.update(outcome["notes"])
+            run.done = start + len(chunk)
+            run.save(update_fields=["done"])
+    except Exception as error:
+        ScreeningRun.objects.filter(pk=run.pk).update(status=ScreeningRun.Status.FAILED, message=str(error)[:2000])
+        raise
+    run.status = ScreeningRun.Status.DONE
+    run.flags_raised = raised
+    summary = [
+        _("%(n)s inscripciones controladas en %(s).1f s.") % {"n": len(targets), "s": time.perf_counter() - started}
+    ]
+    if run.month:
+        summary.append(_("%(n)s retenidas para el mes.") % {"n": held})
+    run.message = " ".join(summary + sorted(notes))
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "flags_raised", "message", "finished_at"])
+    return run
+
+
+# --- review ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resolve_flag(*, flag: MatchFlag, by, same_person: bool, note: str) -> MatchFlag:
+    """A ministry reviewer decides whether the flagged match is the same person, with a note.
+
+    Rules: only open flags of a match (programme or registry) are resolved this way; "not the
+    same person" is remembered for the worker and that match, so it is never raised again;
+    "the same person" keeps the enrollment blocked (it must be rejected or the conflict ended).
+    """
+    _require(by, "screening.resolve_matchflag", _("Solo revisores del Ministerio resuelven alertas."))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Escriba una nota que explique la decisión.")})
+    locked = MatchFlag.objects.select_for_update().select_related("enrollment").get(pk=flag.pk)
+    if locked.status != MatchFlag.Status.OPEN:
+        raise ValidationError(_("Esta alerta ya fue resuelta (%(status)s).") % {"status": locked.get_status_display()})
+    if locked.kind not in (MatchFlag.Kind.PROGRAMME, MatchFlag.Kind.REGISTRY):
+        raise ValidationError(
+            _(
+                "Las alertas de elegibilidad y empleo no se resuelven como coincidencias:"
+                " se corrigen los datos y se vuelve a controlar."
+            )
+        )
+    mirror_worker = locked.matched_enrollment.worker_id if locked.matched_enrollment is not None else None
+    if not same_person and mirror_worker == locked.enrollment.worker_id:
+        raise ValidationError(_("Es el mismo trabajador inscripto dos veces: no puede ser otra persona."))
+    with pghistory.context(user=by.pk, reason="resolución de alerta"):
+        locked.status = MatchFlag.Status.SAME_PERSON if same_person else MatchFlag.Status.NOT_SAME
+        locked.note = note.strip()
+        locked.resolved_by = by
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["status", "note", "resolved_by", "resolved_at"])
+        if not same_person:
+            NotSamePerson.objects.get_or_create(
+                worker_id=locked.enrollment.worker_id,
+                match_key=locked.match_key,
+                defaults={"decided_by": by, "note": note.strip()},
+            )
+            if mirror_worker is not None:
+                # The other enrollment carries the mirror flag: the same decision holds for it.
+                mirror_key = f"worker:{locked.enrollment.worker_id}"
+                NotSamePerson.objects.get_or_create(
+                    worker_id=mirror_worker, match_key=mirror_key, defaults={"decided_by": by, "note": note.strip()}
+                )
+                for mirror in MatchFlag.objects.select_for_update().filter(
+                    enrollment=locked.matched_enrollment, match_key=mirror_key, status=MatchFlag.Status.OPEN
+                ):
+                    mirror.status, mirror.note = MatchFlag.Status.NOT_SAME, note.strip()
+                    mirror.resolved_by, mirror.resolved_at = by, locked.resolved_at
+                    mirror.save(update_fields=["status", "note", "resolved_by", "resolved_at"])
+    flag.refresh_from_db()
+    return locked

@@ -1,0 +1,176 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from enrollment.screening import services
+from enrollment.screening.forms import RegistryForm, ResolveForm, RunForm, UploadForm
+from enrollment.screening.models import MatchFlag
+from enrollment.screening.selectors import flags_for, registries_for, runs_for
+from provinces.selectors import cycles_for
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return error.messages
+
+
+@login_required
+def flag_list(request):
+    flags = flags_for(request.user)
+    status = request.GET.get("estado", MatchFlag.Status.OPEN)
+    if status in MatchFlag.Status.values:
+        flags = flags.filter(status=status)
+    kind = request.GET.get("tipo")
+    if kind in MatchFlag.Kind.values:
+        flags = flags.filter(kind=kind)
+    level = request.GET.get("nivel")
+    if level in MatchFlag.Level.values:
+        flags = flags.filter(level=level)
+    page = Paginator(flags.order_by("level", "-score", "pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "screening/flag_list.html",
+        {
+            "page": page,
+            "status": status,
+            "kind": kind,
+            "level": level,
+            "statuses": MatchFlag.Status.choices,
+            "kinds": MatchFlag.Kind.choices,
+            "levels": MatchFlag.Level.choices,
+        },
+    )
+
+
+@login_required
+def flag_detail(request, pk):
+    flag = get_object_or_404(flags_for(request.user), pk=pk)
+    form = ResolveForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("screening.resolve_matchflag"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.resolve_flag(
+                    flag=flag,
+                    by=request.user,
+                    same_person=form.cleaned_data["decision"] == "same",
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                for message in _errors(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Alerta resuelta."))
+                return redirect("screening:flag_detail", pk=flag.pk)
+    worker = flag.enrollment.worker
+    ours = {
+        "fuente": _("Inscripción controlada"),
+        "cuil": worker.cuil,
+        "apellido": worker.last_name,
+        "nombre": worker.first_name,
+        "fecha_nacimiento": worker.birth_date.isoformat(),
+        "periodo": flag.enrollment.cycle.name,
+        "provincia": flag.enrollment.cycle.agreement.province.name,
+        "meses": f"{flag.enrollment.cycle.first_month:%m/%Y}–{flag.enrollment.cycle.last_month:%m/%Y}",
+    }
+    labels = {
+        "fuente": _("Fuente"),
+        "cuil": _("CUIL"),
+        "dni": _("DNI"),
+        "apellido": _("Apellido"),
+        "nombre": _("Nombre"),
+        "fecha_nacimiento": _("Fecha de nacimiento"),
+        "periodo": _("Período"),
+        "provincia": _("Provincia"),
+        "meses": _("Meses"),
+        "estado": _("Estado"),
+        "mes": _("Mes"),
+        "cuit_empleador": _("CUIT del empleador"),
+        "remuneracion": _("Remuneración"),
+        "version": _("Versión del padrón"),
+        "fila": _("Fila"),
+    }
+    keys = list(dict.fromkeys([*ours, *flag.matched]))
+    rows = [
+        {
+            "label": labels.get(k, k),
+            "ours": ours.get(k, ""),
+            "theirs": flag.matched.get(k, ""),
+            "differs": k != "fuente" and str(ours.get(k, "")).upper() != str(flag.matched.get(k, "")).upper(),
+        }
+        for k in keys
+    ]
+    can_resolve = (
+        request.user.has_perm("screening.resolve_matchflag")
+        and flag.status == MatchFlag.Status.OPEN
+        and flag.kind in (MatchFlag.Kind.PROGRAMME, MatchFlag.Kind.REGISTRY)
+    )
+    return render(
+        request, "screening/flag_detail.html", {"flag": flag, "rows": rows, "form": form, "can_resolve": can_resolve}
+    )
+
+
+@login_required
+def registry_list(request):
+    registries = registries_for(request.user)
+    form = RegistryForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("screening.load_externalregistry"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                registry = services.save_registry(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for message in _errors(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("Padrón creado."))
+                return redirect("screening:registry_detail", pk=registry.pk)
+    return render(request, "screening/registry_list.html", {"registries": registries, "form": form})
+
+
+@login_required
+def registry_detail(request, pk):
+    registry = get_object_or_404(registries_for(request.user), pk=pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.user.has_perm("screening.load_externalregistry"):
+            raise PermissionDenied
+        if form.is_valid():
+            services.upload_registry_file(by=request.user, registry=registry, uploaded=form.cleaned_data["file"])
+            messages.success(request, _("Archivo recibido: se está cargando."))
+            return redirect("screening:registry_detail", pk=registry.pk)
+    versions = registry.versions.select_related("uploaded_by")[:10]
+    return render(request, "screening/registry_detail.html", {"registry": registry, "versions": versions, "form": form})
+
+
+@login_required
+def run_list(request):
+    runs = runs_for(request.user)
+    form = RunForm(request.POST or None, cycles=cycles_for(request.user))
+    if request.method == "POST":
+        if not request.user.has_perm("screening.add_screeningrun"):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            run = services.start_run(
+                by=request.user,
+                cycle=data["cycle"],
+                month=data["month"],
+                monthly_aid=data["monthly_aid"],
+                label=str(data["cycle"] or "") + (f" · {data['month']:%m/%Y}" if data["month"] else ""),
+            )
+            messages.success(request, _("Control iniciado."))
+            return redirect("screening:run_detail", pk=run.pk)
+    page = Paginator(runs, 30).get_page(request.GET.get("page"))
+    return render(request, "screening/run_list.html", {"page": page, "form": form})
+
+
+@login_required
+def run_detail(request, pk):
+    run = get_object_or_404(runs_for(request.user), pk=pk)
+    template = "screening/_run_progress.html" if request.htmx else "screening/run_detail.html"
+    return render(request, template, {"run": run})

@@ -1,0 +1,150 @@
+import datetime as dt
+
+import pytest
+
+from enrollment.screening.matching import Person, describe, score_pair
+from enrollment.screening.names import last_key, name_key, phonetic_word, swapped
+
+SAME, POSSIBLE = 0.90, 0.75
+
+
+def person(last, first, birth, cuil="", ref=1):
+    return Person(
+        ref=ref,
+        cuil=cuil,
+        dni=cuil[2:10] if cuil else "",
+        name_key=name_key(last, first),
+        last_key=last_key(last),
+        birth_date=birth,
+        month_from=dt.date(2026, 5, 1),
+        month_to=dt.date(2026, 8, 1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Benítez", "Venitez"),  # V/B
+        ("Sánchez", "Zanches"),  # S/Z/C
+        ("Cejas", "Sejas"),
+        ("Llanes", "Yanez"),  # LL/Y
+        ("Hernández", "Ernandez"),  # silent H
+        ("Godoy", "Godoi"),
+        ("Quiroga", "Kiroga"),
+        ("Gimenez", "Jimenez"),
+    ],
+)
+def test_spanish_sound_alikes_fold_to_one_key(a, b):
+    assert name_key(a, "") == name_key(b, "")
+
+
+@pytest.mark.parametrize(("a", "b"), [("Mena", "Medina"), ("Paz", "Sosa"), ("Luna", "Lima"), ("Chaves", "Haves")])
+def test_different_surnames_keep_different_keys(a, b):
+    assert name_key(a, "") != name_key(b, "")
+
+
+def test_particles_of_compound_surnames_are_ignored():
+    assert name_key("de la Fuente", "Ana") == name_key("Fuente", "Ana")
+    assert phonetic_word("CHACHO") == "CHACHO"
+
+
+def test_swapped_date_only_when_valid_and_different():
+    assert swapped(dt.date(1980, 3, 7)) == dt.date(1980, 7, 3)
+    assert swapped(dt.date(1980, 3, 25)) is None
+    assert swapped(dt.date(1980, 5, 5)) is None
+
+
+BIRTH = dt.date(1985, 4, 9)
+
+
+def test_same_cuil_is_same_person_even_with_name_typos():
+    score, facts = score_pair(
+        person("González", "María", BIRTH, "27301234564"), person("Gonzales", "Maria", None, "27301234564")
+    )
+    assert score >= SAME and "cuil" in facts
+
+
+def test_same_dni_other_cuil_prefix_is_same_person():
+    score, facts = score_pair(
+        person("Pérez", "Juan", BIRTH, "20301234565"), person("Perez", "Juan", BIRTH, "23301234569")
+    )
+    assert score >= SAME and "dni" in facts
+
+
+def test_same_dni_but_other_name_and_birth_is_only_possible():
+    score, _ = score_pair(
+        person("Pérez", "Juan", BIRTH, "20301234565"), person("Ledesma", "Rosa", dt.date(1960, 1, 2), "27301234561")
+    )
+    assert POSSIBLE <= score < SAME
+
+
+def test_surname_typo_with_same_birth_and_other_dni_is_same_person():
+    score, facts = score_pair(
+        person("Rodríguez", "Ramón Alberto", BIRTH, "20301234565"),
+        person("Rodriquez", "Ramon Alberto", BIRTH, "20291234560"),
+    )
+    assert score >= SAME
+    text = describe(facts, "RODRIGUEZ", "RAMON ALBERTO", "RODRIQUEZ", "RAMON ALBERTO")
+    assert "error de tipeo en el apellido" in text and "misma fecha de nacimiento" in text
+
+
+def test_swapped_day_and_month_is_caught():
+    score, facts = score_pair(
+        person("Sosa", "Carlos Daniel", BIRTH), person("Sosa", "Carlos Daniel", dt.date(1985, 9, 4))
+    )
+    assert score >= SAME
+    assert "invertidos" in describe(facts, "SOSA", "CARLOS DANIEL", "SOSA", "CARLOS DANIEL")
+
+
+def test_swapped_surnames_and_missing_second_surname():
+    a = person("López Díaz", "Ana María", BIRTH)
+    assert score_pair(a, person("Díaz López", "Ana María", BIRTH))[0] >= SAME
+    assert score_pair(a, person("López", "Ana María", BIRTH))[0] >= SAME
+
+
+def test_given_name_and_surname_swapped():
+    score, facts = score_pair(person("Ramírez", "Julio", BIRTH), person("Julio", "Ramírez", BIRTH))
+    assert score >= SAME
+    assert "otro orden" in describe(facts, "RAMIREZ", "JULIO", "JULIO", "RAMIREZ")
+
+
+def test_sound_alike_spelling_is_same_person():
+    score, facts = score_pair(person("Benítez", "Silvia", BIRTH), person("Venitez", "Cilvia", BIRTH))
+    assert score >= SAME
+    assert "suenan igual" in describe(facts, "BENITEZ", "SILVIA", "VENITEZ", "CILVIA")
+
+
+def test_namesakes_born_on_other_dates_do_not_match():
+    a = person("González", "María", BIRTH, "27301234564")
+    b = person("González", "María", dt.date(1990, 11, 23), "27251112223")
+    assert score_pair(a, b)[0] < POSSIBLE
+
+
+def test_namesakes_without_cuil_born_on_other_dates_do_not_match():
+    assert (
+        score_pair(person("Gómez", "José Luis", BIRTH), person("Gómez", "José Luis", dt.date(1971, 2, 14)))[0]
+        < POSSIBLE
+    )
+
+
+def test_placeholder_birth_date_without_dni_is_only_possible():
+    score, facts = score_pair(
+        person("Acosta", "Miguel", BIRTH, "20301234565"), person("Acosta", "Miguel", dt.date(1900, 1, 1))
+    )
+    assert POSSIBLE <= score < SAME
+    assert "genérica" in describe(facts, "ACOSTA", "MIGUEL", "ACOSTA", "MIGUEL")
+
+
+def test_placeholder_birth_date_with_another_dni_is_a_namesake():
+    a = person("Acosta", "Miguel", BIRTH, "20301234565")
+    assert score_pair(a, person("Acosta", "Miguel", dt.date(1900, 1, 1), "20111111112"))[0] < POSSIBLE
+
+
+def test_birth_date_typo_with_dni_typo_is_possible_but_with_other_dni_is_not():
+    a = person("Ibáñez", "Rubén", BIRTH, "20301234565")
+    assert score_pair(a, person("Ibañez", "Ruben", dt.date(1985, 4, 8), "20301234575"))[0] >= POSSIBLE
+    assert score_pair(a, person("Ibañez", "Ruben", dt.date(1985, 4, 8), "20251112223"))[0] < POSSIBLE
+
+
+def test_different_people_same_birth_date_do_not_match():
+    assert score_pair(person("Medina", "Rosa", BIRTH), person("Molina", "Raúl", BIRTH))[0] < POSSIBLE
