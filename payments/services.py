@@ -1037,5 +1037,12 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
 
 
 def monthly_screening() -> Callable[..., dict[int, str]]:
-    """The re-screening the batch task runs before batching (none until screening provides it)."""
-    return _no_screening
+    """The re-screening the batch task runs before batching: the screening engine's check of
+    the month against the registries as they are now, with the month's aid as the threshold
+    for incompatible pay."""
+    from enrollment.screening.services import screen_for_month
+
+    def screen(*, month: dt.date, enrollment_ids: list[int]) -> dict[int, str]:
+        return screen_for_month(month=month, enrollment_ids=enrollment_ids, monthly_aid=rate_for(month).amount)
+
+    return screen

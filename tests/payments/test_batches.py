@@ -251,3 +251,26 @@ def test_only_payments_officers_request_batches(approved, reviewer):
     with pytest.raises(PermissionDenied):
         services.request_batch(month=MAY, by=reviewer)
     assert not PaymentBatch.objects.exists()
+
+
+def test_batch_task_rescreens_against_registries_loaded_after_approval(approved, officer, reviewer):
+    import io
+
+    from enrollment.screening import services as screening
+    from enrollment.screening.models import RegistryVersion
+
+    conflicted, fine = approved(), approved()
+    registry = screening.save_registry(
+        by=reviewer, code="desempleo", programme="Seguro de desempleo", kind="unemployment", is_incompatible=True
+    )
+    version = RegistryVersion.objects.create(registry=registry, source_name="desempleo.csv", uploaded_by=reviewer)
+    worker = conflicted.worker
+    rows = "cuil,dni,apellido,nombre,fecha_nacimiento,desde,hasta\n"
+    rows += f"{worker.cuil},,{worker.last_name},{worker.first_name},{worker.birth_date:%Y-%m-%d},2026-05,2026-06\n"
+    screening.load_registry_version(version_id=version.pk, fileobj=io.BytesIO(rows.encode()))
+
+    batch = built_batch(officer)
+    assert batch.held_count == 1 and batch.item_count == 1
+    assert batch.items.get().installment.enrollment_id == fine.pk
+    held = conflicted.installments.get(number=1)
+    assert held.status == I.HELD and held.hold_reason
