@@ -111,7 +111,7 @@ def seed(n: int) -> list[int]:
     return ids
 
 
-def run(n: int) -> None:
+def run(n: int, engine: bool = False) -> None:
     from payments import services
     from payments.models import BatchItem, PaymentBatch
     from provinces.roles import Role
@@ -145,8 +145,12 @@ def run(n: int) -> None:
         cursor.execute("ANALYZE payments_installment")
 
     # 2. batch with re-screening (1 % conflicts: the hold step runs on real ids)
-    def screen(*, month, enrollment_ids):
+    def synthetic(*, month, enrollment_ids):
         return {e: "Incompatible: registro externo" for e in enrollment_ids if e % CONFLICT_EVERY == 0}
+
+    # --screening-engine: the real re-screening (enrollment.screening), against whatever
+    # registries the database holds (none here); otherwise a stand-in reporting 1 % conflicts.
+    screen = services.monthly_screening() if engine else synthetic
 
     scratch = PaymentBatch.objects.create(month=dt.date(2026, 4, 1), built_by=builder)
     base = baseline(
@@ -248,11 +252,12 @@ def run(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enrollments", type=int, default=200_000)
+    parser.add_argument("--screening-engine", action="store_true", help="re-screen with enrollment.screening")
     args = parser.parse_args()
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "interzafra_bench"
     config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
     try:
-        run(args.enrollments)
+        run(args.enrollments, engine=args.screening_engine)
     finally:
         connection.close()
         teardown_databases(config, verbosity=0)
