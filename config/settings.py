@@ -266,3 +266,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Survey lists (padrones): largest upload accepted, in bytes.
 SURVEY_LIST_MAX_BYTES = env.int("SURVEY_LIST_MAX_BYTES", default=40 * 1024 * 1024)
+# Payments: installments put in a batch per transaction, and an optional pause between chunks
+# (seconds) to spare a busy database while a large batch is built.
+PAYMENTS_BATCH_CHUNK_SIZE = env.int("PAYMENTS_BATCH_CHUNK_SIZE", default=50_000)
+PAYMENTS_BATCH_CHUNK_PAUSE = env.float("PAYMENTS_BATCH_CHUNK_PAUSE", default=0.0)

@@ -253,7 +253,11 @@ def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "") -> Enrol
 
     if has_blocking_flags(enrollment):
         raise ValidationError(_("Tiene alertas de control que bloquean la aprobación: resuélvalas primero."))
-    return _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
+    approved = _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
+    from payments.services import schedule_installments  # payments depends on enrollment, not the reverse
+
+    schedule_installments(enrollment=approved, by=by)
+    return approved
 
 
 @transaction.atomic
@@ -282,7 +286,11 @@ def suspend_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment
         _require_reviewer(by)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo de la suspensión.")})
-    return _transition(enrollment=enrollment, to=S.SUSPENDED, by=by, reason=reason.strip())
+    suspended = _transition(enrollment=enrollment, to=S.SUSPENDED, by=by, reason=reason.strip())
+    from payments.services import cancel_unpaid_installments
+
+    cancel_unpaid_installments(enrollment=suspended, by=by, reason=reason.strip())
+    return suspended
 
 
 @transaction.atomic
@@ -297,7 +305,11 @@ def withdraw_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollmen
         raise PermissionDenied(_("No puede dar de baja esta inscripción."))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo de la baja.")})
-    return _transition(enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=reason.strip())
+    withdrawn = _transition(enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=reason.strip())
+    from payments.services import cancel_unpaid_installments
+
+    cancel_unpaid_installments(enrollment=withdrawn, by=by, reason=reason.strip())
+    return withdrawn
 
 
 def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason: str = "") -> list[str]:

@@ -1,0 +1,404 @@
+"""Payments: the programme's rate table, installments, monthly batches, bank files and returns.
+
+The money rules live in the database: one live installment per enrollment and number, one
+live regular installment per worker and month across the whole programme, an installment in
+at most one open batch line, at most one paid line per installment, and a batch approved by
+someone other than its builder.
+"""
+
+from __future__ import annotations
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import Enrollment, Worker
+from provinces.models import Agreement, Province
+
+
+@pghistory.track()
+class Rate(models.Model):
+    """The monthly aid set by a resolution, in force from ``effective_month`` on."""
+
+    amount = models.DecimalField(_("monto mensual (ARS)"), max_digits=12, decimal_places=2)
+    effective_month = models.DateField(_("vigente desde el mes"), unique=True)
+    resolution = models.CharField(_("resolución"), max_length=80)
+    published_on = models.DateField(_("publicada el"), null=True, blank=True)
+    notes = models.CharField(_("observaciones"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("monto de la ayuda")
+        verbose_name_plural = _("montos de la ayuda")
+        ordering = ["-effective_month"]
+        constraints = [
+            models.CheckConstraint(name="rate_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="rate_month_day_1", condition=Q(effective_month__day=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"ARS {self.amount} desde {self.effective_month:%m/%Y} ({self.resolution})"
+
+
+# What changes over an installment's life is tracked; who it belongs to (enrollment, worker,
+# agreement, province) is fixed at insert and reached through the event's object.
+# Statement-level triggers: batches and returns change tens of thousands of rows in one
+# statement, and the events are then written set-based from the transition tables.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    fields=[
+        "kind",
+        "number",
+        "month",
+        "rate",
+        "amount",
+        "status",
+        "hold_reason",
+        "bank_reason",
+        "cancel_reason",
+        "paid_at",
+    ],
+    level=pghistory.Statement,
+    model_name="InstallmentEvent",
+)
+class Installment(models.Model):
+    """One monthly transfer of an enrollment (a *cuota*), with its amount frozen when scheduled.
+
+    ``worker``, ``agreement`` and ``province`` repeat what the enrollment already says so that
+    the "one per worker and month" rule is a real unique index and monthly totals need no join.
+    A ``difference`` installment pays the gap left by a retroactive rate for a month already paid.
+    """
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Cuota mensual")
+        DIFFERENCE = "difference", _("Diferencia retroactiva")
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Programada")
+        HELD = "held", _("Retenida")
+        IN_BATCH = "in_batch", _("En lote de pago")
+        PAID = "paid", _("Pagada")
+        REJECTED = "rejected", _("Rechazada por el banco")
+        CANCELLED = "cancelled", _("Anulada")
+
+    #: Not yet paid, not on its way to the bank: what suspension or withdrawal cancels.
+    UNPAID_STATES = (Status.DUE, Status.HELD, Status.REJECTED)
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("inscripción"), on_delete=models.PROTECT, related_name="installments"
+    )
+    # indexed through the composite indexes below
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("convenio"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    province = models.ForeignKey(
+        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    number = models.PositiveSmallIntegerField(_("número de cuota"))
+    month = models.DateField(_("mes que cubre"))
+    rate = models.ForeignKey(
+        Rate, verbose_name=_("resolución aplicada"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    amount = models.DecimalField(_("monto (ARS)"), max_digits=12, decimal_places=2)
+    difference_of = models.ForeignKey(
+        "self",
+        verbose_name=_("diferencia de la cuota"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="differences",
+        db_index=False,  # the partial unique index on (difference_of, rate) serves the lookups
+    )
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.DUE)
+    hold_reason = models.TextField(_("motivo de la retención"), blank=True)
+    bank_reason = models.CharField(_("respuesta del banco"), max_length=200, blank=True)
+    cancel_reason = models.TextField(_("motivo de la anulación"), blank=True)
+    paid_at = models.DateTimeField(_("pagada el"), null=True, blank=True)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cuota")
+        verbose_name_plural = _("cuotas")
+        ordering = ["month", "number"]
+        permissions = [("reissue_installment", _("Reemitir cuotas rechazadas"))]
+        constraints = [
+            models.CheckConstraint(name="installment_number_1_to_4", condition=Q(number__gte=1) & Q(number__lte=4)),
+            models.CheckConstraint(name="installment_month_day_1", condition=Q(month__day=1)),
+            models.CheckConstraint(name="installment_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="installment_difference_points_to_original",
+                condition=(Q(kind="regular") & Q(difference_of__isnull=True))
+                | (Q(kind="difference") & Q(difference_of__isnull=False)),
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment", "number"],
+                condition=Q(kind="regular") & ~Q(status="cancelled"),
+                name="installment_one_per_enrollment_number",
+            ),
+            models.UniqueConstraint(
+                fields=["worker", "month"],
+                condition=Q(kind="regular") & ~Q(status="cancelled"),
+                name="installment_one_per_worker_month",
+            ),
+            models.UniqueConstraint(
+                fields=["difference_of", "rate"],
+                condition=Q(kind="difference") & ~Q(status="cancelled"),
+                name="installment_one_difference_per_rate",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "month"], name="installment_status_month_idx"),
+            models.Index(fields=["agreement", "status"], name="installment_agreement_idx"),
+            models.Index(fields=["worker", "month"], name="installment_worker_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cuota {self.number} · {self.month:%m/%Y} · {self.worker_id}"
+
+
+@pghistory.track()
+class PaymentBatch(models.Model):
+    """One month's transfers (optionally for one province or agreement).
+
+    built → approved (by someone else) → exported → reconciled. Building runs as a Celery
+    task whose progress is stored here; building the same month and scope again returns
+    the same batch.
+    """
+
+    class Status(models.TextChoices):
+        BUILDING = "building", _("En armado")
+        BUILT = "built", _("Armado")
+        APPROVED = "approved", _("Aprobado")
+        EXPORTED = "exported", _("Exportado")
+        RECONCILED = "reconciled", _("Conciliado")
+
+    month = models.DateField(_("mes"))
+    province = models.ForeignKey(
+        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("convenio"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.BUILDING)
+    progress_total = models.PositiveIntegerField(_("cuotas a procesar"), default=0)
+    progress_done = models.PositiveIntegerField(_("cuotas procesadas"), default=0)
+    progress_step = models.CharField(_("paso"), max_length=80, blank=True)
+    held_count = models.PositiveIntegerField(_("cuotas retenidas"), default=0)
+    item_count = models.PositiveIntegerField(_("cantidad de transferencias"), default=0)
+    total_amount = models.DecimalField(_("importe total (ARS)"), max_digits=16, decimal_places=2, default=0)
+    province_totals = models.JSONField(_("totales por provincia"), default=list, blank=True)
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("armado por"), on_delete=models.PROTECT, related_name="+"
+    )
+    built_at = models.DateTimeField(_("armado el"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("aprobado por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("aprobado el"), null=True, blank=True)
+    reconciled_at = models.DateTimeField(_("conciliado el"), null=True, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lote de pago")
+        verbose_name_plural = _("lotes de pago")
+        ordering = ["-month", "-created_at"]
+        permissions = [("manage_payments", _("Armar, aprobar, exportar y conciliar lotes de pago"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "province", "agreement"], nulls_distinct=False, name="batch_one_per_month_scope"
+            ),
+            models.CheckConstraint(name="batch_month_day_1", condition=Q(month__day=1)),
+            models.CheckConstraint(
+                name="batch_four_eyes", condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("built_by"))
+            ),
+            models.CheckConstraint(
+                name="batch_approved_has_approver",
+                condition=Q(status__in=["building", "built"]) | Q(approved_by__isnull=False),
+            ),
+        ]
+        triggers = [
+            # A reconciled batch is final: not even a bulk UPDATE can change it.
+            pgtrigger.Protect(
+                name="batch_reconciled_is_immutable",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="reconciled"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.agreement or self.province or _("todo el país")
+        return f"Lote {self.month:%m/%Y} · {scope}"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status != self.Status.BUILDING:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+
+# A line's payee data is frozen at insert; its outcome is what changes.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    fields=["reference", "amount", "cbu", "outcome", "bank_reason"],
+    level=pghistory.Statement,
+    model_name="BatchItemEvent",
+)
+class BatchItem(models.Model):
+    """One transfer line of a batch, with the payee's data frozen at build time."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pendiente")
+        PAID = "paid", _("Acreditada")
+        REJECTED = "rejected", _("Rechazada")
+        WITHDRAWN = "withdrawn", _("Retirada del lote")
+
+    batch = models.ForeignKey(
+        PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="items", db_index=False
+    )  # indexed by the unique (batch, installment)
+    installment = models.ForeignKey(
+        Installment, verbose_name=_("cuota"), on_delete=models.PROTECT, related_name="batch_items"
+    )
+    province = models.ForeignKey(
+        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reference = models.CharField(_("referencia"), max_length=20, unique=True)
+    cbu = models.CharField(_("CBU"), max_length=22)
+    cuil = models.CharField(_("CUIL"), max_length=11)
+    name = models.CharField(_("apellido y nombre"), max_length=60)
+    amount = models.DecimalField(_("importe (ARS)"), max_digits=12, decimal_places=2)
+    outcome = models.CharField(_("resultado"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    bank_reason = models.CharField(_("motivo del banco"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("transferencia del lote")
+        verbose_name_plural = _("transferencias del lote")
+        ordering = ["reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "installment"], name="batch_item_once_per_batch"),
+            models.UniqueConstraint(
+                fields=["installment"], condition=Q(outcome="pending"), name="batch_item_one_open_per_installment"
+            ),
+            models.UniqueConstraint(
+                fields=["installment"], condition=Q(outcome="paid"), name="batch_item_paid_once_per_installment"
+            ),
+            models.CheckConstraint(name="batch_item_amount_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+@pghistory.track(exclude=["content"])  # the bytes are immutable and hashed; no need to copy them
+class BankFile(models.Model):
+    """An exported bank file. Stored once, so exporting again gives the very same bytes."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV")
+        FIXED = "fixed", _("Ancho fijo")
+
+    batch = models.ForeignKey(PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="files")
+    format = models.CharField(_("formato"), max_length=5, choices=Format.choices)
+    filename = models.CharField(_("nombre del archivo"), max_length=80)
+    content = models.BinaryField(_("contenido"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    line_count = models.PositiveIntegerField(_("cantidad de transferencias"))
+    control_total = models.DecimalField(_("total de control (ARS)"), max_digits=16, decimal_places=2)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("exportado por"), on_delete=models.PROTECT, related_name="+"
+    )
+    exported_at = models.DateTimeField(_("exportado el"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("archivo bancario")
+        verbose_name_plural = _("archivos bancarios")
+        constraints = [models.UniqueConstraint(fields=["batch", "format"], name="bank_file_one_per_format")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+@pghistory.track()
+class Reconciliation(models.Model):
+    """A bank return file applied to a batch, with what was applied and what was refused."""
+
+    batch = models.ForeignKey(
+        PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="reconciliations"
+    )
+    filename = models.CharField(_("archivo"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    accepted = models.BooleanField(_("aplicado"), default=False)
+    paid_count = models.PositiveIntegerField(_("acreditadas"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rechazadas"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("ya aplicadas"), default=0)
+    problems = models.JSONField(_("observaciones"), default=list, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("aplicado por"), on_delete=models.PROTECT, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("aplicado el"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conciliación")
+        verbose_name_plural = _("conciliaciones")
+        ordering = ["-applied_at"]
+        constraints = [models.UniqueConstraint(fields=["batch", "sha256"], name="reconciliation_once_per_file")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} · {self.batch}"
+
+
+@pghistory.track(exclude=["content"])
+class ReturnFile(models.Model):
+    """A bank return file as uploaded; a Celery task applies it (see ``Reconciliation``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En cola")
+        DONE = "done", _("Procesado")
+        FAILED = "failed", _("Con error")
+
+    batch = models.ForeignKey(
+        PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="return_files"
+    )
+    filename = models.CharField(_("archivo"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("contenido"))
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    reconciliation = models.OneToOneField(
+        Reconciliation,
+        verbose_name=_("conciliación"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_file",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("subido el"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("archivo de respuesta del banco")
+        verbose_name_plural = _("archivos de respuesta del banco")
+        ordering = ["-uploaded_at"]
+        constraints = [models.UniqueConstraint(fields=["batch", "sha256"], name="return_file_once_per_batch")]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -24,6 +24,8 @@ AUDITED_MODELS = {
     "apitoken": "api.ApiToken",
     "flag": "screening.MatchFlag",
     "registry": "screening.ExternalRegistry",
+    "installment": "payments.Installment",
+    "batch": "payments.PaymentBatch",
 }
 
 

@@ -30,6 +30,8 @@ NAVIGATION = [
     (_("Alertas de control"), "screening:flag_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Padrones externos"), "screening:registry_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Controles"), "screening:run_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Pagos"), "payments:batch_list", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
+    (_("Totales de pagos"), "payments:monthly_totals", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
 ]
 
 

@@ -66,6 +66,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + [
         "enrollment.view_worker",
         "enrollment.view_enrollment",
+        "payments.view_rate",
+        "payments.view_installment",
+        "payments.view_paymentbatch",
+        "payments.manage_payments",
+        "payments.reissue_installment",
     ],
     Role.AUDITOR: _READ_REFERENCE
     + [
@@ -73,6 +78,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "provinces.view_membership",
         "enrollment.view_worker",
         "enrollment.view_enrollment",
+        "payments.view_rate",
+        "payments.view_installment",
+        "payments.view_paymentbatch",
     ],
 }
 

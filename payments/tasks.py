@@ -1,0 +1,19 @@
+"""Thin Celery tasks: each calls a service that is idempotent and stores its progress."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from payments import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def build_batch_task(batch_id: int) -> None:
+    """Build (or resume building) a monthly batch; running it again is harmless."""
+    services.build_batch(batch_id=batch_id, screen=services.monthly_screening())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def apply_return_file_task(return_file_id: int) -> None:
+    """Apply a bank return file; a file already processed is left as it is."""
+    services.apply_return_file(return_file_id=return_file_id)

@@ -1,0 +1,218 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enrollment.selectors import workers_for
+from payments import selectors, services
+from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm
+from payments.models import BankFile, Installment, Rate
+from provinces.scoping import require_perm
+
+VIEW = "payments.view_paymentbatch"
+MANAGE = services.MANAGE
+
+
+def _require_view(request) -> None:
+    require_perm(request.user, VIEW)
+
+
+def _batch(request, pk):
+    _require_view(request)
+    return get_object_or_404(selectors.batches_for(request.user), pk=pk)
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+def batch_list(request):
+    _require_view(request)
+    form = BatchRequestForm(request.POST or None)
+    if request.method == "POST":
+        require_perm(request.user, MANAGE)
+        if form.is_valid():
+            try:
+                batch = services.request_batch(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Lote %(batch)s solicitado.") % {"batch": batch})
+                return redirect("payments:batch_detail", pk=batch.pk)
+    page = Paginator(selectors.batches_for(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "payments/batch_list.html", {"page": page, "form": form})
+
+
+@login_required
+def batch_detail(request, pk):
+    batch = _batch(request, pk)
+    items = Paginator(selectors.batch_items(batch=batch), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payments/batch_detail.html",
+        {
+            "batch": batch,
+            "items": items,
+            "files": batch.files.all().defer("content"),
+            "reconciliations": selectors.reconciliations_of(batch=batch),
+            "return_files": batch.return_files.defer("content").select_related("uploaded_by"),
+            "return_form": ReturnFileForm(),
+        },
+    )
+
+
+@login_required
+def batch_progress(request, pk):
+    return render(request, "payments/_progress.html", {"batch": _batch(request, pk)})
+
+
+def _act(request, pk, action, done_message):
+    batch = _batch(request, pk)
+    require_perm(request.user, MANAGE)
+    try:
+        result = action(batch)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("No tiene permiso para esta acción."))
+    else:
+        messages.success(request, done_message(result))
+    return redirect("payments:batch_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_approve(request, pk):
+    return _act(
+        request,
+        pk,
+        lambda batch: services.approve_batch(batch=batch, by=request.user),
+        lambda batch: _("Lote aprobado."),
+    )
+
+
+@login_required
+@require_POST
+def batch_export(request, pk, fmt):
+    if fmt not in BankFile.Format.values:
+        raise PermissionDenied
+    return _act(
+        request,
+        pk,
+        lambda batch: services.export_bank_file(batch=batch, fmt=fmt, by=request.user),
+        lambda f: _("Archivo %(name)s exportado (SHA-256 %(sha)s).") % {"name": f.filename, "sha": f.sha256},
+    )
+
+
+@login_required
+@require_POST
+def batch_reconcile(request, pk):
+    batch = _batch(request, pk)
+    require_perm(request.user, MANAGE)
+    form = ReturnFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Adjunte el archivo de respuesta del banco."))
+        return redirect("payments:batch_detail", pk=batch.pk)
+    upload = form.cleaned_data["file"]
+    return _act(
+        request,
+        pk,
+        lambda b: services.submit_return_file(batch=b, content=upload.read(), filename=upload.name, by=request.user),
+        lambda f: (
+            _("Archivo %(name)s recibido: se aplica en segundo plano.") % {"name": f.filename}
+            if f.status == f.Status.QUEUED
+            else _("Archivo %(name)s ya recibido (%(status)s).")
+            % {"name": f.filename, "status": f.get_status_display()}
+        ),
+    )
+
+
+@login_required
+def bank_file_download(request, pk):
+    _require_view(request)
+    bank_file = get_object_or_404(BankFile.objects.filter(batch__in=selectors.batches_for(request.user)), pk=pk)
+    content_type = "text/csv" if bank_file.format == BankFile.Format.CSV else "text/plain"
+    response = HttpResponse(bytes(bank_file.content), content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{bank_file.filename}"'
+    response["X-Content-SHA256"] = bank_file.sha256
+    return response
+
+
+def _installment_action(request, pk, action):
+    require_perm(request.user, MANAGE)
+    installment = get_object_or_404(selectors.installments_for(request.user), pk=pk)
+    try:
+        action(installment)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Cuota actualizada."))
+    return redirect("payments:worker_payments", pk=installment.worker_id)
+
+
+@login_required
+@require_POST
+def installment_release(request, pk):
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _installment_action(
+        request, pk, lambda i: services.release_hold(installment=i, by=request.user, reason=reason)
+    )
+
+
+@login_required
+@require_POST
+def installment_reissue(request, pk):
+    return _installment_action(request, pk, lambda i: services.reissue_installment(installment=i, by=request.user))
+
+
+@login_required
+def worker_payments(request, pk):
+    require_perm(request.user, "payments.view_installment")
+    worker = get_object_or_404(workers_for(request.user), pk=pk)
+    history = selectors.payment_history(user=request.user, worker=worker)
+    return render(
+        request,
+        "payments/worker_payments.html",
+        {"worker": worker, "installments": history, "Status": Installment.Status},
+    )
+
+
+@login_required
+def monthly_totals(request):
+    require_perm(request.user, "payments.view_installment")
+    try:
+        year = int(request.GET.get("anio") or 0) or None
+    except ValueError:
+        year = None
+    rows = selectors.monthly_totals(user=request.user, year=year)
+    return render(request, "payments/monthly_totals.html", {"rows": rows, "year": year})
+
+
+@login_required
+def rate_list(request):
+    require_perm(request.user, "payments.view_rate")
+    return render(request, "payments/rate_list.html", {"rates": Rate.objects.order_by("-effective_month")})
+
+
+@login_required
+@require_POST
+def rate_apply(request, pk):
+    require_perm(request.user, "payments.view_rate")
+    require_perm(request.user, MANAGE)
+    rate = get_object_or_404(Rate, pk=pk)
+    try:
+        result = services.apply_retroactive_rate(rate=rate, by=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request,
+            _("Resolución aplicada: %(raised)s cuotas actualizadas, %(differences)s diferencias programadas.") % result,
+        )
+    return redirect("payments:rate_list")

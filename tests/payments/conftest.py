@@ -1,0 +1,35 @@
+import datetime as dt
+
+import pytest
+
+from enrollment.models import Enrollment
+from provinces.roles import Role
+from tests.factories import CycleFactory, EnrollmentFactory, make_user
+
+
+@pytest.fixture
+def officer():
+    return make_user(Role.PAYMENTS_OFFICER)
+
+
+@pytest.fixture
+def second_officer():
+    return make_user(Role.PAYMENTS_OFFICER)
+
+
+@pytest.fixture
+def reviewer():
+    return make_user(Role.MINISTRY_REVIEWER)
+
+
+@pytest.fixture
+def approved(reviewer):
+    """An approved enrollment (May–August 2026) with its four installments scheduled."""
+    from enrollment.services import approve_enrollment
+
+    def make(**kwargs):
+        kwargs.setdefault("cycle", CycleFactory(first_month=dt.date(2026, 5, 1), months=4))
+        enrollment = EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW, **kwargs)
+        return approve_enrollment(enrollment=enrollment, by=reviewer)
+
+    return make

@@ -1,0 +1,200 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from enrollment import services as enrollment_services
+from enrollment.models import Enrollment
+from payments import services
+from payments.models import Installment, Rate
+from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, WorkerFactory
+
+pytestmark = pytest.mark.django_db
+I = Installment.Status  # noqa: E741
+
+
+def test_rate_history_is_loaded_and_picks_the_resolution_in_force():
+    assert Rate.objects.count() == 8
+    assert services.rate_for(dt.date(2016, 6, 1)).amount == Decimal("2300.00")
+    assert services.rate_for(dt.date(2020, 4, 1)).amount == Decimal("2300.00")
+    assert services.rate_for(dt.date(2020, 5, 1)).amount == Decimal("5000.00")
+    assert services.rate_for(dt.date(2021, 11, 1)).amount == Decimal("10000.00")
+    assert services.rate_for(dt.date(2022, 8, 1)).amount == Decimal("24000.00")
+    assert services.rate_for(dt.date(2023, 10, 1)).amount == Decimal("64000.00")
+    with pytest.raises(ValidationError):
+        services.rate_for(dt.date(2015, 12, 1))
+
+
+def test_approving_schedules_one_installment_per_month_with_amount_snapshot(approved):
+    enrollment = approved()
+    rows = list(enrollment.installments.order_by("number"))
+    assert [(r.number, r.month) for r in rows] == [
+        (1, dt.date(2026, 5, 1)),
+        (2, dt.date(2026, 6, 1)),
+        (3, dt.date(2026, 7, 1)),
+        (4, dt.date(2026, 8, 1)),
+    ]
+    assert all(r.amount == Decimal("64000.00") and r.status == I.DUE for r in rows)
+    assert all(
+        r.worker_id == enrollment.worker_id and r.province_id == enrollment.cycle.agreement.province_id for r in rows
+    )
+
+
+def test_a_new_resolution_changes_future_installments_never_scheduled_ones(approved):
+    enrollment = approved()
+    Rate.objects.create(amount=Decimal("90000.00"), effective_month=dt.date(2026, 9, 1), resolution="Res. SE 1/2026")
+    assert set(enrollment.installments.values_list("amount", flat=True)) == {Decimal("64000.00")}
+    later = approved(cycle=CycleFactory(first_month=dt.date(2026, 8, 1), months=2))
+    assert list(later.installments.order_by("number").values_list("amount", flat=True)) == [
+        Decimal("64000.00"),
+        Decimal("90000.00"),
+    ]
+
+
+def test_short_cycle_schedules_only_its_months(approved):
+    enrollment = approved(cycle=CycleFactory(first_month=dt.date(2026, 5, 1), months=2))
+    assert enrollment.installments.count() == 2
+
+
+def test_scheduling_twice_adds_nothing(approved, reviewer):
+    enrollment = approved()
+    assert services.schedule_installments(enrollment=enrollment, by=reviewer) == []
+    assert enrollment.installments.count() == 4
+
+
+def test_database_forbids_second_installment_for_same_enrollment_and_number(approved):
+    first = approved().installments.get(number=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Installment.objects.create(
+            enrollment=first.enrollment,
+            worker=first.worker,
+            agreement=first.agreement,
+            province=first.province,
+            number=1,
+            month=dt.date(2027, 1, 1),
+            rate=first.rate,
+            amount=first.amount,
+        )
+
+
+def test_database_forbids_same_worker_and_month_across_the_programme(approved):
+    first = approved().installments.get(number=1)
+    other = EnrollmentFactory(worker=first.worker, cycle=CycleFactory(first_month=dt.date(2026, 5, 1)))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Installment.objects.create(
+            enrollment=other,
+            worker=first.worker,
+            agreement=other.cycle.agreement,
+            province=first.province,
+            number=1,
+            month=first.month,
+            rate=first.rate,
+            amount=first.amount,
+        )
+
+
+def test_approval_of_overlapping_enrollment_of_same_worker_is_refused(approved, reviewer):
+    enrollment = approved()
+    other = EnrollmentFactory(
+        worker=enrollment.worker,
+        cycle=CycleFactory(first_month=dt.date(2026, 7, 1), months=2),
+        status=Enrollment.Status.PENDING_REVIEW,
+    )
+    with pytest.raises(ValidationError, match="no se paga dos veces"):
+        enrollment_services.approve_enrollment(enrollment=other, by=reviewer)
+    other.refresh_from_db()
+    assert other.status == Enrollment.Status.PENDING_REVIEW
+    assert not other.installments.exists()
+
+
+def test_agreement_budget_is_never_exceeded(approved, reviewer):
+    agreement = AgreementFactory(budget=Decimal("384000.00"))  # six installments of 64,000
+    approved(cycle=CycleFactory(agreement=agreement, months=4))
+    pending = EnrollmentFactory(
+        cycle=CycleFactory(agreement=agreement, first_month=dt.date(2026, 9, 1), months=3),
+        status=Enrollment.Status.PENDING_REVIEW,
+    )
+    with pytest.raises(ValidationError, match="presupuesto"):
+        enrollment_services.approve_enrollment(enrollment=pending, by=reviewer)
+    pending.refresh_from_db()
+    assert pending.status == Enrollment.Status.PENDING_REVIEW
+    assert services.committed_amount(agreement.pk) == Decimal("256000.00")
+
+
+def test_suspension_cancels_unpaid_installments_and_keeps_them(approved, reviewer):
+    enrollment = approved()
+    first = enrollment.installments.get(number=1)
+    Installment.objects.filter(pk=first.pk).update(status=I.PAID)
+    enrollment_services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Nuevo empleo registrado")
+    statuses = dict(enrollment.installments.values_list("number", "status"))
+    assert statuses == {1: I.PAID, 2: I.CANCELLED, 3: I.CANCELLED, 4: I.CANCELLED}
+    assert set(enrollment.installments.filter(status=I.CANCELLED).values_list("cancel_reason", flat=True)) == {
+        "Nuevo empleo registrado"
+    }
+
+
+def test_withdrawal_cancels_and_reapproval_schedules_again(approved, reviewer):
+    enrollment = approved()
+    enrollment_services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="A pedido")
+    enrollment_services.approve_enrollment(enrollment=enrollment, by=reviewer)
+    assert enrollment.installments.filter(status=I.DUE).count() == 4
+    assert enrollment.installments.filter(status=I.CANCELLED).count() == 4
+    enrollment_services.withdraw_enrollment(enrollment=enrollment, by=reviewer, reason="Baja")
+    assert enrollment.installments.filter(status=I.CANCELLED).count() == 8
+
+
+def test_bulk_scheduling_is_set_based_and_idempotent(reviewer):
+    cycle = CycleFactory(first_month=dt.date(2026, 5, 1), months=3)
+    enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(5)]
+    pending = EnrollmentFactory(cycle=cycle, status=Enrollment.Status.PENDING_REVIEW)
+    ids = [e.pk for e in enrollments] + [pending.pk]
+    assert services.schedule_installments_bulk(enrollment_ids=ids, by=reviewer) == 15
+    assert services.schedule_installments_bulk(enrollment_ids=ids, by=reviewer) == 0
+    assert not pending.installments.exists()
+    assert set(Installment.objects.filter(enrollment__cycle=cycle).values_list("amount", flat=True)) == {
+        Decimal("64000.00")
+    }
+
+
+def test_bulk_scheduling_refuses_budget_overrun_and_same_worker_month(reviewer):
+    agreement = AgreementFactory(budget=Decimal("100000.00"))
+    cycle = CycleFactory(agreement=agreement, months=1)
+    enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(2)]
+    with pytest.raises(ValidationError, match="presupuesto"):
+        services.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer)
+    assert not Installment.objects.filter(agreement=agreement).exists()
+
+    worker = WorkerFactory()
+    a = EnrollmentFactory(worker=worker, cycle=CycleFactory(months=1), status=Enrollment.Status.APPROVED)
+    b = EnrollmentFactory(worker=worker, cycle=CycleFactory(months=1), status=Enrollment.Status.APPROVED)
+    with pytest.raises(ValidationError, match="mismo mes"):
+        services.schedule_installments_bulk(enrollment_ids=[a.pk, b.pk], by=reviewer)
+    assert not Installment.objects.filter(worker=worker).exists()
+
+
+def test_retroactive_rate_raises_unpaid_and_schedules_difference_for_paid(approved, officer):
+    enrollment = approved(cycle=CycleFactory(first_month=dt.date(2026, 5, 1), months=3))
+    paid = enrollment.installments.get(number=1)
+    Installment.objects.filter(pk=paid.pk).update(status=I.PAID)
+    rate = Rate.objects.create(
+        amount=Decimal("80000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res. SE 9/2026"
+    )
+    result = services.apply_retroactive_rate(rate=rate, by=officer)
+    assert result == {"raised": 2, "differences": 1, "agreements": 1}
+    assert list(enrollment.installments.filter(kind="regular").order_by("number").values_list("amount", flat=True)) == [
+        Decimal("64000.00"),
+        Decimal("80000.00"),
+        Decimal("80000.00"),
+    ]
+    difference = enrollment.installments.get(kind="difference")
+    assert difference.amount == Decimal("16000.00") and difference.difference_of_id == paid.pk
+    assert difference.status == I.DUE
+    assert services.apply_retroactive_rate(rate=rate, by=officer) == {"raised": 0, "differences": 0, "agreements": 1}
+
+
+def test_only_payments_officers_apply_a_rate(reviewer):
+    rate = Rate.objects.create(amount=Decimal("80000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res")
+    with pytest.raises(PermissionDenied):
+        services.apply_retroactive_rate(rate=rate, by=reviewer)

@@ -1,0 +1,159 @@
+"""Payments pages: payments officers act, auditors read, every other role gets 403."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from django.urls import reverse
+
+from payments import services
+from payments.models import BankFile, PaymentBatch
+from provinces.roles import Role
+from tests.factories import OrganisationFactory, UserFactory, make_user, province
+
+pytestmark = pytest.mark.django_db
+MAY = dt.date(2026, 5, 1)
+
+
+@pytest.fixture
+def outsiders():
+    tuc_office = OrganisationFactory(province=province("Tucumán"))
+    union = OrganisationFactory(kind="union", province=province("Tucumán"))
+    return {
+        "reviewer": make_user(Role.MINISTRY_REVIEWER),
+        "provincial": make_user(Role.PROVINCIAL_OFFICER, tuc_office),
+        "union": make_user(Role.UNION_OFFICER, union),
+        "no_role": UserFactory(),
+    }
+
+
+@pytest.fixture
+def batch(approved, officer):
+    approved()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.request_batch(month=MAY, by=officer)
+
+
+def read_urls(batch):
+    worker_id = batch.items.first().installment.worker_id
+    return [
+        reverse("payments:batch_list"),
+        reverse("payments:batch_detail", args=[batch.pk]),
+        reverse("payments:batch_progress", args=[batch.pk]),
+        reverse("payments:worker_payments", args=[worker_id]),
+        reverse("payments:monthly_totals"),
+        reverse("payments:rate_list"),
+    ]
+
+
+def test_payments_officer_and_auditor_read_every_page(client, batch, officer):
+    auditor = make_user(Role.AUDITOR)
+    for user in (officer, auditor):
+        client.force_login(user)
+        for url in read_urls(batch):
+            response = client.get(url)
+            assert response.status_code == 200, url
+    response = client.get(reverse("payments:batch_detail", args=[batch.pk]))
+    assert "Tucumán" in response.content.decode() and "64.000,00" in response.content.decode()
+
+
+def test_other_roles_get_403_on_every_payments_page(client, batch, outsiders):
+    for name, user in outsiders.items():
+        client.force_login(user)
+        for url in read_urls(batch):
+            assert client.get(url).status_code == 403, (name, url)
+
+
+def test_nav_shows_payments_only_to_payments_officers_and_auditors(client, officer, outsiders):
+    client.force_login(officer)
+    assert reverse("payments:batch_list") in client.get(reverse("home")).content.decode()
+    client.force_login(outsiders["reviewer"])
+    assert reverse("payments:batch_list") not in client.get(reverse("home")).content.decode()
+
+
+def test_officer_requests_a_batch_from_the_form(client, approved, officer):
+    approved()
+    client.force_login(officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("payments:batch_list"), {"month": "2026-05"})
+    batch = PaymentBatch.objects.get()
+    assert response.status_code == 302 and response.url == reverse("payments:batch_detail", args=[batch.pk])
+    assert batch.item_count == 1 and batch.built_by == officer
+
+
+def test_bad_month_is_a_clear_message_and_nothing_is_created(client, officer):
+    client.force_login(officer)
+    response = client.post(reverse("payments:batch_list"), {"month": "mayo"})
+    assert response.status_code == 200 and "AAAA-MM" in response.content.decode()
+    assert not PaymentBatch.objects.exists()
+
+
+def test_auditor_cannot_build_approve_export_or_reconcile(client, batch):
+    auditor = make_user(Role.AUDITOR)
+    client.force_login(auditor)
+    assert client.post(reverse("payments:batch_list"), {"month": "2026-06"}).status_code == 403
+    assert client.post(reverse("payments:batch_approve", args=[batch.pk])).status_code == 403
+    assert client.post(reverse("payments:batch_export", args=[batch.pk, "csv"])).status_code == 403
+    assert client.post(reverse("payments:batch_reconcile", args=[batch.pk])).status_code == 403
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.BUILT and PaymentBatch.objects.count() == 1
+
+
+def test_builder_cannot_approve_but_a_second_officer_can_then_export_and_download(
+    client, batch, officer, second_officer
+):
+    client.force_login(officer)
+    response = client.post(reverse("payments:batch_approve", args=[batch.pk]), follow=True)
+    assert "otra persona" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.BUILT
+    client.force_login(second_officer)
+    client.post(reverse("payments:batch_approve", args=[batch.pk]))
+    client.post(reverse("payments:batch_export", args=[batch.pk, "fixed"]))
+    bank_file = BankFile.objects.get(batch=batch)
+    response = client.get(reverse("payments:bank_file_download", args=[bank_file.pk]))
+    assert response.status_code == 200 and response.content == bytes(bank_file.content)
+    assert response["X-Content-SHA256"] == bank_file.sha256
+
+
+def test_reconcile_upload_applies_the_return(client, batch, officer, second_officer):
+    services.approve_batch(batch=batch, by=second_officer)
+    services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    item = batch.items.get()
+    content = f"H;B{batch.pk:06d};202605\nD;{item.reference};{item.cuil};{item.amount};ACREDITADA;\nT;1;0\n".encode()
+    client.force_login(officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse("payments:batch_reconcile", args=[batch.pk]),
+            {"file": SimpleUploadedFile("ret.csv", content)},
+            follow=True,
+        )
+    assert "se aplica en segundo plano" in response.content.decode()
+    page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
+    assert "Procesado" in page
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.RECONCILED
+
+
+def test_other_roles_cannot_download_bank_files(client, batch, officer, second_officer, outsiders):
+    services.approve_batch(batch=batch, by=second_officer)
+    bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    for user in outsiders.values():
+        client.force_login(user)
+        assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code == 403
+
+
+def test_officer_applies_a_retroactive_rate_and_auditor_cannot(client, batch, officer):
+    from decimal import Decimal
+
+    from payments.models import Installment, Rate
+
+    rate = Rate.objects.create(amount=Decimal("70000.00"), effective_month=MAY, resolution="Res. SE 5/2026")
+    client.force_login(make_user(Role.AUDITOR))
+    assert client.post(reverse("payments:rate_apply", args=[rate.pk])).status_code == 403
+    assert not Installment.objects.filter(kind="difference").exists()
+    client.force_login(officer)
+    response = client.post(reverse("payments:rate_apply", args=[rate.pk]), follow=True)
+    assert "1 diferencias programadas" in response.content.decode()
+    assert Installment.objects.get(kind="difference").amount == Decimal("6000.00")

@@ -1,0 +1,79 @@
+"""A real Celery worker killed (SIGKILL) in the middle of building a monthly batch, then a new
+worker: the batch ends with every due installment exactly once — none lost, none duplicated."""
+
+import contextlib
+import datetime as dt
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from enrollment.models import Enrollment
+from payments import services
+from payments.models import BatchItem, Installment, PaymentBatch
+from provinces.roles import Role
+from tests.factories import CycleFactory, EnrollmentFactory, make_user
+from tests.production.conftest import wait_until
+
+pytestmark = pytest.mark.production
+AUGUST = dt.date(2026, 8, 1)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _kill_worker(proc) -> None:
+    """SIGKILL the worker and its pool processes at once, as a crashed machine would."""
+    for pid in [proc.pid, *_descendants(proc.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait(10)
+
+
+def test_worker_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(start_worker, monkeypatch):
+    reviewer = make_user(Role.MINISTRY_REVIEWER)
+    officer = make_user(Role.PAYMENTS_OFFICER)
+    cycle = CycleFactory(first_month=dt.date(2026, 5, 1), months=4)
+    enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(150)]
+    assert services.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer) == 600
+
+    # small chunks with a pause, so the kill lands between committed chunks of one task
+    monkeypatch.setenv("PAYMENTS_BATCH_CHUNK_SIZE", "10")
+    monkeypatch.setenv("PAYMENTS_BATCH_CHUNK_PAUSE", "0.1")
+    first = start_worker("pay1")
+    batch = services.request_batch(month=AUGUST, by=officer)
+    wait_until(lambda: PaymentBatch.objects.get(pk=batch.pk).progress_done >= 100, timeout=60, interval=0.05)
+    _kill_worker(first)
+
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.BUILDING
+    partial = BatchItem.objects.filter(batch=batch).count()
+    assert 100 <= partial < 600
+
+    monkeypatch.setenv("PAYMENTS_BATCH_CHUNK_PAUSE", "0")
+    start_worker("pay2")
+    again = services.request_batch(month=AUGUST, by=officer)  # same batch; the task resumes it
+    assert again.pk == batch.pk
+    wait_until(lambda: PaymentBatch.objects.get(pk=batch.pk).status == PaymentBatch.Status.BUILT, timeout=90)
+
+    batch.refresh_from_db()
+    assert batch.item_count == 600 and batch.total_amount == 600 * services.rate_for(AUGUST).amount
+    assert BatchItem.objects.filter(batch=batch).count() == 600
+    assert BatchItem.objects.values("installment").distinct().count() == 600
+    assert Installment.objects.filter(status=Installment.Status.IN_BATCH).count() == 600
+    assert not Installment.objects.filter(status=Installment.Status.DUE).exists()
+    assert PaymentBatch.objects.count() == 1
