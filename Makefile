@@ -51,8 +51,10 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
+## Every benchmark at its full size (tens of minutes; each prints its figures and ratios).
 bench: install
-	$(BIN)/python benchmarks/run_all.py
+	@for b in import_bench batch_bench screening_bench screening_eval api_bench reports_bench; do \
+	  test -f benchmarks/$$b.py || continue; echo "== $$b"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 ## Re-resolve pinned versions from pyproject.toml into requirements.lock.
 lock:

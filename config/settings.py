@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EnrollmentStatusEnum": "enrollment.models.Enrollment.Status",
         "ReferralStatusEnum": "training.models.Referral.Status",
+        "CourseKindEnum": "training.models.Course.Kind",
+        "OrganisationKindEnum": "provinces.models.Organisation.Kind",
+        "RegistryKindEnum": "enrollment.screening.models.ExternalRegistry.Kind",
+        "MatchFlagKindEnum": "enrollment.screening.models.MatchFlag.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

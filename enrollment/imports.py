@@ -463,6 +463,20 @@ def cancel_import(*, job: ImportJob, by) -> ImportJob:
     return locked
 
 
+def import_reason(job: ImportJob) -> str:
+    """The reason the enrollments a job creates carry (and by which they are found again)."""
+    return f"importación de padrón {job.pk}"
+
+
+def submitted_enrollment_ids(*, job: ImportJob) -> list[int]:
+    """The job's enrollments still waiting for screening."""
+    return list(
+        Enrollment.objects.filter(
+            cycle_id=job.cycle_id, status=Enrollment.Status.SUBMITTED, status_reason=import_reason(job)
+        ).values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def apply_import(*, job_id: int) -> ImportJob:
     """Create the workers and enrollments of a confirmed job, set-based, all or nothing.
@@ -500,7 +514,7 @@ def apply_import(*, job_id: int) -> ImportJob:
         Enrollment._meta.db_table,
         ImportRowError._meta.db_table,
     )
-    reason = f"importación de padrón {job.pk}"
+    reason = import_reason(job)
     with pghistory.context(user=job.confirmed_by_id, reason=reason), connection.cursor() as cursor:
         # pgtrigger's per-row check of its "ignore" setting raises and catches an error when the
         # setting is absent, which costs more than the audit insert itself; an empty list

@@ -199,7 +199,7 @@ def enroll_worker(*, by, worker: Worker, cycle: Cycle, organisation: Organisatio
             % {"crop": cycle.crop.name, "number": cycle.agreement.number, "quota": quota.quota}
         )
     with pghistory.context(user=by.pk, reason="inscripción"):
-        return Enrollment.objects.create(
+        enrollment = Enrollment.objects.create(
             worker=worker,
             cycle=cycle,
             organisation=organisation,
@@ -208,6 +208,37 @@ def enroll_worker(*, by, worker: Worker, cycle: Cycle, organisation: Organisatio
             status_changed_at=timezone.now(),
             status_changed_by=by,
         )
+    queue_screening(enrollment_ids=[enrollment.pk])
+    return enrollment
+
+
+def queue_screening(*, enrollment_ids: Iterable[int]) -> None:
+    """Screen new enrollments in Celery once the transaction that created them commits, so that
+    every enrollment reaches a reviewer already checked (architecture: submitted → screening →
+    pending_review)."""
+    from enrollment.tasks import screen_new_enrollments
+
+    ids = sorted(set(enrollment_ids))
+    if ids:
+        transaction.on_commit(lambda: screen_new_enrollments.delay(ids))
+
+
+def screen_submitted(*, enrollment_ids: Iterable[int]) -> None:
+    """Run the screening engine on the enrollments still submitted, each cycle with the monthly
+    aid in force in its first month (formal pay above the aid is a conflict)."""
+    from enrollment.screening.services import screen_enrollments
+    from payments.services import rate_for
+
+    by_first_month: dict[dt.date, list[int]] = {}
+    pending = Enrollment.objects.filter(pk__in=list(enrollment_ids), status=S.SUBMITTED)
+    for pk, first_month in pending.values_list("pk", "cycle__first_month"):
+        by_first_month.setdefault(first_month, []).append(pk)
+    for first_month, ids in sorted(by_first_month.items()):
+        try:
+            aid = rate_for(first_month).amount
+        except ValidationError:
+            aid = None  # no resolution in force yet: only self-employment income is compared
+        screen_enrollments(enrollment_ids=ids, monthly_aid=aid)
 
 
 def _transition(*, enrollment: Enrollment, to: str, by, reason: str = "") -> Enrollment:
