@@ -246,6 +246,15 @@ def seed(stdout=None) -> None:
                     "status_reason": "Rechazada: no reside en la provincia" if status == "rejected" else "",
                 },
             )
+    # Approved and active demo enrollments get their monthly installments, as approval would.
+    from payments.services import schedule_installments_bulk
+
+    schedule_installments_bulk(
+        enrollment_ids=Enrollment.objects.filter(
+            status__in=[Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE]
+        ).values_list("pk", flat=True),
+        by=users["revisora"],
+    )
     if stdout:
         stdout.write(
             f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "

@@ -139,3 +139,25 @@ def test_membership_role_must_fit_organisation_kind():
     union = OrganisationFactory(kind="union", province=None, name="UATRE")
     with pytest.raises(ValidationError):
         grant_membership(user=UserFactory(), organisation=union, role=Role.PROVINCIAL_OFFICER)
+
+
+def test_demo_data_loads_twice_without_duplicating():
+    from enrollment.models import Enrollment, Worker
+    from payments.models import Installment
+    from provinces import demo
+
+    demo.seed()
+    counts = (
+        Worker.objects.count(),
+        Enrollment.objects.count(),
+        Installment.objects.count(),
+        Agreement.objects.count(),
+    )
+    demo.seed()
+    assert counts == (
+        Worker.objects.count(),
+        Enrollment.objects.count(),
+        Installment.objects.count(),
+        Agreement.objects.count(),
+    )
+    assert counts[0] == 72 and counts[2] > 0
