@@ -251,6 +251,8 @@ def validate_rows(
                 for message in messages:
                     errors.append((job_id, number, labels.get(field, field)[:40], value, message))
             continue
+        # A row without problems has both (a missing CUIL or province is a problem above).
+        assert cuil is not None and province is not None
         seen[cuil] = number
         valid.append(
             (
