@@ -48,7 +48,7 @@ def timed(fn):
 def baseline(sql: str, params=None) -> float:
     """Time one SQL statement, then roll it back so the real step starts from the same state."""
     with transaction.atomic(), connection.cursor() as cursor, pghistory.context(reason="baseline"):
-        # same audit-trigger conditions as the services (see payments.services._quiet_trigger_checks)
+        # same audit-trigger conditions as the services (see provinces.audit.prepare_bulk_audit)
         cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
         # foreign keys are deferred to commit; check them now, as the real step's commit does
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -37,6 +37,7 @@ from enrollment.selectors import quota_usage
 from enrollment.services import can_register_in, registering_organisation
 from enrollment.survey import SurveyFileError, Table, detect_format, is_blank, max_upload_bytes, read_table
 from enrollment.validation import ProvinceLookup, WorkerDataCleaner, age_on, fold, text_of
+from provinces.audit import prepare_bulk_audit
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation
 from provinces.roles import Role
 from provinces.scoping import scope_of
@@ -518,10 +519,7 @@ def apply_import(*, job_id: int) -> ImportJob:
     )
     reason = import_reason(job)
     with pghistory.context(user=job.confirmed_by_id, reason=reason), connection.cursor() as cursor:
-        # pgtrigger's per-row check of its "ignore" setting raises and catches an error when the
-        # setting is absent, which costs more than the audit insert itself; an empty list
-        # (ignore nothing) for this transaction avoids that. The update trigger stays on.
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+        prepare_bulk_audit(cursor)  # the update trigger stays on
         # Foreign keys are checked per statement rather than all at COMMIT, so the timings in the
         # log say where the time goes (the work is the same).
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

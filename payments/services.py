@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from enrollment.identity import is_valid_cbu
 from enrollment.models import Enrollment
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Rate, Reconciliation, ReturnFile
+from provinces.audit import prepare_bulk_audit
 from provinces.models import Agreement, Province
 
 I = Installment.Status  # noqa: E741
@@ -45,24 +46,6 @@ def _require_manager(by) -> None:
 
 def _first_of_month(month: dt.date) -> dt.date:
     return month.replace(day=1)
-
-
-def _quiet_trigger_checks(cursor) -> None:
-    """Prepare the transaction for a bulk statement on audited tables.
-
-    1. Set ``pgtrigger.ignore`` to an empty list for the rest of the transaction. Every audit
-       trigger first asks whether it should be skipped by reading that setting; when it is
-       unset the read raises and the trigger catches the error, which costs a subtransaction
-       per row — on bulk statements more than the write itself. An empty list means the same
-       (skip nothing), without the error.
-    2. ``DISCARD PLANS``: the statement-level audit triggers join the OLD and NEW transition
-       tables, and PL/pgSQL keeps the plan made the first time in the session. Made for a
-       statement that changed no row, it is a nested loop, which on 20,000 rows takes seconds
-       instead of milliseconds; dropping cached plans makes the trigger plan for this statement.
-    Must run inside a transaction.
-    """
-    cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-    cursor.execute("DISCARD PLANS")
 
 
 # --------------------------------------------------------------------------- rates
@@ -199,7 +182,7 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
             Enrollment.objects.filter(pk__in=ids).values_list("cycle__agreement_id", flat=True).distinct()
         )
         list(Agreement.objects.select_for_update().filter(pk__in=agreement_ids).order_by("pk").values_list("pk"))
-        _quiet_trigger_checks(cursor)
+        prepare_bulk_audit(cursor)
         cursor.execute("DROP TABLE IF EXISTS payments_plan")
         cursor.execute(_PLAN_SQL, {"ids": ids, "states": list(SCHEDULABLE_STATES)})
         cursor.execute(
@@ -268,7 +251,7 @@ def apply_retroactive_rate(*, rate: Rate, by) -> dict[str, int]:
     """
     _require_manager(by)
     with connection.cursor() as cursor:
-        _quiet_trigger_checks(cursor)
+        prepare_bulk_audit(cursor)
         cursor.execute(
             "SELECT id FROM provinces_agreement WHERE id IN (SELECT DISTINCT agreement_id FROM payments_installment"
             " WHERE month >= %s AND status <> 'cancelled') ORDER BY id FOR UPDATE",
@@ -412,7 +395,7 @@ def hold_installments(*, month: dt.date, conflicts: dict[int, str], by=None, bat
         connection.cursor() as cursor,
         pghistory.context(user=getattr(by, "pk", None), reason="retenida por control mensual"),
     ):
-        _quiet_trigger_checks(cursor)
+        prepare_bulk_audit(cursor)
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -600,7 +583,7 @@ def _hold_without_cbu(batch: PaymentBatch) -> int:
         alias="i",
     )
     with connection.cursor() as cursor, pghistory.context(reason="retenida: sin CBU"):
-        _quiet_trigger_checks(cursor)
+        prepare_bulk_audit(cursor)
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -637,7 +620,7 @@ def _add_chunk(batch: PaymentBatch, chunk_size: int, after: int = 0) -> tuple[in
         SELECT (SELECT max(id) FROM picked), (SELECT count(*) FROM added)
     """
     with connection.cursor() as cursor, pghistory.context(user=batch.built_by_id, reason=f"lote {batch.pk}"):
-        _quiet_trigger_checks(cursor)
+        prepare_bulk_audit(cursor)
         cursor.execute(sql, [*params, chunk_size, batch.pk, batch.pk])
         last, added = cursor.fetchone()
         return last, added
@@ -973,7 +956,7 @@ def apply_return_file(*, return_file_id: int) -> ReturnFile:
 
 def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) -> tuple[int, int, int]:
     with connection.cursor() as cursor:
-        _quiet_trigger_checks(cursor)
+        prepare_bulk_audit(cursor)
         cursor.execute("DROP TABLE IF EXISTS payments_return")
         cursor.execute(
             "CREATE TEMP TABLE payments_return (line int, reference text, cuil text, amount numeric(12,2),"
