@@ -95,7 +95,44 @@ def history_section(user, worker) -> WorkerSection | None:
     )
 
 
+def flags_section(user, worker) -> WorkerSection | None:
+    """Screening flags of the worker's enrollments and how they were resolved (ministry roles)."""
+    if not user.has_perm("screening.view_matchflag"):
+        return None
+    from enrollment.screening.selectors import flags_for
+
+    flags = flags_for(user).filter(enrollment__worker=worker).order_by("-created_at")
+    return WorkerSection("flags", str(_("Alertas de control")), "reports/worker/_flags.html", {"flags": flags})
+
+
+def installments_section(user, worker) -> WorkerSection | None:
+    """Installments and the bank's outcome (payments roles and auditors)."""
+    if not user.has_perm("payments.view_installment"):
+        return None
+    from payments.selectors import payment_history
+
+    return WorkerSection(
+        "installments",
+        str(_("Cuotas y resultado bancario")),
+        "reports/worker/_installments.html",
+        {"installments": payment_history(user=user, worker=worker)},
+    )
+
+
+def referrals_section(user, worker) -> WorkerSection | None:
+    """Referrals to training and employment, within the user's scope."""
+    from training.selectors import referrals_for
+
+    referrals = referrals_for(user).filter(worker=worker).order_by("-referred_on")
+    return WorkerSection(
+        "referrals", str(_("Derivaciones")), "reports/worker/_referrals.html", {"referrals": referrals}
+    )
+
+
 register_worker_section("identity", identity_section, order=10)
+register_worker_section("flags", flags_section, order=35)
+register_worker_section("installments", installments_section, order=40)
+register_worker_section("referrals", referrals_section, order=50)
 register_worker_section("enrollments", enrollments_section, order=20)
 register_worker_section("timeline", status_timeline_section, order=30)
 register_worker_section("history", history_section, order=90)

@@ -63,12 +63,60 @@ def test_enrollments_in_another_province_are_not_shown_to_a_provincial_officer(w
 def test_another_app_can_add_a_section(world, story):
     worker, _ = story
 
-    def installments(user, w):
-        return worker_story.WorkerSection("installments", "Cuotas", "reports/worker/_identity.html", {"worker": w})
+    def extra(user, w):
+        return worker_story.WorkerSection("extra", "Otra sección", "reports/worker/_identity.html", {"worker": w})
 
-    worker_story.register_worker_section("installments", installments, order=40)
+    worker_story.register_worker_section("extra", extra, order=45)
     try:
         keys = [s.key for s in worker_story.sections_for(world.users["auditor"], worker)]
-        assert keys == ["identity", "enrollments", "timeline", "installments", "history"]
+        expected = ["identity", "enrollments", "timeline", "flags", "installments", "extra", "referrals", "history"]
+        assert keys == expected
     finally:
-        worker_story._SECTIONS.pop("installments")
+        worker_story._SECTIONS.pop("extra")
+
+
+@pytest.fixture
+def whole_story(world, story):
+    """The story's worker approved, paid for, flagged and referred."""
+    from enrollment.screening.models import MatchFlag
+    from payments.services import schedule_installments
+    from training.models import Referral
+    from training.services import refer_worker
+
+    worker, enrollment = story
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.APPROVED)
+    enrollment.refresh_from_db()
+    schedule_installments(enrollment=enrollment, by=world.users["reviewer"])
+    MatchFlag.objects.create(
+        enrollment=enrollment,
+        kind=MatchFlag.Kind.REGISTRY,
+        level=MatchFlag.Level.POSSIBLE,
+        score="0.810",
+        reasons="mismo apellido, fecha de nacimiento con día y mes invertidos",
+        match_key="prueba",
+    )
+    refer_worker(by=world.users["tucuman"], enrollment=enrollment, line=Referral.Line.SELF_EMPLOYMENT)
+    return worker
+
+
+def test_the_whole_story_for_the_auditor(world, login, whole_story):
+    body = login(world.users["auditor"]).get(reverse("reports:worker", args=[whole_story.pk])).content.decode()
+    flags = body[body.index('id="flags"') : body.index('id="installments"')]
+    assert "día y mes invertidos" in flags
+    installments = body[body.index('id="installments"') : body.index('id="referrals"')]
+    assert installments.count("Programada") == world.tuc_cane.months
+    assert "Programa de empleo independiente" in body[body.index('id="referrals"') :]
+
+
+def test_reviewers_see_flags_and_payments_officers_see_installments(world, login, whole_story):
+    url = reverse("reports:worker", args=[whole_story.pk])
+    reviewer = login(world.users["reviewer"]).get(url).content.decode()
+    assert 'id="flags"' in reviewer and 'id="installments"' not in reviewer
+    payments = login(world.users["payments"]).get(url).content.decode()
+    assert 'id="installments"' in payments and 'id="flags"' not in payments
+
+
+def test_a_provincial_officer_sees_referrals_but_not_flags_or_installments(world, login, whole_story):
+    body = login(world.users["tucuman"]).get(reverse("reports:worker", args=[whole_story.pk])).content.decode()
+    assert 'id="referrals"' in body and "Programa de empleo independiente" in body
+    assert 'id="flags"' not in body and 'id="installments"' not in body
