@@ -28,7 +28,7 @@ import pgtrigger
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,16 +73,8 @@ ERROR_COLUMNS = ("job_id", "row_number", "column", "value", "message")
 def import_jobs_for(user) -> QuerySet[ImportJob]:
     """Jobs the user may see: all for national roles, their provinces' for provincial officers,
     their organisations' uploads for union officers."""
-    scope = scope_of(user)
     qs = ImportJob.objects.select_related("cycle__agreement__province", "cycle__crop", "organisation", "uploaded_by")
-    if scope.is_national:
-        return qs
-    q = Q(pk__in=[])
-    if scope.province_ids:
-        q |= Q(cycle__agreement__province_id__in=scope.province_ids)
-    if scope.organisation_ids:
-        q |= Q(organisation_id__in=scope.organisation_ids)
-    return qs.filter(q)
+    return scope_of(user).restrict(qs, provinces=("cycle__agreement__province_id",), organisation="organisation_id")
 
 
 def registrable_cycles_for(user) -> QuerySet[Cycle]:

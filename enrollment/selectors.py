@@ -11,16 +11,8 @@ from provinces.scoping import scope_of
 def enrollments_for(user) -> QuerySet[Enrollment]:
     """Enrollments the user may see: all for national roles, their provinces' for provincial
     officers, and only those their organisations registered for union officers."""
-    scope = scope_of(user)
     qs = Enrollment.objects.select_related("worker", "cycle__agreement__province", "cycle__crop", "organisation")
-    if scope.is_national:
-        return qs
-    q = Q(pk__in=[])
-    if scope.province_ids:
-        q |= Q(cycle__agreement__province_id__in=scope.province_ids)
-    if scope.organisation_ids:
-        q |= Q(organisation_id__in=scope.organisation_ids)
-    return qs.filter(q)
+    return scope_of(user).restrict(qs, provinces=("cycle__agreement__province_id",), organisation="organisation_id")
 
 
 def workers_for(user) -> QuerySet[Worker]:

@@ -12,16 +12,9 @@ from enrollment.filters import EnrollmentFilter, ReviewFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.selectors import enrollments_for, status_history, workers_for
 from enrollment.validation import WorkerDataCleaner
+from provinces.forms import apply_service_errors
 from provinces.roles import Role
 from provinces.scoping import scope_of
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 def _require_registering_role(user) -> None:
@@ -69,7 +62,7 @@ def register(request):
                 by=request.user, data=form.worker_data(), cycle=form.cleaned_data["cycle"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except PermissionDenied as denied:
             form.add_error(None, str(denied) or _("No puede registrar a esta persona."))
         else:
@@ -132,7 +125,7 @@ def decide(request, pk):
             else:
                 services.reject_enrollment(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request, _("Decisión registrada: %(status)s.") % {"status": enrollment.get_status_display()}
@@ -204,7 +197,7 @@ def import_upload(request):
                 by=request.user, upload=form.cleaned_data["file"], cycle=form.cleaned_data["cycle"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             tasks.analyse_import_job.delay(job.pk)
             return redirect("enrollment:import_detail", pk=job.pk)

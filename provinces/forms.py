@@ -1,8 +1,19 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from provinces.models import Agreement, Crop, Cycle, Organisation
 from provinces.roles import Role
+
+
+def apply_service_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: each field's messages next to the field,
+    the rest at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
 
 
 class DateInput(forms.DateInput):

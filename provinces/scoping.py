@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from guardian.shortcuts import get_objects_for_user
 
 from provinces.roles import NATIONAL_ROLES, Role
@@ -37,6 +38,20 @@ class Scope:
     @property
     def is_union(self) -> bool:
         return Role.UNION_OFFICER in self.roles
+
+    def restrict(self, qs, *, provinces: tuple[str, ...] = (), organisation: str | None = None):
+        """``qs`` narrowed to this scope: untouched for national roles; otherwise the rows whose
+        province (any of the ``provinces`` lookups) is one of the user's, or whose organisation
+        (the ``organisation`` lookup) is one the user acts for. Nothing when neither applies."""
+        if self.is_national:
+            return qs
+        q = Q(pk__in=[])
+        if self.province_ids:
+            for lookup in provinces:
+                q |= Q(**{f"{lookup}__in": self.province_ids})
+        if self.organisation_ids and organisation:
+            q |= Q(**{f"{organisation}__in": self.organisation_ids})
+        return qs.filter(q)
 
 
 EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())

@@ -6,17 +6,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from provinces import audit, services
-from provinces.forms import AgreementForm, CycleForm, MemberForm, OrganisationForm, QuotaFormSet, quotas_from
+from provinces.forms import (
+    AgreementForm,
+    CycleForm,
+    MemberForm,
+    OrganisationForm,
+    QuotaFormSet,
+    apply_service_errors,
+    quotas_from,
+)
 from provinces.scoping import require_perm, scope_of
 from provinces.selectors import agreements_for, cycles_for, memberships_for, organisations_for
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -63,7 +63,7 @@ def agreement_edit(request, pk=None):
                         formset._non_form_errors = formset.error_class(
                             list(formset.non_form_errors()) + list(message.messages)
                         )
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("Convenio %(number)s guardado.") % {"number": saved.number})
                 return redirect("provinces:agreement_detail", pk=saved.pk)
@@ -89,7 +89,7 @@ def cycle_edit(request, pk=None):
             try:
                 saved = services.save_cycle(by=request.user, cycle=cycle, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("Período %(name)s guardado.") % {"name": saved.name})
                 return redirect("provinces:agreement_detail", pk=saved.agreement_id)
@@ -127,7 +127,7 @@ def organisation_detail(request, pk):
             try:
                 services.add_member(by=request.user, organisation=organisation, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("Se asignó el rol a %(user)s.") % {"user": form.cleaned_data["username"]})
                 return redirect("provinces:organisation_detail", pk=organisation.pk)
@@ -152,7 +152,7 @@ def organisation_edit(request, pk=None):
         try:
             saved = services.save_organisation(by=request.user, organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Organización %(name)s guardada.") % {"name": saved.name})
             return redirect("provinces:organisation_detail", pk=saved.pk)

@@ -52,20 +52,14 @@ def with_seats_taken(qs: QuerySet[Course]) -> QuerySet[Course]:
 def referrals_for(user) -> QuerySet[Referral]:
     """Referrals of beneficiaries enrolled in the user's provinces (or registered by the user's
     organisations, for union officers), plus those to courses held in the user's provinces."""
-    scope = scope_of(user)
     qs = Referral.objects.select_related(
         "worker", "enrollment__cycle__agreement__province", "course__provider", "office", "destination_province"
     )
-    if scope.is_national:
-        return qs
-    q = Q(pk__in=[])
-    if scope.province_ids:
-        q |= Q(enrollment__cycle__agreement__province_id__in=scope.province_ids) | Q(
-            course__province_id__in=scope.province_ids
-        )
-    if scope.organisation_ids:
-        q |= Q(enrollment__organisation_id__in=scope.organisation_ids)
-    return qs.filter(q)
+    return scope_of(user).restrict(
+        qs,
+        provinces=("enrollment__cycle__agreement__province_id", "course__province_id"),
+        organisation="enrollment__organisation_id",
+    )
 
 
 def course_roster(*, user, course: Course) -> QuerySet[Referral]:

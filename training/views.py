@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enrollment.selectors import enrollments_for, workers_for
+from provinces.forms import apply_service_errors
 from provinces.scoping import require_perm
 from provinces.selectors import cycles_for, provinces_for
-from provinces.views import _apply_errors
 from training import selectors, services
 from training.forms import AttendanceUploadForm, CourseForm, MoveReferralForm, OfficeForm, ProviderForm, ReferralForm
 
@@ -46,7 +46,7 @@ def course_edit(request, pk=None):
             try:
                 saved = services.save_course(by=request.user, course=course, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("Curso guardado."))
                 return redirect("training:course_detail", pk=saved.pk)
@@ -103,7 +103,7 @@ def worker_referrals(request, worker_pk):
                 try:
                     services.refer_worker(by=request.user, **form.cleaned_data)
                 except ValidationError as error:
-                    _apply_errors(form, error)
+                    apply_service_errors(form, error)
                 except PermissionDenied as error:
                     form.add_error(None, str(error))
                 else:
@@ -183,7 +183,7 @@ def _simple_edit(request, *, form_class, save, perm, title, instance=None):
             try:
                 save(**form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             except PermissionDenied as error:
                 form.add_error(None, str(error) or _("No gestiona esa provincia."))
             else:
