@@ -120,11 +120,6 @@ def _all_or_nothing(items, one):
     return done
 
 
-#: Registration arrives with ``enrollment.services.register_worker``; until that service is
-#: there the API offers no registration endpoints rather than a broken one.
-CAN_REGISTER_WORKERS = hasattr(enrollment_services, "register_worker")
-
-
 class WorkerRegistrationMixin:
     """Registration of workers (one or many) through ``enrollment.services.register_worker``."""
 
@@ -168,7 +163,7 @@ class WorkerRegistrationMixin:
     list=extend_schema(summary=_("Trabajadores a su alcance")),
     retrieve=extend_schema(summary=_("Un trabajador")),
 )
-class WorkerViewSet(*([WorkerRegistrationMixin] if CAN_REGISTER_WORKERS else []), viewsets.ReadOnlyModelViewSet):
+class WorkerViewSet(WorkerRegistrationMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = WorkerSerializer
     filterset_class = WorkerFilter
     permission_classes = [HasRolePermissions]

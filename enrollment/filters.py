@@ -3,7 +3,6 @@ every dashboard figure can link to exactly the rows it counts
 (``/inscripciones/?status=approved&province=12``)."""
 
 import django_filters
-from django.apps import apps
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
@@ -11,14 +10,9 @@ from enrollment.models import Enrollment
 from provinces.models import Agreement, Crop, Cycle, Organisation, Province
 
 
-def screening_installed() -> bool:
-    """The screening engine (``enrollment.screening``, label ``screening``) is its own app."""
-    return apps.is_installed("enrollment.screening")
-
-
 class ReviewFilter(django_filters.FilterSet):
-    """The review queue's filters. With no status chosen it shows what is pending review. The
-    flags filter appears when the screening app is installed."""
+    """The review queue's filters. With no status chosen it shows what is pending review; the
+    flags filter narrows to enrollments with (blocking) unresolved screening flags."""
 
     province = django_filters.ModelChoiceFilter(
         label=_("Provincia"), field_name="cycle__agreement__province", queryset=Province.objects.all()
@@ -46,14 +40,13 @@ class ReviewFilter(django_filters.FilterSet):
         if not data.get("status"):
             data["status"] = Enrollment.Status.PENDING_REVIEW
         super().__init__(data, *args, **kwargs)
-        if not screening_installed():
-            self.filters.pop("flags")
 
     def filter_flags(self, queryset, name, value):
-        flag_model = apps.get_model("screening", "MatchFlag")
-        unresolved = flag_model.objects.filter(enrollment=OuterRef("pk"), status="open")
+        from enrollment.screening.models import MatchFlag  # the screening app builds on this one
+
+        unresolved = MatchFlag.objects.filter(enrollment=OuterRef("pk"), status=MatchFlag.Status.OPEN)
         if value == "blocking":
-            unresolved = unresolved.filter(level="same")
+            unresolved = unresolved.filter(level=MatchFlag.Level.SAME)
         if value == "none":
             return queryset.filter(~Exists(unresolved))
         return queryset.filter(Exists(unresolved))

@@ -1,12 +1,8 @@
 """The worker page: a worker's whole story, one section per app.
 
-Sections are functions ``(user, worker) -> WorkerSection | None``. Screening flags,
-installments and referrals plug in when their apps land::
-
-    # payments/apps.py, in ready():
-    from reports.worker_story import register_worker_section
-    register_worker_section("installments", payments.selectors.worker_installments_section, order=40)
-
+Sections are functions ``(user, worker) -> WorkerSection | None`` registered with
+``register_worker_section(key, function, order=...)``; the ones below cover identity,
+enrollments, their timeline, screening flags, installments, referrals and the audit history.
 A section reads through its app's scoping selectors (never another province's rows) and
 names the template that renders its ``context``.
 """

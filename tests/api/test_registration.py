@@ -2,16 +2,12 @@
 
 import pytest
 
-from api.views import CAN_REGISTER_WORKERS
 from enrollment.models import Worker
 from provinces.roles import Role
 from tests.api.conftest import client_for
 from tests.factories import OrganisationFactory, make_cbu, make_cuil, make_user, province
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not CAN_REGISTER_WORKERS, reason="enrollment.services.register_worker has not landed yet"),
-]
+pytestmark = pytest.mark.django_db
 
 
 def worker_data(n: int, **extra):

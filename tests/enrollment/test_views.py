@@ -369,17 +369,6 @@ def test_reupload_of_the_same_file_is_pointed_out(client, officer, cycle):
     assert client.get(reverse("enrollment:import_detail", args=[first.pk])).context["same_file"] is None
 
 
-def test_flags_filter_is_offered_only_with_the_screening_app(client, reviewer):
-    from enrollment.filters import screening_installed
-
-    form = client_for(client, reviewer).get(reverse("enrollment:review_queue")).context["filter"].form
-    assert ("flags" in form.fields) == screening_installed()
-
-
-@pytest.mark.skipif(
-    not apps.is_installed("enrollment.screening"),
-    reason="the screening app (enrollment.screening) is not installed on this branch",
-)
 def test_review_queue_filters_by_unresolved_flags(client, reviewer):
     flag = apps.get_model("screening", "MatchFlag")
     blocked = EnrollmentFactory(status=S.PENDING_REVIEW)

@@ -1,16 +1,12 @@
-"""Screening flags (ministry only) and payment batches (payments roles), once their apps exist."""
+"""Screening flags (ministry only) and payment batches (payments roles) through the API."""
 
 import pytest
 
-from api.optional import payments_selectors, screening_selectors
 from provinces.roles import Role
 from tests.api.conftest import client_for
 from tests.factories import OrganisationFactory, make_user, province
 
 pytestmark = pytest.mark.django_db
-
-HAS_FLAGS = screening_selectors is not None and hasattr(screening_selectors, "flags_for")
-HAS_BATCHES = payments_selectors is not None and hasattr(payments_selectors, "batches_for")
 
 
 def users():
@@ -23,14 +19,12 @@ def users():
     }
 
 
-@pytest.mark.skipif(not HAS_FLAGS, reason="screening has not landed yet")
 def test_only_ministry_reviewers_and_auditors_read_screening_flags():
     allowed = {Role.MINISTRY_REVIEWER, Role.AUDITOR}
     for role, user in users().items():
         assert client_for(user).get("/api/v1/screening-flags/").status_code == (200 if role in allowed else 403), role
 
 
-@pytest.mark.skipif(not HAS_BATCHES, reason="payments has not landed yet")
 def test_only_payments_officers_and_auditors_read_batches():
     allowed = {Role.PAYMENTS_OFFICER, Role.AUDITOR}
     for role, user in users().items():
