@@ -96,6 +96,15 @@ def register_check(request):
     return render(request, "enrollment/_field_check.html", {"field": field, "problems": problems, "note": note})
 
 
+def _screening_flags(user, enrollment):
+    """The enrollment's screening flags, for the roles that may read them (None for the others)."""
+    if not user.has_perm("screening.view_matchflag"):
+        return None
+    from enrollment.screening.selectors import flags_for
+
+    return flags_for(user).filter(enrollment=enrollment).order_by("level", "-score", "pk")
+
+
 @login_required
 def enrollment_detail(request, pk):
     enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
@@ -107,6 +116,7 @@ def enrollment_detail(request, pk):
             "history": status_history([enrollment.pk]),
             "form": DecisionForm(),
             "can_review": request.user.has_perm("enrollment.review_enrollment"),
+            "flags": _screening_flags(request.user, enrollment),
         },
     )
 
@@ -134,7 +144,13 @@ def decide(request, pk):
     return render(
         request,
         "enrollment/enrollment_detail.html",
-        {"enrollment": enrollment, "history": status_history([enrollment.pk]), "form": form, "can_review": True},
+        {
+            "enrollment": enrollment,
+            "history": status_history([enrollment.pk]),
+            "form": form,
+            "can_review": True,
+            "flags": _screening_flags(request.user, enrollment),
+        },
         status=400,
     )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from playwright.sync_api import expect
 
 from enrollment.identity import normalise_name
 from enrollment.models import Enrollment
-from provinces.models import Agreement, Cycle
+from provinces.models import Agreement, Cycle, Organisation
 from provinces.roles import Role
 from tests.e2e.conftest import login
 from tests.factories import (
@@ -20,6 +22,7 @@ from tests.factories import (
     OrganisationFactory,
     WorkerFactory,
     crop,
+    make_cuil,
     make_user,
     province,
 )
@@ -127,21 +130,6 @@ def test_reviewer_creates_an_agreement_and_a_cycle(page, programme):
     assert (cycle.agreement_id, cycle.months, cycle.first_month.isoformat()) == (agreement.pk, 3, "2026-06-01")
 
 
-def test_provincial_officer_is_refused_the_agreement_form_and_other_provinces_agreement(page, programme):
-    login(page, "tucuman")
-    response = page.goto(page.base_url + "/convenios/nuevo/")
-    assert response.status == 403
-    response = page.goto(page.base_url + f"/convenios/{programme['mza_agreement'].pk}/")
-    assert response.status == 404
-    expect(page.locator("body")).not_to_contain_text("CONV-MZA")
-
-
-def test_union_officer_is_refused_other_workers_page(page, programme):
-    login(page, "uatre")
-    response = page.goto(page.base_url + f"/trabajadores/{programme['gonzalez'].pk}/legajo/")
-    assert response.status == 404
-
-
 def test_switching_the_language_to_english(page, programme):
     login(page, "revisora")
     page.get_by_label("Idioma").select_option("en")
@@ -234,25 +222,6 @@ def test_large_report_shows_progress_then_a_download_link(page, programme, setti
     assert len(text.strip().splitlines()) == 2  # header + the approved Mendoza worker
 
 
-# (user, URL, status): each role is refused what it may not do, and sees nothing out of scope.
-REFUSALS = [
-    ("pagos", "/convenios/nuevo/", 403),
-    ("auditora", "/periodos/nuevo/", 403),
-    ("auditora", "/organizaciones/nueva/", 403),
-    ("uatre", "/auditoria/", 403),
-    ("tucuman", "/auditoria/", 403),
-    ("uatre", "/convenios/nuevo/", 403),
-]
-
-
-@pytest.mark.parametrize(("username", "path", "status"), REFUSALS)
-def test_each_role_is_refused_what_it_may_not_do(page, programme, username, path, status):
-    login(page, username)
-    response = page.goto(page.base_url + path)
-    assert response.status == status
-    expect(page.get_by_role("heading", level=1)).to_be_visible()  # a proper error page, not a blank one
-
-
 def test_officer_uploads_a_survey_list_and_confirms_it_and_the_dashboard_counts_it(page, programme, tmp_path):
     from tests.enrollment.survey_files import csv_bytes, row
 
@@ -293,3 +262,490 @@ def test_reviewer_approves_from_the_review_queue_and_the_worker_page_tells_it(pa
     page.goto(page.base_url + f"/trabajadores/{pending.worker_id}/legajo/")
     expect(page.locator("#enrollments")).to_contain_text("Aprobada")
     expect(page.locator("#history")).to_contain_text("pending_review → approved")
+
+
+# --- screening flags -----------------------------------------------------------------------------
+
+
+def flagged_enrollment(*, cycle, dni: int, last: str, first: str, registry_row: str, registered_by):
+    """A submitted enrollment screened against a registry that lists the same person (a blocking flag)."""
+    import io
+
+    from enrollment.screening import services as screening
+    from enrollment.screening.models import ExternalRegistry, RegistryVersion
+
+    reviewer = make_user(Role.MINISTRY_REVIEWER)
+    worker = WorkerFactory(
+        cuil=make_cuil(dni),
+        last_name=last,
+        first_name=first,
+        last_name_norm=normalise_name(last),
+        first_name_norm=normalise_name(first),
+        birth_date=dt.date(1985, 4, 9),
+        registered_by=registered_by,
+    )
+    enrollment = EnrollmentFactory(worker=worker, cycle=cycle, status=Enrollment.Status.SUBMITTED)
+    registry = ExternalRegistry.objects.filter(code="desempleo").first() or screening.save_registry(
+        by=reviewer,
+        code="desempleo",
+        programme="Prestación por desempleo",
+        kind=ExternalRegistry.Kind.UNEMPLOYMENT,
+        is_incompatible=True,
+    )
+    version = RegistryVersion.objects.create(registry=registry, source_name="desempleo.csv", uploaded_by=reviewer)
+    header = "cuil,dni,apellido,nombre,fecha_nacimiento,desde,hasta"
+    screening.load_registry_version(version_id=version.pk, fileobj=io.BytesIO(f"{header}\n{registry_row}\n".encode()))
+    screening.screen_enrollments(enrollment_ids=[enrollment.pk], by=reviewer)
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.PENDING_REVIEW
+    return enrollment
+
+
+def open_from_review_queue(page, name: str) -> None:
+    """The reviewer narrows the queue to blocking flags and opens the enrollment."""
+    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Revisión").click()
+    page.get_by_label("Alertas de control").select_option(label="Con alertas que bloquean, sin resolver")
+    page.get_by_role("button", name="Filtrar").click()
+    page.get_by_role("link", name=name, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+
+
+def decide(page, action: str, reason: str = "") -> None:
+    page.get_by_label("Decisión").select_option(label=action)
+    if reason:
+        page.get_by_label("Motivo").fill(reason)
+    page.get_by_role("button", name="Registrar decisión").click()
+
+
+def test_reviewer_resolves_a_flag_as_not_the_same_person_and_approves(page, programme):
+    from enrollment.screening.models import MatchFlag, NotSamePerson
+
+    cycle = Cycle.objects.get(name="Zafra Tucumán")
+    enrollment = flagged_enrollment(
+        cycle=cycle,
+        dni=30111222,
+        last="Acosta",
+        first="Miguel Ángel",
+        registry_row=",30111222,Acosta,Miguel Angel,1985-04-09,2026-01,2027-12",
+        registered_by=programme["gonzalez"].registered_by,
+    )
+    # The same worker is also enrolled for next year's period, still to be screened.
+    next_year = CycleFactory(
+        agreement=AgreementFactory(
+            province=cycle.agreement.province,
+            number="CONV-TUC-2027",
+            start_date=dt.date(2027, 1, 1),
+            end_date=dt.date(2027, 12, 31),
+        ),
+        name="Zafra Tucumán 2027",
+        first_month=dt.date(2027, 3, 1),
+    )
+    later = EnrollmentFactory(worker=enrollment.worker, cycle=next_year, status=Enrollment.Status.SUBMITTED)
+    login(page, "revisora")
+    open_from_review_queue(page, "Acosta, Miguel Ángel")
+    flags = page.locator("#flags")
+    expect(flags).to_contain_text("Beneficio incompatible de otro programa")
+    expect(flags).to_contain_text("Sin resolver")
+    # An unresolved blocking flag: the approval is refused with a message that says why.
+    decide(page, "Aprobar")
+    expect(page.get_by_role("alert")).to_contain_text("alertas de control que bloquean la aprobación")
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.PENDING_REVIEW
+
+    # The flag, side by side with the registry record it matched.
+    flags.get_by_role("link", name="Beneficio incompatible de otro programa").click()
+    table = page.locator("table.side-by-side")
+    expect(table.locator("tr", has_text="Apellido")).to_contain_text("Acosta")
+    expect(table.locator("tr", has_text="Fecha de nacimiento").locator("td").nth(0)).to_have_text("1985-04-09")
+    expect(table.locator("tr", has_text="DNI")).to_contain_text("30111222")
+    page.get_by_label("No es la misma persona").check()
+    page.get_by_label("Nota").fill("Otra persona: distinto CUIL y domicilio, verificado con ANSES")
+    page.get_by_role("button", name="Resolver").click()
+    expect(page.get_by_text("Alerta resuelta.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("verificado con ANSES")
+    expect(page.get_by_role("button", name="Resolver")).to_have_count(0)
+
+    # Screening runs again, over this period and over next year's (where the registry still
+    # lists the person): the decision is remembered for the worker, nothing is raised again.
+    for screened in (cycle, next_year):
+        page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Controles").click()
+        page.get_by_label(re.compile(r"^Período:?$")).select_option(label=str(screened))
+        page.get_by_role("button", name="Iniciar control").click()
+        expect(page.locator("#run-progress")).to_contain_text("Terminado")
+        expect(page.locator("#run-progress")).to_contain_text("0 alertas nuevas")
+    page.get_by_role("link", name="Ver alertas").click()
+    expect(page.get_by_role("heading", name="Alertas de control")).to_be_visible()
+    expect(page.locator("main table")).not_to_contain_text("Acosta")
+    assert [f.status for f in MatchFlag.objects.filter(enrollment=enrollment)] == [MatchFlag.Status.NOT_SAME]
+    assert not MatchFlag.objects.filter(enrollment=later).exists()
+    later.refresh_from_db()
+    assert later.status == Enrollment.Status.PENDING_REVIEW  # it was screened
+    assert NotSamePerson.objects.filter(worker=enrollment.worker).exists()
+
+    # Now the enrollment is approved from its page.
+    page.goto(page.base_url + f"/inscripciones/{enrollment.pk}/")
+    expect(page.locator("#flags")).to_contain_text("No es la misma persona")
+    decide(page, "Aprobar")
+    expect(page.get_by_text("Decisión registrada: Aprobada.")).to_be_visible()
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.APPROVED
+
+
+def test_reviewer_confirms_the_same_person_and_approval_stays_refused(page, programme):
+    from enrollment.screening.models import MatchFlag
+
+    enrollment = flagged_enrollment(
+        cycle=Cycle.objects.get(name="Zafra Tucumán"),
+        dni=30222333,
+        last="Rodríguez",
+        first="Ramón",
+        registry_row=f"{make_cuil(30222333)},,Rodriguez,Ramon,1985-04-09,2026-06,2026-12",
+        registered_by=programme["gonzalez"].registered_by,
+    )
+    login(page, "revisora")
+    open_from_review_queue(page, "Rodríguez, Ramón")
+    page.locator("#flags").get_by_role("link").first.click()
+    expect(page.locator("table.side-by-side tr", has_text="CUIL")).to_contain_text(enrollment.worker.cuil)
+    page.get_by_label("Es la misma persona", exact=True).check()
+    page.get_by_role("button", name="Resolver").click()
+    # The note is required: the browser does not send the form without it.
+    assert page.get_by_label("Nota").evaluate("el => el.validity.valueMissing")
+    assert MatchFlag.objects.get(enrollment=enrollment).status == MatchFlag.Status.OPEN
+    page.get_by_label("Nota").fill("Mismo CUIL: cobra la prestación por desempleo")
+    page.get_by_role("button", name="Resolver").click()
+    expect(page.get_by_text("Alerta resuelta.")).to_be_visible()
+    page.get_by_role("link", name="Ir a la inscripción").click()
+    expect(page.locator("#flags")).to_contain_text("Es la misma persona")
+    decide(page, "Aprobar")
+    expect(page.get_by_role("alert")).to_contain_text("alertas de control que bloquean la aprobación")
+    decide(page, "Rechazar", "Cobra la prestación por desempleo en los mismos meses")
+    expect(page.get_by_text("Decisión registrada: Rechazada.")).to_be_visible()
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.REJECTED
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+def approved_beneficiaries(cycle, organisation, count: int) -> list[Enrollment]:
+    """Approved through the service, so their monthly installments are scheduled."""
+    from enrollment.services import approve_enrollment
+
+    reviewer = make_user(Role.MINISTRY_REVIEWER)
+    return [
+        approve_enrollment(
+            enrollment=EnrollmentFactory(
+                cycle=cycle, worker__registered_by=organisation, status=Enrollment.Status.PENDING_REVIEW
+            ),
+            by=reviewer,
+        )
+        for _ in range(count)
+    ]
+
+
+def reload_until(page, locator, text: str, attempts: int = 20) -> None:
+    """Background work (a real Celery worker) shows up on a later load of the page."""
+    for _ in range(attempts):
+        if text in locator.inner_text():
+            return
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(locator).to_contain_text(text)
+
+
+def test_payments_batch_is_built_approved_by_a_second_officer_exported_and_reconciled(page, programme):
+    from payments.models import PaymentBatch
+
+    cycle = Cycle.objects.get(name="Zafra Tucumán")
+    approved_beneficiaries(cycle, programme["gonzalez"].registered_by, 3)
+    make_user(Role.PAYMENTS_OFFICER, username="pagos2")
+
+    login(page, "pagos")
+    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Pagos", exact=True).click()
+    page.get_by_label(re.compile(r"^Mes:?$")).fill("2026-05")
+    page.get_by_role("button", name="Armar el lote del mes").click()
+    progress = page.locator("#batch-progress")
+    expect(progress).to_contain_text(re.compile(r"Estado: Armado\b"))
+    batch_url = page.url
+    batch = PaymentBatch.objects.get()
+    assert batch.item_count == 3
+    # The officer who built it may not approve it.
+    page.get_by_role("button", name="Aprobar (segunda firma)").click()
+    expect(page.get_by_text("Un lote lo aprueba otra persona: usted lo armó.")).to_be_visible()
+    expect(progress).to_contain_text(re.compile(r"Estado: Armado\b"))
+    page.get_by_role("button", name="Salir").click()
+
+    login(page, "pagos2")
+    page.goto(batch_url)
+    page.get_by_role("button", name="Aprobar (segunda firma)").click()
+    expect(page.get_by_text("Lote aprobado.")).to_be_visible()
+    page.get_by_role("button", name="Exportar CSV").click()
+    # The file's link appears once the export is done (on the batch page, or on a progress page).
+    link = page.get_by_role("link", name=re.compile(r"\.csv\b|Descargar")).first
+    expect(link).to_be_visible()
+    with page.expect_download() as download_info:
+        link.click()
+    lines = Path(download_info.value.path()).read_text(encoding="utf-8").splitlines()
+    header, details, trailer = lines[0].split(";"), [x.split(";") for x in lines[1:-1]], lines[-1].split(";")
+    batch.refresh_from_db()
+    assert header[0] == "H" and trailer[0] == "T"
+    assert len(details) == int(trailer[1]) == 3
+    amounts = [Decimal(d[5]) for d in details]
+    assert sum(amounts) == Decimal(trailer[2]) == batch.total_amount
+    assert {d[3] for d in details} == set(batch.items.values_list("cuil", flat=True))
+
+    # The bank answers: two credited, one rejected.
+    rows = [f"D;{d[1]};{d[3]};{d[5]};ACREDITADA;" for d in details[:2]]
+    rows.append(f"D;{details[2][1]};{details[2][3]};{details[2][5]};RECHAZADA;CBU inexistente")
+    content = "\n".join([f"H;{header[1]};{header[2]}", *rows, f"T;3;{trailer[2]}"]) + "\n"
+    page.get_by_label("Archivo de respuesta del banco").set_input_files(
+        files=[{"name": "respuesta.csv", "mimeType": "text/csv", "buffer": content.encode()}]
+    )
+    page.get_by_role("button", name="Conciliar respuesta del banco").click()
+    expect(page.get_by_text("respuesta.csv recibido")).to_be_visible()
+    reconciliations = page.locator("h2:text-is('Conciliaciones') + table")
+    reload_until(page, reconciliations, "respuesta.csv")
+    row = reconciliations.locator("tbody tr").first
+    expect(row.locator("td").nth(2)).to_have_text("2")  # credited
+    expect(row.locator("td").nth(3)).to_have_text("1")  # rejected
+    expect(progress).to_contain_text("Conciliado")
+    expect(page.locator("h2:text-is('Transferencias') + table")).to_contain_text("Rechazada: CBU inexistente")
+    assert sorted(batch.items.values_list("outcome", flat=True)) == ["paid", "paid", "rejected"]
+
+
+# --- training ------------------------------------------------------------------------------------
+
+
+def test_provincial_officer_refers_a_beneficiary_to_a_course_until_it_is_full(page, programme):
+    from tests.factories import CourseFactory
+    from training.models import Referral
+
+    course = CourseFactory(topic="Poda y cosecha mecanizada", capacity=1, provider__name="Escuela Agrotécnica Lules")
+    active = EnrollmentFactory(
+        cycle=Cycle.objects.get(name="Zafra Tucumán"),
+        worker__last_name="Juárez",
+        worker__last_name_norm="JUAREZ",
+        worker__first_name="Pedro",
+        worker__first_name_norm="PEDRO",
+        worker__registered_by=programme["gonzalez"].registered_by,
+        status=Enrollment.Status.ACTIVE,
+    )
+
+    def refer(worker_name: str) -> None:
+        nav = page.get_by_role("navigation", name="Navegación principal")
+        nav.get_by_role("link", name="Trabajadores", exact=True).click()
+        page.get_by_role("row", name=re.compile(worker_name)).get_by_role("link").click()
+        page.get_by_role("link", name="Derivaciones a capacitación y empleo").click()
+        page.get_by_label("Inscripción").select_option(index=1)
+        page.get_by_label("Línea").select_option(label="Formación profesional")
+        page.get_by_label("Curso o entrenamiento").select_option(label=str(course))
+        page.get_by_role("button", name="Derivar").click()
+
+    login(page, "tucuman")
+    refer("Juárez, Pedro")
+    expect(page.get_by_text("Derivación registrada.")).to_be_visible()
+    expect(page.locator("main table")).to_contain_text("Poda y cosecha mecanizada")
+
+    nav = page.get_by_role("navigation", name="Navegación principal")
+    nav.get_by_role("link", name="Capacitación", exact=True).click()
+    page.get_by_role("link", name="Poda y cosecha mecanizada").click()
+    expect(page.locator("main table")).to_contain_text("Juárez, Pedro")
+    expect(page.locator("dl")).to_contain_text("1 / 1")
+
+    # The only place is taken: the next referral is refused with the reason.
+    refer("González, María Inés")
+    expect(page.locator("main")).to_contain_text("El curso no tiene vacantes (cupo 1).")
+    assert list(Referral.objects.values_list("worker_id", flat=True)) == [active.worker_id]
+
+
+# --- union officer: a worker's status in the UI and through the API ------------------------------
+
+
+def test_union_officer_checks_a_worker_in_the_ui_and_through_the_api_with_its_token(page, programme, browser):
+    from api.models import StatusLookup
+
+    union = Organisation.objects.get(name="UATRE Tucumán")
+    worker = WorkerFactory(
+        last_name="Chaile",
+        first_name="Rosa",
+        last_name_norm="CHAILE",
+        first_name_norm="ROSA",
+        registered_by=union,
+    )
+    EnrollmentFactory(worker=worker, cycle=Cycle.objects.get(name="Zafra Tucumán"), status=Enrollment.Status.APPROVED)
+    outsider = programme["gonzalez"]  # registered by the provincial office, not by the union
+
+    login(page, "uatre")
+    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Buscar").click()
+    search = page.get_by_label("CUIL, DNI o apellido y nombre")
+    search.fill(worker.cuil)
+    search.press("Enter")
+    page.get_by_role("link", name="Chaile, Rosa").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Chaile, Rosa")
+    expect(page.locator("#enrollments")).to_contain_text("Zafra Tucumán")
+    expect(page.locator("#enrollments")).to_contain_text("Aprobada")
+    # Out of scope: the search does not find the other worker.
+    page.goto(page.base_url + f"/buscar/?q={outsider.cuil}")
+    expect(page.get_by_role("link", name=re.compile("González"))).to_have_count(0)
+
+    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="API", exact=True).click()
+    page.get_by_label("Nombre (para qué sistema)").fill("Sistema de afiliados UATRE")
+    page.get_by_role("button", name="Crear token").click()
+    key = page.get_by_role("alert").locator("code").inner_text().strip()
+    expect(page.locator("main table")).to_contain_text("Sistema de afiliados UATRE")
+
+    # A client with no session, only the token.
+    client = browser.new_context()
+    try:
+        url = page.base_url + "/api/v1/status/{}/"
+        auth = {"Authorization": f"Token {key}"}
+        found = client.request.get(url.format(worker.cuil), headers=auth)
+        assert found.status == 200
+        body = found.json()
+        assert body["cuil"] == worker.cuil and body["last_name"] == "Chaile"
+        assert [(e["cycle_name"], e["status"]) for e in body["enrollments"]] == [("Zafra Tucumán", "approved")]
+        assert client.request.get(url.format(outsider.cuil), headers=auth).status == 404
+        assert client.request.get(url.format(worker.cuil)).status in (401, 403)
+    finally:
+        client.close()
+    assert sorted(StatusLookup.objects.filter(token__isnull=False).values_list("cuil", "result")) == sorted(
+        [(worker.cuil, StatusLookup.Result.FOUND), (outsider.cuil, StatusLookup.Result.NOT_FOUND)]
+    )
+
+
+# --- refusals on the pages above -----------------------------------------------------------------
+
+
+@pytest.fixture
+def guarded(programme):
+    """A built and an approved batch, an open flag, a Tucumán course, and a Mendoza officer."""
+    from enrollment.screening.models import MatchFlag
+    from payments import services as payments
+    from tests.factories import CourseFactory
+
+    tucuman = Cycle.objects.get(name="Zafra Tucumán")
+    office = programme["gonzalez"].registered_by
+    approved_beneficiaries(tucuman, office, 1)
+    builder, second = programme["users"][Role.PAYMENTS_OFFICER], make_user(Role.PAYMENTS_OFFICER)
+    approved = payments.request_batch(month=dt.date(2026, 5, 1), by=builder)  # built at once: Celery is eager
+    payments.approve_batch(batch=approved, by=second)
+    built = payments.request_batch(month=dt.date(2026, 6, 1), by=builder)
+    flagged = flagged_enrollment(
+        cycle=tucuman,
+        dni=30333444,
+        last="Sosa",
+        first="Carlos",
+        registry_row=",30333444,Sosa,Carlos,1985-04-09,2026-01,2026-12",
+        registered_by=office,
+    )
+    mendoza = Cycle.objects.get(name="Vendimia")
+    mza_office = Organisation.objects.get(name="Subsecretaría de Trabajo Mendoza")
+    make_user(Role.PROVINCIAL_OFFICER, mza_office, username="mendoza")
+    return {
+        "built": built,
+        "approved": approved,
+        "flag": MatchFlag.objects.get(enrollment=flagged),
+        "course": CourseFactory(topic="Poda y cosecha mecanizada"),
+        "mza_enrollment": Enrollment.objects.get(cycle=mendoza),
+        "mza_agreement": programme["mza_agreement"],
+        "gonzalez": programme["gonzalez"],
+    }
+
+
+def post_form(page, path: str, data: dict):
+    """Submit a form by hand, with the session and CSRF token of the signed-in user."""
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    return page.request.post(
+        page.base_url + path, form={"csrfmiddlewaretoken": token, **data}, headers={"Referer": page.base_url + "/"}
+    )
+
+
+def refused_payment_batches(page, guarded, username):
+    """Only payments officers approve and export batches; auditors read them."""
+    from payments.models import BankFile, PaymentBatch
+
+    built, approved = guarded["built"], guarded["approved"]
+    response = page.goto(page.base_url + f"/pagos/lotes/{built.pk}/")
+    if username == "auditora":  # reads, with no buttons
+        assert response.status == 200
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.get_by_role("button", name="Aprobar (segunda firma)")).to_have_count(0)
+        page.goto(page.base_url + f"/pagos/lotes/{approved.pk}/")
+        expect(page.get_by_role("button", name="Exportar CSV")).to_have_count(0)
+    else:
+        assert response.status == 403
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert post_form(page, f"/pagos/lotes/{built.pk}/aprobar/", {}).status == 403
+    assert post_form(page, f"/pagos/lotes/{approved.pk}/exportar/csv/", {}).status == 403
+    statuses = dict(PaymentBatch.objects.values_list("pk", "status"))
+    assert statuses == {built.pk: PaymentBatch.Status.BUILT, approved.pk: PaymentBatch.Status.APPROVED}
+    assert not BankFile.objects.exists()
+
+
+def refused_flag_resolution(page, guarded, username):
+    """Only ministry reviewers resolve screening flags; auditors read them."""
+    from enrollment.screening.models import MatchFlag
+
+    flag = guarded["flag"]
+    response = page.goto(page.base_url + f"/control/alertas/{flag.pk}/")
+    if username == "auditora":  # reads the flag, with no form to resolve it
+        assert response.status == 200
+        expect(page.locator("table.side-by-side")).to_be_visible()
+        expect(page.get_by_role("button", name="Resolver")).to_have_count(0)
+    else:
+        assert response.status == 403
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    answer = post_form(page, f"/control/alertas/{flag.pk}/", {"decision": "not_same", "note": "No corresponde"})
+    assert answer.status == 403
+    flag.refresh_from_db()
+    assert flag.status == MatchFlag.Status.OPEN
+
+
+def refused_other_provinces_course(page, guarded):
+    """A Mendoza officer neither sees a Tucumán course or beneficiary nor refers anyone to the course."""
+    from training.models import Referral
+
+    course, gonzalez = guarded["course"], guarded["gonzalez"]
+    assert page.goto(page.base_url + f"/capacitacion/cursos/{course.pk}/").status == 404
+    expect(page.locator("body")).not_to_contain_text("Poda y cosecha mecanizada")
+    assert page.goto(page.base_url + f"/capacitacion/trabajadores/{gonzalez.pk}/").status == 404
+    # Its own beneficiary cannot be sent to the other province's course either.
+    mza = guarded["mza_enrollment"]
+    page.goto(page.base_url + f"/capacitacion/trabajadores/{mza.worker_id}/")
+    expect(page.get_by_label("Curso o entrenamiento").locator("option", has_text="Poda")).to_have_count(0)
+    answer = post_form(
+        page,
+        f"/capacitacion/trabajadores/{mza.worker_id}/",
+        {"enrollment": mza.pk, "line": "vocational", "course": course.pk},
+    )
+    assert answer.status == 200 and "Derivación registrada" not in answer.text()
+    assert not Referral.objects.exists()
+
+
+# URLs each role is refused (with the status), besides the checks above; "{...}" are filled from
+# the fixture, so out-of-scope records answer 404 exactly like missing ones.
+REFUSALS = {
+    "revisora": [],
+    "pagos": [("/convenios/nuevo/", 403)],
+    "auditora": [("/periodos/nuevo/", 403), ("/organizaciones/nueva/", 403)],
+    "tucuman": [("/auditoria/", 403), ("/convenios/nuevo/", 403), ("/convenios/{mza_agreement}/", 404)],
+    "uatre": [("/auditoria/", 403), ("/convenios/nuevo/", 403), ("/trabajadores/{gonzalez}/legajo/", 404)],
+    "mendoza": [("/trabajadores/{gonzalez}/legajo/", 404)],
+}
+
+
+@pytest.mark.parametrize("username", list(REFUSALS))
+def test_each_role_is_refused_what_it_may_not_do(page, guarded, username):
+    login(page, username)
+    ids = {"mza_agreement": guarded["mza_agreement"].pk, "gonzalez": guarded["gonzalez"].pk}
+    for path, status in REFUSALS[username]:
+        response = page.goto(page.base_url + path.format(**ids))
+        assert (path, response.status) == (path, status)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()  # a proper error page, not a blank one
+        expect(page.locator("body")).not_to_contain_text("CONV-MZA")
+    if username != "pagos":
+        refused_payment_batches(page, guarded, username)
+    if username != "revisora":
+        refused_flag_resolution(page, guarded, username)
+    if username == "mendoza":
+        refused_other_provinces_course(page, guarded)

@@ -143,3 +143,33 @@ def test_reviewer_starts_a_run_over_a_cycle_and_sees_progress(client, reviewer, 
     fragment = c.get(reverse("screening:run_detail", args=[run.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert "3/3" in fragment and "hx-trigger" not in fragment
     assert c.post(reverse("screening:run_list"), {}).status_code == 200  # no cycle nor month: form error
+
+
+def test_enrollment_page_lists_its_flags_for_reviewers_and_auditors_and_the_flag_links_back(client, reviewer, flag):
+    enrollment_url = reverse("enrollment:enrollment_detail", args=[flag.enrollment_id])
+    flag_url = reverse("screening:flag_detail", args=[flag.pk])
+    for user in (reviewer, make_user(Role.AUDITOR)):
+        client.logout()
+        page = client_for(client, user).get(enrollment_url)
+        assert page.status_code == 200
+        assert [f.pk for f in page.context["flags"]] == [flag.pk]
+        assert f'href="{flag_url}"' in page.content.decode()
+    detail = client_for(client, reviewer).get(flag_url).content.decode()
+    assert f'href="{enrollment_url}"' in detail
+
+
+def test_refused_approval_page_still_lists_the_blocking_flag(client, reviewer, flag):
+    response = client_for(client, reviewer).post(
+        reverse("enrollment:decide", args=[flag.enrollment_id]), {"action": "approve", "reason": ""}
+    )
+    assert response.status_code == 400
+    assert "bloquean la aprobación" in response.content.decode()
+    assert [f.pk for f in response.context["flags"]] == [flag.pk]
+
+
+def test_enrollment_page_shows_no_flags_to_officers_of_its_province(client, flag):
+    officer = make_user(Role.PROVINCIAL_OFFICER, flag.enrollment.worker.registered_by)
+    page = client_for(client, officer).get(reverse("enrollment:enrollment_detail", args=[flag.enrollment_id]))
+    assert page.status_code == 200
+    assert page.context["flags"] is None
+    assert reverse("screening:flag_detail", args=[flag.pk]) not in page.content.decode()
