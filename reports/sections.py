@@ -109,50 +109,39 @@ class BudgetRow:
         return (100 * self.committed / self.budget).quantize(Decimal("0.1")) if self.budget else Decimal("0")
 
 
-def budget_use(user) -> tuple[Chart, list[BudgetRow]]:
+def budget_use(user) -> list[BudgetRow]:
     """Per agreement in scope: budget, amount committed in installments and amount paid."""
     spending = {row["agreement_id"]: row for row in spending_by_agreement(user=user)}
-    rows, figures = [], []
+    rows = []
     for agreement in agreements_for(user).order_by("province__name", "number"):
         spent = spending.get(agreement.pk, {})
-        label = f"{agreement.number} · {agreement.province.name}"
-        row = BudgetRow(
-            agreement=label,
-            budget=agreement.budget,
-            budget_url=reverse("provinces:agreement_detail", args=[agreement.pk]),
-            committed=spent.get("committed") or Decimal("0"),
-            committed_n=spent.get("committed_n", 0),
-            committed_url=_installments_url(agreement=agreement.pk, status=list(SCHEDULED_STATES)),
-            paid=spent.get("paid") or Decimal("0"),
-            paid_n=spent.get("paid_n", 0),
-            paid_url=_installments_url(agreement=agreement.pk, status=[IS.PAID]),
+        rows.append(
+            BudgetRow(
+                agreement=f"{agreement.number} · {agreement.province.name}",
+                budget=agreement.budget,
+                budget_url=reverse("provinces:agreement_detail", args=[agreement.pk]),
+                committed=spent.get("committed") or Decimal("0"),
+                committed_n=spent.get("committed_n", 0),
+                committed_url=_installments_url(agreement=agreement.pk, status=list(SCHEDULED_STATES)),
+                paid=spent.get("paid") or Decimal("0"),
+                paid_n=spent.get("paid_n", 0),
+                paid_url=_installments_url(agreement=agreement.pk, status=[IS.PAID]),
+            )
         )
-        rows.append(row)
-        figures += [
-            Figure(label, row.budget, row.budget_url, series=_("Presupuesto")),
-            Figure(label, row.committed, row.committed_url, series=_("Comprometido")),
-            Figure(label, row.paid, row.paid_url, series=_("Pagado")),
-        ]
-    chart = Chart(
-        key="budget_use_by_agreement", title=_("Uso del presupuesto por convenio (ARS)"), figures=figures, unit="ARS"
-    )
-    return chart, rows
+    return rows
 
 
 def transfers_section(user) -> Section | None:
     if not user.has_perm("payments.view_installment"):
         return None
-    by_month, amounts = installments_by_month(user)
-    budget, rows = budget_use(user)
-    charts = [c for c in (by_month, amounts) if c.figures]
-    if any(r.committed for r in rows):
-        charts.append(budget)
+    charts = [c for c in installments_by_month(user) if c.figures]
+    rows = budget_use(user) if charts else []
     return Section(
         key="transfers",
         title=_("Transferencias"),
         charts=charts,
-        template="reports/_budget_table.html" if charts else "",
-        rows=rows if charts else [],
+        template="reports/_budget_table.html" if rows else "",
+        rows=rows,
     )
 
 
@@ -225,7 +214,7 @@ def _referrals_url(**params) -> str:
 
 
 def referral_charts(user) -> list[Chart]:
-    """Referrals by status plus those that found a job, and per line by outcome."""
+    """Referrals by status, and per line by outcome and job placement."""
     by_status: dict = defaultdict(int)
     by_line: dict = defaultdict(int)
     placed_by_line: dict = defaultdict(int)
@@ -239,9 +228,7 @@ def referral_charts(user) -> list[Chart]:
     outcomes = Chart(
         key="referrals_by_status",
         title=_("Derivaciones y resultados"),
-        figures=[Figure(str(label), by_status[value], _referrals_url(status=value)) for value, label in R.choices]
-        + [Figure(_("Obtuvieron empleo"), sum(placed_by_line.values()), _referrals_url(job_placement="true"))],
-        note=_("Quienes obtuvieron empleo también se cuentan en su estado."),
+        figures=[Figure(str(label), by_status[value], _referrals_url(status=value)) for value, label in R.choices],
     )
     groups = [
         (_("En curso"), OPEN_REFERRALS),
@@ -269,7 +256,12 @@ def referral_charts(user) -> list[Chart]:
                 series=_("Obtuvieron empleo"),
             )
         )
-    by_line_chart = Chart(key="referrals_by_line", title=_("Derivaciones por línea y resultado"), figures=lines)
+    by_line_chart = Chart(
+        key="referrals_by_line",
+        title=_("Derivaciones por línea y resultado"),
+        figures=lines,
+        note=_("Quienes obtuvieron empleo también se cuentan en su resultado."),
+    )
     return [outcomes, by_line_chart]
 
 

@@ -20,7 +20,7 @@
       canvas.dataset.drawn = "1";
       var horizontal = !data.datasets && data.labels.length > 6;
       var scales = {};
-      scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { callback: function (v) { return tick.format(v); } } };
+      scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return tick.format(v); } } };
       var sets = data.datasets || [{ label: data.title, values: data.values, urls: data.urls }];
       new Chart(canvas, {
         type: "bar",
