@@ -242,3 +242,13 @@ def test_dashboard_queries_do_not_grow_with_the_data(activity, login, django_ass
     client = login(activity.world.users["auditor"])
     with django_assert_max_num_queries(30):
         assert client.get(reverse("reports:dashboard")).status_code == 200
+
+
+def test_english_dashboard_and_lists_use_english_texts_and_formats(activity, login):
+    client = login(activity.world.users["auditor"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("reports:dashboard")).content.decode()
+    assert "Installments per month" in body and "Screening flags by kind" in body
+    assert "Referrals and outcomes" in body and "890,003.00" in body
+    installments = client.get(reverse("payments:installment_list") + "?month=2026-07").content.decode()
+    assert "4 installments for ARS 440,001.00" in installments
