@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from payments.models import BatchItem, Installment, PaymentBatch, Reconciliation
 from provinces.scoping import scope_of
@@ -54,4 +56,99 @@ def monthly_totals(*, user, year: int | None = None):
             rejected=Sum("amount", filter=Q(status=Installment.Status.REJECTED)),
         )
         .order_by("month", "province__name", "agreement__number")
+    )
+
+
+#: Installments that count as scheduled: every one not cancelled, whatever its stage.
+SCHEDULED_STATES = (
+    Installment.Status.DUE,
+    Installment.Status.IN_BATCH,
+    Installment.Status.HELD,
+    Installment.Status.PAID,
+    Installment.Status.REJECTED,
+)
+
+
+def installment_counts_by_month(*, user) -> list[dict]:
+    """Per month and status: installments and their amount, in one grouped query."""
+    return list(
+        installments_for(user)
+        .order_by()
+        .values("month", "status")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by("month", "status")
+    )
+
+
+def spending_by_agreement(*, user) -> list[dict]:
+    """Per agreement with installments: the amount committed (scheduled, not cancelled) and the
+    amount paid, in one grouped query, with the agreement's budget."""
+    return list(
+        installments_for(user)
+        .filter(status__in=SCHEDULED_STATES)
+        .order_by()
+        .values("agreement_id", "agreement__number", "agreement__province__name", "agreement__budget")
+        .annotate(
+            committed=Sum("amount"),
+            committed_n=Count("pk"),
+            paid=Coalesce(Sum("amount", filter=Q(status=Installment.Status.PAID)), Decimal("0")),
+            paid_n=Count("pk", filter=Q(status=Installment.Status.PAID)),
+        )
+        .order_by("agreement__province__name", "agreement__number")
+    )
+
+
+def monthly_report_rows(*, user, first_month=None, last_month=None, province_id=None, agreement_id=None):
+    """Per month, province and agreement: installments and amounts scheduled (not cancelled),
+    paid, rejected, held and still pending (scheduled or in a batch). One grouped query; the
+    four stages add up to the scheduled figures."""
+    qs = installments_for(user).filter(status__in=SCHEDULED_STATES)
+    if first_month:
+        qs = qs.filter(month__gte=first_month)
+    if last_month:
+        qs = qs.filter(month__lte=last_month)
+    if province_id:
+        qs = qs.filter(province_id=province_id)
+    if agreement_id:
+        qs = qs.filter(agreement_id=agreement_id)
+    zero = Decimal("0")
+    status = Installment.Status
+
+    def amount(*states):
+        return Coalesce(Sum("amount", filter=Q(status__in=states)), zero)
+
+    def count(*states):
+        return Count("pk", filter=Q(status__in=states))
+
+    return (
+        qs.order_by()
+        .values("month", "province__name", "agreement__number")
+        .annotate(
+            scheduled_n=Count("pk"),
+            scheduled=Coalesce(Sum("amount"), zero),
+            paid_n=count(status.PAID),
+            paid=amount(status.PAID),
+            rejected_n=count(status.REJECTED),
+            rejected=amount(status.REJECTED),
+            held_n=count(status.HELD),
+            held=amount(status.HELD),
+            pending_n=count(status.DUE, status.IN_BATCH),
+            pending=amount(status.DUE, status.IN_BATCH),
+        )
+        .order_by("month", "province__name", "agreement__number")
+        .values_list(
+            "month",
+            "province__name",
+            "agreement__number",
+            "scheduled_n",
+            "scheduled",
+            "paid_n",
+            "paid",
+            "rejected_n",
+            "rejected",
+            "held_n",
+            "held",
+            "pending_n",
+            "pending",
+        )
     )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("pagos/lotes/<int:pk>/exportar/<str:fmt>/", views.batch_export, name="batch_export"),
     path("pagos/lotes/<int:pk>/conciliar/", views.batch_reconcile, name="batch_reconcile"),
     path("pagos/archivos/<int:pk>/", views.bank_file_download, name="bank_file_download"),
+    path("pagos/cuotas/", views.installment_list, name="installment_list"),
     path("pagos/cuotas/<int:pk>/liberar/", views.installment_release, name="installment_release"),
     path("pagos/cuotas/<int:pk>/reemitir/", views.installment_reissue, name="installment_reissue"),
     path("pagos/trabajadores/<int:pk>/", views.worker_payments, name="worker_payments"),

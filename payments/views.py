@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from enrollment.selectors import workers_for
 from payments import selectors, services
+from payments.filters import InstallmentFilter
 from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm
 from payments.models import BankFile, Installment, Rate
 from provinces.scoping import require_perm
@@ -181,6 +183,21 @@ def worker_payments(request, pk):
         "payments/worker_payments.html",
         {"worker": worker, "installments": history, "Status": Installment.Status},
     )
+
+
+@login_required
+def installment_list(request):
+    """Installments filtered by month, status, kind, province and agreement: the list behind
+    every figure of the transfers dashboard, with the count and the amount it shows."""
+    require_perm(request.user, "payments.view_installment")
+    installments = selectors.installments_for(request.user).select_related("worker")
+    flt = InstallmentFilter(request.GET, queryset=installments, request=request)
+    rows = flt.qs
+    total = rows.order_by().aggregate(total=Sum("amount"))["total"] or 0
+    page = Paginator(rows.order_by("-month", "province__name", "worker__last_name_norm", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "payments/installment_list.html", {"filter": flt, "page": page, "total": total})
 
 
 @login_required

@@ -255,8 +255,116 @@ def seed(stdout=None) -> None:
         ).values_list("pk", flat=True),
         by=users["revisora"],
     )
+    _seed_activity(reviewer=users["revisora"])
     if stdout:
         stdout.write(
             f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "
             f"{Enrollment.objects.count()} inscripciones, {len(cycles)} períodos.\n"
+        )
+
+
+def _seed_activity(*, reviewer) -> None:
+    """Some of what follows approval, so that every dashboard section shows something: the first
+    installments paid (a few rejected by the bank or held), screening flags open and resolved,
+    and training referrals with their outcomes. Idempotent: each step only touches what is not
+    there yet."""
+    from django.utils import timezone
+
+    from enrollment.screening.models import MatchFlag
+    from payments.models import Installment
+    from training.models import Course, Provider, Referral
+
+    now = timezone.now()
+    first = list(
+        Installment.objects.filter(kind=Installment.Kind.REGULAR, number=1, status=Installment.Status.DUE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rejected, held = first[::9], first[1::9]
+    Installment.objects.filter(pk__in=rejected).update(
+        status=Installment.Status.REJECTED, bank_reason="CBU inexistente o cerrada"
+    )
+    Installment.objects.filter(pk__in=held).update(
+        status=Installment.Status.HELD, hold_reason="Alerta de control sin resolver"
+    )
+    Installment.objects.filter(pk__in=set(first) - set(rejected) - set(held)).update(
+        status=Installment.Status.PAID, paid_at=now
+    )
+
+    kinds = [
+        (MatchFlag.Kind.PROGRAMME, MatchFlag.Level.SAME, MatchFlag.Status.OPEN),
+        (MatchFlag.Kind.REGISTRY, MatchFlag.Level.POSSIBLE, MatchFlag.Status.OPEN),
+        (MatchFlag.Kind.REGISTRY, MatchFlag.Level.POSSIBLE, MatchFlag.Status.NOT_SAME),
+        (MatchFlag.Kind.EMPLOYMENT, MatchFlag.Level.POSSIBLE, MatchFlag.Status.CLEARED),
+        (MatchFlag.Kind.ELIGIBILITY, MatchFlag.Level.SAME, MatchFlag.Status.SAME_PERSON),
+        (MatchFlag.Kind.PROGRAMME, MatchFlag.Level.POSSIBLE, MatchFlag.Status.OPEN),
+    ]
+    flagged = Enrollment.objects.filter(
+        status__in=[Enrollment.Status.PENDING_REVIEW, Enrollment.Status.SUBMITTED, Enrollment.Status.APPROVED]
+    ).order_by("pk")[: len(kinds)]
+    for enrollment, (kind, level, status) in zip(flagged, kinds, strict=False):
+        resolved = status != MatchFlag.Status.OPEN
+        MatchFlag.objects.get_or_create(
+            enrollment=enrollment,
+            match_key=f"demo-{kind}",
+            defaults={
+                "kind": kind,
+                "level": level,
+                "status": status,
+                "score": Decimal("0.950") if level == MatchFlag.Level.SAME else Decimal("0.780"),
+                "reasons": "Datos de demostración: coincidencia de CUIL y apellido",
+                "note": "Revisado con la documentación presentada" if resolved else "",
+                "resolved_by": reviewer if resolved else None,
+                "resolved_at": now if resolved else None,
+            },
+        )
+
+    outcomes = [
+        Referral.Status.COMPLETED,
+        Referral.Status.ATTENDING,
+        Referral.Status.REFERRED,
+        Referral.Status.ACCEPTED,
+        Referral.Status.DROPPED,
+        Referral.Status.NO_SHOW,
+        Referral.Status.DECLINED,
+        Referral.Status.COMPLETED,
+    ]
+    beneficiaries = Enrollment.objects.filter(
+        status__in=[Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE]
+    ).select_related("cycle__agreement__province")
+    for n, enrollment in enumerate(beneficiaries.order_by("pk")[: len(outcomes)]):
+        province = enrollment.cycle.agreement.province
+        provider, _ = Provider.objects.get_or_create(
+            name=f"Centro de Formación Profesional de {province.name}", defaults={"province": province}
+        )
+        course, _ = Course.objects.get_or_create(
+            provider=provider,
+            topic="Mantenimiento de maquinaria agrícola",
+            defaults={
+                "place": "Escuela Agrotécnica",
+                "province": province,
+                "start_date": dt.date(2026, 6, 1),
+                "end_date": dt.date(2026, 8, 31),
+                "capacity": 25,
+                "sessions": 12,
+            },
+        )
+        status = outcomes[n]
+        started = status in (Referral.Status.ATTENDING, Referral.Status.COMPLETED, Referral.Status.DROPPED)
+        Referral.objects.get_or_create(
+            worker=enrollment.worker,
+            course=course,
+            defaults={
+                "enrollment": enrollment,
+                "line": Referral.Line.VOCATIONAL,
+                "status": status,
+                "referred_on": dt.date(2026, 5, 20),
+                "started_on": dt.date(2026, 6, 1) if started else None,
+                "ended_on": dt.date(2026, 8, 31) if status == Referral.Status.COMPLETED else None,
+                "certificate_issued": status == Referral.Status.COMPLETED,
+                "job_placement": status == Referral.Status.COMPLETED and n == 0,
+                "employer": "Ingenio La Providencia" if status == Referral.Status.COMPLETED and n == 0 else "",
+                "referred_by": reviewer,
+                "status_changed_at": now,
+            },
         )

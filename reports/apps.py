@@ -9,3 +9,7 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Tableros e informes")
+
+    def ready(self) -> None:
+        # The dashboard sections of transfers, screening flags and referrals register themselves.
+        from reports import sections  # noqa: F401

@@ -76,6 +76,8 @@ class Figure:
     label: str
     value: int | Decimal
     url: str
+    #: the bar group a figure belongs to, in charts with several series (e.g. "Pagadas" of a month)
+    series: str = ""
 
 
 @dataclass
@@ -85,22 +87,50 @@ class Chart:
     figures: list[Figure] = field(default_factory=list)
     kind: str = "bar"  # Chart.js type
     unit: str = ""  # "ARS" for money
+    #: a line under the table explaining what the figures count
+    note: str = ""
 
     @property
     def total(self):
         return sum((f.value for f in self.figures), 0)
 
     @property
+    def series(self) -> list[str]:
+        """The series' names in order of appearance (empty for a chart with one series)."""
+        return list(dict.fromkeys(f.series for f in self.figures if f.series))
+
+    @property
+    def labels(self) -> list[str]:
+        return list(dict.fromkeys(f.label for f in self.figures))
+
+    @property
+    def matrix(self) -> list[tuple[str, list[Figure | None]]]:
+        """One row per label with its figure in each series (``None`` where there is none)."""
+        cells = {(f.label, f.series): f for f in self.figures}
+        return [(label, [cells.get((label, s)) for s in self.series]) for label in self.labels]
+
+    @property
     def data(self) -> dict:
         """What ``static/js/charts.js`` draws (the table beside it shows the same figures)."""
-        return {
+        data = {
             "title": self.title,
             "kind": self.kind,
             "unit": self.unit,
-            "labels": [f.label for f in self.figures],
+            "labels": self.labels if self.series else [f.label for f in self.figures],
             "values": [float(f.value) for f in self.figures],
             "urls": [f.url for f in self.figures],
         }
+        if self.series:
+            columns = zip(*(cells for _label, cells in self.matrix), strict=True)
+            data["datasets"] = [
+                {
+                    "label": name,
+                    "values": [float(f.value) if f else 0.0 for f in row],
+                    "urls": [f.url if f else "" for f in row],
+                }
+                for name, row in zip(self.series, columns, strict=True)
+            ]
+        return data
 
 
 def _enrollment_list_url(**params) -> str:

@@ -60,7 +60,9 @@ def worker_page(request, pk):
 def report_list(request):
     require_perm(request.user, "enrollment.view_enrollment")
     reports = [
-        {"kind": kind, "form": kind.form(user=request.user, auto_id=f"id_{kind.key}_%s")} for kind in REPORTS.values()
+        {"kind": kind, "form": kind.form(user=request.user, auto_id=f"id_{kind.key}_%s")}
+        for kind in REPORTS.values()
+        if kind.allowed(request.user)
     ]
     jobs = ReportJob.objects.filter(requested_by=request.user)[:20]
     return render(request, "reports/report_list.html", {"reports": reports, "jobs": jobs})

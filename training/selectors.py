@@ -62,6 +62,11 @@ def referrals_for(user) -> QuerySet[Referral]:
     )
 
 
+def referral_status_counts(*, user) -> list[dict]:
+    """Referrals in scope per status, line and placement, in one grouped query."""
+    return list(referrals_for(user).order_by().values("status", "line", "job_placement").annotate(n=Count("pk")))
+
+
 def course_roster(*, user, course: Course) -> QuerySet[Referral]:
     """Everyone referred to ``course`` (the course must be in the user's scope)."""
     return (

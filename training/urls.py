@@ -11,6 +11,7 @@ urlpatterns = [
     path("capacitacion/cursos/<int:pk>/editar/", views.course_edit, name="course_edit"),
     path("capacitacion/cursos/<int:pk>/asistencia/", views.attendance_upload, name="attendance_upload"),
     path("capacitacion/trabajadores/<int:worker_pk>/", views.worker_referrals, name="worker_referrals"),
+    path("capacitacion/derivaciones/", views.referral_list, name="referral_list"),
     path("capacitacion/derivaciones/<int:pk>/estado/", views.referral_move, name="referral_move"),
     path("capacitacion/resumen/", views.referral_report, name="report"),
     path("capacitacion/directorio/", views.provider_list, name="directory"),

@@ -12,6 +12,7 @@ from provinces.forms import apply_service_errors
 from provinces.scoping import require_perm
 from provinces.selectors import cycles_for, provinces_for
 from training import selectors, services
+from training.filters import ReferralFilter
 from training.forms import AttendanceUploadForm, CourseForm, MoveReferralForm, OfficeForm, ProviderForm, ReferralForm
 
 
@@ -146,6 +147,16 @@ def referral_move(request, pk):
     if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect("training:worker_referrals", worker_pk=referral.worker_id)
+
+
+@login_required
+def referral_list(request):
+    """Referrals filtered by status, line, province, cycle and placement: the list behind every
+    referral figure of the dashboard."""
+    require_perm(request.user, "training.view_referral")
+    flt = ReferralFilter(request.GET, queryset=selectors.referrals_for(request.user), request=request)
+    page = Paginator(flt.qs.order_by("-referred_on", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "training/referral_list.html", {"filter": flt, "page": page})
 
 
 @login_required

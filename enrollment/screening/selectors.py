@@ -41,6 +41,17 @@ def flags_for(user) -> QuerySet[MatchFlag]:
     )
 
 
+#: Values of the flag list's ``estado`` filter beyond the statuses: every flag a reviewer has
+#: decided (same person, not the same, no longer applies), and every flag.
+RESOLVED = "resolved"
+ALL = "all"
+
+
+def flag_counts(*, user) -> list[dict]:
+    """Flags per kind, level and status, in one grouped query."""
+    return list(flags_for(user).order_by().values("kind", "level", "status").annotate(n=Count("pk")))
+
+
 def registries_for(user) -> QuerySet[ExternalRegistry]:
     _require_view(user, "screening.view_externalregistry")
     return ExternalRegistry.objects.select_related("current_version").annotate(version_count=Count("versions"))

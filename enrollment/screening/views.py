@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from enrollment.screening import services
 from enrollment.screening.forms import RegistryForm, ResolveForm, RunForm, UploadForm
 from enrollment.screening.models import MatchFlag
-from enrollment.screening.selectors import flags_for, registries_for, runs_for
+from enrollment.screening.selectors import ALL, RESOLVED, flags_for, registries_for, runs_for
 from provinces.selectors import cycles_for
 
 
@@ -22,6 +22,8 @@ def flag_list(request):
     status = request.GET.get("estado", MatchFlag.Status.OPEN)
     if status in MatchFlag.Status.values:
         flags = flags.filter(status=status)
+    elif status == RESOLVED:
+        flags = flags.exclude(status=MatchFlag.Status.OPEN)
     kind = request.GET.get("tipo")
     if kind in MatchFlag.Kind.values:
         flags = flags.filter(kind=kind)
@@ -37,7 +39,12 @@ def flag_list(request):
             "status": status,
             "kind": kind,
             "level": level,
-            "statuses": MatchFlag.Status.choices,
+            "statuses": [
+                *MatchFlag.Status.choices[:1],
+                (RESOLVED, _("Resueltas (cualquier decisión)")),
+                *MatchFlag.Status.choices[1:],
+                (ALL, _("Todas")),
+            ],
             "kinds": MatchFlag.Kind.choices,
             "levels": MatchFlag.Level.choices,
         },

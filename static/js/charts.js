@@ -4,6 +4,8 @@
    the same figures with links, for keyboards, screen readers and machines without JavaScript. */
 (function () {
   "use strict";
+  // Series colours, distinguishable with the common colour-vision deficiencies (Okabe–Ito).
+  var COLOURS = ["#1f5fa8", "#009e73", "#d55e00", "#e69f00", "#56b4e9", "#cc79a7", "#000000"];
   function draw() {
     if (typeof Chart === "undefined") return;
     var lang = document.documentElement.lang || "es-AR";
@@ -16,24 +18,34 @@
       var format = new Intl.NumberFormat(lang, money ? { minimumFractionDigits: 2, maximumFractionDigits: 2 } : {});
       var tick = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
       canvas.dataset.drawn = "1";
-      var horizontal = data.labels.length > 6;
+      var horizontal = !data.datasets && data.labels.length > 6;
       var scales = {};
-      scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { callback: function (v) { return tick.format(v); } } };
+      scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return tick.format(v); } } };
+      var sets = data.datasets || [{ label: data.title, values: data.values, urls: data.urls }];
       new Chart(canvas, {
         type: "bar",
-        data: { labels: data.labels, datasets: [{ label: data.title, data: data.values, backgroundColor: "#1f5fa8" }] },
+        data: {
+          labels: data.labels,
+          datasets: sets.map(function (set, i) {
+            return { label: set.label, data: set.values, backgroundColor: COLOURS[i % COLOURS.length] };
+          })
+        },
         options: {
           indexAxis: horizontal ? "y" : "x",
           animation: false,
           responsive: true,
           maintainAspectRatio: false,
           plugins: {
-            legend: { display: false },
+            legend: { display: sets.length > 1 },
             tooltip: { callbacks: { label: function (ctx) { return format.format(ctx.raw); } } }
           },
           scales: scales,
           onHover: function (event, elements) { event.native.target.style.cursor = elements.length ? "pointer" : "default"; },
-          onClick: function (event, elements) { if (elements.length) window.location.href = data.urls[elements[0].index]; }
+          onClick: function (event, elements) {
+            if (!elements.length) return;
+            var url = sets[elements[0].datasetIndex].urls[elements[0].index];
+            if (url) window.location.href = url;
+          }
         }
       });
     });

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
 from enrollment.models import Enrollment
+from enrollment.screening.models import MatchFlag
+from payments.models import Installment, Rate
 from provinces.roles import Role
 from tests.factories import (
     AgreementFactory,
+    CourseFactory,
     CycleFactory,
+    EmploymentOfficeFactory,
     EnrollmentFactory,
     OrganisationFactory,
+    ProviderFactory,
     WorkerFactory,
     crop,
     make_user,
     province,
 )
+from training.models import Referral
 
 S = Enrollment.Status
+IS = Installment.Status
+K, L, F = MatchFlag.Kind, MatchFlag.Level, MatchFlag.Status
+R, RL = Referral.Status, Referral.Line
 
 
 @dataclass
@@ -79,3 +89,96 @@ def login(client):
         return client
 
     return as_user
+
+
+@dataclass
+class Activity:
+    """What happened to the world's enrollments: installments, screening flags, referrals."""
+
+    world: World
+    tuc_course: object
+    mza_course: object
+
+
+@pytest.fixture
+def activity(world) -> Activity:
+    """Installments in three months at every stage, flags of every kind and status, and
+    referrals with every outcome, in both provinces (one Mendoza worker on a Tucumán course)."""
+    rate = Rate.objects.order_by("effective_month").first()
+
+    def pay(enrollment, plan):
+        for number, (month, status, amount) in enumerate(plan, start=1):
+            Installment.objects.create(
+                enrollment=enrollment,
+                worker=enrollment.worker,
+                agreement=enrollment.cycle.agreement,
+                province=enrollment.cycle.agreement.province,
+                number=number,
+                month=month,
+                rate=rate,
+                amount=Decimal(amount),
+                status=status,
+            )
+
+    may, june, july = dt.date(2026, 5, 1), dt.date(2026, 6, 1), dt.date(2026, 7, 1)
+    cane = list(Enrollment.objects.filter(cycle=world.tuc_cane, status=S.APPROVED).order_by("pk"))
+    citrus = list(Enrollment.objects.filter(cycle=world.tuc_citrus, status=S.ACTIVE).order_by("pk"))
+    grapes = list(Enrollment.objects.filter(cycle=world.mza_grapes, status=S.APPROVED).order_by("pk"))
+    for enrollment, june_status in zip(cane, [IS.PAID, IS.REJECTED, IS.HELD], strict=True):
+        pay(enrollment, [(may, IS.PAID, "95000.50"), (june, june_status, "95000.50")])
+    pay(citrus[0], [(may, IS.PAID, "80000.00"), (june, IS.DUE, "80000.00")])
+    pay(citrus[1], [(may, IS.PAID, "80000.00"), (june, IS.IN_BATCH, "80000.00")])
+    for enrollment, june_status in zip(grapes, [IS.PAID, IS.PAID, IS.HELD, IS.CANCELLED], strict=True):
+        pay(enrollment, [(june, june_status, "110000.25"), (july, IS.DUE, "110000.25")])
+
+    def flag(enrollment, kind, level, status, key):
+        MatchFlag.objects.create(
+            enrollment=enrollment,
+            kind=kind,
+            level=level,
+            status=status,
+            score=Decimal("0.900"),
+            reasons="coincidencia de prueba",
+            match_key=key,
+        )
+
+    flag(cane[0], K.PROGRAMME, L.SAME, F.OPEN, "a")
+    flag(cane[1], K.REGISTRY, L.POSSIBLE, F.OPEN, "b")
+    flag(cane[1], K.REGISTRY, L.POSSIBLE, F.NOT_SAME, "c")
+    flag(grapes[0], K.EMPLOYMENT, L.POSSIBLE, F.CLEARED, "d")
+    flag(grapes[1], K.ELIGIBILITY, L.SAME, F.SAME_PERSON, "e")
+    flag(grapes[2], K.PROGRAMME, L.POSSIBLE, F.OPEN, "f")
+    flag(grapes[3], K.REGISTRY, L.SAME, F.OPEN, "g")
+
+    tucuman, mendoza = world.tuc_agreement.province, world.mza_agreement.province
+    tuc_course = CourseFactory(provider=ProviderFactory(province=tucuman), province=tucuman)
+    mza_course = CourseFactory(provider=ProviderFactory(province=mendoza), province=mendoza)
+    office = EmploymentOfficeFactory(province=tucuman)
+    officer = world.users["reviewer"]
+
+    def refer(enrollment, line, status, *, course=None, office=None, placed=False):
+        Referral.objects.create(
+            enrollment=enrollment,
+            worker=enrollment.worker,
+            line=line,
+            course=course,
+            office=office,
+            status=status,
+            job_placement=placed,
+            employer="Finca El Ceibo" if placed else "",
+            referred_on=dt.date(2026, 6, 10),
+            started_on=dt.date(2026, 6, 15) if status in (R.ATTENDING, R.COMPLETED, R.DROPPED) else None,
+            referred_by=officer,
+        )
+
+    refer(cane[0], RL.VOCATIONAL, R.COMPLETED, course=tuc_course, placed=True)
+    refer(cane[1], RL.SELF_EMPLOYMENT, R.ATTENDING)
+    refer(cane[2], RL.JOB_PLACEMENT, R.DECLINED, office=office)
+    refer(citrus[0], RL.SELF_EMPLOYMENT, R.REFERRED)
+    refer(citrus[1], RL.VOCATIONAL, R.DROPPED, course=tuc_course)
+    refer(grapes[0], RL.VOCATIONAL, R.COMPLETED, course=mza_course, placed=True)
+    refer(grapes[1], RL.SELF_EMPLOYMENT, R.NO_SHOW)
+    refer(grapes[2], RL.SELF_EMPLOYMENT, R.ACCEPTED)
+    # A Mendoza beneficiary on a course held in Tucumán: Tucumán's officers follow its course.
+    refer(grapes[3], RL.VOCATIONAL, R.ATTENDING, course=tuc_course)
+    return Activity(world, tuc_course, mza_course)
