@@ -750,8 +750,9 @@ def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Deci
     return content, count, total
 
 
-def request_bank_file(*, batch: PaymentBatch, fmt: str, by) -> BankFile:
-    """Ask for the bank file of an approved batch; a Celery task writes it.
+def request_bank_file(*, batch: PaymentBatch, fmt: str, by, queue: bool = True) -> BankFile:
+    """Ask for the bank file of an approved batch; a Celery task writes it (unless ``queue`` is
+    false: the caller writes it itself).
 
     One file per batch and format (unique constraint): asking again returns the same file,
     written once, so exporting twice gives identical bytes and hash.
@@ -768,7 +769,8 @@ def request_bank_file(*, batch: PaymentBatch, fmt: str, by) -> BankFile:
             if existing.status == BankFile.Status.FAILED:
                 BankFile.objects.filter(pk=existing.pk).update(status=BankFile.Status.QUEUED, error="")
                 existing.refresh_from_db()
-                transaction.on_commit(lambda: write_bank_file_task.delay(existing.pk))
+                if queue:
+                    transaction.on_commit(lambda: write_bank_file_task.delay(existing.pk))
             return existing
         if locked.status not in (B.APPROVED, B.EXPORTED):
             raise ValidationError(_("Solo se exporta un lote aprobado por una segunda persona."))
@@ -783,7 +785,8 @@ def request_bank_file(*, batch: PaymentBatch, fmt: str, by) -> BankFile:
                 control_total=total,
                 exported_by=by,
             )
-        transaction.on_commit(lambda: write_bank_file_task.delay(bank_file.pk))
+        if queue:
+            transaction.on_commit(lambda: write_bank_file_task.delay(bank_file.pk))
     return bank_file
 
 
@@ -828,7 +831,7 @@ def write_bank_file(*, bank_file_id: int) -> BankFile:
 
 def export_bank_file(*, batch: PaymentBatch, fmt: str, by) -> BankFile:
     """Request the bank file and write it at once (what the Celery task does), returning it."""
-    bank_file = request_bank_file(batch=batch, fmt=fmt, by=by)
+    bank_file = request_bank_file(batch=batch, fmt=fmt, by=by, queue=False)
     return write_bank_file(bank_file_id=bank_file.pk)
 
 
