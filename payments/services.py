@@ -156,7 +156,7 @@ _PLAN_SQL = """
       JOIN provinces_cycle c ON c.id = e.cycle_id
       JOIN provinces_agreement a ON a.id = c.agreement_id
       CROSS JOIN LATERAL generate_series(1, c.months) AS gs(n)
-      JOIN LATERAL (
+      LEFT JOIN LATERAL (
             SELECT r.id, r.amount FROM payments_rate r
              WHERE r.effective_month <= (c.first_month + make_interval(months => gs.n - 1))::date
              ORDER BY r.effective_month DESC LIMIT 1
@@ -187,6 +187,13 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
         prepare_bulk_audit(cursor)
         cursor.execute("DROP TABLE IF EXISTS payments_plan")
         cursor.execute(_PLAN_SQL, {"ids": ids, "states": list(SCHEDULABLE_STATES)})
+        cursor.execute("SELECT DISTINCT month FROM payments_plan WHERE rate_id IS NULL ORDER BY month")
+        unpriced = [row[0] for row in cursor.fetchall()]
+        if unpriced:
+            raise ValidationError(
+                _("No hay monto de la ayuda vigente para %(month)s.")
+                % {"month": ", ".join(f"{m:%m/%Y}" for m in unpriced)}
+            )
         cursor.execute(
             """
             SELECT p.enrollment_id, to_char(p.month, 'MM/YYYY') FROM payments_plan p
