@@ -276,18 +276,21 @@ def send_to_review(*, enrollment: Enrollment, by=None, reason: str = "") -> Enro
 
 
 @transaction.atomic
-def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "") -> Enrollment:
+def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "", schedule: bool = True) -> Enrollment:
     """A ministry reviewer approves an enrollment pending review; never one with a blocking
-    screening flag (an unresolved same-person match, or a confirmed conflict)."""
+    screening flag (an unresolved same-person match, or a confirmed conflict). Its installments
+    are scheduled in the same transaction (``schedule=False`` only for a caller that schedules
+    them itself before committing, as ``bulk_decide`` does)."""
     _require_reviewer(by)
     from enrollment.screening.selectors import has_blocking_flags
 
     if has_blocking_flags(enrollment):
         raise ValidationError(_("Tiene alertas de control que bloquean la aprobación: resuélvalas primero."))
     approved = _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
-    from payments.services import schedule_installments  # payments depends on enrollment, not the reverse
+    if schedule:
+        from payments.services import schedule_installments  # payments depends on enrollment, not the reverse
 
-    schedule_installments(enrollment=approved, by=by)
+        schedule_installments(enrollment=approved, by=by)
     return approved
 
 
@@ -344,7 +347,32 @@ def withdraw_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollmen
 
 
 def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason: str = "") -> list[str]:
-    """Approve or reject many; each in its own transaction. Returns one message per failure."""
+    """Approve or reject many. Returns one message per failure.
+
+    Approvals are first tried together: each enrollment approved (a savepoint each, so one
+    refused does not stop the rest) and all their installments scheduled in one set-based
+    statement, in one transaction. If that scheduling is refused (a budget, a worker already
+    paid those months) nothing of it is kept and each enrollment is decided in its own
+    transaction instead, so the refusal is reported against the enrollment it concerns."""
+    enrollments = list(enrollments)
+    if approve and len(enrollments) > 1:
+        from payments.services import schedule_installments_bulk
+
+        try:
+            with transaction.atomic():
+                failures, approved = [], []
+                for enrollment in enrollments:
+                    try:
+                        with transaction.atomic():
+                            approved.append(
+                                approve_enrollment(enrollment=enrollment, by=by, reason=reason, schedule=False)
+                            )
+                    except ValidationError as error:
+                        failures.append(f"{enrollment.worker}: {' '.join(error.messages)}")
+                schedule_installments_bulk(enrollment_ids=[e.pk for e in approved], by=by)
+                return failures
+        except ValidationError:
+            pass  # decided one by one below
     failures = []
     for enrollment in enrollments:
         try:

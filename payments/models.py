@@ -279,7 +279,9 @@ class BatchItem(models.Model):
     province = models.ForeignKey(
         Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    reference = models.CharField(_("referencia"), max_length=20, unique=True)
+    # unique through a constraint: a plain ``unique=True`` adds a second (LIKE) index that no
+    # query uses and every batch line would maintain
+    reference = models.CharField(_("referencia"), max_length=20)
     cbu = models.CharField(_("CBU"), max_length=22)
     cuil = models.CharField(_("CUIL"), max_length=11)
     name = models.CharField(_("apellido y nombre"), max_length=60)
@@ -292,6 +294,7 @@ class BatchItem(models.Model):
         verbose_name_plural = _("transferencias del lote")
         ordering = ["reference"]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="batch_item_reference_unique"),
             models.UniqueConstraint(fields=["batch", "installment"], name="batch_item_once_per_batch"),
             models.UniqueConstraint(
                 fields=["installment"], condition=Q(outcome="pending"), name="batch_item_one_open_per_installment"
@@ -306,19 +309,29 @@ class BatchItem(models.Model):
         return self.reference
 
 
-@pghistory.track(exclude=["content"])  # the bytes are immutable and hashed; no need to copy them
+@pghistory.track(exclude=["progress_done"])  # progress is not history
 class BankFile(models.Model):
-    """An exported bank file. Stored once, so exporting again gives the very same bytes."""
+    """An exported bank file, kept in file storage with its SHA-256. Written once per batch and
+    format by a Celery task (progress stored here), so exporting again gives the very same file."""
 
     class Format(models.TextChoices):
         CSV = "csv", _("CSV")
         FIXED = "fixed", _("Ancho fijo")
 
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En preparación")
+        DONE = "done", _("Listo")
+        FAILED = "failed", _("Con error")
+
     batch = models.ForeignKey(PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="files")
     format = models.CharField(_("formato"), max_length=5, choices=Format.choices)
     filename = models.CharField(_("nombre del archivo"), max_length=80)
-    content = models.BinaryField(_("contenido"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(_("archivo"), upload_to="bank_files/%Y/%m/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("tamaño (bytes)"), default=0)
+    progress_done = models.PositiveIntegerField(_("transferencias escritas"), default=0)
+    error = models.TextField(_("error"), blank=True)
     line_count = models.PositiveIntegerField(_("cantidad de transferencias"))
     control_total = models.DecimalField(_("total de control (ARS)"), max_digits=16, decimal_places=2)
     exported_by = models.ForeignKey(
@@ -329,10 +342,25 @@ class BankFile(models.Model):
     class Meta:
         verbose_name = _("archivo bancario")
         verbose_name_plural = _("archivos bancarios")
-        constraints = [models.UniqueConstraint(fields=["batch", "format"], name="bank_file_one_per_format")]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "format"], name="bank_file_one_per_format"),
+            models.CheckConstraint(
+                name="bank_file_done_has_hash", condition=~Q(status="done") | (Q(sha256__regex=r"^[0-9a-f]{64}$"))
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, int(100 * self.progress_done / self.line_count)) if self.line_count else 0
+
+    def read(self) -> bytes:
+        with self.file.open("rb") as handle:
+            return handle.read()
 
 
 @pghistory.track()

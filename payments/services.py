@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -154,7 +156,7 @@ _PLAN_SQL = """
       JOIN provinces_cycle c ON c.id = e.cycle_id
       JOIN provinces_agreement a ON a.id = c.agreement_id
       CROSS JOIN LATERAL generate_series(1, c.months) AS gs(n)
-      JOIN LATERAL (
+      LEFT JOIN LATERAL (
             SELECT r.id, r.amount FROM payments_rate r
              WHERE r.effective_month <= (c.first_month + make_interval(months => gs.n - 1))::date
              ORDER BY r.effective_month DESC LIMIT 1
@@ -185,6 +187,13 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
         prepare_bulk_audit(cursor)
         cursor.execute("DROP TABLE IF EXISTS payments_plan")
         cursor.execute(_PLAN_SQL, {"ids": ids, "states": list(SCHEDULABLE_STATES)})
+        cursor.execute("SELECT DISTINCT month FROM payments_plan WHERE rate_id IS NULL ORDER BY month")
+        unpriced = [row[0] for row in cursor.fetchall()]
+        if unpriced:
+            raise ValidationError(
+                _("No hay monto de la ayuda vigente para %(month)s.")
+                % {"month": ", ".join(f"{m:%m/%Y}" for m in unpriced)}
+            )
         cursor.execute(
             """
             SELECT p.enrollment_id, to_char(p.month, 'MM/YYYY') FROM payments_plan p
@@ -673,82 +682,164 @@ def approve_batch(*, batch: PaymentBatch, by) -> PaymentBatch:
 RECORD_WIDTH = 120
 
 
-def _copy_out(sql: str, params: list) -> bytes:
-    buffer = io.BytesIO()
-    with connection.cursor() as cursor, cursor.copy(sql, params) as copy:
-        for data in copy:
-            buffer.write(data)
-    return buffer.getvalue()
+#: Detail records per COPY statement when writing a bank file (progress is saved after each).
+EXPORT_CHUNK = 50_000
 
 
 def _batch_code(batch: PaymentBatch) -> str:
     return f"B{batch.pk:06d}"
 
 
-def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Decimal]:
-    """The bytes of the batch's bank file: deterministic (ordered by reference, no clock)."""
-    agg = batch.items.filter(
-        outcome__in=[BatchItem.Outcome.PENDING, BatchItem.Outcome.PAID, BatchItem.Outcome.REJECTED]
-    )
-    summary = agg.aggregate(count=Count("id"), total=Sum("amount"))
-    count, total = summary["count"], summary["total"] or Decimal("0")
-    cents = int(total * 100)
+def _export_summary(batch: PaymentBatch) -> tuple[int, Decimal]:
+    summary = batch.items.exclude(outcome=BatchItem.Outcome.WITHDRAWN).aggregate(count=Count("id"), total=Sum("amount"))
+    return summary["count"], summary["total"] or Decimal("0")
+
+
+def _detail_copy_sql(fmt: str) -> str:
+    """COPY of the detail records whose reference is in (lower, upper], in reference order."""
+    where = "batch_id = %s AND outcome <> 'withdrawn' AND reference > %s AND reference <= coalesce(%s::text, reference)"
+    where += " ORDER BY reference"
     if fmt == BankFile.Format.CSV:
-        head = f"H;{_batch_code(batch)};{batch.month:%Y%m};011;INTERZAFRA\n".encode()
-        body = _copy_out(
-            """COPY (SELECT 'D', reference, cbu, cuil, name, amount::text FROM payments_batchitem
-                      WHERE batch_id = %s AND outcome <> 'withdrawn' ORDER BY reference)
-               TO STDOUT WITH (FORMAT csv, DELIMITER ';')""",
-            [batch.pk],
+        return (
+            "COPY (SELECT 'D', reference, cbu, cuil, name, amount::text FROM payments_batchitem"
+            f" WHERE {where}) TO STDOUT WITH (FORMAT csv, DELIMITER ';')"
         )
-        tail = f"T;{count};{total:.2f}\n".encode()
-    elif fmt == BankFile.Format.FIXED:
-        header = "1" + "INTERZAFRA".ljust(20) + _batch_code(batch).ljust(10) + f"{batch.month:%Y%m}" + "011"
-        head = (header.ljust(RECORD_WIDTH) + "\n").encode()
-        body = _copy_out(
-            f"""COPY (SELECT rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
-                             || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
-                             || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {RECORD_WIDTH})
-                      FROM payments_batchitem WHERE batch_id = %s AND outcome <> 'withdrawn' ORDER BY reference)
-               TO STDOUT""",
-            [batch.pk],
-        )
-        tail = (("9" + f"{count:07d}" + f"{cents:017d}").ljust(RECORD_WIDTH) + "\n").encode()
-    else:
+    return f"""COPY (SELECT rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
+                     || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
+                     || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {RECORD_WIDTH})
+              FROM payments_batchitem WHERE {where}) TO STDOUT"""
+
+
+def _bank_file_chunks(batch: PaymentBatch, fmt: str, progress: Callable[[int], None] | None = None) -> Iterable[bytes]:
+    """The bytes of the batch's bank file, in pieces: deterministic (ordered by reference, no
+    clock). The detail records are read by COPY in ranges of references; ``progress`` is told
+    how many were written after each range."""
+    if fmt not in BankFile.Format.values:
         raise ValidationError(_("Formato de archivo desconocido: %(fmt)s.") % {"fmt": fmt})
-    return head + body + tail, count, total
-
-
-@transaction.atomic
-def export_bank_file(*, batch: PaymentBatch, fmt: str, by) -> BankFile:
-    """Export an approved batch as a bank file, recording its SHA-256 and control total.
-
-    Stored once per batch and format: exporting again returns the very same file.
-    """
-    _require_manager(by)
-    locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
-    existing = BankFile.objects.filter(batch=locked, format=fmt).first()
-    if existing is not None:
-        return existing
-    if locked.status not in (B.APPROVED, B.EXPORTED):
-        raise ValidationError(_("Solo se exporta un lote aprobado por una segunda persona."))
-    content, count, total = render_bank_file(batch=locked, fmt=fmt)
-    extension = "csv" if fmt == BankFile.Format.CSV else "txt"
-    with pghistory.context(user=by.pk, reason="archivo bancario exportado"):
-        bank_file = BankFile.objects.create(
-            batch=locked,
-            format=fmt,
-            filename=f"interzafra_{_batch_code(locked)}_{locked.month:%Y%m}.{extension}",
-            content=content,
-            sha256=hashlib.sha256(content).hexdigest(),
-            line_count=count,
-            control_total=total,
-            exported_by=by,
+    count, total = _export_summary(batch)
+    if fmt == BankFile.Format.CSV:
+        yield f"H;{_batch_code(batch)};{batch.month:%Y%m};011;INTERZAFRA\n".encode()
+    else:
+        header = "1" + "INTERZAFRA".ljust(20) + _batch_code(batch).ljust(10) + f"{batch.month:%Y%m}" + "011"
+        yield (header.ljust(RECORD_WIDTH) + "\n").encode()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT reference FROM (
+                SELECT reference, row_number() OVER (ORDER BY reference) AS n FROM payments_batchitem
+                 WHERE batch_id = %s AND outcome <> 'withdrawn') r
+             WHERE n %% %s = 0 ORDER BY reference
+            """,
+            [batch.pk, EXPORT_CHUNK],
         )
-        if locked.status == B.APPROVED:
-            locked.status = B.EXPORTED
-            locked.save(update_fields=["status"])
+        bounds = [row[0] for row in cursor.fetchall()]
+    sql = _detail_copy_sql(fmt)
+    lower: str | None = ""
+    written = 0
+    for upper in [*bounds, None]:
+        with connection.cursor() as cursor, cursor.copy(sql, [batch.pk, lower, upper]) as copy:
+            for data in copy:
+                written += bytes(data).count(b"\n")
+                yield bytes(data)
+        lower = upper
+        if progress is not None:
+            progress(written)
+    if fmt == BankFile.Format.CSV:
+        yield f"T;{count};{total:.2f}\n".encode()
+    else:
+        yield (("9" + f"{count:07d}" + f"{int(total * 100):017d}").ljust(RECORD_WIDTH) + "\n").encode()
+
+
+def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Decimal]:
+    """The whole bank file in memory (for checks; exports stream it to file storage)."""
+    content = b"".join(_bank_file_chunks(batch, fmt))
+    count, total = _export_summary(batch)
+    return content, count, total
+
+
+def request_bank_file(*, batch: PaymentBatch, fmt: str, by, queue: bool = True) -> BankFile:
+    """Ask for the bank file of an approved batch; a Celery task writes it (unless ``queue`` is
+    false: the caller writes it itself).
+
+    One file per batch and format (unique constraint): asking again returns the same file,
+    written once, so exporting twice gives identical bytes and hash.
+    """
+    from payments.tasks import write_bank_file_task
+
+    _require_manager(by)
+    if fmt not in BankFile.Format.values:
+        raise ValidationError(_("Formato de archivo desconocido: %(fmt)s.") % {"fmt": fmt})
+    with transaction.atomic():
+        locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        existing = BankFile.objects.filter(batch=locked, format=fmt).first()
+        if existing is not None:
+            if existing.status == BankFile.Status.FAILED:
+                BankFile.objects.filter(pk=existing.pk).update(status=BankFile.Status.QUEUED, error="")
+                existing.refresh_from_db()
+                if queue:
+                    transaction.on_commit(lambda: write_bank_file_task.delay(existing.pk))
+            return existing
+        if locked.status not in (B.APPROVED, B.EXPORTED):
+            raise ValidationError(_("Solo se exporta un lote aprobado por una segunda persona."))
+        count, total = _export_summary(locked)
+        extension = "csv" if fmt == BankFile.Format.CSV else "txt"
+        with pghistory.context(user=by.pk, reason="archivo bancario solicitado"):
+            bank_file = BankFile.objects.create(
+                batch=locked,
+                format=fmt,
+                filename=f"interzafra_{_batch_code(locked)}_{locked.month:%Y%m}.{extension}",
+                line_count=count,
+                control_total=total,
+                exported_by=by,
+            )
+        if queue:
+            transaction.on_commit(lambda: write_bank_file_task.delay(bank_file.pk))
     return bank_file
+
+
+def write_bank_file(*, bank_file_id: int) -> BankFile:
+    """Write a requested bank file: COPY streamed through SHA-256 into a temporary file, which is
+    then stored (file storage) with its hash, and the batch marked exported. Idempotent: a file
+    already written is left as it is; a crash before the end leaves it queued, and writing it
+    again gives the same bytes."""
+    bank_file = BankFile.objects.select_related("batch").get(pk=bank_file_id)
+    if bank_file.status == BankFile.Status.DONE:
+        return bank_file
+
+    def progress(done: int) -> None:
+        BankFile.objects.filter(pk=bank_file_id).update(progress_done=done)
+
+    digest, size = hashlib.sha256(), 0
+    with tempfile.TemporaryFile() as spool:
+        try:
+            for piece in _bank_file_chunks(bank_file.batch, bank_file.format, progress):
+                digest.update(piece)
+                spool.write(piece)
+                size += len(piece)
+        except Exception as error:
+            BankFile.objects.filter(pk=bank_file_id).update(status=BankFile.Status.FAILED, error=str(error)[:2000])
+            raise
+        spool.seek(0)
+        with transaction.atomic():
+            locked = BankFile.objects.select_for_update().select_related("batch").get(pk=bank_file_id)
+            if locked.status == BankFile.Status.DONE:
+                return locked
+            with pghistory.context(user=locked.exported_by_id, reason="archivo bancario exportado"):
+                locked.file.save(locked.filename, File(spool), save=False)
+                locked.sha256, locked.size = digest.hexdigest(), size
+                locked.status, locked.error, locked.progress_done = BankFile.Status.DONE, "", locked.line_count
+                locked.save(update_fields=["file", "sha256", "size", "status", "error", "progress_done"])
+                batch = PaymentBatch.objects.select_for_update().get(pk=locked.batch_id)
+                if batch.status == B.APPROVED:
+                    batch.status = B.EXPORTED
+                    batch.save(update_fields=["status"])
+    return locked
+
+
+def export_bank_file(*, batch: PaymentBatch, fmt: str, by) -> BankFile:
+    """Request the bank file and write it at once (what the Celery task does), returning it."""
+    bank_file = request_bank_file(batch=batch, fmt=fmt, by=by, queue=False)
+    return write_bank_file(bank_file_id=bank_file.pk)
 
 
 # --------------------------------------------------------------------------- reconciliation

@@ -17,3 +17,9 @@ def build_batch_task(batch_id: int) -> None:
 def apply_return_file_task(return_file_id: int) -> None:
     """Apply a bank return file; a file already processed is left as it is."""
     services.apply_return_file(return_file_id=return_file_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def write_bank_file_task(bank_file_id: int) -> None:
+    """Write a requested bank file; a file already written is left as it is."""
+    services.write_bank_file(bank_file_id=bank_file_id)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("pagos/lotes/", views.batch_list, name="batch_list"),
     path("pagos/lotes/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("pagos/lotes/<int:pk>/progreso/", views.batch_progress, name="batch_progress"),
+    path("pagos/lotes/<int:pk>/archivos/", views.bank_files, name="bank_files"),
     path("pagos/lotes/<int:pk>/aprobar/", views.batch_approve, name="batch_approve"),
     path("pagos/lotes/<int:pk>/exportar/<str:fmt>/", views.batch_export, name="batch_export"),
     path("pagos/lotes/<int:pk>/conciliar/", views.batch_reconcile, name="batch_reconcile"),

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -60,12 +60,23 @@ def batch_detail(request, pk):
         {
             "batch": batch,
             "items": items,
-            "files": batch.files.all().defer("content"),
+            **_files_context(batch),
             "reconciliations": selectors.reconciliations_of(batch=batch),
             "return_files": batch.return_files.defer("content").select_related("uploaded_by"),
             "return_form": ReturnFileForm(),
         },
     )
+
+
+def _files_context(batch) -> dict:
+    files = list(batch.files.select_related("exported_by").order_by("format"))
+    return {"files": files, "pending": any(f.status == BankFile.Status.QUEUED for f in files)}
+
+
+@login_required
+def bank_files(request, pk):
+    batch = _batch(request, pk)
+    return render(request, "payments/_bank_files.html", {"batch": batch, **_files_context(batch)})
 
 
 @login_required
@@ -106,8 +117,12 @@ def batch_export(request, pk, fmt):
     return _act(
         request,
         pk,
-        lambda batch: services.export_bank_file(batch=batch, fmt=fmt, by=request.user),
-        lambda f: _("Archivo %(name)s exportado (SHA-256 %(sha)s).") % {"name": f.filename, "sha": f.sha256},
+        lambda batch: services.request_bank_file(batch=batch, fmt=fmt, by=request.user),
+        lambda f: (
+            _("Archivo %(name)s exportado (SHA-256 %(sha)s).") % {"name": f.filename, "sha": f.sha256}
+            if f.status == BankFile.Status.DONE
+            else _("Archivo %(name)s en preparación: se escribe en segundo plano.") % {"name": f.filename}
+        ),
     )
 
 
@@ -137,10 +152,16 @@ def batch_reconcile(request, pk):
 @login_required
 def bank_file_download(request, pk):
     _require_view(request)
-    bank_file = get_object_or_404(BankFile.objects.filter(batch__in=selectors.batches_for(request.user)), pk=pk)
+    bank_file = get_object_or_404(
+        BankFile.objects.filter(batch__in=selectors.batches_for(request.user), status=BankFile.Status.DONE), pk=pk
+    )
     content_type = "text/csv" if bank_file.format == BankFile.Format.CSV else "text/plain"
-    response = HttpResponse(bytes(bank_file.content), content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{bank_file.filename}"'
+    response = FileResponse(
+        bank_file.file.open("rb"),
+        as_attachment=True,
+        filename=bank_file.filename,
+        content_type=f"{content_type}; charset=utf-8",
+    )
     response["X-Content-SHA256"] = bank_file.sha256
     return response
 

@@ -166,16 +166,24 @@ def run_pass(
     monthly_aid: Decimal | None = None,
     check_programme: bool = True,
     check_eligibility: bool = True,
+    registry_versions: list[int] | None = None,
 ) -> PassResult:
-    """Screen the enrollments and return what was found (nothing is written)."""
+    """Screen the enrollments and return what was found (nothing is written).
+
+    ``registry_versions`` limits the registry check to those versions (none if empty); by
+    default every incompatible registry's current version is read."""
     outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility)
+        return _run_pass(
+            cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility, registry_versions
+        )
 
 
-def _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility) -> PassResult:
+def _run_pass(
+    cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility, registry_versions=None
+) -> PassResult:
     people, info = candidates_of(enrollment_ids, month=month)
     stats, notes, flags = Stats(), list[str](), list[FoundFlag]()
     if not people:
@@ -228,12 +236,14 @@ def _run_pass(cursor, enrollment_ids, month, monthly_aid, check_programme, check
             )
 
     # Other programmes' registries marked incompatible, current versions as of this snapshot.
-    registries = dict(
-        ExternalRegistry.objects.filter(is_incompatible=True, current_version__isnull=False).values_list(
-            "current_version_id", "programme"
+    if registry_versions is None:
+        version_ids = list(
+            ExternalRegistry.objects.filter(is_incompatible=True, current_version__isnull=False).values_list(
+                "current_version_id", flat=True
+            )
         )
-    )
-    version_ids = list(registries)
+    else:
+        version_ids = sorted(set(registry_versions))
     if version_ids:
         matches = find_matches(
             cursor,

@@ -224,6 +224,44 @@ class ExternalRecord(models.Model):
         return f"{self.last_name}, {self.first_name}"
 
 
+class RegistryScan(models.Model):
+    """One reading of a registry version against enrollments over their whole cycles: at
+    registration, or before a monthly payment batch for the enrollments not yet checked against
+    that version. A version already read for an enrollment is not read again for it."""
+
+    version = models.ForeignKey(
+        RegistryVersion, verbose_name=_("versión de padrón"), on_delete=models.CASCADE, related_name="scans"
+    )
+    month = models.DateField(_("mes de pago"), null=True, blank=True)
+    enrollment_count = models.PositiveIntegerField(_("inscripciones controladas"), default=0)
+    created_at = models.DateTimeField(_("controlado el"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("control contra un padrón")
+        verbose_name_plural = _("controles contra padrones")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} · {self.enrollment_count}"
+
+
+class RegistryCheck(models.Model):
+    """Enrollment ``enrollment`` was screened against registry version ``version`` (whole cycle)."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+", db_index=False)
+    version = models.ForeignKey(RegistryVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
+    scan = models.ForeignKey(RegistryScan, on_delete=models.CASCADE, related_name="checks", db_index=False)
+    checked_at = models.DateTimeField(_("controlada el"))
+
+    class Meta:
+        verbose_name = _("inscripción controlada contra un padrón")
+        verbose_name_plural = _("inscripciones controladas contra padrones")
+        constraints = [models.UniqueConstraint(fields=["enrollment", "version"], name="registrycheck_once_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} · {self.version_id}"
+
+
 class ScreeningRun(models.Model):
     """One pass of the engine (over a cycle, an import's enrollments or a month), with progress."""
 

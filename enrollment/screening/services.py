@@ -12,6 +12,7 @@ Functions other apps call (stable):
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections import defaultdict
 from decimal import Decimal
@@ -19,6 +20,7 @@ from decimal import Decimal
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,12 +29,14 @@ from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from enrollment.screening import loading
 from enrollment.screening.engine import FoundFlag, PassResult, run_pass
+from enrollment.screening.matching import Stats
 from enrollment.screening.models import (
     ExternalRecord,
     ExternalRegistry,
     MatchFlag,
     MinimumWage,
     NotSamePerson,
+    RegistryScan,
     RegistryVersion,
     ScreeningRun,
 )
@@ -276,15 +280,17 @@ def screen_enrollments(
     provides it; without it only self-employment income is compared). Idempotent: running it
     twice raises nothing new. Returns counts."""
     ids = sorted(set(enrollment_ids))
+    started = timezone.now()
     for enrollment in Enrollment.objects.filter(pk__in=ids, status=S.SUBMITTED):
         enrollment_services.start_screening(enrollment=enrollment, by=by)
     screened = list(
         Enrollment.objects.filter(pk__in=ids, status__in=[S.SCREENING, S.PENDING_REVIEW]).values_list("pk", flat=True)
     )
     result = run_pass(screened, monthly_aid=monthly_aid)
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         created = _save_flags(result=result, by=by, run=run)
         _clear_stale(enrollment_ids=screened, result=result, by=by)
+        _record_checks(cursor, enrollment_ids=screened, version_ids=result.version_ids, month=None, started=started)
     per_enrollment: defaultdict[int, int] = defaultdict(int)
     for flag in MatchFlag.objects.filter(enrollment_id__in=screened, status=MatchFlag.Status.OPEN):
         per_enrollment[flag.enrollment_id] += 1
@@ -302,38 +308,164 @@ def screen_enrollments(
     return {"screened": len(screened), "flags_created": created, "notes": result.notes, "stats": result.stats}
 
 
+def _record_checks(
+    cursor, *, enrollment_ids: list[int], version_ids: list[int], month: dt.date | None, started: dt.datetime
+) -> None:
+    """Remember that these enrollments were screened against these registry versions (one scan
+    record per version, one row per enrollment and version), with the time the pass started:
+    a worker changed after it is screened again."""
+    if not enrollment_ids:
+        return
+    for version_id in version_ids:
+        scan = RegistryScan.objects.create(version_id=version_id, month=month, enrollment_count=len(enrollment_ids))
+        cursor.execute(
+            """
+            INSERT INTO screening_registrycheck (enrollment_id, version_id, scan_id, checked_at)
+            SELECT e.id, %s, %s, %s FROM unnest(%s::bigint[]) AS e(id)
+            ON CONFLICT (enrollment_id, version_id) DO UPDATE SET scan_id = EXCLUDED.scan_id,
+                                                                   checked_at = EXCLUDED.checked_at
+            """,
+            [version_id, scan.pk, started, enrollment_ids],
+        )
+
+
+def _unchecked(ids: list[int], version_ids: list[int]) -> dict[tuple[int, ...], list[int]]:
+    """The enrollments still to be screened against some of ``version_ids``, grouped by the
+    versions each lacks. An enrollment whose worker's data changed after a check is checked
+    again."""
+    if not ids or not version_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.id, array_agg(v.id ORDER BY v.id)
+              FROM enrollment_enrollment e
+              JOIN enrollment_worker w ON w.id = e.worker_id
+             CROSS JOIN unnest(%s::bigint[]) AS v(id)
+             WHERE e.id = ANY(%s::bigint[])
+               AND NOT EXISTS (SELECT 1 FROM screening_registrycheck c
+                                WHERE c.enrollment_id = e.id AND c.version_id = v.id AND c.checked_at >= w.updated_at)
+             GROUP BY e.id
+            """,
+            [version_ids, ids],
+        )
+        groups: defaultdict[tuple[int, ...], list[int]] = defaultdict(list)
+        for enrollment_id, missing in cursor.fetchall():
+            groups[tuple(missing)].append(enrollment_id)
+    return dict(groups)
+
+
+def _with_income_in(ids: list[int], month: dt.date) -> list[int]:
+    """The enrollments whose worker has SIPA income declared for ``month``: only they can have
+    an employment conflict that month."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.id FROM enrollment_enrollment e JOIN enrollment_worker w ON w.id = e.worker_id
+             WHERE e.id = ANY(%s::bigint[])
+               AND EXISTS (SELECT 1 FROM screening_remuneration r WHERE r.cuil = w.cuil AND r.month = %s)
+            """,
+            [ids, month],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+_MONTHS_TEXT = re.compile(r"^(\d{2})/(\d{4})\D+(\d{2})/(\d{4})$")
+
+
+def _conflicts_in(flag, month: dt.date, records: dict[int, tuple[dt.date, dt.date]]) -> bool:
+    """Whether a blocking finding concerns ``month``: a registry benefit covering it, income
+    declared for it; anything else (the same person twice in the programme) always does."""
+    if flag.kind == MatchFlag.Kind.REGISTRY:
+        span = records.get(flag.matched_record_id) if flag.matched_record_id else None
+        if span is None:
+            found = _MONTHS_TEXT.match(str((flag.matched or {}).get("meses", "")))
+            if found is None:
+                return True  # the benefit's months are unknown: hold rather than pay
+            m1, y1, m2, y2 = (int(g) for g in found.groups())
+            span = (dt.date(y1, m1, 1), dt.date(y2, m2, 1))
+        return span[0] <= month <= span[1]
+    if flag.kind == MatchFlag.Kind.EMPLOYMENT:
+        return flag.match_key == f"emp:{month:%Y-%m}"
+    return True
+
+
 def screen_for_month(*, month: dt.date, enrollment_ids, monthly_aid: Decimal | None = None) -> dict[int, str]:
     """Re-screen before a monthly payment batch: which enrollments must be held in ``month``.
 
-    Rules: against the registries as they are now (so lists loaded since approval count), a
-    same-person match to an incompatible benefit covering ``month``, formal pay above
-    ``monthly_aid`` or self-employment income in ``month``, and any blocking flag already on the
-    enrollment (unresolved same-person, or confirmed the same person) hold the payment. New
-    findings are recorded as flags for review. Returns enrollment id → reason in words."""
+    Rules: each enrollment is read against the incompatible registries' current versions it
+    has not been screened against yet (loaded since its last screening, at registration or in
+    an earlier month), over its whole cycle, and that is recorded (``RegistryCheck``), so an
+    unchanged registry is not read again. Income declared to SIPA for ``month`` is checked for
+    the workers who have any. The within-programme check is not repeated: every enrollment is
+    checked against all overlapping ones when it is screened, and cannot be approved with a
+    blocking finding, so a newcomer never makes an earlier enrollment's payment wrong (and one
+    worker cannot be paid twice a month: unique index on installments).
+
+    Held in ``month``: a same-person match to an incompatible benefit covering ``month``,
+    formal pay above ``monthly_aid`` or self-employment income in ``month``, and any other
+    blocking flag (unresolved same-person, or confirmed the same person); a pair resolved as
+    "not the same person" is not raised again. New findings are recorded as flags for review.
+    Returns enrollment id → reason in words."""
     month = month.replace(day=1)
     ids = sorted(set(enrollment_ids))
-    result = run_pass(ids, month=month, monthly_aid=monthly_aid, check_programme=False, check_eligibility=False)
-    with transaction.atomic():
-        _save_flags(result=result, by=None, run=None)
-    held: dict[int, list[str]] = defaultdict(list)
-    for found in result.flags:
-        if found.level == MatchFlag.Level.SAME:
-            held[found.enrollment_id].append(found.reasons)
-    resolved_not_same = set(
-        MatchFlag.objects.filter(enrollment_id__in=ids, status=MatchFlag.Status.NOT_SAME).values_list(
-            "enrollment_id", "match_key"
+    current = list(
+        ExternalRegistry.objects.filter(is_incompatible=True, current_version__isnull=False).values_list(
+            "current_version_id", flat=True
         )
     )
-    for found in result.flags:
-        if (found.enrollment_id, found.match_key) in resolved_not_same and found.reasons in held.get(
-            found.enrollment_id, []
-        ):
-            held[found.enrollment_id].remove(found.reasons)
-    for flag in MatchFlag.objects.filter(enrollment_id__in=ids).exclude(
-        status__in=[MatchFlag.Status.NOT_SAME, MatchFlag.Status.CLEARED]
-    ):
-        if flag.is_blocking and flag.reasons not in held[flag.enrollment_id]:
-            held[flag.enrollment_id].append(f"{flag.get_kind_display()}: {flag.reasons}")
+    results: list[tuple[PassResult, list[int], dt.datetime]] = []
+    for missing, group in sorted(_unchecked(ids, current).items()):
+        for start in range(0, len(group), RUN_CHUNK):
+            chunk = group[start : start + RUN_CHUNK]
+            started = timezone.now()
+            result = run_pass(
+                chunk,
+                monthly_aid=monthly_aid,
+                check_programme=False,
+                check_eligibility=False,
+                registry_versions=list(missing),
+            )
+            results.append((result, chunk, started))
+    earners = _with_income_in(ids, month)
+    if earners:
+        result = run_pass(
+            earners,
+            month=month,
+            monthly_aid=monthly_aid,
+            check_programme=False,
+            check_eligibility=False,
+            registry_versions=[],
+        )
+        results.append((result, [], timezone.now()))
+    found = [flag for result, _chunk, _started in results for flag in result.flags]
+    for flag in found:
+        flag.month = month  # raised by this month's control (a registration screening leaves it empty)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _save_flags(result=PassResult(found, Stats(), [], []), by=None, run=None)
+        for result, chunk, started in results:
+            _record_checks(cursor, enrollment_ids=chunk, version_ids=result.version_ids, month=month, started=started)
+
+    blocking = list(
+        MatchFlag.objects.filter(
+            Q(status=MatchFlag.Status.SAME_PERSON) | Q(status=MatchFlag.Status.OPEN, level=MatchFlag.Level.SAME)
+        )
+        .extra(where=["screening_matchflag.enrollment_id = ANY(%s::bigint[])"], params=[ids])
+        .order_by("enrollment_id", "pk")
+    )
+    records = dict(
+        (pk, (start, end))
+        for pk, start, end in ExternalRecord.objects.filter(
+            pk__in={f.matched_record_id for f in blocking if f.matched_record_id}
+        ).values_list("pk", "benefit_from", "benefit_to")
+    )
+    held: dict[int, list[str]] = defaultdict(list)
+    for flag in blocking:
+        reason = f"{flag.get_kind_display()}: {flag.reasons}"
+        if flag.is_blocking and _conflicts_in(flag, month, records) and reason not in held[flag.enrollment_id]:
+            held[flag.enrollment_id].append(reason)
     return {pk: "; ".join(reasons) for pk, reasons in held.items() if reasons}
 
 

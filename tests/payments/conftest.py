@@ -7,6 +7,12 @@ from provinces.roles import Role
 from tests.factories import CycleFactory, EnrollmentFactory, make_user
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Bank files go to file storage: a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def officer():
     return make_user(Role.PAYMENTS_OFFICER)

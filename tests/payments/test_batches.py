@@ -187,7 +187,7 @@ def test_export_needs_approval(approved, officer):
 def test_csv_export_has_control_total_and_hash_and_is_identical_twice(approved, officer, second_officer):
     batch, enrollments = exported(approved, officer, second_officer)
     bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
-    content = bytes(bank_file.content)
+    content = bank_file.read()
     lines = content.decode().splitlines()
     assert lines[0] == f"H;B{batch.pk:06d};202605;011;INTERZAFRA"
     assert lines[-1] == "T;3;192000.00"
@@ -197,16 +197,34 @@ def test_csv_export_has_control_total_and_hash_and_is_identical_twice(approved, 
     assert bank_file.sha256 == hashlib.sha256(content).hexdigest()
     assert bank_file.control_total == Decimal("192000.00") and bank_file.line_count == 3
     again = services.export_bank_file(batch=batch, fmt="csv", by=second_officer)
-    assert again.pk == bank_file.pk and bytes(again.content) == content
+    assert again.pk == bank_file.pk and again.read() == content
     assert services.render_bank_file(batch=batch, fmt="csv")[0] == content
     batch.refresh_from_db()
     assert batch.status == B.EXPORTED
 
 
+@pytest.mark.parametrize("fmt", ["csv", "fixed"])
+def test_export_written_in_ranges_is_the_same_file_with_its_hash_in_storage(
+    approved, officer, second_officer, monkeypatch, fmt
+):
+    batch, _enrollments = exported(approved, officer, second_officer, n=5)
+    whole = services.render_bank_file(batch=batch, fmt=fmt)[0]
+    monkeypatch.setattr(services, "EXPORT_CHUNK", 2)  # three COPY ranges: 2 + 2 + 1 lines
+    seen = []
+    assert b"".join(services._bank_file_chunks(batch, fmt, seen.append)) == whole
+    assert seen == [2, 4, 5]
+    bank_file = services.export_bank_file(batch=batch, fmt=fmt, by=officer)
+    assert bank_file.read() == whole and bank_file.size == len(whole)
+    assert bank_file.sha256 == hashlib.sha256(whole).hexdigest() and bank_file.progress_done == 5
+    assert bank_file.file.name.startswith("bank_files/")
+    # written again (a redelivered task) it stays the same file
+    assert services.write_bank_file(bank_file_id=bank_file.pk).read() == whole
+
+
 def test_fixed_width_export_layout(approved, officer, second_officer):
     batch, enrollments = exported(approved, officer, second_officer, n=2)
     bank_file = services.export_bank_file(batch=batch, fmt="fixed", by=officer)
-    lines = bytes(bank_file.content).decode().split("\n")
+    lines = bank_file.read().decode().split("\n")
     assert lines[-1] == ""
     records = lines[:-1]
     assert all(len(r) == services.RECORD_WIDTH for r in records)

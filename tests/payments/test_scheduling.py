@@ -198,3 +198,50 @@ def test_only_payments_officers_apply_a_rate(reviewer):
     rate = Rate.objects.create(amount=Decimal("80000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res")
     with pytest.raises(PermissionDenied):
         services.apply_retroactive_rate(rate=rate, by=reviewer)
+
+
+def _scheduling_reasons(enrollments):
+    from payments.models import InstallmentEvent
+
+    return set(
+        InstallmentEvent.objects.filter(pgh_obj__enrollment__in=enrollments, pgh_label="insert").values_list(
+            "pgh_context__metadata__reason", flat=True
+        )
+    )
+
+
+def test_bulk_approval_schedules_every_enrollment_in_one_set_based_pass(reviewer):
+    pending = [EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW) for _ in range(3)]
+    assert enrollment_services.bulk_decide(enrollments=pending, by=reviewer, approve=True) == []
+    for enrollment in pending:
+        enrollment.refresh_from_db()
+        assert enrollment.status == Enrollment.Status.APPROVED
+        assert enrollment.installments.count() == 4
+    assert _scheduling_reasons(pending) == {"cuotas programadas (masivo)"}
+
+
+def test_bulk_approval_reports_the_enrollment_that_cannot_be_scheduled_and_approves_the_rest(approved, reviewer):
+    paid_already = approved()
+    clash = EnrollmentFactory(
+        worker=paid_already.worker,
+        cycle=CycleFactory(first_month=dt.date(2026, 7, 1), months=2),
+        status=Enrollment.Status.PENDING_REVIEW,
+    )
+    fine = [EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW) for _ in range(2)]
+    failures = enrollment_services.bulk_decide(enrollments=[fine[0], clash, fine[1]], by=reviewer, approve=True)
+    assert len(failures) == 1 and "no se paga dos veces" in failures[0]
+    clash.refresh_from_db()
+    assert clash.status == Enrollment.Status.PENDING_REVIEW and not clash.installments.exists()
+    for enrollment in fine:
+        enrollment.refresh_from_db()
+        assert enrollment.status == Enrollment.Status.APPROVED and enrollment.installments.count() == 4
+    assert _scheduling_reasons(fine) == {"cuotas programadas"}  # decided one by one after the refusal
+
+
+def test_bulk_scheduling_refuses_months_without_a_rate(reviewer):
+    early = EnrollmentFactory(
+        cycle=CycleFactory(first_month=dt.date(2015, 11, 1), months=3), status=Enrollment.Status.APPROVED
+    )
+    with pytest.raises(ValidationError, match="No hay monto"):
+        services.schedule_installments_bulk(enrollment_ids=[early.pk], by=reviewer)
+    assert not Installment.objects.exists()

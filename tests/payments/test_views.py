@@ -41,6 +41,7 @@ def read_urls(batch):
         reverse("payments:batch_list"),
         reverse("payments:batch_detail", args=[batch.pk]),
         reverse("payments:batch_progress", args=[batch.pk]),
+        reverse("payments:bank_files", args=[batch.pk]),
         reverse("payments:worker_payments", args=[worker_id]),
         reverse("payments:monthly_totals"),
         reverse("payments:rate_list"),
@@ -110,10 +111,11 @@ def test_builder_cannot_approve_but_a_second_officer_can_then_export_and_downloa
     assert batch.status == PaymentBatch.Status.BUILT
     client.force_login(second_officer)
     client.post(reverse("payments:batch_approve", args=[batch.pk]))
-    client.post(reverse("payments:batch_export", args=[batch.pk, "fixed"]))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("payments:batch_export", args=[batch.pk, "fixed"]))
     bank_file = BankFile.objects.get(batch=batch)
     response = client.get(reverse("payments:bank_file_download", args=[bank_file.pk]))
-    assert response.status_code == 200 and response.content == bytes(bank_file.content)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == bank_file.read()
     assert response["X-Content-SHA256"] == bank_file.sha256
 
 
@@ -157,3 +159,31 @@ def test_officer_applies_a_retroactive_rate_and_auditor_cannot(client, batch, of
     response = client.post(reverse("payments:rate_apply", args=[rate.pk]), follow=True)
     assert "1 diferencias programadas" in response.content.decode()
     assert Installment.objects.get(kind="difference").amount == Decimal("6000.00")
+
+
+def test_export_runs_in_the_background_and_shows_its_progress(client, batch, officer, second_officer):
+    services.approve_batch(batch=batch, by=second_officer)
+    client.force_login(officer)
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        response = client.post(reverse("payments:batch_export", args=[batch.pk, "csv"]), follow=True)
+    assert "en preparación" in response.content.decode()
+    bank_file = BankFile.objects.get(batch=batch)
+    assert bank_file.status == BankFile.Status.QUEUED and not bank_file.file
+    page = client.get(reverse("payments:bank_files", args=[batch.pk])).content.decode()
+    assert "hx-trigger" in page and "0 de 1 transferencias escritas" in page
+    assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code == 404
+
+    for callback in queued:  # the Celery task, as the commit would queue it
+        callback()
+    bank_file.refresh_from_db()
+    assert bank_file.status == BankFile.Status.DONE and bank_file.progress_done == 1
+    page = client.get(reverse("payments:bank_files", args=[batch.pk])).content.decode()
+    assert "hx-trigger" not in page and bank_file.sha256 in page
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.EXPORTED
+
+
+def test_bank_files_page_is_refused_to_other_roles(client, batch, outsiders):
+    for user in outsiders.values():
+        client.force_login(user)
+        assert client.get(reverse("payments:bank_files", args=[batch.pk])).status_code == 403
