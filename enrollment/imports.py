@@ -24,8 +24,6 @@ import time
 from collections.abc import Callable
 
 import pghistory
-import pgtrigger
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -280,41 +278,6 @@ def copy_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def audited_insert(cursor, *, model, sql: str, params: list) -> int:
-    """Run a bulk ``INSERT … SELECT`` into ``model``'s table and write its audit events in the
-    same statement. Returns how many rows were inserted.
-
-    django-pghistory's row trigger would write exactly these event rows (the new row's tracked
-    columns, label ``insert``, ``NOW()``, the current audit context) one trigger call at a time.
-    For a bulk insert that trigger alone is switched off with pgtrigger's own setting, for this
-    statement only, and the events are written set-based from ``RETURNING *``.
-    """
-    event_model = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
-    columns = [
-        f.column
-        for f in event_model._meta.concrete_fields
-        if not f.name.startswith("pgh_") and not getattr(f, "generated", False)
-    ]
-    pgids = [trigger.get_pgid(m) for m, trigger in pgtrigger.registered(f"{model._meta.label}:insert_insert")]
-    if len(pgids) != 1:
-        raise RuntimeError(f"{model._meta.label} has no single pghistory insert trigger")
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    from_inserted = ", ".join(f'inserted."{c}"' for c in columns)
-    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + pgids[0] + "}"])
-    cursor.execute(
-        f"""
-        WITH inserted AS ({sql} RETURNING *)
-        INSERT INTO {event_model._meta.db_table} ({quoted}, pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id)
-        SELECT {from_inserted}, NOW(), 'insert', inserted.id, (SELECT _pgh_attach_context())
-        FROM inserted
-        """,
-        params,
-    )
-    inserted = cursor.rowcount
-    cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-    return inserted
-
-
 def _set_status(job: ImportJob, status: str, **fields) -> None:
     with pghistory.context(user=job.uploaded_by_id, reason=f"padrón {job.pk}: {J(status).label}"):
         ImportJob.objects.filter(pk=job.pk).update(status=status, **fields)
@@ -539,10 +502,10 @@ def apply_import(*, job_id: int) -> ImportJob:
         )
         updated_workers = cursor.rowcount
         timings = {"update known workers": time.perf_counter() - started}
-        created_workers = audited_insert(
-            cursor,
-            model=Worker,
-            sql=f"""
+        # The insert events (with the confirming user and the reason) are written by the tables'
+        # statement-level audit triggers, set-based from the rows each statement inserted.
+        cursor.execute(
+            f"""
             INSERT INTO {workers} (cuil, last_name, first_name, last_name_norm, first_name_norm, birth_date, sex,
                 nationality, phone, address, province_id, locality, cbu, renatre, registered_by_id,
                 created_at, updated_at)
@@ -552,17 +515,16 @@ def apply_import(*, job_id: int) -> ImportJob:
             WHERE r.job_id = %s
             ON CONFLICT (cuil) DO NOTHING
             """,
-            params=[job.organisation_id, now, now, job.pk],
+            [job.organisation_id, now, now, job.pk],
         )
+        created_workers = cursor.rowcount
         timings["insert workers"] = time.perf_counter() - started - sum(timings.values())
         staged = ImportRow.objects.filter(job=job).count()
         # With places for every staged row (the usual case) there is nothing to choose: skip the
         # ordering, the limit and the search for rows left out.
         fits = left >= staged
-        created_enrollments = audited_insert(
-            cursor,
-            model=Enrollment,
-            sql=f"""
+        cursor.execute(
+            f"""
             INSERT INTO {enrollments} (worker_id, cycle_id, organisation_id, registered_by_id, status,
                 status_reason, status_changed_at, status_changed_by_id, created_at)
             SELECT w.id, %s, %s, %s, %s, %s, %s, %s, %s
@@ -580,7 +542,7 @@ def apply_import(*, job_id: int) -> ImportJob:
             """
             )
             + " ON CONFLICT (worker_id, cycle_id) DO NOTHING",
-            params=[
+            [
                 cycle.pk,
                 job.organisation_id,
                 job.uploaded_by_id,
@@ -593,6 +555,7 @@ def apply_import(*, job_id: int) -> ImportJob:
                 *([] if fits else [cycle.pk, left]),
             ],
         )
+        created_enrollments = cursor.rowcount
         timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
         over_quota = 0
         if not fits:

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from provinces.models import Cycle, Organisation, Province
 
 
-@pghistory.track()
+# Insert events are written by a statement-level trigger from the transition table: a survey
+# list inserts a whole province's workers and enrollments in one statement each, and one
+# trigger call per statement writes their events set-based instead of one call per row.
+# Updates and deletes stay row-level (they come one at a time, and the row trigger's
+# condition skips updates that change nothing).
+@pghistory.track(pghistory.InsertEvent(level=pghistory.Statement), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Worker(models.Model):
     """A person, identified by CUIL. Nationality never makes a worker ineligible."""
 
@@ -66,7 +71,7 @@ class Worker(models.Model):
         return f"{self.cuil[:2]}-{self.cuil[2:10]}-{self.cuil[10:]}"
 
 
-@pghistory.track()
+@pghistory.track(pghistory.InsertEvent(level=pghistory.Statement), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Enrollment(models.Model):
     """A worker's inscription in one inter-harvest period, registered by an organisation."""
 
