@@ -244,8 +244,15 @@ class ImportRow(models.Model):
     nationality = models.CharField(_("nacionalidad"), max_length=60)
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
     address = models.CharField(_("domicilio"), max_length=200, blank=True)
+    # Checked in Python against the provinces table and again by the worker's foreign key when
+    # applied; staging needs neither a constraint nor an index for it.
     province = models.ForeignKey(
-        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+        Province,
+        verbose_name=_("provincia"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     locality = models.CharField(_("localidad"), max_length=120)
     cbu = models.CharField(_("CBU"), max_length=22, blank=True)
