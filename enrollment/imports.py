@@ -24,8 +24,9 @@ import time
 from collections.abc import Callable
 
 import pghistory
+import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,8 +182,10 @@ def validate_rows(
     today: dt.date | None = None,
     job_id: int = 0,
     progress: Callable[[int], None] | None = None,
+    sink: Callable[[tuple], None] | None = None,
 ) -> tuple[list[tuple], list[tuple], int]:
     """Check every row. Returns (staging tuples for valid rows, error tuples, rows with errors).
+    With ``sink`` each valid row is handed to it as soon as it is checked instead of collected.
 
     Row rules on top of the worker's data: the activity is known and is the cycle's; 18 or older
     on the cycle's first day; residence in the agreement's province; a CUIL only once per file.
@@ -245,7 +248,7 @@ def validate_rows(
         # A row without problems has both (a missing CUIL or province is a problem above).
         assert cuil is not None and province is not None
         seen[cuil] = number
-        valid.append(
+        (sink or valid.append)(
             (
                 job_id,
                 number,
@@ -325,36 +328,77 @@ def analyse_import(*, job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=0)
     timings = {"read": time.perf_counter() - started}
 
-    def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+    # The valid rows go into COPY as they are checked, so PostgreSQL stores them on the other core
+    # while Python checks the next ones. The connection is busy with COPY meanwhile, so progress
+    # is reported through a second one (in autocommit, visible to the page at once).
+    progress_connection = None
 
-    valid, errors, error_rows = validate_rows(
-        table, cycle=job.cycle, lookups=Lookups(), job_id=job.pk, progress=progress
-    )
-    timings["validate"] = time.perf_counter() - started - sum(timings.values())
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != J.ANALYSING:
-            return locked  # another run finished it meanwhile
-        ImportRow.objects.filter(job=job).delete()
-        ImportRowError.objects.filter(job=job).delete()
-        copy_rows(ImportRow._meta.db_table, STAGING_COLUMNS, valid)
-        copy_rows(ImportRowError._meta.db_table, ERROR_COLUMNS, errors)
-        timings["stage with COPY"] = time.perf_counter() - started - sum(timings.values())
-        summary = _summarise(job)
-        timings["summarise"] = time.perf_counter() - started - sum(timings.values())
-        _set_status(
-            job,
-            J.READY,
-            total_rows=total,
-            processed_rows=total,
-            valid_rows=len(valid),
-            error_rows=error_rows,
-            analysed_at=timezone.now(),
-            **summary,
-        )
+    def progress(done: int) -> None:
+        nonlocal progress_connection
+        if progress_connection is None:
+            progress_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with progress_connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s WHERE id = %s", [done, job.pk])
+
+    lookups = Lookups()
+    staged = 0
+    try:
+        with transaction.atomic():
+            ImportRow.objects.filter(job=job).delete()
+            ImportRowError.objects.filter(job=job).delete()
+            cols = ", ".join(f'"{c}"' for c in STAGING_COLUMNS)
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {ImportRow._meta.db_table} ({cols}) FROM STDIN") as copy,
+            ):
+
+                def stage(row: tuple) -> None:
+                    nonlocal staged
+                    copy.write_row(row)
+                    staged += 1
+
+                _streamed, errors, error_rows = validate_rows(
+                    table, cycle=job.cycle, lookups=lookups, job_id=job.pk, progress=progress, sink=stage
+                )
+                timings["validate"] = time.perf_counter() - started - sum(timings.values())
+            copy_rows(ImportRowError._meta.db_table, ERROR_COLUMNS, errors)
+            timings["finish staging with COPY"] = time.perf_counter() - started - sum(timings.values())
+            # Another run of the same job (a duplicate delivery) may have finished meanwhile.
+            locked = ImportJob.objects.select_for_update(no_key=True).get(pk=job.pk)
+            if locked.status != J.ANALYSING:
+                raise _SupersededError(locked)
+            summary = _summarise(job)
+            timings["summarise"] = time.perf_counter() - started - sum(timings.values())
+            _set_status(
+                job,
+                J.READY,
+                total_rows=total,
+                processed_rows=total,
+                valid_rows=staged,
+                error_rows=error_rows,
+                analysed_at=timezone.now(),
+                **summary,
+            )
+    except _SupersededError as superseded:
+        return superseded.job
+    except (DatabaseError, psycopg.Error):
+        # Rolled back. A concurrent run of the same job that committed first makes this one's
+        # COPY collide with its rows; that run's result stands. Anything else is raised.
+        job.refresh_from_db()
+        if job.status != J.ANALYSING:
+            return job
+        raise
+    finally:
+        if progress_connection is not None:
+            progress_connection.close()
     logger.info("import %s analysed: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return job
+
+
+class _SupersededError(Exception):
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(job.pk)
+        self.job = job
 
 
 def _summarise(job: ImportJob) -> dict[str, int]:
