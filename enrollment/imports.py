@@ -3,14 +3,16 @@
 Kept apart from ``services.py`` because it is long and set-based; the same rules hold: every
 write is here, keyword-only arguments, one transaction per step, and the docstring says the rule.
 
-* ``analyse_import`` parses and validates every row in Python (no database per row), then in
-  one transaction replaces the job's staging rows and errors with PostgreSQL ``COPY`` and
-  computes the summary with joins. Running it again gives the same staging and summary.
+* ``analyse_import`` parses and validates every row in Python (no database per row) and, in
+  one transaction, replaces the job's staging rows and errors with PostgreSQL ``COPY`` (valid
+  rows streamed into it as they are checked) and computes the summary with joins. Running it
+  again gives the same staging and summary.
 * ``apply_import`` runs in one transaction with the job row and the agreement's quota row
   locked: it updates known workers' contact data, inserts new workers (``INSERT … SELECT …
   ON CONFLICT (cuil) DO NOTHING``) and enrollments (``… ON CONFLICT (worker_id, cycle_id) DO
-  NOTHING``, limited to the quota left). A crash rolls everything back; a retry finishes; a
-  second run, a re-upload of the same file or an overlapping list creates no duplicates.
+  NOTHING``, limited to the quota left), whose audit events the tables' statement-level
+  triggers write set-based. A crash rolls everything back; a retry finishes; a second run, a
+  re-upload of the same file or an overlapping list creates no duplicates.
 """
 
 from __future__ import annotations
