@@ -170,6 +170,13 @@ if env.bool("DJANGO_BEHIND_PROXY", default=True):
 # against UPDATE and DELETE, so neither the application nor a bulk update can rewrite them.
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Event tables are append-only and read by the tracked object (``pgh_obj_id``: the history
+# pages, the worker page, ``Events.tracks``), never by the other columns they copy. So the
+# foreign keys copied from tracked models, and the context reference (joined from the event
+# side by the context's own primary key), get no index of their own: each one was written on
+# every audited change in the system and never read. Only ``pgh_obj`` keeps its index.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,14 +3,16 @@
 Kept apart from ``services.py`` because it is long and set-based; the same rules hold: every
 write is here, keyword-only arguments, one transaction per step, and the docstring says the rule.
 
-* ``analyse_import`` parses and validates every row in Python (no database per row), then in
-  one transaction replaces the job's staging rows and errors with PostgreSQL ``COPY`` and
-  computes the summary with joins. Running it again gives the same staging and summary.
+* ``analyse_import`` parses and validates every row in Python (no database per row) and, in
+  one transaction, replaces the job's staging rows and errors with PostgreSQL ``COPY`` (valid
+  rows streamed into it as they are checked) and computes the summary with joins. Running it
+  again gives the same staging and summary.
 * ``apply_import`` runs in one transaction with the job row and the agreement's quota row
   locked: it updates known workers' contact data, inserts new workers (``INSERT … SELECT …
   ON CONFLICT (cuil) DO NOTHING``) and enrollments (``… ON CONFLICT (worker_id, cycle_id) DO
-  NOTHING``, limited to the quota left). A crash rolls everything back; a retry finishes; a
-  second run, a re-upload of the same file or an overlapping list creates no duplicates.
+  NOTHING``, limited to the quota left), whose audit events the tables' statement-level
+  triggers write set-based. A crash rolls everything back; a retry finishes; a second run, a
+  re-upload of the same file or an overlapping list creates no duplicates.
 """
 
 from __future__ import annotations
@@ -24,10 +26,9 @@ import time
 from collections.abc import Callable
 
 import pghistory
-import pgtrigger
-from django.apps import apps
+import psycopg
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -183,8 +184,10 @@ def validate_rows(
     today: dt.date | None = None,
     job_id: int = 0,
     progress: Callable[[int], None] | None = None,
+    sink: Callable[[tuple], None] | None = None,
 ) -> tuple[list[tuple], list[tuple], int]:
     """Check every row. Returns (staging tuples for valid rows, error tuples, rows with errors).
+    With ``sink`` each valid row is handed to it as soon as it is checked instead of collected.
 
     Row rules on top of the worker's data: the activity is known and is the cycle's; 18 or older
     on the cycle's first day; residence in the agreement's province; a CUIL only once per file.
@@ -247,7 +250,7 @@ def validate_rows(
         # A row without problems has both (a missing CUIL or province is a problem above).
         assert cuil is not None and province is not None
         seen[cuil] = number
-        valid.append(
+        (sink or valid.append)(
             (
                 job_id,
                 number,
@@ -278,41 +281,6 @@ def copy_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def audited_insert(cursor, *, model, sql: str, params: list) -> int:
-    """Run a bulk ``INSERT … SELECT`` into ``model``'s table and write its audit events in the
-    same statement. Returns how many rows were inserted.
-
-    django-pghistory's row trigger would write exactly these event rows (the new row's tracked
-    columns, label ``insert``, ``NOW()``, the current audit context) one trigger call at a time.
-    For a bulk insert that trigger alone is switched off with pgtrigger's own setting, for this
-    statement only, and the events are written set-based from ``RETURNING *``.
-    """
-    event_model = apps.get_model(model._meta.app_label, f"{model.__name__}Event")
-    columns = [
-        f.column
-        for f in event_model._meta.concrete_fields
-        if not f.name.startswith("pgh_") and not getattr(f, "generated", False)
-    ]
-    pgids = [trigger.get_pgid(m) for m, trigger in pgtrigger.registered(f"{model._meta.label}:insert_insert")]
-    if len(pgids) != 1:
-        raise RuntimeError(f"{model._meta.label} has no single pghistory insert trigger")
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    from_inserted = ", ".join(f'inserted."{c}"' for c in columns)
-    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + pgids[0] + "}"])
-    cursor.execute(
-        f"""
-        WITH inserted AS ({sql} RETURNING *)
-        INSERT INTO {event_model._meta.db_table} ({quoted}, pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id)
-        SELECT {from_inserted}, NOW(), 'insert', inserted.id, (SELECT _pgh_attach_context())
-        FROM inserted
-        """,
-        params,
-    )
-    inserted = cursor.rowcount
-    cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-    return inserted
 
 
 def _set_status(job: ImportJob, status: str, **fields) -> None:
@@ -362,36 +330,77 @@ def analyse_import(*, job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=0)
     timings = {"read": time.perf_counter() - started}
 
-    def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+    # The valid rows go into COPY as they are checked, so PostgreSQL stores them on the other core
+    # while Python checks the next ones. The connection is busy with COPY meanwhile, so progress
+    # is reported through a second one (in autocommit, visible to the page at once).
+    progress_connection = None
 
-    valid, errors, error_rows = validate_rows(
-        table, cycle=job.cycle, lookups=Lookups(), job_id=job.pk, progress=progress
-    )
-    timings["validate"] = time.perf_counter() - started - sum(timings.values())
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != J.ANALYSING:
-            return locked  # another run finished it meanwhile
-        ImportRow.objects.filter(job=job).delete()
-        ImportRowError.objects.filter(job=job).delete()
-        copy_rows(ImportRow._meta.db_table, STAGING_COLUMNS, valid)
-        copy_rows(ImportRowError._meta.db_table, ERROR_COLUMNS, errors)
-        timings["stage with COPY"] = time.perf_counter() - started - sum(timings.values())
-        summary = _summarise(job)
-        timings["summarise"] = time.perf_counter() - started - sum(timings.values())
-        _set_status(
-            job,
-            J.READY,
-            total_rows=total,
-            processed_rows=total,
-            valid_rows=len(valid),
-            error_rows=error_rows,
-            analysed_at=timezone.now(),
-            **summary,
-        )
+    def progress(done: int) -> None:
+        nonlocal progress_connection
+        if progress_connection is None:
+            progress_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with progress_connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s WHERE id = %s", [done, job.pk])
+
+    lookups = Lookups()
+    staged = 0
+    try:
+        with transaction.atomic():
+            ImportRow.objects.filter(job=job).delete()
+            ImportRowError.objects.filter(job=job).delete()
+            cols = ", ".join(f'"{c}"' for c in STAGING_COLUMNS)
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {ImportRow._meta.db_table} ({cols}) FROM STDIN") as copy,
+            ):
+
+                def stage(row: tuple) -> None:
+                    nonlocal staged
+                    copy.write_row(row)
+                    staged += 1
+
+                _streamed, errors, error_rows = validate_rows(
+                    table, cycle=job.cycle, lookups=lookups, job_id=job.pk, progress=progress, sink=stage
+                )
+                timings["validate"] = time.perf_counter() - started - sum(timings.values())
+            copy_rows(ImportRowError._meta.db_table, ERROR_COLUMNS, errors)
+            timings["finish staging with COPY"] = time.perf_counter() - started - sum(timings.values())
+            # Another run of the same job (a duplicate delivery) may have finished meanwhile.
+            locked = ImportJob.objects.select_for_update(no_key=True).get(pk=job.pk)
+            if locked.status != J.ANALYSING:
+                raise _SupersededError(locked)
+            summary = _summarise(job)
+            timings["summarise"] = time.perf_counter() - started - sum(timings.values())
+            _set_status(
+                job,
+                J.READY,
+                total_rows=total,
+                processed_rows=total,
+                valid_rows=staged,
+                error_rows=error_rows,
+                analysed_at=timezone.now(),
+                **summary,
+            )
+    except _SupersededError as superseded:
+        return superseded.job
+    except (DatabaseError, psycopg.Error):
+        # Rolled back. A concurrent run of the same job that committed first makes this one's
+        # COPY collide with its rows; that run's result stands. Anything else is raised.
+        job.refresh_from_db()
+        if job.status != J.ANALYSING:
+            return job
+        raise
+    finally:
+        if progress_connection is not None:
+            progress_connection.close()
     logger.info("import %s analysed: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return job
+
+
+class _SupersededError(Exception):
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(job.pk)
+        self.job = job
 
 
 def _summarise(job: ImportJob) -> dict[str, int]:
@@ -539,10 +548,10 @@ def apply_import(*, job_id: int) -> ImportJob:
         )
         updated_workers = cursor.rowcount
         timings = {"update known workers": time.perf_counter() - started}
-        created_workers = audited_insert(
-            cursor,
-            model=Worker,
-            sql=f"""
+        # The insert events (with the confirming user and the reason) are written by the tables'
+        # statement-level audit triggers, set-based from the rows each statement inserted.
+        cursor.execute(
+            f"""
             INSERT INTO {workers} (cuil, last_name, first_name, last_name_norm, first_name_norm, birth_date, sex,
                 nationality, phone, address, province_id, locality, cbu, renatre, registered_by_id,
                 created_at, updated_at)
@@ -552,17 +561,16 @@ def apply_import(*, job_id: int) -> ImportJob:
             WHERE r.job_id = %s
             ON CONFLICT (cuil) DO NOTHING
             """,
-            params=[job.organisation_id, now, now, job.pk],
+            [job.organisation_id, now, now, job.pk],
         )
+        created_workers = cursor.rowcount
         timings["insert workers"] = time.perf_counter() - started - sum(timings.values())
         staged = ImportRow.objects.filter(job=job).count()
         # With places for every staged row (the usual case) there is nothing to choose: skip the
         # ordering, the limit and the search for rows left out.
         fits = left >= staged
-        created_enrollments = audited_insert(
-            cursor,
-            model=Enrollment,
-            sql=f"""
+        cursor.execute(
+            f"""
             INSERT INTO {enrollments} (worker_id, cycle_id, organisation_id, registered_by_id, status,
                 status_reason, status_changed_at, status_changed_by_id, created_at)
             SELECT w.id, %s, %s, %s, %s, %s, %s, %s, %s
@@ -580,7 +588,7 @@ def apply_import(*, job_id: int) -> ImportJob:
             """
             )
             + " ON CONFLICT (worker_id, cycle_id) DO NOTHING",
-            params=[
+            [
                 cycle.pk,
                 job.organisation_id,
                 job.uploaded_by_id,
@@ -593,6 +601,7 @@ def apply_import(*, job_id: int) -> ImportJob:
                 *([] if fits else [cycle.pk, left]),
             ],
         )
+        created_enrollments = cursor.rowcount
         timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
         over_quota = 0
         if not fits:

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from provinces.models import Cycle, Organisation, Province
 
 
-@pghistory.track()
+# Insert events are written by a statement-level trigger from the transition table: a survey
+# list inserts a whole province's workers and enrollments in one statement each, and one
+# trigger call per statement writes their events set-based instead of one call per row.
+# Updates and deletes stay row-level (they come one at a time, and the row trigger's
+# condition skips updates that change nothing).
+@pghistory.track(pghistory.InsertEvent(level=pghistory.Statement), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Worker(models.Model):
     """A person, identified by CUIL. Nationality never makes a worker ineligible."""
 
@@ -66,7 +71,7 @@ class Worker(models.Model):
         return f"{self.cuil[:2]}-{self.cuil[2:10]}-{self.cuil[10:]}"
 
 
-@pghistory.track()
+@pghistory.track(pghistory.InsertEvent(level=pghistory.Statement), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Enrollment(models.Model):
     """A worker's inscription in one inter-harvest period, registered by an organisation."""
 
@@ -239,8 +244,15 @@ class ImportRow(models.Model):
     nationality = models.CharField(_("nacionalidad"), max_length=60)
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
     address = models.CharField(_("domicilio"), max_length=200, blank=True)
+    # Checked in Python against the provinces table and again by the worker's foreign key when
+    # applied; staging needs neither a constraint nor an index for it.
     province = models.ForeignKey(
-        Province, verbose_name=_("provincia"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+        Province,
+        verbose_name=_("provincia"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     locality = models.CharField(_("localidad"), max_length=120)
     cbu = models.CharField(_("CBU"), max_length=22, blank=True)

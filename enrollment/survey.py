@@ -116,7 +116,7 @@ def read_rows(data: bytes, file_format: str) -> list[list]:
             raise SurveyFileError(_("No se pudo leer la planilla XLSX: %(error)s") % {"error": error}) from error
     text = decode_csv(data)
     # The heading line decides the separator: the first line with any letter in it.
-    heading = next((line for line in text.splitlines()[:50] if any(c.isalpha() for c in line)), "")
+    heading = next((line for line in text[:65536].splitlines()[:50] if any(c.isalpha() for c in line)), "")
     delimiter = max((";", ",", "\t"), key=heading.count)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -125,7 +125,13 @@ def read_rows(data: bytes, file_format: str) -> list[list]:
 
 
 def is_blank(row: Iterable) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+    # A plain loop that stops at the first filled cell: called once per row of the file.
+    for cell in row:
+        if cell is None:
+            continue
+        if not isinstance(cell, str) or (cell and not cell.isspace()):
+            return False
+    return True
 
 
 def read_table(data: bytes, file_format: str) -> Table:

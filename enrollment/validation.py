@@ -168,11 +168,14 @@ class WorkerDataCleaner:
 
         raw_cuil = get("cuil")
         if raw_cuil:
-            cuil = cuit_number.compact(raw_cuil) if not raw_cuil.isdigit() else raw_cuil
+            # What python-stdnum's compact() does (drop spaces and dashes), without its per-character
+            # scan for the usual spellings; its check digit is computed below either way.
+            cuil = raw_cuil if raw_cuil.isdigit() else raw_cuil.replace("-", "").replace(" ", "")
             # The common case (11 digits, known prefix, right check digit) avoids validate()'s
             # exception machinery; anything else goes through it for the precise message.
             if (
                 len(cuil) == 11
+                and cuil.isascii()
                 and cuil.isdigit()
                 and cuil[:2] in CUIL_PREFIXES
                 and cuit_number.calc_check_digit(cuil[:10]) == cuil[10]

@@ -388,3 +388,43 @@ def test_a_late_duplicate_analysis_leaves_a_confirmed_job_alone(officer, cycle):
     assert imports.analyse_import(job_id=job.pk).status == J.CONFIRMED
     job.refresh_from_db()
     assert job.status == J.CONFIRMED and job.rows.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_while_the_rows_are_being_staged(monkeypatch):
+    """The valid rows stream into COPY inside the analysis transaction; the progress bar still
+    sees the count of checked rows as it grows, and the staging commits whole at the end."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    officer = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán")))
+    cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
+    job = imports.create_import_job(
+        by=officer, upload=upload(csv_bytes([row(1), row(2), row(3, cbu="1")])), cycle=cycle
+    )
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    seen = []
+    real = imports.validate_rows
+
+    def watched(table, *, progress, **kwargs):
+        def report(done):
+            progress(done)
+            other = connections.create_connection(DEFAULT_DB_ALIAS)
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT processed_rows, (SELECT count(*) FROM enrollment_importrow WHERE job_id = %s)"
+                        " FROM enrollment_importjob WHERE id = %s",
+                        [job.pk, job.pk],
+                    )
+                    seen.append(cursor.fetchone())
+            finally:
+                other.close()
+
+        return real(table, progress=report, **kwargs)
+
+    monkeypatch.setattr(imports, "validate_rows", watched)
+    job = imports.analyse_import(job_id=job.pk)
+    # rows checked so far are visible; the staged rows are not until the analysis commits
+    assert seen == [(1, 0), (2, 0)]
+    assert job.status == J.READY and (job.valid_rows, job.error_rows) == (2, 1)
+    assert ImportRow.objects.filter(job=job).count() == 2
