@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('enrollment', '0005_event_fields_without_indexes'),
         ('pghistory', '0007_auto_20250421_0444'),
-        ('screening', '0003_record_sort_key'),
+        ('screening', '0004_registry_checks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

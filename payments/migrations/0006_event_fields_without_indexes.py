@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_return_files'),
+        ('payments', '0005_batch_item_reference_one_index'),
         ('pghistory', '0007_auto_20250421_0444'),
         ('provinces', '0002_load_reference_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
