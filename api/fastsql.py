@@ -50,31 +50,57 @@ def rows(queryset: QuerySet) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def compiled_for(
+    key: Hashable, build: Callable[[Any], tuple[str, Any]], marker_type: type = str
+) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
+    """``build(marker)``'s SQL and parameters, compiled only the first time ``key`` is seen,
+    with the positions of the per-request value among the parameters.
+
+    ``key`` must capture everything the SQL depends on apart from that value (e.g. the
+    caller's scope). Returns slots ``()`` when the value did not become a parameter (then the
+    shape is not kept).
+    """
+    entry = _compiled.get(key)
+    if entry is None:
+        marker = STR_MARKER if marker_type is str else INT_MARKER
+        sql, params = build(marker)
+        slots = tuple(i for i, p in enumerate(params) if p == marker)
+        entry = (sql, tuple(params), slots)
+        if not slots:
+            return entry
+        with _lock:
+            if len(_compiled) >= MAX_SHAPES:
+                _compiled.clear()
+            _compiled[key] = entry
+    return entry
+
+
+def bind(entry: tuple[str, tuple[Any, ...], tuple[int, ...]], value: Any) -> list[Any]:
+    """The parameters of a compiled shape with ``value`` in its slots."""
+    bound = list(entry[1])
+    for i in entry[2]:
+        bound[i] = value
+    return bound
+
+
 def rows_for(key: Hashable, build: Callable[[Any], QuerySet], value: str | int) -> list[tuple[Any, ...]]:
     """Rows of ``build(value)``, compiling the queryset only the first time ``key`` is seen.
 
     ``key`` must capture everything the SQL depends on apart from ``value`` (e.g. the caller's
     scope). ``value`` is a string or an integer used in exactly the places the marker lands.
     """
-    entry = _compiled.get(key)
-    if entry is None:
-        marker = STR_MARKER if isinstance(value, str) else INT_MARKER
-        sql, params = build(marker).query.sql_with_params()
-        slots = tuple(i for i, p in enumerate(params) if p == marker)
-        if not slots:  # the value did not become a parameter: do not cache this shape
-            return rows(build(value))
-        entry = (sql, tuple(params), slots)
-        with _lock:
-            if len(_compiled) >= MAX_SHAPES:
-                _compiled.clear()
-            _compiled[key] = entry
-    sql, params, slots = entry
-    bound = list(params)
-    for i in slots:
-        bound[i] = value
+    entry = compiled_for(key, lambda marker: build(marker).query.sql_with_params(), type(value))
+    if not entry[2]:  # the value did not become a parameter: compile this request's own
+        return rows(build(value))
     with _cursor() as cursor:
-        cursor.execute(sql, bound, prepare=_prepare())
+        cursor.execute(entry[0], bind(entry, value), prepare=_prepare())
         return cursor.fetchall()
+
+
+def fetchone(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    with _cursor() as cursor:
+        cursor.execute(sql, params, prepare=_prepare())
+        return cursor.fetchone()
 
 
 def execute(sql: str, params: list[Any]) -> None:
