@@ -14,6 +14,7 @@ changes. Nothing else does: the connection and its transaction are Django's.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -42,6 +43,11 @@ def _cursor() -> psycopg.Cursor:
     return psycopg.Cursor(connection.connection)
 
 
+def _raw_cursor() -> psycopg.RawCursor:
+    connection.ensure_connection()
+    return psycopg.RawCursor(connection.connection)
+
+
 def rows(queryset: QuerySet) -> list[tuple[Any, ...]]:
     """All rows of a ``values_list()`` queryset, as tuples in the selected order."""
     sql, params = queryset.query.sql_with_params()
@@ -68,11 +74,23 @@ def compiled_for(
         entry = (sql, tuple(params), slots)
         if not slots:
             return entry
+        entry = (_numbered(sql), tuple(params), slots)
         with _lock:
             if len(_compiled) >= MAX_SHAPES:
                 _compiled.clear()
             _compiled[key] = entry
     return entry
+
+
+_PLACEHOLDER = re.compile(r"%[%s]")
+
+
+def _numbered(sql: str) -> str:
+    """Django's ``%s`` placeholders as PostgreSQL's ``$1, $2, …`` (and ``%%`` as ``%``), so that
+    psycopg sends a kept shape's text as it is instead of parsing it again on every request
+    (it only caches the parsing of short statements)."""
+    counter = iter(range(1, 1 << 16))
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(counter)}", sql)
 
 
 def bind(entry: tuple[str, tuple[Any, ...], tuple[int, ...]], value: Any) -> list[Any]:
@@ -92,14 +110,20 @@ def rows_for(key: Hashable, build: Callable[[Any], QuerySet], value: str | int) 
     entry = compiled_for(key, lambda marker: build(marker).query.sql_with_params(), type(value))
     if not entry[2]:  # the value did not become a parameter: compile this request's own
         return rows(build(value))
-    with _cursor() as cursor:
+    with _raw_cursor() as cursor:
         cursor.execute(entry[0], bind(entry, value), prepare=_prepare())
         return cursor.fetchall()
 
 
-def fetchone(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-    with _cursor() as cursor:
-        cursor.execute(sql, params, prepare=_prepare())
+def fetchone_compiled(entry: tuple[str, tuple[Any, ...], tuple[int, ...]], params: list[Any]) -> tuple[Any, ...] | None:
+    """The first row of a shape from ``compiled_for`` with ``params`` (from ``bind``, plus any
+    appended)."""
+    if not entry[2]:  # not kept, so still in Django's placeholder style
+        with _cursor() as cursor:
+            cursor.execute(entry[0], params, prepare=_prepare())
+            return cursor.fetchone()
+    with _raw_cursor() as cursor:
+        cursor.execute(entry[0], params, prepare=_prepare())
         return cursor.fetchone()
 
 

@@ -27,7 +27,8 @@ def _subquery(queryset: QuerySet, columns: str) -> tuple[str, list[Any]]:
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:
-        nothing = queryset.model._base_manager.filter(pk__isnull=True).values_list(*queryset._fields)
+        fields = queryset._fields  # type: ignore[attr-defined]  # the values_list() names
+        nothing = queryset.model._base_manager.filter(pk__isnull=True).values_list(*fields)
         sql, params = nothing.query.sql_with_params()
     return f"SELECT * FROM ({sql}) AS q ({columns})", list(params)
 
@@ -42,6 +43,7 @@ def _installments(enrollments: RawSQL) -> QuerySet | None:
     return (
         installment.objects.filter(enrollment_id__in=enrollments)
         .exclude(status="cancelled")
+        .order_by()
         .values_list("enrollment_id", "number", "month", "amount", "status")
     )
 
@@ -86,6 +88,7 @@ def _status_statement(user, marker: str, *, logged: bool) -> tuple[str, list[Any
     enrollments = (
         enrollments_for(user)
         .filter(worker_id=worker_id)
+        .order_by()  # the answer orders them
         .values_list(
             "id",
             "cycle_id",
@@ -101,6 +104,7 @@ def _status_statement(user, marker: str, *, logged: bool) -> tuple[str, list[Any
     referrals = (
         referrals_for(user)
         .filter(worker_id=worker_id, status__in=Referral.OPEN_STATES)
+        .order_by()
         .values_list("id", "line", "status", "referred_on", "course__topic", "office__name")
     )
     installments = _installments(RawSQL('SELECT "id" FROM status_enrollments', []))
@@ -118,8 +122,9 @@ def _status_statement(user, marker: str, *, logged: bool) -> tuple[str, list[Any
     ]
     for name, columns, queryset in parts:
         if queryset is None:  # no payments app: no installments
-            sql, part_params = "SELECT NULL::bigint, NULL::int, NULL::date, NULL::text, NULL::text WHERE false", []
-            sql = f"SELECT * FROM ({sql}) AS q ({columns})"
+            part_params: list[Any] = []
+            nothing = "SELECT NULL::bigint, NULL::int, NULL::date, NULL::text, NULL::text WHERE false"
+            sql = f"SELECT * FROM ({nothing}) AS q ({columns})"
         else:
             sql, part_params = _subquery(queryset, columns)
         ctes.append(f"{name} AS MATERIALIZED ({sql})")
@@ -163,7 +168,7 @@ def beneficiary_status(*, user, cuil: str, log: tuple[Any, ...] | None = None) -
     params = fastsql.bind(entry, cuil)
     if logged:
         params.extend(log)  # type: ignore[arg-type]
-    row = fastsql.fetchone(entry[0], params)
+    row = fastsql.fetchone_compiled(entry, params)
     return None if row is None else _status_payload(row)
 
 
