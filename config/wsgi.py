@@ -7,6 +7,7 @@ alone, and a token request never falls back to the session. Everything else take
 ``MIDDLEWARE`` chain.
 """
 
+import gc
 import os
 
 from django.core.handlers.wsgi import WSGIHandler
@@ -34,6 +35,12 @@ class ApiTokenWSGIHandler(WSGIHandler):
 
 
 _api = ApiTokenWSGIHandler()
+
+# What start-up loaded (settings, URL patterns, models, compiled templates) lives as long as
+# the process: move it out of the collector's reach, so that the full collections that
+# requests trigger do not walk it again each time (shorter pauses, steadier latencies).
+gc.collect()
+gc.freeze()
 _TOKEN_SCHEMES = ("token ", "bearer ")
 
 
