@@ -2,11 +2,14 @@
 
 1. Prepared statements. Django's psycopg cursors bind parameters on the client, so PostgreSQL
    parses and plans every query again. Here psycopg's own cursor, on Django's connection, binds
-   on the server and uses a prepared statement per query text (``prepare=True``; psycopg keeps
-   an LRU of them per connection).
+   on the server and uses a named prepared statement per query text (``prepare=True``; psycopg
+   keeps an LRU of them per connection). psycopg prepares only on a connection whose
+   ``prepare_threshold`` is not None: the settings give Django's connection one when
+   ``API_PREPARED_STATEMENTS`` is on (Django's own cursors still never prepare).
 2. Compiled once. Building and compiling a scoped queryset costs more CPU than running it. The
    SQL of a queryset is compiled once per *shape* (a key that includes the caller's scope) with
-   a marker in place of the per-request value, then reused with the value swapped in.
+   a marker in place of the per-request value, then reused with the value swapped in, its
+   placeholders already in PostgreSQL's ``$n`` form.
 
 The SQL always comes from the same scoped selectors the web UI uses; only when it is compiled
 changes. Nothing else does: the connection and its transaction are Django's.

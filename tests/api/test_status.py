@@ -251,3 +251,16 @@ def test_without_a_token_the_wsgi_app_takes_the_full_chain(story, wsgi):
     status, headers, body = wsgi(f"/api/v1/status/{story['worker'].cuil}/")
     assert status.startswith(("401", "403")) and json.loads(body)["status"] in (401, 403)
     assert wsgi("/ingresar/")[0] == "200 OK"  # the web UI's login page, with its session middleware
+
+
+def test_the_token_check_and_the_lookup_run_as_prepared_statements(story, settings):
+    from django.db import connection
+
+    if not settings.API_PREPARED_STATEMENTS:
+        pytest.skip("prepared statements turned off (API_PREPARED_STATEMENTS=0)")
+    client_for(story["users"]["union"]).get(f"/api/v1/status/{story['worker'].cuil}/")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith("WITH status_worker") and "INSERT INTO api_statuslookup" in s for s in statements)
+    assert any(s.startswith('SELECT "api_apitoken"."id"') for s in statements)
