@@ -211,8 +211,6 @@ API_THROTTLE_RATES = {
     "ip": env("API_THROTTLE_IP", default="1200/min"),
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
-# How long a token-authenticated user's scope is reused (seconds; 0 = computed every request).
-API_SCOPE_CACHE_SECONDS = env.int("API_SCOPE_CACHE_SECONDS", default=10)
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interzafra API",
