@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
@@ -16,7 +19,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from api import fastsql
 from api.models import ApiToken
-from provinces.scoping import scope_of
+from provinces.models import Organisation, Province
+from provinces.scoping import acting_organisation_ids, acting_province_ids, role_names, scope_from
 
 #: ``last_used_at`` is refreshed at most this often, so a busy client does not write every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -49,41 +53,72 @@ _TOKEN_FIELDS = tuple(
 )
 
 
+_PLACEHOLDER = re.compile(r"%[%s]")
+#: The stand-in user's id: negative (no user has it) and within a 32-bit id's range, out of
+#: which Django would compile a lookup as matching nothing.
+_USER_MARKER = -1_987_654_321
+
+
+def _for_token_user(queryset: QuerySet) -> RawSQL:
+    """``ARRAY(queryset)`` for the token's user: the queryset is built for a stand-in user
+    whose id is ``_USER_MARKER``, and each place that id lands becomes the token row's
+    ``user_id`` column."""
+    sql, params = queryset.query.sql_with_params()
+    kept: list[Any] = []
+    index = iter(range(len(params)))
+
+    def swap(match: re.Match) -> str:
+        if match.group() == "%%":
+            return "%%"
+        value = params[next(index)]
+        if value == _USER_MARKER:
+            return f'"{ApiToken._meta.db_table}"."user_id"'
+        kept.append(value)
+        return "%s"
+
+    return RawSQL(f"ARRAY({_PLACEHOLDER.sub(swap, sql)})", kept)
+
+
 def _token_with_user(key_hash: str) -> ApiToken | None:
-    """The token and its user in one prepared query (every API request runs it)."""
+    """The token, its user and the user's scope in one prepared query (every API request runs
+    it). The scope comes from the querysets ``provinces.scoping.scope_of`` reads, run as
+    subqueries, so it is read afresh on every request."""
     user_model = get_user_model()
     user_fields = [f.attname for f in user_model._meta.concrete_fields]
-    found = fastsql.rows_for(
-        ("api-token",),
-        lambda value: ApiToken.objects.filter(key_hash=value).values_list(
-            *_TOKEN_FIELDS, *(f"user__{name}" for name in user_fields)
-        ),
-        key_hash,
-    )
+
+    def build(value):
+        stand_in = user_model(pk=_USER_MARKER)
+        stand_in._state.adding = False  # as if loaded: its related managers build their queries
+        return (
+            ApiToken.objects.filter(key_hash=value)
+            .annotate(
+                scope_roles=_for_token_user(role_names(stand_in)),
+                scope_provinces=_for_token_user(acting_province_ids(stand_in)),
+                scope_organisations=_for_token_user(acting_organisation_ids(stand_in)),
+            )
+            .values_list(
+                *_TOKEN_FIELDS,
+                *(f"user__{name}" for name in user_fields),
+                "scope_roles",
+                "scope_provinces",
+                "scope_organisations",
+            )
+        )
+
+    # guardian's subqueries name the content types by id: keyed by them, the compiled query
+    # follows a database whose content types were recreated (e.g. flushed by a test).
+    types = ContentType.objects.get_for_models(Province, Organisation)
+    found = fastsql.rows_for(("api-token", types[Province].pk, types[Organisation].pk), build, key_hash)
     if not found:
         return None
     row = found[0]
-    token = ApiToken.from_db(connection.alias, list(_TOKEN_FIELDS), row[: len(_TOKEN_FIELDS)])
-    token.user = user_model.from_db(connection.alias, user_fields, row[len(_TOKEN_FIELDS) :])
+    n_token, n_user = len(_TOKEN_FIELDS), len(user_fields)
+    token = ApiToken.from_db(connection.alias, list(_TOKEN_FIELDS), row[:n_token])
+    user: Any = user_model.from_db(connection.alias, user_fields, row[n_token : n_token + n_user])
+    roles, provinces, organisations = row[n_token + n_user :]
+    user._interzafra_scope = scope_from(roles, provinces, organisations)  # what scope_of returns
+    token.user = user
     return token
-
-
-def remember_scope(user) -> None:
-    """Reuse the user's scope (``provinces.scoping.scope_of``) for ``API_SCOPE_CACHE_SECONDS``.
-
-    Computing a scope takes a few queries and most of a status lookup's CPU. A token's validity
-    is still checked on every request; a change of role or province reaches the API within that
-    many seconds (at once in the process where ``forget_scope`` ran). 0 turns it off.
-    """
-    seconds = settings.API_SCOPE_CACHE_SECONDS
-    if not seconds:
-        return
-    key = f"api-scope:{user.pk}"
-    scope = cache.get(key)
-    if scope is None:
-        scope = scope_of(user)
-        cache.set(key, scope, seconds)
-    user._interzafra_scope = scope
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -109,7 +144,6 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise TokenExpired()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        remember_scope(token.user)
         return token.user, token
 
     def authenticate_header(self, request):

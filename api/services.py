@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from api import fastsql
 from api.authentication import hash_key
 from api.models import ApiToken, StatusLookup
+from api.selectors import beneficiary_status
 
 MAX_TOKEN_DAYS = 365
 
@@ -66,14 +67,25 @@ _LOG_SQL = (
 )
 
 
+def _asked(cuil: str) -> str:
+    """What was asked is kept as typed, minus what PostgreSQL text cannot hold (NUL)."""
+    return cuil.replace("\x00", "\ufffd")[:32]
+
+
 def log_status_lookup(*, by, token: ApiToken | None, cuil: str, result: str, ip: str | None) -> None:
     """Record one status lookup (append-only: the table refuses updates and deletes).
 
-    A prepared INSERT on Django's connection (``api.fastsql``): it runs on every lookup.
+    A prepared INSERT on Django's connection (``api.fastsql``).
     """
-    # What was asked is kept as typed, minus what PostgreSQL text cannot hold (NUL).
-    asked = cuil.replace("\x00", "\ufffd")[:32]
-    fastsql.execute(_LOG_SQL, [by.pk, getattr(token, "pk", None), asked, result, ip or None, timezone.now()])
+    fastsql.execute(_LOG_SQL, [by.pk, getattr(token, "pk", None), _asked(cuil), result, ip or None, timezone.now()])
+
+
+def look_up_status(*, by, token: ApiToken | None, cuil: str, ip: str | None) -> dict | None:
+    """The status of the worker with the (valid, compact) ``cuil`` as ``by`` may see it, or
+    ``None`` when unknown or out of scope; the lookup is written to the access log with its
+    result (``found`` / ``not_found``) by the same statement that reads the status."""
+    log = (by.pk, getattr(token, "pk", None), _asked(cuil), ip or None, timezone.now())
+    return beneficiary_status(user=by, cuil=cuil, log=log)
 
 
 def user_by_id(pk: int):

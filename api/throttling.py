@@ -36,13 +36,10 @@ class _FixedWindowThrottle(BaseThrottle):
         window = int(now // duration)
         cache_key = f"api-throttle:{self.scope}:{key}:{window}"
         self.wait_seconds = duration - (now % duration)
-        if cache.add(cache_key, 1, duration + 1):
-            return limit >= 1
-        try:
+        try:  # one cache operation for every request of a window but its first
             count = cache.incr(cache_key)
-        except ValueError:  # the window's key expired between add and incr
-            cache.add(cache_key, 1, duration + 1)
-            count = 1
+        except ValueError:  # the window's first request, unless another one just started it
+            count = 1 if cache.add(cache_key, 1, duration + 1) else cache.incr(cache_key)
         return count <= limit
 
     def wait(self):

@@ -249,9 +249,7 @@ class BeneficiaryStatusView(APIView):
         if not is_valid_cuil(compact):
             api_services.log_status_lookup(by=user, token=token, cuil=cuil, result=StatusLookup.Result.INVALID, ip=ip)
             raise InvalidCuil({"cuil": [_("El CUIL no es válido.")]})
-        data = api_selectors.beneficiary_status(user=user, cuil=compact)
-        result = StatusLookup.Result.FOUND if data is not None else StatusLookup.Result.NOT_FOUND
-        api_services.log_status_lookup(by=user, token=token, cuil=compact, result=result, ip=ip)
+        data = api_services.look_up_status(by=user, token=token, cuil=compact, ip=ip)
         if data is None:
             raise exceptions.NotFound()
         return Response(data)

@@ -64,6 +64,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# API requests that carry a token (config/wsgi.py): no session, CSRF, messages or static files.
+API_TOKEN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "api.middleware.ApiAddressThrottleMiddleware",
+    "provinces.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "provinces.middleware.AuditContextMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -95,6 +104,14 @@ else:
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("OPTIONS", {})
+# The API's hottest queries run as named prepared statements (api/fastsql.py, with psycopg's
+# own cursors; Django's cursors bind on the client and never prepare). psycopg prepares nothing
+# on a connection whose prepare_threshold is None, Django's default: so a threshold is set, high
+# enough that only statements asked to be prepared are. Turn off (API_PREPARED_STATEMENTS=0)
+# behind a PgBouncer in transaction pooling without prepared-statement support (< 1.21).
+API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
+if API_PREPARED_STATEMENTS:
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 1_000_000)
 # Behind PgBouncer in transaction pooling, a server-side cursor (QuerySet.iterator()) would
 # outlive the transaction that holds its server connection: turn them off there.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
@@ -201,11 +218,6 @@ API_THROTTLE_RATES = {
     "ip": env("API_THROTTLE_IP", default="1200/min"),
 }
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
-# How long a token-authenticated user's scope is reused (seconds; 0 = computed every request).
-API_SCOPE_CACHE_SECONDS = env.int("API_SCOPE_CACHE_SECONDS", default=10)
-# The status lookup's queries as named prepared statements (api/fastsql.py). Turn off behind a
-# PgBouncer in transaction pooling without prepared-statement support (< 1.21).
-API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interzafra API",

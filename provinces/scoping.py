@@ -9,10 +9,11 @@ each app's ``selectors.py``) starts from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from provinces.roles import NATIONAL_ROLES, Role
@@ -57,30 +58,54 @@ class Scope:
 EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset())
 
 
+def role_names(user) -> QuerySet:
+    """The names of the programme's roles the user holds (lazy)."""
+    return user.groups.filter(name__in=Role.values).values_list("name", flat=True)
+
+
+def acting_province_ids(user) -> QuerySet:
+    """The provinces where django-guardian grants the user ``act_in_province`` (lazy; counts
+    only with the provincial role, see ``scope_from``)."""
+    from provinces.models import Province
+
+    return get_objects_for_user(
+        user, "provinces.act_in_province", klass=Province, use_groups=False, with_superuser=False
+    ).values_list("pk", flat=True)
+
+
+def acting_organisation_ids(user) -> QuerySet:
+    """The organisations where django-guardian grants the user ``act_for_organisation`` (lazy;
+    counts only with the union role, see ``scope_from``)."""
+    from provinces.models import Organisation
+
+    return get_objects_for_user(
+        user, "provinces.act_for_organisation", klass=Organisation, use_groups=False, with_superuser=False
+    ).values_list("pk", flat=True)
+
+
+def scope_from(roles: Iterable[str], province_ids: Iterable[int], organisation_ids: Iterable[int]) -> Scope:
+    """The scope given what ``role_names``, ``acting_province_ids`` and
+    ``acting_organisation_ids`` read."""
+    role_set = frozenset(roles)
+    return Scope(
+        role_set,
+        frozenset(province_ids) if Role.PROVINCIAL_OFFICER in role_set else frozenset(),
+        frozenset(organisation_ids) if Role.UNION_OFFICER in role_set else frozenset(),
+    )
+
+
 def scope_of(user) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
     cached = getattr(user, "_interzafra_scope", None)
     if cached is not None:
         return cached
-    from provinces.models import Organisation, Province
-
-    roles = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
-    province_ids: frozenset[int] = frozenset()
-    organisation_ids: frozenset[int] = frozenset()
-    if Role.PROVINCIAL_OFFICER in roles:
-        province_ids = frozenset(
-            get_objects_for_user(
-                user, "provinces.act_in_province", klass=Province, use_groups=False, with_superuser=False
-            ).values_list("pk", flat=True)
-        )
-    if Role.UNION_OFFICER in roles:
-        organisation_ids = frozenset(
-            get_objects_for_user(
-                user, "provinces.act_for_organisation", klass=Organisation, use_groups=False, with_superuser=False
-            ).values_list("pk", flat=True)
-        )
-    scope = Scope(roles, province_ids, organisation_ids)
+    roles = frozenset(role_names(user))
+    scope = scope_from(
+        roles,
+        acting_province_ids(user) if Role.PROVINCIAL_OFFICER in roles else (),
+        acting_organisation_ids(user) if Role.UNION_OFFICER in roles else (),
+    )
     user._interzafra_scope = scope
     return scope
 
@@ -89,9 +114,6 @@ def forget_scope(user) -> None:
     """Drop the cached scope (after memberships change)."""
     if hasattr(user, "_interzafra_scope"):
         del user._interzafra_scope
-    from django.core.cache import cache
-
-    cache.delete(f"api-scope:{user.pk}")  # the API's short-lived copy (api.authentication)
 
 
 def require_perm(user, perm: str) -> None:
