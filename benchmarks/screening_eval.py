@@ -79,6 +79,7 @@ def engine_pairs(candidates: list[Person], targets: list[Person]) -> dict[tuple[
             targets_sql="eval_targets t",
             params={},
             possible=float(rules.possible_score),
+            same=float(rules.same_person_score),
         )
         cursor.execute("DROP TABLE eval_targets")
     return {(m.candidate.ref, m.target.ref): m.score for m in matches}

@@ -27,12 +27,15 @@ from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from enrollment.screening import loading
 from enrollment.screening.engine import FoundFlag, PassResult, run_pass
+from enrollment.screening.matching import build_registry_index
 from enrollment.screening.models import (
     ExternalRecord,
     ExternalRegistry,
     MatchFlag,
     MinimumWage,
     NotSamePerson,
+    RegistryBirthBlock,
+    RegistryNameWord,
     RegistryVersion,
     ScreeningRun,
 )
@@ -155,6 +158,7 @@ def load_registry_version(*, version_id: int, fileobj=None) -> RegistryVersion:
                                 errors.append({"row": number, "error": error})
                             continue
                         copy.write_row((version.pk, registry.pk, number, *values))
+                build_registry_index(cursor, version.pk)
                 cursor.execute("ANALYZE screening_externalrecord")
             previous = registry.current_version_id
             if previous:
@@ -194,6 +198,8 @@ def _drop_old_versions(*, registry_id: int) -> None:
     old = RegistryVersion.objects.filter(registry_id=registry_id, status=RegistryVersion.Status.SUPERSEDED).exclude(
         pk__in=keep
     )
+    RegistryBirthBlock.objects.filter(version__in=old)._raw_delete(connection.alias)
+    RegistryNameWord.objects.filter(version__in=old)._raw_delete(connection.alias)
     ExternalRecord.objects.filter(version__in=old)._raw_delete(connection.alias)
 
 
