@@ -339,20 +339,27 @@ def _find_matches(
     # 1. Exact: one hash join on the DNI — the CUIL's middle digits, so the same CUIL is always
     # the same DNI too (and registries listing only the DNI are caught by the same join) — plus,
     # within the programme, the same worker.
+    # Only the columns scoring needs: the months already overlap, and a pair with the same CUIL
+    # is decided here without scoring names (the same CUIL is the same person).
+    exact_columns = f"c.ref, t.id, t.cuil, t.dni, t.name_key, t.birth_date, t.benefit_from, t.benefit_to, {worker_col}"
     exact_sql = f"""
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {overlap}
+        SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {overlap}
     """
     if same_worker_is_target:
         exact_sql += f"""
         UNION ALL
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {overlap}
+        SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {overlap}
         """
     cursor.execute(exact_sql, params)
-    for row in cursor.fetchall():
+    for ref, ident, cuil, dni, key, birth, benefit_from, benefit_to, worker_id in cursor.fetchall():
         stats.exact_pairs += 1
-        consider(by_ref[row[0]], _person(row[1:]))
+        cand = by_ref[ref]
+        target = Person(ident, cuil or "", dni or "", key, "", birth, benefit_from, benefit_to, worker_id)
+        if cuil and cuil == cand.cuil and not same_worker_is_target and (ref, ident) not in found:
+            fact = birth_similarity(cand.birth_date, birth)[1]
+            found[(ref, ident)] = Match(cand, target, 1.0, ["name:1", f"birth:{fact}", "cuil"])
+        else:
+            consider(cand, target)
     stats.seconds_exact += time.perf_counter() - started
 
     started = time.perf_counter()
@@ -482,9 +489,10 @@ def _find_matches(
     scoring_started = time.perf_counter()
     if wanted:
         cursor.execute(
-            f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql}"
-            " JOIN unnest(%(_ids)s::bigint[]) AS w(id) ON w.id = t.id",
-            {**params, "_ids": list(wanted)},
+            # By primary key (an index scan over the few rows wanted), not a join that would hash
+            # every target.
+            f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql} WHERE t.id = ANY(%(_ids)s::bigint[])",
+            {**params, "_ids": sorted(wanted)},
         )
         for row in cursor.fetchall():
             target = _person(row)
