@@ -250,6 +250,13 @@ def main() -> None:
             keep = [Record(0, cuil or make_cuil(int(dni), "M"), dni, last, first, birth)
                     for cuil, dni, last, first, birth in cursor.fetchall()]  # fmt: skip
         say(f"Reusing {n_records:,} registry records loaded by an earlier run")
+        with transaction.atomic(), connection.cursor() as cursor:
+            for version in versions:
+                cursor.execute("SELECT 1 FROM screening_registrybirthblock WHERE version_id = %s LIMIT 1", [version])
+                if cursor.fetchone() is None:  # loaded before versions kept their blocks: build them now
+                    started = time.perf_counter()
+                    build_registry_index(cursor, version)
+                    say(f"  built the name-word counts and birth-date blocks in {time.perf_counter() - started:.1f} s")
         pop = Population(seed=12)  # the people not in a registry: new DNIs, as in a fresh run
         with connection.cursor() as cursor:
             cursor.execute(
