@@ -51,12 +51,12 @@ NAME_FULL = 0.95
 #: estimated as the product of how often each of its words occurs there, so rare given names and
 #: compound surnames make it rarer — and the candidate's name is borne by no other candidate and
 #: the target's by no other target.
-RARE_NAME_EXPECTED = 0.2
+RARE_NAME_EXPECTED = 0.5
 #: What a rare name adds to the score, in proportion to how alike the two names are: enough to
 #: make "same person" of an identical rare name whose birth date is a placeholder, or of a rare
-#: name with a typo and the same birth date; nothing to a pair with different birth dates or two
+#: name a typo or two away with the same birth date; nothing to a pair with different birth dates or two
 #: different known DNIs.
-WEIGHT_RARE_NAME = 0.10
+WEIGHT_RARE_NAME = 0.15
 
 
 @dataclass(slots=True)
