@@ -381,7 +381,7 @@ def _find_matches(
         UNION ALL
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
           FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
-         WHERE {overlap} AND (t.dni IS NULL OR t.dni = '')
+         WHERE {overlap} AND t.dni = ''
            AND (t.birth_date IS NULL OR c.birth_date IS NULL
                 OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s))
         """,

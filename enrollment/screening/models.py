@@ -218,6 +218,8 @@ class ExternalRecord(models.Model):
             models.Index(fields=["version", "cuil"], name="extrec_version_cuil_idx"),
             models.Index(fields=["version", "dni"], name="extrec_version_dni_idx"),
             models.Index(fields=["version", "birth_date"], name="extrec_version_birth_idx"),
+            # The name block's records without any ID: usually few, so no scan of the whole list.
+            models.Index(fields=["version", "name_key"], name="extrec_noid_name_idx", condition=Q(dni="")),
         ]
 
     def __str__(self) -> str:
