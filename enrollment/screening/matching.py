@@ -382,6 +382,8 @@ def _find_matches(
     stats.exact_pairs += len(rows)
     others = []  # the same DNI under another CUIL (or none), and the same worker: names scored at once
     for ref, ident, cuil, dni, key, birth, benefit_from, benefit_to, worker_id in rows:
+        if same_worker_is_target and ref == ident:  # an enrollment against itself
+            continue
         cand = by_ref[ref]
         target = Person(ident, cuil or "", dni or "", key, "", birth, benefit_from, benefit_to, worker_id)
         if cuil and cuil == cand.cuil and not same_worker_is_target:
