@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment
 from enrollment.screening.matching import Match, Person, Stats, describe, find_matches, load_candidates
-from enrollment.screening.models import ExternalRecord, ExternalRegistry, MatchFlag, NotSamePerson, ScreeningRules
+from enrollment.screening.models import (
+    ExternalRecord,
+    ExternalRegistry,
+    MatchFlag,
+    NotSamePerson,
+    RegistryVersion,
+    ScreeningRules,
+)
 from enrollment.screening.names import last_key, name_key, sort_key
 from provinces.models import add_months
 
@@ -143,6 +150,25 @@ def _load_programme_targets(cursor, month_from: dt.date, month_to: dt.date) -> N
     cursor.execute("ANALYZE screen_prog")
 
 
+def registry_targets(version_ids: list[int]) -> dict:
+    """The current versions of registries as ``find_matches`` reads them: their records, and the
+    word counts and birth-date blocks computed when each version was loaded."""
+    total = sum(RegistryVersion.objects.filter(pk__in=version_ids).values_list("rows_loaded", flat=True))
+    return {
+        "targets_sql": (
+            "(SELECT id, registry_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to"
+            " FROM screening_externalrecord WHERE version_id = ANY(%(versions)s)) t"
+        ),
+        "params": {"versions": list(version_ids)},
+        "tokens_sql": "(SELECT token, records FROM screening_registrynameword WHERE version_id = ANY(%(versions)s)) tf",
+        "target_total": total,
+        "blocks_sql": (
+            "(SELECT birth_date, benefit_from, benefit_to, ids, name_keys, sort_keys"
+            " FROM screening_registrybirthblock WHERE version_id = ANY(%(versions)s)) b"
+        ),
+    }
+
+
 def registry_key(registry_id: int, cuil: str, key: str, birth: dt.date | None) -> str:
     """Stable across versions of the registry, so a 'not the same person' decision survives a reload."""
     if cuil:
@@ -211,6 +237,7 @@ def _run_pass(
             targets_sql="screen_prog t",
             params={},
             possible=possible,
+            same=same,
             same_worker_is_target=True,
             stats=stats,
         )
@@ -246,15 +273,7 @@ def _run_pass(
         version_ids = sorted(set(registry_versions))
     if version_ids:
         matches = find_matches(
-            cursor,
-            candidates=people,
-            targets_sql=(
-                "(SELECT id, registry_id, cuil, dni, name_key, last_key, sort_key, birth_date, benefit_from, benefit_to"
-                " FROM screening_externalrecord WHERE version_id = ANY(%(versions)s)) t"
-            ),
-            params={"versions": version_ids},
-            possible=possible,
-            stats=stats,
+            cursor, candidates=people, possible=possible, same=same, stats=stats, **registry_targets(version_ids)
         )
         records = {
             r.pk: r

@@ -21,6 +21,7 @@ programme's own enrollments in overlapping cycles.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -45,6 +46,18 @@ WEIGHT_BIRTH = 0.35
 WEIGHT_ID = 0.05
 NAME_FLOOR = 0.60
 NAME_FULL = 0.95
+#: Term-frequency evidence (as in Fellegi–Sunter with term-frequency adjustment): agreeing names
+#: say more when the names are rare. A pair's names are rare when, for each of the two, fewer
+#: than this many people are expected to bear it among the targets and candidates together —
+#: estimated as the product of how often each of its words occurs there, so rare given names and
+#: compound surnames make it rarer — and the candidate's name is borne by no other candidate and
+#: the target's by no other target.
+RARE_NAME_EXPECTED = 0.5
+#: What a rare name adds to the score, in proportion to how alike the two names are: enough to
+#: make "same person" of an identical rare name whose birth date is a placeholder, or of a rare
+#: name a typo or two away with the same birth date; nothing to a pair with different birth dates or two
+#: different known DNIs.
+WEIGHT_RARE_NAME = 0.15
 
 
 @dataclass(slots=True)
@@ -94,6 +107,21 @@ def name_similarity(a: str, b: str) -> float:
     return best / 100.0
 
 
+def name_similarities(a: list[str], b: list[str]) -> np.ndarray:
+    """``name_similarity`` of each pair ``(a[i], b[i])``, vectorised (``rapidfuzz.process.cpdist``)."""
+    if not a:
+        return np.zeros(0)
+    best = np.maximum(
+        process.cpdist(a, b, scorer=fuzz.ratio, dtype=np.float64, workers=1),
+        process.cpdist(a, b, scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=1),
+    )
+    several = np.array([" " in x and " " in y for x, y in zip(a, b, strict=True)])
+    if several.any():
+        contained = 0.95 * process.cpdist(a, b, scorer=fuzz.token_set_ratio, dtype=np.float64, workers=1)
+        best = np.where(several, np.maximum(best, contained), best)
+    return best / 100.0
+
+
 def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool = False) -> tuple[float, str]:
     """0–1 and what happened. A placeholder or a one-digit typo in the date says little, and
     less still when both DNIs are known and unrelated: then two namesakes are not flagged."""
@@ -109,16 +137,20 @@ def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool
     return 0.0, "different"
 
 
-def score_pair(a: Person, b: Person) -> tuple[float, list[str]]:
+def score_pair(a: Person, b: Person, *, rare_name: bool = False, names: float | None = None) -> tuple[float, list[str]]:
     """Score 0–1 that ``a`` and ``b`` are the same person, with the facts that led there.
 
     The same CUIL is the same person (the reasons still say how the names differ). The same DNI
     (the CUIL's middle digits) is the same person unless names and birth date both disagree.
     Otherwise names weigh 0.60, birth date 0.35 and a DNI one typo away 0.05: two namesakes born
-    on different dates stay below "possible"."""
+    on different dates stay below "possible". ``rare_name`` says that both names are rare among the
+    lists compared (see ``RARE_NAME_EXPECTED``): then the names add up to ``WEIGHT_RARE_NAME``
+    more, unless ``rare_name_counts`` says otherwise. ``names`` is ``name_similarity`` of the two
+    name keys when the caller computed it already (vectorised)."""
     if a.cuil and a.cuil == b.cuil:  # the same CUIL is the same person, whatever the names say
         return 1.0, ["name:1", f"birth:{birth_similarity(a.birth_date, b.birth_date)[1]}", "cuil"]
-    names = name_similarity(a.name_key, b.name_key)
+    if names is None:
+        names = name_similarity(a.name_key, b.name_key)
     dni_typo = bool(a.dni and b.dni and a.dni != b.dni and OSA.distance(a.dni, b.dni) <= 1)
     ids_conflict = bool(a.dni and b.dni and a.dni != b.dni and not dni_typo)
     birth, birth_fact = birth_similarity(a.birth_date, b.birth_date, ids_conflict=ids_conflict)
@@ -140,7 +172,17 @@ def score_pair(a: Person, b: Person) -> tuple[float, list[str]]:
     # Names of two different people still share letters (MEDINA ROSA / MOLINA RAUL ≈ 0.63), so
     # similarity counts from NAME_FLOOR up and is full from NAME_FULL (one typo) on.
     name_part = min(1.0, max(0.0, (names - NAME_FLOOR) / (NAME_FULL - NAME_FLOOR)))
-    return WEIGHT_NAME * name_part + WEIGHT_BIRTH * birth + WEIGHT_ID * id_sim, facts
+    score = WEIGHT_NAME * name_part + WEIGHT_BIRTH * birth + WEIGHT_ID * id_sim
+    if rare_name and rare_name_counts(facts) and name_part > 0:
+        facts.append("rare_name")
+        score = min(1.0, score + WEIGHT_RARE_NAME * name_part)
+    return score, facts
+
+
+def rare_name_counts(facts: list[str]) -> bool:
+    """Whether the rarity of the names may add to a pair scored with these facts: not when the
+    birth dates differ, nor when both DNIs are known and unrelated."""
+    return "dni_other" not in facts and "birth:different" not in facts and "cuil" not in facts and "dni" not in facts
 
 
 def _person(row, month_from=None, month_to=None) -> Person:
@@ -156,6 +198,37 @@ def _person(row, month_from=None, month_to=None) -> Person:
         month_to=b_to,
         worker_id=worker_id,
         registry_id=registry_id,
+    )
+
+
+#: One birth-date block as the engine reads it: the ids as 8-byte big-endian integers (read with
+#: no parsing), and the name keys as written and in alphabetical order, "|"-joined in the same
+#: order (folded keys hold only A–Z and spaces). Used at load time and for ad-hoc targets.
+BLOCK_AGGREGATES = (
+    "string_agg(int8send(t.id), ''::bytea ORDER BY t.id), string_agg(t.name_key, '|' ORDER BY t.id),"
+    " string_agg(t.sort_key, '|' ORDER BY t.id)"
+)
+
+
+def build_registry_index(cursor, version_id: int) -> None:
+    """What the engine needs of a freshly loaded registry version, computed once: the word
+    frequencies of its names and its birth-date blocks. A loaded version never changes."""
+    cursor.execute(
+        "INSERT INTO screening_registrynameword (version_id, token, records)"
+        " SELECT %(v)s, w, count(*) FROM screening_externalrecord t, unnest(string_to_array(t.name_key, ' ')) AS w"
+        " WHERE t.version_id = %(v)s AND w <> '' GROUP BY w",
+        {"v": version_id},
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO screening_registrybirthblock
+               (version_id, birth_date, benefit_from, benefit_to, size, ids, name_keys, sort_keys)
+        SELECT %(v)s, t.birth_date, min(t.benefit_from), max(t.benefit_to), count(*), {BLOCK_AGGREGATES}
+          FROM screening_externalrecord t
+         WHERE t.version_id = %(v)s AND t.birth_date IS NOT NULL AND NOT (t.birth_date = ANY(%(placeholders)s))
+         GROUP BY t.birth_date
+        """,
+        {"v": version_id, "placeholders": list(PLACEHOLDER_BIRTH_DATES)},
     )
 
 
@@ -202,14 +275,23 @@ def find_matches(
     targets_sql: str,
     params: dict,
     possible: float,
+    same: float = 1.0,
     same_worker_is_target: bool = False,
     stats: Stats | None = None,
+    tokens_sql: str | None = None,
+    target_total: int | None = None,
+    blocks_sql: str | None = None,
 ) -> list[Match]:
-    """Every (candidate, target) pair scoring at least ``possible`` whose months overlap.
+    """Every (candidate, target) pair scoring at least ``possible`` whose months overlap. ``same``
+    (the "same person" threshold) bounds the pairs whose names' frequencies are looked up.
 
     ``targets_sql`` is a relation aliased by the caller's SQL as ``t``; ``params`` fills it.
     The caller must be inside a transaction and have loaded the same candidates with
-    ``load_candidates`` (their table lives until commit)."""
+    ``load_candidates`` (their table lives until commit). ``tokens_sql`` (a relation of
+    ``token, records`` aliased ``tf``) and ``target_total`` may give the targets' name-word counts
+    precomputed (a registry version's); without them they are counted from ``targets_sql``.
+    ``blocks_sql`` (aliased ``b``, the columns of ``RegistryBirthBlock``) likewise gives the
+    targets already grouped by birth date; without it they are grouped here."""
     stats = stats if stats is not None else Stats()
     if not candidates:
         return []
@@ -219,48 +301,100 @@ def find_matches(
     cursor.execute("SELECT current_setting('enable_mergejoin')")
     mergejoin = cursor.fetchone()[0]
     cursor.execute("SET LOCAL enable_mergejoin = off")
-    matches = _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, same_worker_is_target, stats)
+    # The pass builds hundreds of thousands of small objects and no reference cycles: without
+    # the cyclic collector, it does not walk every live object again after each few hundred
+    # allocations (twice as fast on the exact part). Reference counting still frees everything.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        matches = _find_matches(
+            cursor,
+            candidates,
+            by_ref,
+            targets_sql,
+            params,
+            possible,
+            same,
+            same_worker_is_target,
+            stats,
+            tokens_sql,
+            target_total,
+            blocks_sql,
+        )
+    finally:
+        if collecting:
+            gc.enable()
     # (After an error the transaction rolls back, and the SET LOCAL with it.)
     cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [mergejoin])
     return matches
 
 
-def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, same_worker_is_target, stats):
+def _find_matches(
+    cursor,
+    candidates,
+    by_ref,
+    targets_sql,
+    params,
+    possible,
+    same,
+    same_worker_is_target,
+    stats,
+    tokens_sql,
+    target_total,
+    blocks_sql,
+):
     started = time.perf_counter()
     found: dict[tuple[int, int], Match] = {}
     overlap = "t.benefit_from <= c.month_to AND t.benefit_to >= c.month_from"
     worker_col = "t.worker_id" if same_worker_is_target else "NULL::bigint"
 
-    def consider(cand: Person, target: Person) -> None:
+    keep = possible - WEIGHT_RARE_NAME  # a rare name may still lift these to "possible"
+
+    def consider(cand: Person, target: Person, names: float | None = None) -> None:
         key = (cand.ref, target.ref)
         if key in found or (same_worker_is_target and cand.ref == target.ref):
             return
         if target.month_from > cand.month_to or target.month_to < cand.month_from:
             return
         stats.scored_pairs += 1
-        score, facts = score_pair(cand, target)
+        score, facts = score_pair(cand, target, names=names)
         if same_worker_is_target and cand.worker_id is not None and cand.worker_id == target.worker_id:
             score, facts = 1.0, [*facts, "same_worker"]
-        if score >= possible:
+        if score >= keep:
             found[key] = Match(cand, target, score, facts)
 
     # 1. Exact: one hash join on the DNI — the CUIL's middle digits, so the same CUIL is always
     # the same DNI too (and registries listing only the DNI are caught by the same join) — plus,
     # within the programme, the same worker.
+    # Only the columns scoring needs: the months already overlap, and a pair with the same CUIL
+    # is decided here without scoring names (the same CUIL is the same person).
+    exact_columns = f"c.ref, t.id, t.cuil, t.dni, t.name_key, t.birth_date, t.benefit_from, t.benefit_to, {worker_col}"
     exact_sql = f"""
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {overlap}
+        SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {overlap}
     """
     if same_worker_is_target:
         exact_sql += f"""
         UNION ALL
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {overlap}
+        SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {overlap}
         """
     cursor.execute(exact_sql, params)
-    for row in cursor.fetchall():
-        stats.exact_pairs += 1
-        consider(by_ref[row[0]], _person(row[1:]))
+    rows = cursor.fetchall()
+    stats.exact_pairs += len(rows)
+    others = []  # the same DNI under another CUIL (or none), and the same worker: names scored at once
+    for ref, ident, cuil, dni, key, birth, benefit_from, benefit_to, worker_id in rows:
+        if same_worker_is_target and ref == ident:  # an enrollment against itself
+            continue
+        cand = by_ref[ref]
+        target = Person(ident, cuil or "", dni or "", key, "", birth, benefit_from, benefit_to, worker_id)
+        if cuil and cuil == cand.cuil and not same_worker_is_target:
+            if (ref, ident) not in found:
+                fact = birth_similarity(cand.birth_date, birth)[1]
+                found[(ref, ident)] = Match(cand, target, 1.0, ["name:1", f"birth:{fact}", "cuil"])
+        else:
+            others.append((cand, target))
+    similarities = name_similarities([c.name_key for c, _t in others], [t.name_key for _c, t in others])
+    for (cand, target), names in zip(others, similarities.tolist(), strict=True):
+        consider(cand, target, names)
     stats.seconds_exact += time.perf_counter() - started
 
     started = time.perf_counter()
@@ -282,7 +416,7 @@ def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, sam
         UNION ALL
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
           FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
-         WHERE {overlap} AND (t.dni IS NULL OR t.dni = '')
+         WHERE {overlap} AND t.dni = ''
            AND (t.birth_date IS NULL OR c.birth_date IS NULL
                 OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s))
         """,
@@ -292,6 +426,7 @@ def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, sam
         stats.name_block_pairs += 1
         consider(by_ref[row[0]], _person(row[1:]))
     stats.seconds_name_block += time.perf_counter() - started
+    blocks_started = time.perf_counter()
 
     # 3. Birth-date block (same date, or day and month swapped): names scored a block at a time.
     cands_by_date: dict[dt.date, list[Person]] = defaultdict(list)
@@ -303,19 +438,29 @@ def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, sam
                 cands_by_date[alt].append(c)
     month_from = min(c.month_from for c in candidates)
     month_to = max(c.month_to for c in candidates)
-    cursor.execute(
-        f"""
-        SELECT t.birth_date, array_agg(t.id), string_agg(t.name_key, '|'), string_agg(t.last_key, '|'),
-               string_agg(t.sort_key, '|')
-          FROM {targets_sql}
-         WHERE t.birth_date IN (SELECT birth_date FROM screen_cand UNION SELECT birth_swapped FROM screen_cand)
-           AND NOT (t.birth_date = ANY(%(_placeholders)s))
-           AND t.benefit_from <= %(_month_to)s AND t.benefit_to >= %(_month_from)s
-         GROUP BY t.birth_date
-        """,
-        {**params, "_month_from": month_from, "_month_to": month_to, "_placeholders": placeholders},
-    )
-    stats.seconds_block_query += time.perf_counter() - started - stats.seconds_name_block
+    block_params = {**params, "_month_from": month_from, "_month_to": month_to, "_placeholders": placeholders}
+    wanted_dates = "(SELECT birth_date FROM screen_cand UNION SELECT birth_swapped FROM screen_cand)"
+    if blocks_sql is not None:
+        # Precomputed when the registry version was loaded: no grouping of millions of rows here.
+        cursor.execute(
+            f"SELECT b.birth_date, b.ids, b.name_keys, b.sort_keys FROM {blocks_sql}"
+            f" WHERE b.birth_date IN {wanted_dates}"
+            "  AND b.benefit_from <= %(_month_to)s AND b.benefit_to >= %(_month_from)s",
+            block_params,
+        )
+    else:
+        cursor.execute(
+            f"""
+            SELECT t.birth_date, {BLOCK_AGGREGATES}
+              FROM {targets_sql}
+             WHERE t.birth_date IN {wanted_dates}
+               AND NOT (t.birth_date = ANY(%(_placeholders)s))
+               AND t.benefit_from <= %(_month_to)s AND t.benefit_to >= %(_month_from)s
+             GROUP BY t.birth_date
+            """,
+            block_params,
+        )
+    stats.seconds_block_query += time.perf_counter() - blocks_started
     wanted: dict[int, list[Person]] = defaultdict(list)
     cdist_started = time.perf_counter()
     by_date = {
@@ -328,11 +473,14 @@ def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, sam
     }
     # Keys are folded to A–Z and spaces, so "|" separates them safely; one string per block is
     # much cheaper to aggregate and to read than an array of strings.
-    for birth_date, ids, joined_keys, joined_last, joined_sorted in cursor:
+    for birth_date, packed_ids, joined_keys, joined_sorted in cursor:
         cands = cands_by_date.get(birth_date)
         if not cands:
             continue
-        keys, last_keys, sort_keys = joined_keys.split("|"), joined_last.split("|"), joined_sorted.split("|")
+        ids = np.frombuffer(packed_ids, dtype=">i8").tolist()
+        keys, sort_keys = joined_keys.split("|"), joined_sorted.split("|")
+        # The first surname's key is the name key's first word (surname words come first).
+        last_keys = [key.partition(" ")[0] for key in keys]
         if len(cands) * len(ids) <= HOT_BLOCK:
             cand_keys, cand_sorted, cand_last = by_date[birth_date]
             stats.name_comparisons += len(cand_keys) * len(keys)
@@ -376,17 +524,106 @@ def _find_matches(cursor, candidates, by_ref, targets_sql, params, possible, sam
     scoring_started = time.perf_counter()
     if wanted:
         cursor.execute(
-            f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql}"
-            " JOIN unnest(%(_ids)s::bigint[]) AS w(id) ON w.id = t.id",
-            {**params, "_ids": list(wanted)},
+            # By primary key (an index scan over the few rows wanted), not a join that would hash
+            # every target.
+            f"SELECT {TARGET_COLUMNS}, {worker_col} FROM {targets_sql} WHERE t.id = ANY(%(_ids)s::bigint[])",
+            {**params, "_ids": sorted(wanted)},
         )
         for row in cursor.fetchall():
             target = _person(row)
             for cand in wanted[target.ref]:
                 consider(cand, target)
+    # 4. Name frequencies, for the pairs whose level they may change: set-based, a few queries.
+    pending = [m for m in found.values() if keep <= m.score < same and rare_name_counts(m.facts)]
+    if pending:
+        rare_cands, rare_targets = rare_names(
+            cursor,
+            {m.candidate.name_key for m in pending},
+            {m.target.name_key for m in pending},
+            targets_sql,
+            params,
+            tokens_sql=tokens_sql,
+            target_total=target_total,
+        )
+        for m in pending:
+            if m.candidate.name_key in rare_cands and m.target.name_key in rare_targets:
+                m.score, m.facts = score_pair(m.candidate, m.target, rare_name=True)
     stats.seconds_scoring += time.perf_counter() - scoring_started
     stats.seconds_fuzzy += time.perf_counter() - started
-    return list(found.values())
+    return [m for m in found.values() if m.score >= possible]
+
+
+def rare_names(
+    cursor,
+    cand_keys: set[str],
+    target_keys: set[str],
+    targets_sql: str,
+    params: dict,
+    *,
+    tokens_sql: str | None = None,
+    target_total: int | None = None,
+) -> tuple[set[str], set[str]]:
+    """Which candidates' and which targets' name keys are rare (term frequency), set-based in SQL.
+
+    How many targets and candidates carry each word of the names (from ``tokens_sql`` when the
+    targets' counts are precomputed) gives the expected number of bearers of each name, the
+    product of its words' frequencies over everybody; a name expected less than
+    ``RARE_NAME_EXPECTED`` times is rare if no other candidate (for a candidate's name) or no other
+    target (for a target's) bears it."""
+    keys = cand_keys | target_keys
+    if not keys:
+        return set(), set()
+    words = sorted({word for key in keys for word in key.split()})
+    cursor.execute("SELECT count(*) FROM screen_cand")
+    total = cursor.fetchone()[0]
+    if target_total is None:
+        cursor.execute(f"SELECT count(*) FROM {targets_sql}", params)
+        target_total = cursor.fetchone()[0]
+    total += target_total
+    counts: dict[str, int] = defaultdict(int)
+    cursor.execute(
+        "SELECT w, count(*) FROM screen_cand c, unnest(string_to_array(c.name_key, ' ')) AS w"
+        " WHERE w = ANY(%(_words)s) GROUP BY w",
+        {"_words": words},
+    )
+    for word, n in cursor.fetchall():
+        counts[word] += n
+    if tokens_sql is not None:
+        cursor.execute(
+            f"SELECT tf.token, sum(tf.records) FROM {tokens_sql} WHERE tf.token = ANY(%(_words)s) GROUP BY tf.token",
+            {**params, "_words": words},
+        )
+    else:
+        cursor.execute(
+            f"SELECT w, count(*) FROM {targets_sql}, unnest(string_to_array(t.name_key, ' ')) AS w"
+            " WHERE w = ANY(%(_words)s) GROUP BY w",
+            {**params, "_words": words},
+        )
+    for word, n in cursor.fetchall():
+        counts[word] += int(n)
+
+    def rare(key: str) -> bool:
+        expected = float(total)
+        for word in key.split():
+            expected *= counts[word] / total
+        return expected < RARE_NAME_EXPECTED
+
+    rare_cands = sorted(k for k in cand_keys if rare(k))
+    rare_targets = sorted(k for k in target_keys if rare(k))
+    if not rare_cands or not rare_targets:
+        return set(), set()
+    cursor.execute(
+        "SELECT c.name_key FROM screen_cand c WHERE c.name_key = ANY(%(_keys)s)"
+        " GROUP BY c.name_key HAVING count(*) = 1",
+        {"_keys": rare_cands},
+    )
+    unique_cands = {row[0] for row in cursor.fetchall()}
+    cursor.execute(
+        f"SELECT t.name_key FROM {targets_sql} WHERE t.name_key = ANY(%(_keys)s)"
+        " GROUP BY t.name_key HAVING count(*) = 1",
+        {**params, "_keys": rare_targets},
+    )
+    return unique_cands, {row[0] for row in cursor.fetchall()}
 
 
 def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys: list[str], sort_keys: list[str]):
@@ -446,6 +683,8 @@ def describe(facts: list[str], a_last: str, a_first: str, b_last: str, b_first: 
                 if fuzz.ratio(" ".join(af), " ".join(bf)) >= 70
                 else _("nombre distinto")
             )
+    if "rare_name" in facts:
+        parts.append(_("nombre poco frecuente en los padrones comparados"))
     birth = next((f.split(":")[1] for f in facts if f.startswith("birth:")), "")
     parts.append(
         {

@@ -218,6 +218,8 @@ class ExternalRecord(models.Model):
             models.Index(fields=["version", "cuil"], name="extrec_version_cuil_idx"),
             models.Index(fields=["version", "dni"], name="extrec_version_dni_idx"),
             models.Index(fields=["version", "birth_date"], name="extrec_version_birth_idx"),
+            # The name block's records without any ID: usually few, so no scan of the whole list.
+            models.Index(fields=["version", "name_key"], name="extrec_noid_name_idx", condition=Q(dni="")),
         ]
 
     def __str__(self) -> str:
@@ -260,6 +262,48 @@ class RegistryCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id} · {self.version_id}"
+
+
+class RegistryNameWord(models.Model):
+    """How many records of a registry version carry each word of the folded names: the term
+    frequencies that tell a rare name from a common one. Counted once, when the version is
+    loaded (a loaded version never changes)."""
+
+    version = models.ForeignKey(RegistryVersion, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(_("palabra"), max_length=250)
+    records = models.PositiveIntegerField(_("registros"))
+
+    class Meta:
+        verbose_name = _("frecuencia de palabra del nombre")
+        verbose_name_plural = _("frecuencias de palabras del nombre")
+        constraints = [models.UniqueConstraint(fields=["version", "token"], name="regword_version_token_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.records}"
+
+
+class RegistryBirthBlock(models.Model):
+    """The records of a registry version born on one date, as the matching engine reads them: the
+    ids (8-byte big-endian integers), and the folded names as written and in alphabetical order
+    (each joined by "|"), in the same order. Built once when the version is loaded; placeholder
+    and missing birth dates form no block."""
+
+    version = models.ForeignKey(RegistryVersion, on_delete=models.CASCADE, related_name="+")
+    birth_date = models.DateField(_("fecha de nacimiento"))
+    benefit_from = models.DateField(_("primer mes de beneficio del bloque"))
+    benefit_to = models.DateField(_("último mes de beneficio del bloque"))
+    size = models.PositiveIntegerField(_("registros"))
+    ids = models.BinaryField(_("registros del bloque"))
+    name_keys = models.TextField(_("claves fonéticas"))
+    sort_keys = models.TextField(_("claves fonéticas en orden alfabético"))
+
+    class Meta:
+        verbose_name = _("bloque por fecha de nacimiento")
+        verbose_name_plural = _("bloques por fecha de nacimiento")
+        constraints = [models.UniqueConstraint(fields=["version", "birth_date"], name="regblock_version_birth_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.birth_date}: {self.size}"
 
 
 class ScreeningRun(models.Model):

@@ -29,7 +29,7 @@ from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from enrollment.screening import loading
 from enrollment.screening.engine import FoundFlag, PassResult, run_pass
-from enrollment.screening.matching import Stats
+from enrollment.screening.matching import Stats, build_registry_index
 from enrollment.screening.models import (
     ExternalRecord,
     ExternalRegistry,
@@ -37,6 +37,8 @@ from enrollment.screening.models import (
     MinimumWage,
     NotSamePerson,
     RegistryScan,
+    RegistryBirthBlock,
+    RegistryNameWord,
     RegistryVersion,
     ScreeningRun,
 )
@@ -159,6 +161,7 @@ def load_registry_version(*, version_id: int, fileobj=None) -> RegistryVersion:
                                 errors.append({"row": number, "error": error})
                             continue
                         copy.write_row((version.pk, registry.pk, number, *values))
+                build_registry_index(cursor, version.pk)
                 cursor.execute("ANALYZE screening_externalrecord")
             previous = registry.current_version_id
             if previous:
@@ -198,6 +201,8 @@ def _drop_old_versions(*, registry_id: int) -> None:
     old = RegistryVersion.objects.filter(registry_id=registry_id, status=RegistryVersion.Status.SUPERSEDED).exclude(
         pk__in=keep
     )
+    RegistryBirthBlock.objects.filter(version__in=old)._raw_delete(connection.alias)
+    RegistryNameWord.objects.filter(version__in=old)._raw_delete(connection.alias)
     ExternalRecord.objects.filter(version__in=old)._raw_delete(connection.alias)
 
 

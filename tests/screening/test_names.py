@@ -148,3 +148,38 @@ def test_birth_date_typo_with_dni_typo_is_possible_but_with_other_dni_is_not():
 
 def test_different_people_same_birth_date_do_not_match():
     assert score_pair(person("Medina", "Rosa", BIRTH), person("Molina", "Raúl", BIRTH))[0] < POSSIBLE
+
+
+# --- name frequency (term-frequency evidence) ------------------------------------------------
+
+PLACEHOLDER = dt.date(1900, 1, 1)
+
+
+def test_identical_rare_name_without_date_or_id_is_same_person_only_when_rare():
+    worker = person("Insaurralde", "Romina Belén", BIRTH, "27301234564")
+    listed = person("Insaurralde", "Romina Belen", PLACEHOLDER, ref=2)
+    common, _ = score_pair(worker, listed)
+    rare, facts = score_pair(worker, listed, rare_name=True)
+    assert POSSIBLE <= common < SAME
+    assert rare >= SAME and "rare_name" in facts
+
+
+def test_rare_name_with_a_typo_and_the_same_birth_date_is_same_person():
+    worker = person("Solees", "Ana", BIRTH, "27301234564")
+    listed = person("Sloees", "Ana", BIRTH, ref=2)  # a transposition in a short name
+    assert POSSIBLE <= score_pair(worker, listed)[0] < SAME
+    assert score_pair(worker, listed, rare_name=True)[0] >= SAME
+
+
+def test_rare_name_adds_nothing_when_both_dnis_are_known_and_different():
+    worker = person("Insaurralde", "Romina Belén", BIRTH, "27301234564")
+    namesake = person("Insaurralde", "Romina Belén", PLACEHOLDER, "27251112223", ref=2)
+    score, facts = score_pair(worker, namesake, rare_name=True)
+    assert score < SAME and "rare_name" not in facts
+
+
+def test_rare_name_adds_nothing_when_birth_dates_differ():
+    worker = person("Insaurralde", "Romina Belén", BIRTH, "27301234564")
+    namesake = person("Insaurralde", "Romina Belén", dt.date(1970, 11, 23), ref=2)
+    score, facts = score_pair(worker, namesake, rare_name=True)
+    assert score < POSSIBLE and "rare_name" not in facts

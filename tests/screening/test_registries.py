@@ -1,11 +1,20 @@
 import datetime as dt
 import threading
 
+import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from enrollment.screening import engine, services
-from enrollment.screening.models import ExternalRecord, ExternalRegistry, RegistryVersion
+from enrollment.screening.matching import Person, find_matches, load_candidates
+from enrollment.screening.models import (
+    ExternalRecord,
+    ExternalRegistry,
+    RegistryBirthBlock,
+    RegistryNameWord,
+    RegistryVersion,
+)
+from enrollment.screening.names import last_key, name_key
 from tests.factories import CycleFactory, EnrollmentFactory, WorkerFactory, make_cuil
 
 from .conftest import csv_file
@@ -91,3 +100,80 @@ def test_registry_replaced_during_a_screening_is_seen_whole(load_registry, monke
     assert [f.matched["apellido"] for f in result.flags] == ["Rodriguez"]
     monkeypatch.setattr(engine, "find_matches", real)
     assert engine.run_pass([enrollment.pk], check_eligibility=False).flags == []
+
+
+@pytest.mark.django_db
+def test_loading_counts_name_words_and_builds_birth_date_blocks(load_registry):
+    version = load_registry(
+        [
+            ",30000001,Benítez,Ana María,1980-03-07,2026-01,2026-06",
+            ",30000002,Sosa,Ana,1980-03-07,2026-04,2026-12",
+            ",30000003,Paz,Luis,1900-01-01,2026-01,2026-12",  # a placeholder date forms no block
+            ",30000004,Paz,Ana,,2026-01,2026-12",
+        ]
+    )
+    ids = list(ExternalRecord.objects.filter(version=version).order_by("pk").values_list("pk", flat=True))
+    [block] = RegistryBirthBlock.objects.filter(version=version)
+    assert block.birth_date == dt.date(1980, 3, 7) and block.size == 2
+    assert (block.benefit_from, block.benefit_to) == (dt.date(2026, 1, 1), dt.date(2026, 12, 1))
+    assert np.frombuffer(bytes(block.ids), dtype=">i8").tolist() == ids[:2]
+    assert block.name_keys.split("|") == ["BENITES ANA MARIA", "SOSA ANA"]
+    assert block.sort_keys.split("|") == ["ANA BENITES MARIA", "ANA SOSA"]
+    words = dict(RegistryNameWord.objects.filter(version=version).values_list("token", "records"))
+    assert words == {"BENITES": 1, "ANA": 3, "MARIA": 1, "SOSA": 1, "PAS": 2, "LUIS": 1}
+
+
+@pytest.mark.django_db
+def test_word_counts_and_blocks_go_with_their_version(load_registry):
+    versions = [load_registry([f",{30000000 + i},Apellido,Nombre,1980-01-0{i + 1},2026-01,2026-12"]) for i in range(3)]
+    for model in (RegistryBirthBlock, RegistryNameWord):
+        assert not model.objects.filter(version=versions[0]).exists()
+        assert model.objects.filter(version=versions[1]).exists() and model.objects.filter(version=versions[2]).exists()
+
+
+@pytest.mark.django_db
+def test_precomputed_blocks_and_counts_find_what_grouping_on_the_fly_finds(load_registry):
+    rows = [
+        f",,{last},{first},{birth},2026-01,2026-12"
+        for last, first, birth in [
+            ("Venites", "Silvia", "1985-04-09"),  # sound-alike, same date
+            ("Sosa", "Carlos Daniel", "1985-09-04"),  # swapped day and month
+            ("Insaurralde", "Romina Belen", "1900-01-01"),  # rare name, placeholder
+            ("Gonzalez", "Maria", "1900-01-01"),
+            ("Gonzalez", "Maria Rosa", "1979-12-30"),
+            ("Solees", "Ana", "1963-07-22"),
+            ("Sloees", "Ana", "1963-07-22"),
+        ]
+    ]
+    version = load_registry(rows)
+    people = []
+    for i, (last, first, birth) in enumerate(
+        [
+            ("Benítez", "Silvia", dt.date(1985, 4, 9)),
+            ("Sosa", "Carlos Daniel", dt.date(1985, 4, 9)),
+            ("Insaurralde", "Romina Belén", dt.date(1990, 1, 2)),
+            ("González", "María", dt.date(1979, 12, 30)),
+            ("Solees", "Ana", dt.date(1963, 7, 22)),
+        ]
+    ):
+        people.append(
+            Person(
+                ref=i,
+                cuil=make_cuil(31000000 + i),
+                dni=f"{31000000 + i}",
+                name_key=name_key(last, first),
+                last_key=last_key(last),
+                birth_date=birth,
+                month_from=dt.date(2026, 5, 1),
+                month_to=dt.date(2026, 8, 1),
+            )
+        )
+    sources = engine.registry_targets([version.pk])
+    found = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        load_candidates(cursor, people)
+        for kwargs in (sources, {"targets_sql": sources["targets_sql"], "params": sources["params"]}):
+            matches = find_matches(cursor, candidates=people, possible=0.75, same=0.9, **kwargs)
+            found.append(sorted((m.candidate.ref, m.target.ref, round(m.score, 6), tuple(m.facts)) for m in matches))
+    assert found[0] == found[1]
+    assert {(c, "rare_name" in facts) for c, _t, _s, facts in found[0]} >= {(0, False), (1, False), (2, True)}

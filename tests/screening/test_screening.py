@@ -243,3 +243,104 @@ def test_month_run_holds_approved_enrollments_and_records_progress(
     # Running the task again changes nothing.
     services.execute_run(run_id=run.pk)
     assert MatchFlag.objects.filter(enrollment=conflict).count() == 1
+
+
+# --- name frequency: a rare full name is evidence, a common one is not ------------------------
+
+FILLER_SURNAMES = ["González", "Rodríguez", "Gómez", "Fernández", "López", "Díaz", "Martínez", "Pérez"]
+FILLER_NAMES = ["María", "Juan", "Carlos", "Rosa", "José", "Ana", "Luis", "Marta"]
+
+
+def common_names_registry() -> list[str]:
+    """A registry where González and María are everywhere, with dates and DNIs (other people)."""
+    rows = []
+    for i, last in enumerate(FILLER_SURNAMES):
+        for j, first in enumerate(FILLER_NAMES):
+            dni = 40000000 + i * 10 + j
+            rows.append(f",{dni},{last},{first},19{60 + i}-0{1 + j}-1{j},2026-01,2026-12")
+    for i in range(8):
+        rows.append(f",{41000000 + i},González,María {FILLER_NAMES[i]},1970-02-1{i},2026-01,2026-12")
+    return rows
+
+
+def test_rare_full_name_without_date_or_id_blocks_as_same_person(reviewer, load_registry):
+    e = enrollment_of(last="Insaurralde Echeverría", first="Romina Belén")
+    load_registry([*common_names_registry(), ",,Insaurralde Echeverria,Romina Belen,1900-01-01,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    [flag] = flags(e)
+    assert flag.level == MatchFlag.Level.SAME
+    assert "poco frecuente" in flag.reasons and "genérica" in flag.reasons
+    assert has_blocking_flags(e)
+
+
+def test_common_full_name_without_date_or_id_is_only_possible(reviewer, load_registry):
+    e = enrollment_of(last="González", first="María", dni=30999888)
+    load_registry([*common_names_registry(), ",,Gonzalez,Maria,1900-01-01,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    [flag] = flags(e)
+    assert flag.level == MatchFlag.Level.POSSIBLE and "poco frecuente" not in flag.reasons
+    assert not has_blocking_flags(e)
+
+
+def test_rare_name_borne_by_two_candidates_is_only_possible_for_each(reviewer, load_registry):
+    cycle = CycleFactory()
+    one = enrollment_of(last="Insaurralde Echeverría", first="Romina Belén", cycle=cycle)
+    namesake = enrollment_of(
+        last="Insaurralde Echeverría", first="Romina Belén", dni=31555444, birth=dt.date(1990, 7, 1), cycle=cycle
+    )
+    load_registry([*common_names_registry(), ",,Insaurralde Echeverria,Romina Belen,1900-01-01,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[one.pk, namesake.pk], by=reviewer)
+    for e in (one, namesake):
+        [flag] = flags(e, MatchFlag.Kind.REGISTRY)
+        assert flag.level == MatchFlag.Level.POSSIBLE
+
+
+def test_rare_name_listed_twice_in_the_registry_is_only_possible(reviewer, load_registry):
+    e = enrollment_of(last="Insaurralde Echeverría", first="Romina Belén")
+    load_registry(
+        [
+            *common_names_registry(),
+            ",,Insaurralde Echeverria,Romina Belen,1900-01-01,2026-01,2026-12",
+            ",,Insaurralde Echeverría,Romina Belén,,2026-01,2026-12",
+        ]
+    )
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    assert {f.level for f in flags(e)} == {MatchFlag.Level.POSSIBLE}
+
+
+def test_rare_namesake_born_on_another_date_is_not_flagged(reviewer, load_registry):
+    e = enrollment_of(last="Insaurralde Echeverría", first="Romina Belén")
+    load_registry([*common_names_registry(), ",,Insaurralde Echeverria,Romina Belen,1971-10-30,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    assert flags(e) == []
+
+
+def test_rare_namesake_with_another_known_dni_is_not_same_person(reviewer, load_registry):
+    e = enrollment_of(last="Insaurralde Echeverría", first="Romina Belén")
+    load_registry(
+        [
+            *common_names_registry(),
+            f"{make_cuil(25111333, '27')},,Insaurralde Echeverria,Romina Belen,1900-01-01,2026-01,2026-12",
+        ]
+    )
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    assert all(f.level == MatchFlag.Level.POSSIBLE for f in flags(e))
+    assert not has_blocking_flags(e)
+
+
+def test_rare_name_with_a_typo_and_same_birth_date_blocks_but_a_common_one_does_not(reviewer, load_registry):
+    cycle = CycleFactory()
+    rare = enrollment_of(last="Sólees", first="Ana", birth=dt.date(1963, 7, 22), cycle=cycle)
+    common = enrollment_of(last="Díaz", first="José", dni=30999888, birth=dt.date(1971, 3, 5), cycle=cycle)
+    load_registry(
+        [
+            *common_names_registry(),
+            ",,Sloees,Ana,1963-07-22,2026-01,2026-12",  # a transposition, no ID
+            ",,Díza,José,1971-03-05,2026-01,2026-12",
+        ]
+    )
+    services.screen_enrollments(enrollment_ids=[rare.pk, common.pk], by=reviewer)
+    [flag] = flags(rare)
+    assert flag.level == MatchFlag.Level.SAME and "poco frecuente" in flag.reasons
+    [flag] = flags(common)
+    assert flag.level == MatchFlag.Level.POSSIBLE
