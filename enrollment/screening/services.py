@@ -36,9 +36,9 @@ from enrollment.screening.models import (
     MatchFlag,
     MinimumWage,
     NotSamePerson,
-    RegistryScan,
     RegistryBirthBlock,
     RegistryNameWord,
+    RegistryScan,
     RegistryVersion,
     ScreeningRun,
 )
