@@ -34,6 +34,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from screening_data import PLACEHOLDER, Population, Record, make_cuil  # noqa: E402
 
@@ -232,6 +233,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the loaded registries for --reuse")
     parser.add_argument("--reuse", action="store_true", help="use registries kept by an earlier --keep run")
     args = parser.parse_args()
+    call_command("migrate", verbosity=0)  # the default database, which may be new
     first_file = min(2_000_000, args.registry)
     pop = Population(seed=11)
     kept = list(
