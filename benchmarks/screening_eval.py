@@ -27,6 +27,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from screening_data import make_pairs  # noqa: E402
 
@@ -274,6 +275,7 @@ def main() -> None:
     parser.add_argument("--only-generated", action="store_true", help="skip FEBRL (quicker tuning runs)")
     parser.add_argument("--no-splink", action="store_true")
     args = parser.parse_args()
+    call_command("migrate", verbosity=0)  # the default database, which may be new
     global SPLINK
     SPLINK = not args.no_splink
     results = {"generated": generated(args.registry, args.candidates)}
