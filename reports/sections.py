@@ -19,6 +19,7 @@ from enrollment.screening.models import MatchFlag
 from enrollment.screening.selectors import RESOLVED, flag_counts
 from payments.models import Installment
 from payments.selectors import SCHEDULED_STATES, installment_counts_by_month, spending_by_agreement
+from provinces.scoping import scope_of
 from provinces.selectors import agreements_for
 from reports.dashboard import Section, register_section
 from reports.selectors import Chart, Figure
@@ -109,11 +110,23 @@ class BudgetRow:
         return (100 * self.committed / self.budget).quantize(Decimal("0.1")) if self.budget else Decimal("0")
 
 
+def budget_agreements(user):
+    """The agreements whose budget use the user sees: every one for national roles, those of
+    their provinces for provincial officers. A union officer sees none: an agreement's budget is
+    the province's, and the union's share of it (only the enrollments it registered) would read
+    as the whole province's use of its budget."""
+    scope = scope_of(user)
+    agreements = agreements_for(user)
+    if not scope.is_national:
+        agreements = agreements.filter(province_id__in=scope.province_ids)
+    return agreements
+
+
 def budget_use(user) -> list[BudgetRow]:
     """Per agreement in scope: budget, amount committed in installments and amount paid."""
     spending = {row["agreement_id"]: row for row in spending_by_agreement(user=user)}
     rows = []
-    for agreement in agreements_for(user).order_by("province__name", "number"):
+    for agreement in budget_agreements(user).order_by("province__name", "number"):
         spent = spending.get(agreement.pk, {})
         rows.append(
             BudgetRow(
@@ -132,6 +145,9 @@ def budget_use(user) -> list[BudgetRow]:
 
 
 def transfers_section(user) -> Section | None:
+    """Installments per month and budget use per agreement, within the user's scope: the whole
+    country for the ministry, their provinces for provincial officers, the enrollments they
+    registered for union officers (without budgets, see ``budget_agreements``)."""
     if not user.has_perm("payments.view_installment"):
         return None
     charts = [c for c in installments_by_month(user) if c.figures]

@@ -93,9 +93,8 @@ def test_payments_report_refuses_a_range_backwards(activity, login):
     assert "El mes inicial es posterior al final" in client.get(response["Location"]).content.decode()
 
 
-@pytest.mark.parametrize("role", ["reviewer", "tucuman", "mendoza", "union"])
-def test_roles_outside_payments_cannot_ask_for_the_payments_report(activity, login, role):
-    client = login(activity.world.users[role])
+def test_roles_outside_payments_cannot_ask_for_the_payments_report(activity, login):
+    client = login(activity.world.users["reviewer"])
     assert post(client, "payments").status_code == 403
     assert 'action="/informes/payments/generar/"' not in client.get(reverse("reports:report_list")).content.decode()
     assert ReportJob.objects.count() == 0
