@@ -55,6 +55,20 @@ def transfer_series() -> list[tuple[str, tuple[str, ...]]]:
     ]
 
 
+def scope_note(user) -> str:
+    """What part of the country's installments the figures cover, for a role that sees a part."""
+    scope = scope_of(user)
+    if scope.is_national:
+        return ""
+    if scope.province_ids and scope.organisation_ids:
+        return _("Sólo las cuotas de sus provincias y las de las inscripciones que registró su organización.")
+    if scope.province_ids:
+        return _("Sólo las cuotas de las provincias en las que actúa.")
+    if scope.organisation_ids:
+        return _("Sólo las cuotas de las inscripciones que registró su organización.")
+    return ""
+
+
 def installments_by_month(user) -> tuple[Chart, Chart]:
     """Installments and amounts per month: scheduled (every one not cancelled), paid, rejected
     by the bank and held, from one grouped query."""
@@ -76,6 +90,9 @@ def installments_by_month(user) -> tuple[Chart, Chart]:
                 Figure(label, sum((amounts[(month, s)] for s in states), Decimal("0")), url, series=name)
             )
     note = _("Programadas: todas las cuotas del mes salvo las anuladas, en cualquier etapa.")
+    limited = scope_note(user)
+    if limited:
+        note = f"{note} {limited}"
     return (
         Chart(key="installments_by_month", title=_("Cuotas por mes"), figures=count_figures, note=note),
         Chart(

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils import translation
 
 from payments.models import Installment
 from provinces.models import Agreement
@@ -142,6 +143,17 @@ def test_a_union_gets_its_transfers_without_budget_rows(two_unions, login, role)
     body = login(user).get(reverse("reports:dashboard")).content.decode()
     assert 'id="section-transfers"' in body and 'id="chart-installments_by_month"' in body
     assert 'class="budget"' not in body and "Presupuesto comprometido y pagado" not in body
+
+
+def test_the_charts_say_what_part_they_cover(two_unions):
+    users = two_unions.world.users
+    notes = {role: transfers(users[role]).charts[0].note for role in ("payments", "tucuman", "union")}
+    assert "Sólo" not in notes["payments"]
+    assert notes["tucuman"].endswith("Sólo las cuotas de las provincias en las que actúa.")
+    assert notes["union"].endswith("Sólo las cuotas de las inscripciones que registró su organización.")
+    with translation.override("en"):
+        note = transfers(users["tucuman"]).charts[0].note
+    assert note.endswith("Only the installments of the provinces you act in.")
 
 
 def test_the_dashboard_of_each_officer_shows_only_its_agreements(two_unions, login):
