@@ -1,5 +1,8 @@
-"""Scoped reads of payments. Payments are a ministry matter: payments officers and auditors
-(national roles holding the view permissions) see everything; every other role sees nothing."""
+"""Scoped reads of payments. Batches, bank files and reconciliations are a ministry matter:
+payments officers and auditors (national roles holding the view permissions) see them, nobody
+else. Installments are read more widely, through the one scope: national roles see them all, a
+provincial officer those of their provinces, a union officer those of the enrollments their
+organisations registered; a role without ``payments.view_installment`` sees none."""
 
 from __future__ import annotations
 
@@ -23,8 +26,13 @@ def batches_for(user) -> QuerySet[PaymentBatch]:
 
 
 def installments_for(user) -> QuerySet[Installment]:
+    """Installments the user may read: every one for national roles; those of their provinces
+    for provincial officers; those of the enrollments their organisations registered for union
+    officers. Reading only: every payment action also needs ``payments.manage_payments``."""
     qs = Installment.objects.select_related("rate", "agreement", "province", "enrollment__cycle")
-    return qs if _may(user, "payments.view_installment") else qs.none()
+    if not (user and user.is_authenticated and user.has_perm("payments.view_installment")):
+        return qs.none()
+    return scope_of(user).restrict(qs, provinces=("province_id",), organisation="enrollment__organisation_id")
 
 
 def batch_items(*, batch: PaymentBatch) -> QuerySet[BatchItem]:

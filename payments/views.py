@@ -209,11 +209,14 @@ def worker_payments(request, pk):
 @login_required
 def installment_list(request):
     """Installments filtered by month, status, kind, province and agreement: the list behind
-    every figure of the transfers dashboard, with the count and the amount it shows."""
+    every figure of the transfers dashboard, with the count and the amount it shows. Read-only,
+    within the user's scope (``selectors.installments_for``)."""
     require_perm(request.user, "payments.view_installment")
     installments = selectors.installments_for(request.user).select_related("worker")
     flt = InstallmentFilter(request.GET, queryset=installments, request=request)
-    rows = flt.qs
+    # A filter the form refuses (a malformed month, a province or agreement out of scope) lists
+    # nothing, rather than being dropped and read as "every one".
+    rows = flt.qs if flt.is_valid() else installments.none()
     total = rows.order_by().aggregate(total=Sum("amount"))["total"] or 0
     page = Paginator(rows.order_by("-month", "province__name", "worker__last_name_norm", "pk"), 50).get_page(
         request.GET.get("page")

@@ -32,6 +32,11 @@ NAVIGATION = [
     (_("Controles"), "screening:run_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Pagos"), "payments:batch_list", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
     (_("Totales de pagos"), "payments:monthly_totals", {Role.PAYMENTS_OFFICER, Role.AUDITOR}),
+    (
+        _("Cuotas"),
+        "payments:installment_list",
+        {Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.PAYMENTS_OFFICER, Role.AUDITOR},
+    ),
 ]
 
 

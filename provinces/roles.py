@@ -115,3 +115,9 @@ ROLE_PERMISSIONS[Role.AUDITOR] += [
     "screening.view_externalregistry",
     "screening.view_screeningrun",
 ]
+# Payments (payments/): provincial officers read the installments of their provinces and union
+# officers those of the enrollments they registered (the dashboard's transfers, the installment
+# list, a worker's payments, the payments report), always narrowed by their scope. Batches, bank
+# files, reconciliation, rates and every payment action stay with the ministry's payments roles.
+ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICER] += ["payments.view_installment"]
+ROLE_PERMISSIONS[Role.UNION_OFFICER] += ["payments.view_installment"]

@@ -19,6 +19,7 @@ from enrollment.screening.models import MatchFlag
 from enrollment.screening.selectors import RESOLVED, flag_counts
 from payments.models import Installment
 from payments.selectors import SCHEDULED_STATES, installment_counts_by_month, spending_by_agreement
+from provinces.scoping import scope_of
 from provinces.selectors import agreements_for
 from reports.dashboard import Section, register_section
 from reports.selectors import Chart, Figure
@@ -54,6 +55,20 @@ def transfer_series() -> list[tuple[str, tuple[str, ...]]]:
     ]
 
 
+def scope_note(user) -> str:
+    """What part of the country's installments the figures cover, for a role that sees a part."""
+    scope = scope_of(user)
+    if scope.is_national:
+        return ""
+    if scope.province_ids and scope.organisation_ids:
+        return _("Sólo las cuotas de sus provincias y las de las inscripciones que registró su organización.")
+    if scope.province_ids:
+        return _("Sólo las cuotas de las provincias en las que actúa.")
+    if scope.organisation_ids:
+        return _("Sólo las cuotas de las inscripciones que registró su organización.")
+    return ""
+
+
 def installments_by_month(user) -> tuple[Chart, Chart]:
     """Installments and amounts per month: scheduled (every one not cancelled), paid, rejected
     by the bank and held, from one grouped query."""
@@ -75,6 +90,9 @@ def installments_by_month(user) -> tuple[Chart, Chart]:
                 Figure(label, sum((amounts[(month, s)] for s in states), Decimal("0")), url, series=name)
             )
     note = _("Programadas: todas las cuotas del mes salvo las anuladas, en cualquier etapa.")
+    limited = scope_note(user)
+    if limited:
+        note = f"{note} {limited}"
     return (
         Chart(key="installments_by_month", title=_("Cuotas por mes"), figures=count_figures, note=note),
         Chart(
@@ -109,11 +127,23 @@ class BudgetRow:
         return (100 * self.committed / self.budget).quantize(Decimal("0.1")) if self.budget else Decimal("0")
 
 
+def budget_agreements(user):
+    """The agreements whose budget use the user sees: every one for national roles, those of
+    their provinces for provincial officers. A union officer sees none: an agreement's budget is
+    the province's, and the union's share of it (only the enrollments it registered) would read
+    as the whole province's use of its budget."""
+    scope = scope_of(user)
+    agreements = agreements_for(user)
+    if not scope.is_national:
+        agreements = agreements.filter(province_id__in=scope.province_ids)
+    return agreements
+
+
 def budget_use(user) -> list[BudgetRow]:
     """Per agreement in scope: budget, amount committed in installments and amount paid."""
     spending = {row["agreement_id"]: row for row in spending_by_agreement(user=user)}
     rows = []
-    for agreement in agreements_for(user).order_by("province__name", "number"):
+    for agreement in budget_agreements(user).order_by("province__name", "number"):
         spent = spending.get(agreement.pk, {})
         rows.append(
             BudgetRow(
@@ -132,6 +162,9 @@ def budget_use(user) -> list[BudgetRow]:
 
 
 def transfers_section(user) -> Section | None:
+    """Installments per month and budget use per agreement, within the user's scope: the whole
+    country for the ministry, their provinces for provincial officers, the enrollments they
+    registered for union officers (without budgets, see ``budget_agreements``)."""
     if not user.has_perm("payments.view_installment"):
         return None
     charts = [c for c in installments_by_month(user) if c.figures]

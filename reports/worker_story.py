@@ -102,7 +102,8 @@ def flags_section(user, worker) -> WorkerSection | None:
 
 
 def installments_section(user, worker) -> WorkerSection | None:
-    """Installments and the bank's outcome (payments roles and auditors)."""
+    """Installments and the bank's outcome: payments roles and auditors see every one, provincial
+    and union officers those in their scope (``installments_for``), without hold reasons."""
     if not user.has_perm("payments.view_installment"):
         return None
     from payments.selectors import payment_history

@@ -28,3 +28,13 @@ def _spanish_by_default():
     translation.activate("es-ar")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A reused test database (``--reuse-db``) keeps the role groups of the run that created it;
+    bring them to what ``provinces.roles`` grants now, as ``migrate`` does on a real database."""
+    from provinces.bootstrap import sync_role_groups
+
+    with django_db_blocker.unblock():
+        sync_role_groups()

@@ -35,17 +35,29 @@ def batch(approved, officer):
         return services.request_batch(month=MAY, by=officer)
 
 
-def read_urls(batch):
-    worker_id = batch.items.first().installment.worker_id
+def batch_urls(batch):
+    """Batches, their files and the rates: the ministry's payments roles only."""
     return [
         reverse("payments:batch_list"),
         reverse("payments:batch_detail", args=[batch.pk]),
         reverse("payments:batch_progress", args=[batch.pk]),
         reverse("payments:bank_files", args=[batch.pk]),
-        reverse("payments:worker_payments", args=[worker_id]),
-        reverse("payments:monthly_totals"),
         reverse("payments:rate_list"),
     ]
+
+
+def installment_urls(batch):
+    """Installments: read within scope by provincial and union officers too."""
+    worker_id = batch.items.first().installment.worker_id
+    return [
+        reverse("payments:worker_payments", args=[worker_id]),
+        reverse("payments:monthly_totals"),
+        reverse("payments:installment_list"),
+    ]
+
+
+def read_urls(batch):
+    return batch_urls(batch) + installment_urls(batch)
 
 
 def test_payments_officer_and_auditor_read_every_page(client, batch, officer):
@@ -59,11 +71,37 @@ def test_payments_officer_and_auditor_read_every_page(client, batch, officer):
     assert "Tucumán" in response.content.decode() and "64.000,00" in response.content.decode()
 
 
-def test_other_roles_get_403_on_every_payments_page(client, batch, outsiders):
+def test_other_roles_get_403_on_every_batch_and_rate_page(client, batch, outsiders):
     for name, user in outsiders.items():
         client.force_login(user)
-        for url in read_urls(batch):
+        for url in batch_urls(batch):
             assert client.get(url).status_code == 403, (name, url)
+
+
+def test_installment_pages_answer_each_role_within_its_scope(client, batch, outsiders):
+    """The batch's worker was registered and enrolled by a Tucumán office: the Tucumán officer
+    reads their payments, the union (which did not register them) gets 404 on the worker and
+    empty lists, and roles without the permission get 403."""
+    worker_payments, totals, installments = installment_urls(batch)
+    expected = {
+        "reviewer": (403, 403, 403),
+        "no_role": (403, 403, 403),
+        "provincial": (200, 200, 200),
+        "union": (404, 200, 200),
+    }
+    for name, user in outsiders.items():
+        client.force_login(user)
+        got = tuple(client.get(url).status_code for url in (worker_payments, totals, installments))
+        assert got == expected[name], name
+    client.force_login(outsiders["union"])
+    assert client.get(installments).context["page"].paginator.count == 0
+    assert list(client.get(totals).context["rows"]) == []
+    client.force_login(outsiders["provincial"])
+    assert client.get(installments).context["page"].paginator.count == 4
+    page = client.get(worker_payments).content.decode()
+    # a batch line is shown by its reference, without a link to the batch the officer cannot open
+    assert batch.items.first().reference in page
+    assert reverse("payments:batch_detail", args=[batch.pk]) not in page
 
 
 def test_nav_shows_payments_only_to_payments_officers_and_auditors(client, officer, outsiders):
@@ -99,6 +137,67 @@ def test_auditor_cannot_build_approve_export_or_reconcile(client, batch):
     assert client.post(reverse("payments:batch_reconcile", args=[batch.pk])).status_code == 403
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.BUILT and PaymentBatch.objects.count() == 1
+
+
+def test_provincial_and_union_officers_take_no_payment_action_even_in_their_scope(
+    client, approved, officer, second_officer
+):
+    """Both read installments of their scope (the union's own enrollment is used here), and are
+    refused building, approving, exporting, downloading, reconciling, rates, release and re-issue."""
+    from decimal import Decimal
+
+    from payments.models import Installment, Rate
+
+    union = OrganisationFactory(kind="union", province=province("Tucumán"))
+    enrollment = approved(worker__registered_by=union)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batch = services.request_batch(month=MAY, by=officer)
+    services.approve_batch(batch=batch, by=second_officer)
+    bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    held, rejected = Installment.objects.filter(enrollment=enrollment, month__gt=MAY).order_by("month")[:2]
+    Installment.objects.filter(pk=held.pk).update(status="held", hold_reason="prueba")
+    Installment.objects.filter(pk=rejected.pk).update(status="rejected", bank_reason="CBU inexistente")
+    rate = Rate.objects.create(amount=Decimal("70000.00"), effective_month=MAY, resolution="Res. SE 9/2026")
+    before = sorted(Installment.objects.values_list("pk", "status", "amount"))
+    reconciled_before = batch.reconciliations.count()
+    officers = {
+        "provincial": make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán"))),
+        "union": make_user(Role.UNION_OFFICER, union),
+    }
+    ret = SimpleUploadedFile("ret.csv", b"H;X;202605\nT;0;0\n")
+    actions = [
+        ("get", reverse("payments:batch_list"), {}),
+        ("post", reverse("payments:batch_list"), {"month": "2026-06"}),
+        ("get", reverse("payments:batch_detail", args=[batch.pk]), {}),
+        ("post", reverse("payments:batch_approve", args=[batch.pk]), {}),
+        ("post", reverse("payments:batch_export", args=[batch.pk, "fixed"]), {}),
+        ("post", reverse("payments:batch_reconcile", args=[batch.pk]), {"file": ret}),
+        ("get", reverse("payments:bank_file_download", args=[bank_file.pk]), {}),
+        ("get", reverse("payments:rate_list"), {}),
+        ("post", reverse("payments:rate_apply", args=[rate.pk]), {}),
+        ("post", reverse("payments:installment_release", args=[held.pk]), {"reason": "Liberada"}),
+        ("post", reverse("payments:installment_reissue", args=[rejected.pk]), {}),
+    ]
+    for name, user in officers.items():
+        client.force_login(user)
+        # what they may read: the installment is in both scopes
+        assert client.get(reverse("payments:worker_payments", args=[enrollment.worker_id])).status_code == 200
+        page = client.get(reverse("payments:worker_payments", args=[enrollment.worker_id])).content.decode()
+        assert "Liberar" not in page and "Reemitir" not in page
+        for method, url, data in actions:
+            assert getattr(client, method)(url, data).status_code in (403, 404), (name, url)
+    assert sorted(Installment.objects.values_list("pk", "status", "amount")) == before
+    assert PaymentBatch.objects.count() == 1 and batch.reconciliations.count() == reconciled_before
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.EXPORTED
+    assert not Installment.objects.filter(kind="difference").exists()
+
+
+def test_nav_offers_installments_but_not_batches_to_provincial_and_union_officers(client, outsiders):
+    for name in ("provincial", "union"):
+        client.force_login(outsiders[name])
+        home = client.get(reverse("home")).content.decode()
+        assert reverse("payments:installment_list") in home and reverse("payments:batch_list") not in home, name
 
 
 def test_builder_cannot_approve_but_a_second_officer_can_then_export_and_download(

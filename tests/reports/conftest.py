@@ -182,3 +182,59 @@ def activity(world) -> Activity:
     # A Mendoza beneficiary on a course held in Tucumán: Tucumán's officers follow its course.
     refer(grapes[3], RL.VOCATIONAL, R.ATTENDING, course=tuc_course)
     return Activity(world, tuc_course, mza_course)
+
+
+@dataclass
+class TwoUnions:
+    """The activity, plus a second union (a national one) with enrollments in both provinces."""
+
+    activity: Activity
+    union_b: object
+    tuc_worker_b: object
+    mza_worker_b: object
+
+    @property
+    def world(self) -> World:
+        return self.activity.world
+
+
+@pytest.fixture
+def two_unions(activity) -> TwoUnions:
+    """FATRE, a national union, enrolled one Tucumán cane worker (May paid, June held; the person
+    was first registered by UATRE) and one Mendoza grapes worker (June rejected, July due): so a
+    province's figures hold another union's rows, a union's figures span two provinces, and a
+    union that registered a person does not see the installments of an enrollment it did not."""
+    world = activity.world
+    union_b = OrganisationFactory(name="FATRE", kind="union", province=None)
+    world.users["union_b"] = make_user(Role.UNION_OFFICER, union_b)
+    rate = Rate.objects.order_by("effective_month").first()
+    may, june, july = dt.date(2026, 5, 1), dt.date(2026, 6, 1), dt.date(2026, 7, 1)
+
+    def enrol(cycle, plan, registered_by=union_b):
+        worker = WorkerFactory(registered_by=registered_by, province=cycle.agreement.province)
+        enrollment = EnrollmentFactory(worker=worker, cycle=cycle, organisation=union_b, status=S.APPROVED)
+        for number, (month, status, amount, reason) in enumerate(plan, start=1):
+            Installment.objects.create(
+                enrollment=enrollment,
+                worker=worker,
+                agreement=cycle.agreement,
+                province=cycle.agreement.province,
+                number=number,
+                month=month,
+                rate=rate,
+                amount=Decimal(amount),
+                status=status,
+                hold_reason=reason if status == IS.HELD else "",
+                bank_reason=reason if status == IS.REJECTED else "",
+            )
+        return worker
+
+    tuc_worker = enrol(
+        world.tuc_cane,
+        [(may, IS.PAID, "95000.50", ""), (june, IS.HELD, "95000.50", "Coincide con el padrón de otro programa")],
+        registered_by=world.union,  # UATRE registered the person first; FATRE enrolled them
+    )
+    mza_worker = enrol(
+        world.mza_grapes, [(june, IS.REJECTED, "110000.25", "Cuenta cerrada"), (july, IS.DUE, "110000.25", "")]
+    )
+    return TwoUnions(activity, union_b, tuc_worker, mza_worker)

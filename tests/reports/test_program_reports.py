@@ -93,9 +93,8 @@ def test_payments_report_refuses_a_range_backwards(activity, login):
     assert "El mes inicial es posterior al final" in client.get(response["Location"]).content.decode()
 
 
-@pytest.mark.parametrize("role", ["reviewer", "tucuman", "mendoza", "union"])
-def test_roles_outside_payments_cannot_ask_for_the_payments_report(activity, login, role):
-    client = login(activity.world.users[role])
+def test_roles_outside_payments_cannot_ask_for_the_payments_report(activity, login):
+    client = login(activity.world.users["reviewer"])
     assert post(client, "payments").status_code == 403
     assert 'action="/informes/payments/generar/"' not in client.get(reverse("reports:report_list")).content.decode()
     assert ReportJob.objects.count() == 0
@@ -105,6 +104,51 @@ def test_payments_report_is_offered_to_payments_roles(activity, login):
     body = login(activity.world.users["payments"]).get(reverse("reports:report_list")).content.decode()
     assert 'action="/informes/payments/generar/"' in body
     assert 'action="/informes/referrals/generar/"' not in body  # referrals are not a payments matter
+
+
+@pytest.mark.parametrize("role", ["tucuman", "mendoza", "union", "union_b"])
+def test_provincial_and_union_officers_get_the_payments_report_of_their_scope(two_unions, login, role):
+    world = two_unions.world
+    scope = {
+        "tucuman": {"province": world.tuc_agreement.province},
+        "mendoza": {"province": world.mza_agreement.province},
+        "union": {"enrollment__organisation": world.union},
+        "union_b": {"enrollment__organisation": two_unions.union_b},
+    }[role]
+    client = login(world.users[role])
+    assert 'action="/informes/payments/generar/"' in client.get(reverse("reports:report_list")).content.decode()
+    response = post(client, "payments")
+    assert response.status_code == 200
+    header, rows = csv_rows(response.content)
+    expected = expected_payments(**scope)
+    # a real part of the country's
+    assert (
+        0
+        < sum(v["scheduled_n"] for v in expected.values())
+        < sum(v["scheduled_n"] for v in expected_payments().values())
+    )
+    assert [tuple(r[:3]) for r in rows] == sorted(expected)
+    for row in rows:
+        want = expected[tuple(row[:3])]
+        got = dict(zip(header, row, strict=True))
+        assert int(got["Cuotas programadas"]) == want["scheduled_n"]
+        assert Decimal(got["Importe programado"]) == want["scheduled"]
+        assert Decimal(got["Importe pagado"]) == want["paid"] and Decimal(got["Importe retenido"]) == want["held"]
+        assert Decimal(got["Importe rechazado"]) == want["rejected"]
+
+
+def test_a_province_or_agreement_out_of_scope_is_refused_in_the_payments_report(two_unions, login):
+    world = two_unions.world
+    for role, data in (
+        ("tucuman", {"province": world.mza_agreement.province_id}),
+        ("tucuman", {"agreement": world.mza_agreement.pk}),
+        ("union", {"agreement": world.mza_agreement.pk}),
+    ):
+        client = login(world.users[role])
+        response = post(client, "payments", **data)
+        assert response.status_code == 302, (role, data)
+        assert "opción válida" in client.get(response["Location"]).content.decode(), (role, data)
+    assert ReportJob.objects.count() == 0
 
 
 def referral_cuils(**filters):

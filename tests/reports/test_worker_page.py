@@ -116,7 +116,17 @@ def test_reviewers_see_flags_and_payments_officers_see_installments(world, login
     assert 'id="installments"' in payments and 'id="flags"' not in payments
 
 
-def test_a_provincial_officer_sees_referrals_but_not_flags_or_installments(world, login, whole_story):
+def test_a_provincial_officer_sees_referrals_and_installments_but_not_flags(world, login, whole_story):
+    from payments.models import Installment
+
+    held = Installment.objects.filter(worker=whole_story).order_by("number").first()
+    Installment.objects.filter(pk=held.pk).update(status="held", hold_reason="coincide con el padrón externo X")
     body = login(world.users["tucuman"]).get(reverse("reports:worker", args=[whole_story.pk])).content.decode()
     assert 'id="referrals"' in body and "Programa de empleo independiente" in body
-    assert 'id="flags"' not in body and 'id="installments"' not in body
+    assert 'id="flags"' not in body and "día y mes invertidos" not in body
+    installments = body[body.index('id="installments"') : body.index('id="referrals"')]
+    assert installments.count("Programada") == world.tuc_cane.months - 1 and "Retenida" in installments
+    # The status, not why it is held: a hold may come from screening, which is the ministry's.
+    assert "padrón externo" not in body
+    auditor = login(world.users["auditor"]).get(reverse("reports:worker", args=[whole_story.pk])).content.decode()
+    assert "coincide con el padrón externo X" in auditor
