@@ -164,7 +164,7 @@ _PLAN_SQL = """
      WHERE e.id = ANY(%(ids)s) AND e.status = ANY(%(states)s)
        AND NOT EXISTS (
             SELECT 1 FROM payments_installment i
-             WHERE i.enrollment_id = e.id AND i.number = gs.n AND i.kind = 'regular' AND i.status <> 'cancelled')
+             WHERE i.enrollment_id = e.id AND i.number = gs.n AND i.kind = 'regular' AND i.cancelled_at IS NULL)
 """
 
 
@@ -198,7 +198,7 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
             """
             SELECT p.enrollment_id, to_char(p.month, 'MM/YYYY') FROM payments_plan p
               JOIN payments_installment i ON i.worker_id = p.worker_id AND i.month = p.month
-                                          AND i.kind = 'regular' AND i.status <> 'cancelled'
+                                          AND i.kind = 'regular' AND i.cancelled_at IS NULL
             UNION ALL
             SELECT min(p.enrollment_id), to_char(p.month, 'MM/YYYY') FROM payments_plan p
              GROUP BY p.worker_id, p.month HAVING count(*) > 1
@@ -378,8 +378,9 @@ def cancel_unpaid_installments(*, enrollment: Enrollment, by, reason: str) -> in
     with pghistory.context(user=getattr(by, "pk", None), reason=reason):
         if in_open_batch:
             _withdraw_from_unapproved_batches(in_open_batch)
+        now = timezone.now()
         return Installment.objects.filter(pk__in=ids + in_open_batch).update(
-            status=I.CANCELLED, cancel_reason=reason, updated_at=timezone.now()
+            status=I.CANCELLED, cancel_reason=reason, cancelled_at=now, updated_at=now
         )
 
 
