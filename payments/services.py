@@ -164,7 +164,7 @@ _PLAN_SQL = """
      WHERE e.id = ANY(%(ids)s) AND e.status = ANY(%(states)s)
        AND NOT EXISTS (
             SELECT 1 FROM payments_installment i
-             WHERE i.enrollment_id = e.id AND i.number = gs.n AND i.kind = 'regular' AND i.status <> 'cancelled')
+             WHERE i.enrollment_id = e.id AND i.number = gs.n AND i.kind = 'regular' AND i.cancelled_at IS NULL)
 """
 
 
@@ -198,7 +198,7 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
             """
             SELECT p.enrollment_id, to_char(p.month, 'MM/YYYY') FROM payments_plan p
               JOIN payments_installment i ON i.worker_id = p.worker_id AND i.month = p.month
-                                          AND i.kind = 'regular' AND i.status <> 'cancelled'
+                                          AND i.kind = 'regular' AND i.cancelled_at IS NULL
             UNION ALL
             SELECT min(p.enrollment_id), to_char(p.month, 'MM/YYYY') FROM payments_plan p
              GROUP BY p.worker_id, p.month HAVING count(*) > 1
@@ -378,8 +378,9 @@ def cancel_unpaid_installments(*, enrollment: Enrollment, by, reason: str) -> in
     with pghistory.context(user=getattr(by, "pk", None), reason=reason):
         if in_open_batch:
             _withdraw_from_unapproved_batches(in_open_batch)
+        now = timezone.now()
         return Installment.objects.filter(pk__in=ids + in_open_batch).update(
-            status=I.CANCELLED, cancel_reason=reason, updated_at=timezone.now()
+            status=I.CANCELLED, cancel_reason=reason, cancelled_at=now, updated_at=now
         )
 
 
@@ -684,6 +685,7 @@ RECORD_WIDTH = 120
 
 #: Detail records per COPY statement when writing a bank file (progress is saved after each).
 EXPORT_CHUNK = 50_000
+EXPORT_PIECE_BYTES = 1 << 20
 
 
 def _batch_code(batch: PaymentBatch) -> str:
@@ -710,40 +712,63 @@ def _detail_copy_sql(fmt: str) -> str:
               FROM payments_batchitem WHERE {where}) TO STDOUT"""
 
 
-def _bank_file_chunks(batch: PaymentBatch, fmt: str, progress: Callable[[int], None] | None = None) -> Iterable[bytes]:
+def _bank_file_chunks(
+    batch: PaymentBatch,
+    fmt: str,
+    progress: Callable[[int], None] | None = None,
+    summary: tuple[int, Decimal] | None = None,
+) -> Iterable[bytes]:
     """The bytes of the batch's bank file, in pieces: deterministic (ordered by reference, no
     clock). The detail records are read by COPY in ranges of references; ``progress`` is told
-    how many were written after each range."""
+    how many were written after each range. ``summary`` is the (count, total) of the trailer
+    when the caller already has it (an approved batch's lines no longer change); the count of
+    records actually written must match it."""
     if fmt not in BankFile.Format.values:
         raise ValidationError(_("Formato de archivo desconocido: %(fmt)s.") % {"fmt": fmt})
-    count, total = _export_summary(batch)
+    count, total = summary if summary is not None else _export_summary(batch)
     if fmt == BankFile.Format.CSV:
         yield f"H;{_batch_code(batch)};{batch.month:%Y%m};011;INTERZAFRA\n".encode()
     else:
         header = "1" + "INTERZAFRA".ljust(20) + _batch_code(batch).ljust(10) + f"{batch.month:%Y%m}" + "011"
         yield (header.ljust(RECORD_WIDTH) + "\n").encode()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT reference FROM (
-                SELECT reference, row_number() OVER (ORDER BY reference) AS n FROM payments_batchitem
-                 WHERE batch_id = %s AND outcome <> 'withdrawn') r
-             WHERE n %% %s = 0 ORDER BY reference
-            """,
-            [batch.pk, EXPORT_CHUNK],
-        )
-        bounds = [row[0] for row in cursor.fetchall()]
+    bounds: list[str] = []
+    if count > EXPORT_CHUNK:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT reference FROM (
+                    SELECT reference, row_number() OVER (ORDER BY reference) AS n FROM payments_batchitem
+                     WHERE batch_id = %s AND outcome <> 'withdrawn') r
+                 WHERE n %% %s = 0 ORDER BY reference
+                """,
+                [batch.pk, EXPORT_CHUNK],
+            )
+            bounds = [row[0] for row in cursor.fetchall()]
     sql = _detail_copy_sql(fmt)
     lower: str | None = ""
     written = 0
+    # COPY hands over one record at a time: gather them into pieces of about 1 MB, so that
+    # hashing, writing and counting run once per piece rather than once per record.
+    piece = bytearray()
     for upper in [*bounds, None]:
         with connection.cursor() as cursor, cursor.copy(sql, [batch.pk, lower, upper]) as copy:
             for data in copy:
-                written += bytes(data).count(b"\n")
-                yield bytes(data)
+                piece += data
+                if len(piece) >= EXPORT_PIECE_BYTES:
+                    written += piece.count(b"\n")
+                    yield bytes(piece)
+                    piece.clear()
+        if piece:
+            written += piece.count(b"\n")
+            yield bytes(piece)
+            piece.clear()
         lower = upper
         if progress is not None:
             progress(written)
+    if written != count:
+        raise ValidationError(
+            _("El archivo tiene %(written)s transferencias y el lote %(count)s.") % {"written": written, "count": count}
+        )
     if fmt == BankFile.Format.CSV:
         yield f"T;{count};{total:.2f}\n".encode()
     else:
@@ -812,7 +837,8 @@ def write_bank_file(*, bank_file_id: int) -> BankFile:
     digest, size = hashlib.sha256(), 0
     with tempfile.TemporaryFile() as spool:
         try:
-            for piece in _bank_file_chunks(bank_file.batch, bank_file.format, progress):
+            summary = (bank_file.line_count, bank_file.control_total)
+            for piece in _bank_file_chunks(bank_file.batch, bank_file.format, progress, summary):
                 digest.update(piece)
                 spool.write(piece)
                 size += len(piece)

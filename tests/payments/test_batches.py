@@ -221,6 +221,26 @@ def test_export_written_in_ranges_is_the_same_file_with_its_hash_in_storage(
     assert services.write_bank_file(bank_file_id=bank_file.pk).read() == whole
 
 
+def test_export_gathered_in_small_pieces_is_the_same_file(approved, officer, second_officer, monkeypatch):
+    batch, _enrollments = exported(approved, officer, second_officer, n=4)
+    whole = services.render_bank_file(batch=batch, fmt="csv")[0]
+    monkeypatch.setattr(services, "EXPORT_PIECE_BYTES", 100)  # a piece per record or two
+    pieces = list(services._bank_file_chunks(batch, "csv"))
+    assert len(pieces) > 3 and b"".join(pieces) == whole
+
+
+def test_export_fails_when_the_lines_written_differ_from_the_requested_count(approved, officer, second_officer):
+    batch, _enrollments = exported(approved, officer, second_officer)
+    bank_file = services.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
+    BankFile.objects.filter(pk=bank_file.pk).update(line_count=4)
+    with pytest.raises(ValidationError, match="3 transferencias"):
+        services.write_bank_file(bank_file_id=bank_file.pk)
+    bank_file.refresh_from_db()
+    assert bank_file.status == BankFile.Status.FAILED and not bank_file.sha256
+    batch.refresh_from_db()
+    assert batch.status == B.APPROVED
+
+
 def test_fixed_width_export_layout(approved, officer, second_officer):
     batch, enrollments = exported(approved, officer, second_officer, n=2)
     bank_file = services.export_bank_file(batch=batch, fmt="fixed", by=officer)

@@ -135,6 +135,84 @@ def test_suspension_cancels_unpaid_installments_and_keeps_them(approved, reviewe
     }
 
 
+def test_cancellation_sets_cancelled_at_and_the_audit_records_it(approved, reviewer):
+    from payments.models import InstallmentEvent
+
+    enrollment = approved()
+    first = enrollment.installments.get(number=1)
+    Installment.objects.filter(pk=first.pk).update(status=I.PAID)
+    enrollment_services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Baja")
+    rows = {r.number: r for r in enrollment.installments.all()}
+    assert rows[1].cancelled_at is None
+    assert all(rows[n].status == I.CANCELLED and rows[n].cancelled_at is not None for n in (2, 3, 4))
+    events = InstallmentEvent.objects.filter(pgh_obj__in=[rows[2], rows[3], rows[4]], pgh_label="update")
+    assert sorted((e.status, e.cancelled_at is not None) for e in events) == [(I.CANCELLED, True)] * 3
+
+
+@pytest.mark.parametrize(
+    ("status", "with_cancelled_at"),
+    [(Installment.Status.CANCELLED, False), (Installment.Status.DUE, True), (Installment.Status.PAID, True)],
+)
+def test_database_ties_cancelled_at_to_the_cancelled_status(approved, status, with_cancelled_at):
+    from django.utils import timezone
+
+    first = approved().installments.get(number=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Installment.objects.filter(pk=first.pk).update(
+            status=status, cancelled_at=timezone.now() if with_cancelled_at else None
+        )
+
+
+def test_a_cancelled_installment_frees_its_number_and_month_for_a_new_one(approved, reviewer):
+    enrollment = approved()
+    first = enrollment.installments.get(number=1)
+    services.cancel_unpaid_installments(enrollment=enrollment, by=reviewer, reason="Baja")
+    again = Installment.objects.create(
+        enrollment=enrollment,
+        worker=first.worker,
+        agreement=first.agreement,
+        province=first.province,
+        number=1,
+        month=first.month,
+        rate=first.rate,
+        amount=first.amount,
+    )
+    assert again.status == I.DUE
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Installment.objects.create(
+            enrollment=enrollment,
+            worker=first.worker,
+            agreement=first.agreement,
+            province=first.province,
+            number=1,
+            month=first.month,
+            rate=first.rate,
+            amount=first.amount,
+        )
+
+
+def test_no_index_of_installments_covers_status():
+    """A status change (due → in batch → paid) must write no index entry, so that PostgreSQL can
+    keep the new row version on its page (HOT update): ``status`` appears in no index key,
+    expression or predicate."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, pg_get_indexdef(x.indexrelid)
+              FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+             WHERE x.indrelid = 'payments_installment'::regclass
+            """
+        )
+        indexes = cursor.fetchall()
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'payments_installment'::regclass")
+        (options,) = cursor.fetchone()
+    assert len(indexes) >= 6
+    assert [name for name, definition in indexes if "status" in definition] == []
+    assert "fillfactor=75" in (options or [])
+
+
 def test_withdrawal_cancels_and_reapproval_schedules_again(approved, reviewer):
     enrollment = approved()
     enrollment_services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="A pedido")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from enrollment.models import Enrollment
 from enrollment.screening.models import MatchFlag
@@ -118,6 +119,7 @@ def activity(world) -> Activity:
                 rate=rate,
                 amount=Decimal(amount),
                 status=status,
+                cancelled_at=timezone.now() if status == IS.CANCELLED else None,
             )
 
     may, june, july = dt.date(2026, 5, 1), dt.date(2026, 6, 1), dt.date(2026, 7, 1)
