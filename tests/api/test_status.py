@@ -70,6 +70,7 @@ def story():
             rate=rate,
             amount=Decimal("85000.50"),
             status=status,
+            cancelled_at=changed if status == "cancelled" else None,
         )
     reviewer = make_user(Role.MINISTRY_REVIEWER)
     referrals = {
