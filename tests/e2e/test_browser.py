@@ -196,10 +196,11 @@ def test_officer_downloads_the_beneficiaries_of_a_cycle_as_xlsx(page, programme)
 
     login(page, "tucuman")
     page.goto(page.base_url + "/informes/")
-    page.get_by_label("Período interzafra").select_option(label="Zafra Tucumán (Tucumán)")
-    page.get_by_label("XLSX (Excel)").check()
+    report = page.get_by_role("region", name="Beneficiarios por período")
+    report.get_by_label("Período interzafra").select_option(label="Zafra Tucumán (Tucumán)")
+    report.get_by_label("XLSX (Excel)").check()
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Descargar").click()
+        report.get_by_role("button", name="Descargar").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
     rows = list(load_workbook(BytesIO(Path(download.path()).read_bytes())).active.iter_rows(values_only=True))
@@ -211,9 +212,10 @@ def test_large_report_shows_progress_then_a_download_link(page, programme, setti
     settings.MEDIA_ROOT = tmp_path
     login(page, "revisora")
     page.goto(page.base_url + "/informes/")
-    page.get_by_label("Período interzafra").select_option(label="Vendimia (Mendoza)")
-    page.get_by_label("CSV").check()
-    page.get_by_role("button", name="Descargar").click()
+    report = page.get_by_role("region", name="Beneficiarios por período")
+    report.get_by_label("Período interzafra").select_option(label="Vendimia (Mendoza)")
+    report.get_by_label("CSV").check()
+    report.get_by_role("button", name="Descargar").click()
     expect(page.get_by_role("status")).to_contain_text("Listo")
     expect(page.locator("progress")).to_have_attribute("value", "100")
     with page.expect_download() as download_info:
