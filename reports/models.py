@@ -48,6 +48,14 @@ class ReportJob(models.Model):
         return f"{self.kind} #{self.pk} ({self.get_status_display()})"
 
     @property
+    def title(self):
+        """The report's title as the reports page names it (the key if the report is gone)."""
+        from reports.exports import REPORTS
+
+        report = REPORTS.get(self.kind)
+        return report.title if report is not None else self.kind
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100

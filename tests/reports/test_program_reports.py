@@ -106,6 +106,16 @@ def test_payments_report_is_offered_to_payments_roles(activity, login):
     assert 'action="/informes/referrals/generar/"' not in body  # referrals are not a payments matter
 
 
+def test_the_list_of_requested_reports_names_each_by_its_title(activity, login, settings, tmp_path):
+    settings.REPORTS_INLINE_MAX_ROWS = 0  # every report becomes a job
+    settings.MEDIA_ROOT = tmp_path
+    client = login(activity.world.users["payments"])
+    post(client, "payments")
+    assert ReportJob.objects.get().kind == "payments"
+    body = client.get(reverse("reports:report_list")).content.decode()
+    assert "<td>Pagos por mes y provincia · CSV</td>" in body
+
+
 @pytest.mark.parametrize("role", ["tucuman", "mendoza", "union", "union_b"])
 def test_provincial_and_union_officers_get_the_payments_report_of_their_scope(two_unions, login, role):
     world = two_unions.world
