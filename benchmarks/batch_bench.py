@@ -222,8 +222,9 @@ def run(n: int, engine: bool = False) -> None:
     content = ("\n".join(lines) + "\n").encode()
     base = baseline(
         "UPDATE payments_batchitem SET outcome = CASE WHEN id %% %s = 0 THEN 'rejected' ELSE 'paid' END,"
-        " bank_reason = CASE WHEN id %% %s = 0 THEN 'CBU inexistente' ELSE '' END WHERE batch_id = %s",
-        [REJECT_EVERY, REJECT_EVERY, batch.pk],
+        " bank_reason = CASE WHEN id %% %s = 0 THEN 'CBU inexistente' ELSE '' END,"
+        " released_at = CASE WHEN id %% %s = 0 THEN now() END WHERE batch_id = %s",
+        [REJECT_EVERY, REJECT_EVERY, REJECT_EVERY, batch.pk],
     )
     step, record = timed(
         lambda: services.reconcile_batch(batch=batch, content=content, filename="return.csv", by=builder)
