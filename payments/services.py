@@ -942,7 +942,7 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
     details = rows[1:-1] if trailer else rows[1:]
     if trailer is None:
         file_problems.append({"line": len(rows), "problem": _("Falta el registro de cierre T (archivo truncado).")})
-    lines = []
+    lines: list[tuple] = []
     append = lines.append
     outcomes = OUTCOME_WORDS
     for number, row in enumerate(details, start=2):
