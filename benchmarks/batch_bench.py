@@ -48,9 +48,13 @@ def timed(fn):
 
 def baseline(sql: str, params=None) -> float:
     """Time one SQL statement, then roll it back so the real step starts from the same state."""
+    from provinces.audit import prepare_bulk_audit
+
     with transaction.atomic(), connection.cursor() as cursor, pghistory.context(reason="baseline"):
-        # same audit-trigger conditions as the services (see provinces.audit.prepare_bulk_audit)
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+        # same audit-trigger conditions as the services: pgtrigger.ignore set, and the triggers'
+        # cached plans dropped (a plan cached for an earlier statement of a few rows makes the
+        # statement-level audit triggers quadratic; see provinces.audit.prepare_bulk_audit)
+        prepare_bulk_audit(cursor)
         # foreign keys are deferred to commit; check them now, as the real step's commit does
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         start = time.perf_counter()
