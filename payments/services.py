@@ -954,6 +954,8 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
         _kind, reference, cuil, amount_text, outcome_text, reason = row
         try:
             amount = Decimal(amount_text)
+            if not amount.is_finite():  # NaN, sNaN, Infinity
+                raise InvalidOperation
         except InvalidOperation:
             line_problems.append({"line": number, "reference": reference, "problem": _("Importe ilegible.")})
             continue

@@ -214,9 +214,19 @@ def test_return_records_are_split_as_the_csv_module_splits_them(text):
 def test_bank_reasons_with_backslashes_or_tabs_are_stored_as_sent(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer, n=2)
     a, b = batch.items.order_by("reference")
-    content = return_file(batch, [line(a, "RECHAZADA", "CBU\\inexistente\tver"), line(b, " rechazado ", "x")])
+    content = return_file(
+        batch,
+        [
+            line(a, "RECHAZADA", "CBU\\inexistente\tver"),
+            line(b, " rechazado ", "x"),
+            line(b, amount="NaN"),
+            line(b, amount="sNaN"),
+            line(b, amount="Infinity"),
+        ],
+    )
     record = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
-    assert (record.paid_count, record.rejected_count) == (0, 2) and record.problems == []
+    assert (record.paid_count, record.rejected_count) == (0, 2)
+    assert [(p["line"], p["problem"]) for p in record.problems] == [(n, "Importe ilegible.") for n in (4, 5, 6)]
     a.refresh_from_db()
     assert a.bank_reason == "CBU\\inexistente\tver"
 
