@@ -1,13 +1,14 @@
 #!/usr/bin/env python
 """Load benchmark of the beneficiary status endpoint (issue 6).
 
-Serves the app with gunicorn (gthread workers) against PostgreSQL holding 200,000 enrolled
-workers and drives ``GET /api/v1/status/<cuil>/`` with keep-alive from another process (wrk)
-for 30 s, alternating with a bare WSGI app (``benchmarks/bare_status.py``) that runs the same
-queries with psycopg and no framework, under the same server settings. The API request is the
-real one: token authentication, the union officer's scope, the access-log insert (throttling
-too, with a rate high enough not to refuse the load). Prints req/s, p50/p99, errors and the
-ratio API / bare.
+Serves the app with the production server of docs/deploy.md (granian, WSGI interface, two
+workers of four threads) against PostgreSQL holding 200,000 enrolled workers and drives
+``GET /api/v1/status/<cuil>/`` with keep-alive from another process (wrk) for 30 s,
+alternating with a bare WSGI app (``benchmarks/bare_status.py``) that runs the same queries
+with psycopg and no framework, under the same server settings. The API request is the real
+one: token authentication, the union officer's scope, the access-log insert (throttling too,
+with a rate high enough not to refuse the load). Prints req/s, p50/p99, errors and the ratio
+API / bare.
 
     apt-get install -y wrk            # the load generator (Debian package)
     .venv/bin/python benchmarks/api_bench.py [--workers 200000] [--duration 30] [--rounds 1]
@@ -38,7 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "interzafra_api_bench"
-GUNICORN_ARGS = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--keep-alive", "60"]
+# The web server and settings of docs/deploy.md §3, the same for both apps (two workers: two cores).
+SERVER_ARGS = ["--interface", "wsgi", "--workers", "2", "--blocking-threads", "4"]
 WRK_ARGS = ["-t2", "-c8", "--timeout", "10s"]
 
 
@@ -237,8 +239,20 @@ def serve(app: str, url: str) -> tuple[subprocess.Popen, int]:
         API_THROTTLE_IP="100000000/min",
         DJANGO_LOG_LEVEL="WARNING",
     )
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    cmd = [gunicorn, app, "-b", f"127.0.0.1:{port}", *GUNICORN_ARGS, "--log-level", "warning", "--chdir", str(ROOT)]
+    granian = str(Path(sys.executable).parent / "granian")
+    cmd = [
+        granian,
+        *SERVER_ARGS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--working-dir",
+        str(ROOT),
+        app,
+    ]
     process = subprocess.Popen(cmd, env=env, cwd=ROOT)
     for _ in range(200):
         try:

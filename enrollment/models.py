@@ -24,6 +24,8 @@ class Worker(models.Model):
         MALE = "M", _("Masculino")
         OTHER = "X", _("No binario")
 
+    # Unique, without the LIKE-prefix copy of its index that Django adds (migration 0008): CUILs
+    # are searched exactly or by any part of the number, never by prefix.
     cuil = models.CharField(_("CUIL"), max_length=11, unique=True)
     dni = models.GeneratedField(
         verbose_name=_("DNI"),
@@ -89,11 +91,17 @@ class Enrollment(models.Model):
     #: States that do not take a place of the agreement's quota.
     RELEASED_STATES = (Status.REJECTED, Status.WITHDRAWN)
 
+    # Neither key has an index of its own: the (worker, cycle) unique index serves every lookup
+    # by worker and the (cycle, status) index every lookup by cycle.
     worker = models.ForeignKey(
-        Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="enrollments"
+        Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="enrollments", db_index=False
     )
     cycle = models.ForeignKey(
-        Cycle, verbose_name=_("período interzafra"), on_delete=models.PROTECT, related_name="enrollments"
+        Cycle,
+        verbose_name=_("período interzafra"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        db_index=False,
     )
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organización que inscribe"), on_delete=models.PROTECT, related_name="enrollments"

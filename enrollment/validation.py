@@ -22,6 +22,7 @@ from enrollment.models import Worker
 MAX_PLAUSIBLE_AGE = 100
 
 REQUIRED_FIELDS = ("cuil", "last_name", "first_name", "birth_date", "sex", "province", "locality")
+OPTIONAL_FIELDS = ("nationality", "phone", "address", "cbu", "renatre")
 
 #: CUIL prefixes of people, checked on the fast path; any other goes through python-stdnum's
 #: ``validate``, which has the last word.
@@ -102,7 +103,7 @@ def _parse_date_text(text: str) -> dt.date:
 
 
 @lru_cache(maxsize=4096)
-def _bank_part_ok(first8: str) -> bool:
+def bank_block_ok(first8: str) -> bool:
     """The CBU's bank-and-branch block repeats across a list: check its digit once."""
     return cbu_number.calc_check_digit(first8[:7]) == first8[7]
 
@@ -247,7 +248,7 @@ class WorkerDataCleaner:
             if (
                 len(cbu) == 22
                 and cbu.isdigit()
-                and _bank_part_ok(cbu[:8])
+                and bank_block_ok(cbu[:8])
                 and cbu_number.calc_check_digit(cbu[8:21]) == cbu[21]
             ):
                 values["cbu"] = cbu

@@ -4,7 +4,8 @@
 # postgres, trust auth) and, when one answers, Redis as the Celery broker:
 #   1. manage.py check --deploy is clean (warnings fail it)
 #   2. migrate + demo data into a scratch database
-#   3. collectstatic, then gunicorn serves a page and a hashed static file (WhiteNoise)
+#   3. collectstatic, then granian (the settings of docs/deploy.md §3) serves a page and a hashed
+#      static file (WhiteNoise)
 #   4. a Celery worker on the real broker answers a ping (skipped without Redis)
 #   5. pg_dump (custom format) + pg_restore into a second scratch database, and every table's
 #      row count is the same in both
@@ -63,9 +64,9 @@ step "collectstatic"
 "$PY" manage.py collectstatic --noinput -v 0
 test -f "$WORK/static/staticfiles.json"
 
-step "gunicorn serves the login page and a static file"
-"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --timeout 30 \
-  --access-logfile - --error-logfile "$WORK/gunicorn.log" >"$WORK/access.log" 2>&1 &
+step "granian serves the login page and a static file"
+"$BIN/granian" --interface wsgi config.wsgi:application --host 127.0.0.1 --port "$PORT" --workers 2 \
+  --blocking-threads 4 --respawn-failed-workers --workers-max-rss 1024 --access-log >"$WORK/granian.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 60); do
   curl -fsS -o /dev/null -H "X-Forwarded-Proto: https" -H "Host: interzafra.example.gob.ar" \
