@@ -269,7 +269,7 @@ class PaymentBatch(models.Model):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
-    fields=["reference", "amount", "cbu", "outcome", "bank_reason"],
+    fields=["reference", "amount", "cbu", "outcome", "bank_reason", "released_at"],
     level=pghistory.Statement,
     model_name="BatchItemEvent",
 )
@@ -300,6 +300,12 @@ class BatchItem(models.Model):
     amount = models.DecimalField(_("importe (ARS)"), max_digits=12, decimal_places=2)
     outcome = models.CharField(_("resultado"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     bank_reason = models.CharField(_("motivo del banco"), max_length=200, blank=True)
+    # Set when the line lets its installment go (rejected by the bank or withdrawn from the
+    # batch), and only then (a check constraint ties it to the outcome). The unique index
+    # "one live line per installment" reads it rather than ``outcome``, so that no index covers
+    # ``outcome``: marking a line paid then writes no index entry and stays on its page (a HOT
+    # update; the table keeps free space for it, see migration 0008).
+    released_at = models.DateTimeField(_("liberada el"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("transferencia del lote")
@@ -308,11 +314,17 @@ class BatchItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="batch_item_reference_unique"),
             models.UniqueConstraint(fields=["batch", "installment"], name="batch_item_once_per_batch"),
+            # At most one line per installment that is pending or paid: an installment is in
+            # at most one open batch, is paid at most once, and a paid one is never batched again.
             models.UniqueConstraint(
-                fields=["installment"], condition=Q(outcome="pending"), name="batch_item_one_open_per_installment"
+                fields=["installment"],
+                condition=Q(released_at__isnull=True),
+                name="batch_item_one_live_per_installment",
             ),
-            models.UniqueConstraint(
-                fields=["installment"], condition=Q(outcome="paid"), name="batch_item_paid_once_per_installment"
+            models.CheckConstraint(
+                name="batch_item_released_at_iff_released",
+                condition=(Q(outcome__in=["rejected", "withdrawn"]) & Q(released_at__isnull=False))
+                | (Q(outcome__in=["pending", "paid"]) & Q(released_at__isnull=True)),
             ),
             models.CheckConstraint(name="batch_item_amount_positive", condition=Q(amount__gt=0)),
         ]

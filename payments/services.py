@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 import pghistory
@@ -24,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -336,7 +339,7 @@ def _withdraw_from_unapproved_batches(installment_ids: list[int]) -> None:
         installment_id__in=installment_ids, outcome=BatchItem.Outcome.PENDING, batch__status__in=[B.BUILDING, B.BUILT]
     )
     batch_ids = set(items.values_list("batch_id", flat=True))
-    items.update(outcome=BatchItem.Outcome.WITHDRAWN)
+    items.update(outcome=BatchItem.Outcome.WITHDRAWN, released_at=Now())
     for batch in PaymentBatch.objects.select_for_update().filter(pk__in=batch_ids).order_by("pk"):
         _store_totals(batch)
         batch.save(update_fields=["item_count", "total_amount", "province_totals"])
@@ -872,6 +875,42 @@ def export_bank_file(*, batch: PaymentBatch, fmt: str, by) -> BankFile:
 
 PAID_WORDS = {"ACREDITADA", "ACREDITADO", "PAGADA", "OK"}
 REJECTED_WORDS = {"RECHAZADA", "RECHAZADO"}
+#: status word (upper case, no surrounding spaces) → outcome of the line
+OUTCOME_WORDS = {word: "paid" for word in PAID_WORDS} | {word: "rejected" for word in REJECTED_WORDS}
+
+
+@contextmanager
+def _collection_paused():
+    """Pause Python's cyclic garbage collector while a return file is split into its records.
+
+    Splitting 200,000 lines creates 200,000 lists, which starts the collector over and over,
+    each time going through every object of the process: more than half of the parse's time.
+    The records hold no reference cycles; the collector runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _split_return(text: str) -> list[list[str]]:
+    """The file's records split into fields, as ``csv.reader`` with ";" splits them.
+
+    A bank return has no quoted fields; such a file (the common case) is split with plain
+    string operations, many times faster than the csv module on a file of 200,000 lines. A
+    file with a quote character goes through the csv module.
+    """
+    if '"' in text:
+        return list(csv.reader(io.StringIO(text), delimiter=";"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    records = text.split("\n")
+    if records[-1] == "":
+        records.pop()
+    return [record.split(";") if record else [] for record in records]
 
 
 def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], list[dict], list[dict]]:
@@ -886,7 +925,7 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
         file_problems.append(
             {"line": text.count("\n") + 1, "problem": _("La última línea está incompleta (archivo truncado).")}
         )
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    rows = _split_return(text)
     if not rows or rows[0][:1] != ["H"] or len(rows[0]) < 3:
         file_problems.append({"line": 1, "problem": _("Falta el registro de cabecera H.")})
         return [], line_problems, file_problems
@@ -903,7 +942,9 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
     details = rows[1:-1] if trailer else rows[1:]
     if trailer is None:
         file_problems.append({"line": len(rows), "problem": _("Falta el registro de cierre T (archivo truncado).")})
-    lines = []
+    lines: list[tuple] = []
+    append = lines.append
+    outcomes = OUTCOME_WORDS
     for number, row in enumerate(details, start=2):
         if len(row) != 6 or row[0] != "D":
             line_problems.append(
@@ -913,15 +954,13 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
         _kind, reference, cuil, amount_text, outcome_text, reason = row
         try:
             amount = Decimal(amount_text)
+            if not amount.is_finite():  # NaN, sNaN, Infinity
+                raise InvalidOperation
         except InvalidOperation:
             line_problems.append({"line": number, "reference": reference, "problem": _("Importe ilegible.")})
             continue
-        word = outcome_text.strip().upper()
-        if word in PAID_WORDS:
-            outcome = BatchItem.Outcome.PAID
-        elif word in REJECTED_WORDS:
-            outcome = BatchItem.Outcome.REJECTED
-        else:
+        outcome = outcomes.get(outcome_text) or outcomes.get(outcome_text.strip().upper())
+        if outcome is None:
             line_problems.append(
                 {
                     "line": number,
@@ -930,7 +969,7 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
                 }
             )
             continue
-        lines.append((number, reference, cuil, amount, outcome, reason.strip()[:200]))
+        append((number, reference, cuil, amount, outcome, reason.strip()[:200] if reason else reason))
     if trailer is not None:
         try:
             declared = int(trailer[1])
@@ -965,7 +1004,8 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
             return previous
         if locked.status not in (B.EXPORTED, B.RECONCILED):
             raise ValidationError(_("Solo se concilia un lote exportado al banco."))
-        lines, problems, file_problems = _parse_return(content, locked)
+        with _collection_paused():
+            lines, problems, file_problems = _parse_return(content, locked)
         record = Reconciliation(batch=locked, filename=filename[:200], sha256=digest, applied_by=by)
         if file_problems or locked.status == B.RECONCILED:
             if locked.status == B.RECONCILED and not file_problems:
@@ -973,36 +1013,38 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
             record.problems = file_problems + problems
             record.save()
             return record
-        counts = Counter(line[1] for line in lines)
-        repeated = {reference for reference, n in counts.items() if n > 1}
-        outcomes: dict[str, set] = {}
-        for line in lines:
-            if line[1] in repeated:
-                outcomes.setdefault(line[1], set()).add((line[3], line[4], line[5]))
-        usable, seen = [], set()
-        for line in lines:
-            number, reference = line[0], line[1]
-            if counts[reference] > 1:
-                if len(outcomes[reference]) > 1:
-                    problems.append(
-                        {
-                            "line": number,
-                            "reference": reference,
-                            "problem": _("Referencia repetida con datos distintos: no se aplica."),
-                        }
-                    )
-                    continue
-                if reference in seen:
-                    problems.append(
-                        {
-                            "line": number,
-                            "reference": reference,
-                            "problem": _("Línea duplicada: se aplica una sola vez."),
-                        }
-                    )
-                    continue
-            seen.add(reference)
-            usable.append(line)
+        usable = lines
+        counts = Counter([line[1] for line in lines])
+        if len(counts) < len(lines):  # some reference is repeated
+            repeated = {reference for reference, n in counts.items() if n > 1}
+            outcomes: dict[str, set] = {}
+            for line in lines:
+                if line[1] in repeated:
+                    outcomes.setdefault(line[1], set()).add((line[3], line[4], line[5]))
+            usable, seen = [], set()
+            for line in lines:
+                number, reference = line[0], line[1]
+                if reference in repeated:
+                    if len(outcomes[reference]) > 1:
+                        problems.append(
+                            {
+                                "line": number,
+                                "reference": reference,
+                                "problem": _("Referencia repetida con datos distintos: no se aplica."),
+                            }
+                        )
+                        continue
+                    if reference in seen:
+                        problems.append(
+                            {
+                                "line": number,
+                                "reference": reference,
+                                "problem": _("Línea duplicada: se aplica una sola vez."),
+                            }
+                        )
+                        continue
+                    seen.add(reference)
+                usable.append(line)
         with pghistory.context(user=by.pk, reason=f"conciliación {filename}"):
             applied = _apply_lines(locked, usable, problems)
             record.accepted = True
@@ -1071,6 +1113,31 @@ def apply_return_file(*, return_file_id: int) -> ReturnFile:
     return return_file
 
 
+def _copy_return_lines(copy, lines: list[tuple]) -> None:
+    """Send the parsed lines to COPY (text format), 10,000 lines per write.
+
+    Each piece is joined as it is when none of its fields holds one of COPY's special
+    characters (backslash, tab, line breaks: checked by counting them in the piece); otherwise
+    its lines go through psycopg's ``write_row``, which escapes them.
+    """
+    step = 10_000
+    for start in range(0, len(lines), step):
+        rows = lines[start : start + step]
+        piece = "".join(
+            [f"{n}\t{ref}\t{cuil}\t{amount}\t{outcome}\t{reason}\n" for n, ref, cuil, amount, outcome, reason in rows]
+        )
+        if (
+            piece.count("\t") == 5 * len(rows)
+            and piece.count("\n") == len(rows)
+            and "\\" not in piece
+            and "\r" not in piece
+        ):
+            copy.write(piece)
+        else:
+            for row in rows:
+                copy.write_row(row)
+
+
 def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) -> tuple[int, int, int]:
     with connection.cursor() as cursor:
         prepare_bulk_audit(cursor)
@@ -1080,8 +1147,7 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
             " outcome text, reason text) ON COMMIT DROP"
         )
         with cursor.copy("COPY payments_return FROM STDIN") as copy:
-            for line in lines:
-                copy.write_row(line)
+            _copy_return_lines(copy, lines)
         cursor.execute("ANALYZE payments_return")
         cursor.execute(
             """
@@ -1126,7 +1192,9 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
         cursor.execute(
             """
             WITH done AS (
-                UPDATE payments_batchitem i SET outcome = r.outcome, bank_reason = r.reason
+                UPDATE payments_batchitem i
+                   SET outcome = r.outcome, bank_reason = r.reason,
+                       released_at = CASE WHEN r.outcome = 'rejected' THEN now() END
                   FROM payments_return r
                  WHERE i.reference = r.reference AND i.batch_id = %s AND i.outcome = 'pending'
                 RETURNING i.installment_id, i.outcome, i.bank_reason

@@ -1,4 +1,6 @@
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -158,6 +160,75 @@ def test_rejected_installment_is_reissued_after_cbu_fix_and_never_paid_twice(app
         services.reissue_installment(installment=installment, by=officer)
     with pytest.raises(IntegrityError), transaction.atomic():
         BatchItem.objects.filter(pk=item.pk).update(outcome="paid")
+    # the database keeps it paid once even when the release mark is cleared with it
+    with pytest.raises(IntegrityError, match="batch_item_one_live_per_installment"), transaction.atomic():
+        BatchItem.objects.filter(pk=item.pk).update(outcome="paid", released_at=None)
+    assert BatchItem.objects.filter(installment=installment, outcome="paid").count() == 1
+
+
+def test_a_line_is_released_exactly_when_rejected_or_withdrawn(approved, officer, second_officer):
+    batch, _ = exported_batch(approved, officer, second_officer, n=2)
+    a, b = batch.items.order_by("reference")
+    services.reconcile_batch(
+        batch=batch,
+        content=return_file(batch, [line(a), line(b, "RECHAZADA", "Cuenta cerrada")]),
+        filename="r.csv",
+        by=officer,
+    )
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.outcome == "paid" and a.released_at is None
+    assert b.outcome == "rejected" and b.released_at is not None
+    with pytest.raises(IntegrityError, match="batch_item_released_at_iff_released"), transaction.atomic():
+        BatchItem.objects.filter(pk=a.pk).update(outcome="rejected")
+    # a paid installment never goes in another batch line, pending or not
+    june = PaymentBatch.objects.create(month=dt.date(2026, 6, 1), built_by=officer)
+    with pytest.raises(IntegrityError, match="batch_item_one_live_per_installment"), transaction.atomic():
+        BatchItem.objects.create(
+            batch=june,
+            installment=Installment.objects.get(pk=a.installment_id),
+            province=a.province,
+            reference="X1",
+            cbu=a.cbu,
+            cuil=a.cuil,
+            name=a.name,
+            amount=a.amount,
+        )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "H;B000001;202605\nD;R1;20111111112;64000.00;ACREDITADA;\nT;1;0\n",
+        "H;B000001;202605\r\nD;R1;20111111112;64000.00;RECHAZADA;Cuenta cerrada\r\nT;1;0\r\n",
+        "H;B000001;202605\r\nD;R1;x\r\n\r\n\nD;;;;;\n;\nT;1;0",
+        'H;B000001;202605\nD;R1;20111111112;64000.00;RECHAZADA;"Cuenta; cerrada"\nT;1;0\n',
+        "",
+        "\n",
+    ],
+)
+def test_return_records_are_split_as_the_csv_module_splits_them(text):
+    assert services._split_return(text) == list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_bank_reasons_with_backslashes_or_tabs_are_stored_as_sent(approved, officer, second_officer):
+    batch, _ = exported_batch(approved, officer, second_officer, n=2)
+    a, b = batch.items.order_by("reference")
+    content = return_file(
+        batch,
+        [
+            line(a, "RECHAZADA", "CBU\\inexistente\tver"),
+            line(b, " rechazado ", "x"),
+            line(b, amount="NaN"),
+            line(b, amount="sNaN"),
+            line(b, amount="Infinity"),
+        ],
+    )
+    record = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    assert (record.paid_count, record.rejected_count) == (0, 2)
+    assert [(p["line"], p["problem"]) for p in record.problems] == [(n, "Importe ilegible.") for n in (4, 5, 6)]
+    a.refresh_from_db()
+    assert a.bank_reason == "CBU\\inexistente\tver"
 
 
 def test_reconciled_batch_is_immutable_in_the_database(approved, officer, second_officer):
