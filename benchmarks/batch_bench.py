@@ -7,7 +7,8 @@ run and on the same tables (rolled back afterwards):
 2. build the month's batch, with re-screening  vs  INSERT … SELECT of the batch lines
 3. approve it (second officer)                 vs  UPDATE of the batch row
 4. export the bank file (CSV)                  vs  COPY (SELECT …) TO STDOUT
-5. reconcile a return file with 2 % rejections vs  UPDATE … FROM the return lines
+5. reconcile a return file with 2 % rejections vs  UPDATE of the lines and their installments
+                                                   (one statement, a writable CTE)
 
 Runs in its own database (``interzafra_bench``), created from the migrations and dropped at
 the end. Usage: ``.venv/bin/python benchmarks/batch_bench.py [--enrollments 200000]``.
@@ -224,15 +225,9 @@ def run(n: int, engine: bool = False) -> None:
             lines.append(f"D;{reference};{cuil};{amount};ACREDITADA;")
     lines.append(f"T;{len(items)};0")
     content = ("\n".join(lines) + "\n").encode()
+    # The same work as the step in one plain statement: mark each line and its installment
+    # paid or rejected (a writable CTE: one statement, both tables).
     base = baseline(
-        "UPDATE payments_batchitem SET outcome = CASE WHEN id %% %s = 0 THEN 'rejected' ELSE 'paid' END,"
-        " bank_reason = CASE WHEN id %% %s = 0 THEN 'CBU inexistente' ELSE '' END,"
-        " released_at = CASE WHEN id %% %s = 0 THEN now() END WHERE batch_id = %s",
-        [REJECT_EVERY, REJECT_EVERY, REJECT_EVERY, batch.pk],
-    )
-    # The baseline above marks only the batch lines; the step must also mark each line's
-    # installment paid or rejected. For reference, one statement doing both (printed apart):
-    both = baseline(
         """
         WITH done AS (
             UPDATE payments_batchitem SET outcome = CASE WHEN id %% %s = 0 THEN 'rejected' ELSE 'paid' END,
@@ -247,6 +242,13 @@ def run(n: int, engine: bool = False) -> None:
         """,
         [REJECT_EVERY, REJECT_EVERY, REJECT_EVERY, batch.pk],
     )
+    # For comparison with earlier runs, whose baseline marked only the batch lines (printed apart).
+    lines_only = baseline(
+        "UPDATE payments_batchitem SET outcome = CASE WHEN id %% %s = 0 THEN 'rejected' ELSE 'paid' END,"
+        " bank_reason = CASE WHEN id %% %s = 0 THEN 'CBU inexistente' ELSE '' END,"
+        " released_at = CASE WHEN id %% %s = 0 THEN now() END WHERE batch_id = %s",
+        [REJECT_EVERY, REJECT_EVERY, REJECT_EVERY, batch.pk],
+    )
     step, record = timed(
         lambda: services.reconcile_batch(batch=batch, content=content, filename="return.csv", by=builder)
     )
@@ -256,7 +258,7 @@ def run(n: int, engine: bool = False) -> None:
             f"{record.paid_count:,} paid, {record.rejected_count:,} rejected",
             step,
             base,
-            "UPDATE … FROM",
+            "UPDATE … FROM, lines and installments",
         )
     )
 
@@ -277,8 +279,8 @@ def run(n: int, engine: bool = False) -> None:
         print(f"  {name:<46} {volume:<34} {step_s:>7.2f}s {base_s:>7.2f}s {ratio:>5.2f}x  {kind}")
     reconcile_s = rows[-1][2]
     print(
-        f"  {'  same, vs lines and installments in one stmt':<46} {'':<34} {reconcile_s:>7.2f}s {both:>7.2f}s"
-        f" {both / reconcile_s if reconcile_s else float('inf'):>5.2f}x  UPDATE … FROM, both tables"
+        f"  {'  same, vs marking the lines only (old baseline)':<46} {'':<34} {reconcile_s:>7.2f}s"
+        f" {lines_only:>7.2f}s {lines_only / reconcile_s if reconcile_s else float('inf'):>5.2f}x  UPDATE … FROM, lines"
     )
     month = sum(r[2] for r in rows[1:])
     print()

@@ -327,6 +327,12 @@ class BatchItem(models.Model):
                 | (Q(outcome__in=["pending", "paid"]) & Q(released_at__isnull=True)),
             ),
             models.CheckConstraint(name="batch_item_amount_positive", condition=Q(amount__gt=0)),
+            # What the bank file writes as it is: no field needs quoting or escaping in either
+            # layout (see docs/bank-files.md), so the export renders records without checking.
+            models.CheckConstraint(name="batch_item_reference_plain", condition=Q(reference__regex=r"^[A-Z0-9]+$")),
+            models.CheckConstraint(name="batch_item_cbu_digits", condition=Q(cbu__regex=r"^[0-9]{22}$")),
+            models.CheckConstraint(name="batch_item_cuil_digits", condition=Q(cuil__regex=r"^[0-9]{11}$")),
+            models.CheckConstraint(name="batch_item_name_plain", condition=Q(name__regex=r'^[^;"\\\r\n]+$')),
         ]
 
     def __str__(self) -> str:

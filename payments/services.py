@@ -626,7 +626,8 @@ def _add_chunk(batch: PaymentBatch, chunk_size: int, after: int = 0) -> tuple[in
                    (batch_id, installment_id, province_id, reference, cbu, cuil, name, amount, outcome, bank_reason)
             SELECT %s, m.id, m.province_id,
                    'B' || lpad(%s::text, 6, '0') || 'C' || lpad(m.id::text, 12, '0'),
-                   w.cbu, w.cuil, left(w.last_name_norm || ' ' || w.first_name_norm, 60), m.amount, 'pending', ''
+                   w.cbu, w.cuil, left(translate(w.last_name_norm || ' ' || w.first_name_norm, ';"\\', '   '), 60),
+                   m.amount, 'pending', ''
               FROM moved m JOIN enrollment_worker w ON w.id = m.worker_id
             RETURNING 1
         )
@@ -686,9 +687,8 @@ def approve_batch(*, batch: PaymentBatch, by) -> PaymentBatch:
 RECORD_WIDTH = 120
 
 
-#: Detail records per COPY statement when writing a bank file (progress is saved after each).
+#: Detail records per statement when writing a bank file (progress is saved after each).
 EXPORT_CHUNK = 50_000
-EXPORT_PIECE_BYTES = 1 << 20
 
 
 def _batch_code(batch: PaymentBatch) -> str:
@@ -700,19 +700,26 @@ def _export_summary(batch: PaymentBatch) -> tuple[int, Decimal]:
     return summary["count"], summary["total"] or Decimal("0")
 
 
-def _detail_copy_sql(fmt: str) -> str:
-    """COPY of the detail records whose reference is in (lower, upper], in reference order."""
+def _detail_sql(fmt: str) -> str:
+    """The detail records whose reference is in (lower, upper], in reference order, as one text
+    and their count.
+
+    One value per range instead of one COPY message per record: the client receives a few
+    large strings rather than looping over every record in Python. The records are what
+    ``COPY … TO`` would write: the lines' check constraints keep every field free of what
+    either layout would have to quote or escape (delimiter, quotes, backslash, line breaks).
+    """
     where = "batch_id = %s AND outcome <> 'withdrawn' AND reference > %s AND reference <= coalesce(%s::text, reference)"
-    where += " ORDER BY reference"
     if fmt == BankFile.Format.CSV:
-        return (
-            "COPY (SELECT 'D', reference, cbu, cuil, name, amount::text FROM payments_batchitem"
-            f" WHERE {where}) TO STDOUT WITH (FORMAT csv, DELIMITER ';')"
-        )
-    return f"""COPY (SELECT rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
+        record = "'D;' || reference || ';' || cbu || ';' || cuil || ';' || name || ';' || amount::text"
+    else:
+        record = f"""rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
                      || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
-                     || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {RECORD_WIDTH})
-              FROM payments_batchitem WHERE {where}) TO STDOUT"""
+                     || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {RECORD_WIDTH})"""
+    return (
+        f"SELECT count(*), coalesce(string_agg({record} || E'\\n', '' ORDER BY reference), '')"
+        f" FROM payments_batchitem WHERE {where}"
+    )
 
 
 def _bank_file_chunks(
@@ -722,7 +729,7 @@ def _bank_file_chunks(
     summary: tuple[int, Decimal] | None = None,
 ) -> Iterable[bytes]:
     """The bytes of the batch's bank file, in pieces: deterministic (ordered by reference, no
-    clock). The detail records are read by COPY in ranges of references; ``progress`` is told
+    clock). The detail records are read in ranges of references; ``progress`` is told
     how many were written after each range. ``summary`` is the (count, total) of the trailer
     when the caller already has it (an approved batch's lines no longer change); the count of
     records actually written must match it."""
@@ -747,24 +754,16 @@ def _bank_file_chunks(
                 [batch.pk, EXPORT_CHUNK],
             )
             bounds = [row[0] for row in cursor.fetchall()]
-    sql = _detail_copy_sql(fmt)
+    sql = _detail_sql(fmt)
     lower: str | None = ""
     written = 0
-    # COPY hands over one record at a time: gather them into pieces of about 1 MB, so that
-    # hashing, writing and counting run once per piece rather than once per record.
-    piece = bytearray()
     for upper in [*bounds, None]:
-        with connection.cursor() as cursor, cursor.copy(sql, [batch.pk, lower, upper]) as copy:
-            for data in copy:
-                piece += data
-                if len(piece) >= EXPORT_PIECE_BYTES:
-                    written += piece.count(b"\n")
-                    yield bytes(piece)
-                    piece.clear()
-        if piece:
-            written += piece.count(b"\n")
-            yield bytes(piece)
-            piece.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [batch.pk, lower, upper])
+            records, text = cursor.fetchone()
+        if records:
+            written += records
+            yield text.encode()
         lower = upper
         if progress is not None:
             progress(written)

@@ -221,12 +221,63 @@ def test_export_written_in_ranges_is_the_same_file_with_its_hash_in_storage(
     assert services.write_bank_file(bank_file_id=bank_file.pk).read() == whole
 
 
-def test_export_gathered_in_small_pieces_is_the_same_file(approved, officer, second_officer, monkeypatch):
-    batch, _enrollments = exported(approved, officer, second_officer, n=4)
-    whole = services.render_bank_file(batch=batch, fmt="csv")[0]
-    monkeypatch.setattr(services, "EXPORT_PIECE_BYTES", 100)  # a piece per record or two
-    pieces = list(services._bank_file_chunks(batch, "csv"))
-    assert len(pieces) > 3 and b"".join(pieces) == whole
+#: what COPY writes for the detail records; the export renders them itself and must match it
+COPY_DETAILS = {
+    "csv": "COPY (SELECT 'D', reference, cbu, cuil, name, amount::text FROM payments_batchitem"
+    " WHERE batch_id = %s AND outcome <> 'withdrawn' ORDER BY reference) TO STDOUT WITH (FORMAT csv, DELIMITER ';')",
+    "fixed": f"""COPY (SELECT rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
+                     || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
+                     || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {services.RECORD_WIDTH})
+              FROM payments_batchitem WHERE batch_id = %s AND outcome <> 'withdrawn' ORDER BY reference) TO STDOUT""",
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "fixed"])
+def test_export_records_are_byte_for_byte_what_copy_writes(approved, officer, second_officer, monkeypatch, fmt):
+    from django.db import connection
+
+    batch, _enrollments = exported(approved, officer, second_officer, n=8)
+    names = ["D'ANGELO", "PEREZ-GOMEZ", "DE LA CRUZ JUAN", "O BRIEN", "MARIA JOSE", "X", "GOMEZ, ANA", "ÑANDU"]
+    for item, name in zip(batch.items.order_by("reference"), names, strict=True):
+        BatchItem.objects.filter(pk=item.pk).update(name=name)
+    with connection.cursor() as cursor, cursor.copy(COPY_DETAILS[fmt], [batch.pk]) as copy:
+        expected = b"".join(bytes(data) for data in copy)
+    monkeypatch.setattr(services, "EXPORT_CHUNK", 3)  # three ranges: 3 + 3 + 2 records
+    pieces = list(services._bank_file_chunks(batch, fmt))
+    assert len(pieces) == 5  # header, three ranges, trailer
+    assert b"".join(pieces[1:-1]) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "PEREZ; JUAN"),
+        ("name", 'O"BRIEN'),
+        ("name", "LINEA\nNUEVA"),
+        ("name", "BARRA\\INVERTIDA"),
+        ("name", ""),
+        ("cbu", ""),
+        ("cbu", "0110599;500000000000001"[:22]),
+        ("cuil", "2012345678;"),
+        ("reference", "B1;C2"),
+    ],
+)
+def test_a_batch_line_refuses_what_the_bank_file_would_have_to_quote_or_escape(
+    approved, officer, second_officer, field, value
+):
+    batch, _enrollments = exported(approved, officer, second_officer, n=1)
+    item = batch.items.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BatchItem.objects.filter(pk=item.pk).update(**{field: value})
+
+
+def test_a_delimiter_or_quote_in_a_worker_name_becomes_a_space_in_the_batch_line(approved, officer):
+    from enrollment.models import Worker
+
+    enrollment = approved()
+    Worker.objects.filter(pk=enrollment.worker_id).update(last_name_norm='PEREZ;"GOMEZ\\')
+    batch = built_batch(officer)
+    assert batch.items.get().name.startswith("PEREZ  GOMEZ ")
 
 
 def test_export_fails_when_the_lines_written_differ_from_the_requested_count(approved, officer, second_officer):
