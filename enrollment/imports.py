@@ -24,7 +24,6 @@ import io
 import logging
 import time
 from collections.abc import Callable
-from operator import mul
 
 import pghistory
 import psycopg
@@ -33,6 +32,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum.ar import cbu as cbu_number
+from stdnum.ar import cuit as cuit_number
 
 from enrollment.models import Enrollment, ImportJob, ImportRow, ImportRowError, Worker
 from enrollment.selectors import quota_usage
@@ -300,33 +301,14 @@ def validate_rows(
     return valid, errors, error_rows
 
 
-#: Weights of the CUIL's and of the CBU's account block check digits (python-stdnum's), and
-#: what the ASCII codes of the digits add to the weighted sum.
-_CUIL_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-_CUIL_OFFSET = 48 * sum(_CUIL_WEIGHTS)
-_CUIL_DIGIT = tuple(ord("012345678990"[11 - check]) for check in range(11))
-_CBU_WEIGHTS = tuple((3, 1, 7, 9)[(12 - i) % 4] for i in range(13))
-_CBU_OFFSET = 48 * sum(_CBU_WEIGHTS)
-
-
-def cuil_digit_ok(digits: bytes) -> bool:
-    """The CUIL's check digit, for 11 ASCII digits: ``cuit.calc_check_digit`` on bytes."""
-    return _CUIL_DIGIT[(sum(map(mul, _CUIL_WEIGHTS, digits)) - _CUIL_OFFSET) % 11] == digits[10]
-
-
-def cbu_account_digit_ok(digits: bytes) -> bool:
-    """The check digit of the CBU's account block, for 22 ASCII digits: ``cbu.calc_check_digit``."""
-    return (10 - (sum(map(mul, _CBU_WEIGHTS, digits[8:21])) - _CBU_OFFSET)) % 10 + 48 == digits[21]
-
-
 class RowChecker:
     """The common case of ``validate_rows`` made cheap: a row whose every cell passes gives its
     staging tuple; ``None`` for anything else, which the full check then reports.
 
     It applies the same rules as ``WorkerDataCleaner.clean`` plus the row rules, and only accepts
-    what they accept with the same values: the check digits are python-stdnum's computed over the
-    bytes, and what repeats across a list (dates and their age checks, sex, province, activity,
-    folded names) is decided once per distinct value.
+    what they accept with the same values: the check digits are python-stdnum's, and what repeats
+    across a list (dates and their age checks, sex, province, activity) is decided once per
+    distinct value.
     """
 
     def __init__(self, table: Table, *, cycle: Cycle, lookups: Lookups, today: dt.date, job_id: int) -> None:
@@ -392,6 +374,7 @@ class RowChecker:
         max_renatre = MAX_LENGTHS["renatre"]
         prefixes = CUIL_PREFIXES
         bank_ok = bank_block_ok
+        cuil_digit, cbu_digit = cuit_number.calc_check_digit, cbu_number.calc_check_digit
 
         strip = str.strip
 
@@ -408,7 +391,7 @@ class RowChecker:
                 cuil = cuil.replace("-", "").replace(" ", "")
             if not (len(cuil) == 11 and cuil.isascii() and cuil.isdigit() and cuil[:2] in prefixes):
                 return None
-            if not cuil_digit_ok(cuil.encode()) or cuil in seen:
+            if cuil_digit(cuil[:10]) != cuil[10] or cuil in seen:
                 return None
             key = row[i_birth]
             if type(key) is str:
@@ -467,7 +450,7 @@ class RowChecker:
             if cbu:
                 if not (len(cbu) == 22 and cbu.isascii() and cbu.isdigit() and bank_ok(cbu[:8])):
                     return None
-                if not cbu_account_digit_ok(cbu.encode()):
+                if cbu_digit(cbu[8:21]) != cbu[21]:
                     return None
             return (
                 job_id,
