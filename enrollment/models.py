@@ -64,6 +64,14 @@ class Worker(models.Model):
             models.Index(fields=["last_name_norm", "first_name_norm"], name="worker_name_idx"),
             models.Index(fields=["birth_date"], name="worker_birth_idx"),
         ]
+        # The services validate the check digits (python-stdnum); the database keeps the shape
+        # that batch lines and bank files rely on, whatever path wrote the row.
+        constraints = [
+            models.CheckConstraint(name="worker_cuil_digits", condition=models.Q(cuil__regex=r"^[0-9]{11}$")),
+            models.CheckConstraint(
+                name="worker_cbu_empty_or_digits", condition=models.Q(cbu="") | models.Q(cbu__regex=r"^[0-9]{22}$")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name} ({self.cuil_display})"

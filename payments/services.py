@@ -589,7 +589,7 @@ def _hold_without_cbu(batch: PaymentBatch) -> int:
         """
         UPDATE payments_installment i SET status = 'held', hold_reason = %s, updated_at = now()
           FROM enrollment_worker w
-         WHERE w.id = i.worker_id AND length(w.cbu) <> 22 AND i.status = 'due' AND i.month <= %s
+         WHERE w.id = i.worker_id AND w.cbu = '' AND i.status = 'due' AND i.month <= %s
         """,
         [_("Sin CBU válido para la transferencia"), batch.month],
         batch,

@@ -145,3 +145,16 @@ def test_two_officers_registering_the_same_cuil_at_once_make_one_worker():
     assert Worker.objects.count() == 1
     assert len(outcomes) == 2 and outcomes.count("ok") >= 1
     assert all(o == "ok" or "se acaba de registrar" in o for o in outcomes)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("cuil", "2012345678"), ("cuil", "2012345678X"), ("cbu", "123"), ("cbu", "0110599;50000000000001")],
+)
+def test_the_database_keeps_the_shape_of_cuil_and_cbu(officer, field, value):
+    from django.db import IntegrityError, transaction
+
+    worker = services.register_worker(by=officer, data=data())
+    Worker.objects.filter(pk=worker.pk).update(cbu="")  # a worker without CBU is fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Worker.objects.filter(pk=worker.pk).update(**{field: value})

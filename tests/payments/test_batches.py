@@ -149,6 +149,18 @@ def test_second_officer_approves_never_the_builder(approved, officer, second_off
         services.approve_batch(batch=batch, by=second_officer)
 
 
+def test_an_installment_of_a_worker_without_cbu_is_held_not_batched(approved, officer):
+    from enrollment.models import Worker
+
+    without, fine = approved(), approved()
+    Worker.objects.filter(pk=without.worker_id).update(cbu="")
+    batch = built_batch(officer)
+    assert batch.held_count == 1 and batch.item_count == 1
+    assert batch.items.get().installment.enrollment_id == fine.pk
+    held = without.installments.get(number=1)
+    assert held.status == I.HELD and held.hold_reason == "Sin CBU válido para la transferencia"
+
+
 def test_database_refuses_builder_as_approver(approved, officer):
     approved()
     batch = built_batch(officer)
