@@ -71,27 +71,25 @@ def _configure(socket_dir: str | Path) -> bool:
 
     wanted = server_settings()
     with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
-        restart = False
-        changed = False
-        for name, value in wanted.items():
-            context, pending = conn.execute(
-                "SELECT context, pending_restart FROM pg_settings WHERE name = %s",
-                [name],
-            ).fetchone()  # type: ignore[misc]
-            normalised = conn.execute(
-                "SELECT setting FROM pg_file_settings WHERE name = %s "
-                "AND sourcefile LIKE '%%postgresql.auto.conf' ORDER BY seqno DESC LIMIT 1",
-                [name],
-            ).fetchone()
-            if normalised is not None and normalised[0] == value:
-                restart = restart or bool(pending)
-                continue
-            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
-            changed = True
-            restart = restart or context == "postmaster"
+        # what ALTER SYSTEM wrote earlier, as written (the last line of a name wins)
+        written: dict[str, str] = dict(
+            conn.execute(
+                "SELECT name, setting FROM pg_file_settings"
+                " WHERE sourcefile LIKE '%/postgresql.auto.conf' ORDER BY seqno"
+            ).fetchall()
+        )
+        state = {
+            name: (context, pending)
+            for name, context, pending in conn.execute(
+                "SELECT name, context, pending_restart FROM pg_settings WHERE name = ANY(%s)", [list(wanted)]
+            ).fetchall()
+        }
+        changed = [name for name, value in wanted.items() if written.get(name) != value]
+        for name in changed:
+            conn.execute(f"ALTER SYSTEM SET {name} = '{wanted[name]}'")
         if changed:
             conn.execute("SELECT pg_reload_conf()")
-    return restart
+    return any(state[name][0] == "postmaster" for name in changed) or any(pending for _, pending in state.values())
 
 
 def _restart() -> Path:

@@ -123,7 +123,7 @@ def test_installment_cannot_be_in_two_open_batches(approved, officer):
     first = built_batch(officer)
     other = PaymentBatch.objects.create(month=MAY, province=province("Tucumán"), built_by=officer)
     item = first.items.get()
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match="batch_item_one_live_per_installment"), transaction.atomic():
         BatchItem.objects.create(
             batch=other,
             installment=item.installment,
