@@ -581,6 +581,12 @@ def build_batch(
             batch.progress_done = batch.item_count
             batch.progress_step = ""
             batch.save()
+    # A batch adds its lines in one go: refresh the planner's statistics now rather than when
+    # autovacuum gets to it, so that exporting and reconciling the batch read its lines through
+    # the reference index in order instead of sorting them (a few hundred milliseconds at most:
+    # ANALYZE reads a fixed-size sample; a role that does not own the table only gets a warning).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE payments_batchitem")
     return batch
 
 
@@ -701,8 +707,8 @@ def _export_summary(batch: PaymentBatch) -> tuple[int, Decimal]:
 
 
 def _detail_sql(fmt: str) -> str:
-    """The detail records whose reference is in (lower, upper], in reference order, as one text
-    and their count.
+    """The detail records whose reference is in (lower, upper], in reference order, as one text,
+    with their count and the sum of their amounts.
 
     One value per range instead of one COPY message per record: the client receives a few
     large strings rather than looping over every record in Python. The records are what
@@ -717,8 +723,8 @@ def _detail_sql(fmt: str) -> str:
                      || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
                      || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {RECORD_WIDTH})"""
     return (
-        f"SELECT count(*), coalesce(string_agg({record} || E'\\n', '' ORDER BY reference), '')"
-        f" FROM payments_batchitem WHERE {where}"
+        f"SELECT count(*), coalesce(sum(amount), 0),"
+        f" coalesce(string_agg({record} || E'\\n', '' ORDER BY reference), '') FROM payments_batchitem WHERE {where}"
     )
 
 
@@ -731,8 +737,8 @@ def _bank_file_chunks(
     """The bytes of the batch's bank file, in pieces: deterministic (ordered by reference, no
     clock). The detail records are read in ranges of references; ``progress`` is told
     how many were written after each range. ``summary`` is the (count, total) of the trailer
-    when the caller already has it (an approved batch's lines no longer change); the count of
-    records actually written must match it."""
+    when the caller already has it (an approved batch's lines no longer change); the count and
+    the sum of the records actually written must match it."""
     if fmt not in BankFile.Format.values:
         raise ValidationError(_("Formato de archivo desconocido: %(fmt)s.") % {"fmt": fmt})
     count, total = summary if summary is not None else _export_summary(batch)
@@ -756,13 +762,14 @@ def _bank_file_chunks(
             bounds = [row[0] for row in cursor.fetchall()]
     sql = _detail_sql(fmt)
     lower: str | None = ""
-    written = 0
+    written, written_total = 0, Decimal("0")
     for upper in [*bounds, None]:
         with connection.cursor() as cursor:
             cursor.execute(sql, [batch.pk, lower, upper])
-            records, text = cursor.fetchone()
+            records, amount, text = cursor.fetchone()
         if records:
             written += records
+            written_total += amount
             yield text.encode()
         lower = upper
         if progress is not None:
@@ -770,6 +777,10 @@ def _bank_file_chunks(
     if written != count:
         raise ValidationError(
             _("El archivo tiene %(written)s transferencias y el lote %(count)s.") % {"written": written, "count": count}
+        )
+    if written_total != total:
+        raise ValidationError(
+            _("El archivo suma %(written)s y el lote %(total)s.") % {"written": written_total, "total": total}
         )
     if fmt == BankFile.Format.CSV:
         yield f"T;{count};{total:.2f}\n".encode()
@@ -808,7 +819,9 @@ def request_bank_file(*, batch: PaymentBatch, fmt: str, by, queue: bool = True) 
             return existing
         if locked.status not in (B.APPROVED, B.EXPORTED):
             raise ValidationError(_("Solo se exporta un lote aprobado por una segunda persona."))
-        count, total = _export_summary(locked)
+        # The batch's own totals: an approved batch's lines no longer change (lines are withdrawn
+        # only before approval), and writing the file checks its records against them.
+        count, total = locked.item_count, locked.total_amount
         extension = "csv" if fmt == BankFile.Format.CSV else "txt"
         with pghistory.context(user=by.pk, reason="archivo bancario solicitado"):
             bank_file = BankFile.objects.create(

@@ -304,6 +304,17 @@ def test_export_fails_when_the_lines_written_differ_from_the_requested_count(app
     assert batch.status == B.APPROVED
 
 
+def test_export_fails_when_the_amounts_written_differ_from_the_requested_total(approved, officer, second_officer):
+    batch, _enrollments = exported(approved, officer, second_officer)
+    bank_file = services.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
+    assert (bank_file.line_count, bank_file.control_total) == (3, Decimal("192000.00"))
+    BankFile.objects.filter(pk=bank_file.pk).update(control_total=Decimal("191999.99"))
+    with pytest.raises(ValidationError, match="suma 192000.00"):
+        services.write_bank_file(bank_file_id=bank_file.pk)
+    bank_file.refresh_from_db()
+    assert bank_file.status == BankFile.Status.FAILED and not bank_file.sha256
+
+
 def test_fixed_width_export_layout(approved, officer, second_officer):
     batch, enrollments = exported(approved, officer, second_officer, n=2)
     bank_file = services.export_bank_file(batch=batch, fmt="fixed", by=officer)
