@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import hashlib
 import io
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 import pghistory
@@ -34,6 +32,7 @@ from enrollment.identity import is_valid_cbu
 from enrollment.models import Enrollment
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Rate, Reconciliation, ReturnFile
 from provinces.audit import prepare_bulk_audit
+from provinces.bulk import collector_paused
 from provinces.models import Agreement, Province
 
 I = Installment.Status  # noqa: E741
@@ -891,23 +890,6 @@ REJECTED_WORDS = {"RECHAZADA", "RECHAZADO"}
 OUTCOME_WORDS = {word: "paid" for word in PAID_WORDS} | {word: "rejected" for word in REJECTED_WORDS}
 
 
-@contextmanager
-def _collection_paused():
-    """Pause Python's cyclic garbage collector while a return file is split into its records.
-
-    Splitting 200,000 lines creates 200,000 lists, which starts the collector over and over,
-    each time going through every object of the process: more than half of the parse's time.
-    The records hold no reference cycles; the collector runs again afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _split_return(text: str) -> list[list[str]]:
     """The file's records split into fields, as ``csv.reader`` with ";" splits them.
 
@@ -1016,7 +998,7 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
             return previous
         if locked.status not in (B.EXPORTED, B.RECONCILED):
             raise ValidationError(_("Solo se concilia un lote exportado al banco."))
-        with _collection_paused():
+        with collector_paused():
             lines, problems, file_problems = _parse_return(content, locked)
         record = Reconciliation(batch=locked, filename=filename[:200], sha256=digest, applied_by=by)
         if file_problems or locked.status == B.RECONCILED:
