@@ -7,12 +7,13 @@ write is here, keyword-only arguments, one transaction per step, and the docstri
   one transaction, replaces the job's staging rows and errors with PostgreSQL ``COPY`` (valid
   rows streamed into it as they are checked) and computes the summary with joins. Running it
   again gives the same staging and summary.
-* ``apply_import`` runs in one transaction with the job row and the agreement's quota row
-  locked: it updates known workers' contact data, inserts new workers (``INSERT … SELECT …
-  ON CONFLICT (cuil) DO NOTHING``) and enrollments (``… ON CONFLICT (worker_id, cycle_id) DO
-  NOTHING``, limited to the quota left), whose audit events the tables' statement-level
-  triggers write set-based. A crash rolls everything back; a retry finishes; a second run, a
-  re-upload of the same file or an overlapping list creates no duplicates.
+* ``apply_import`` runs with the job row and the agreement's quota row locked: it updates known
+  workers' contact data, inserts new workers (``INSERT … SELECT … ON CONFLICT (cuil) DO
+  NOTHING``) and enrollments (``… ON CONFLICT (worker_id, cycle_id) DO NOTHING``, limited to the
+  quota left), whose audit events the tables' statement-level triggers write set-based. A long
+  list is written in shares by parallel sessions, each share one transaction. A crash leaves
+  nothing half-saved; a retry finishes; a second run, a re-upload of the same file or an
+  overlapping list creates no duplicates.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import io
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pghistory
 import psycopg
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import QuerySet
@@ -35,7 +38,7 @@ from django.utils.translation import gettext as _
 from stdnum.ar import cbu as cbu_number
 from stdnum.ar import cuit as cuit_number
 
-from enrollment.models import Enrollment, ImportJob, ImportRow, ImportRowError, Worker
+from enrollment.models import Enrollment, ImportApplyPart, ImportJob, ImportRow, ImportRowError, Worker
 from enrollment.selectors import quota_usage
 from enrollment.services import can_register_in, registering_organisation
 from enrollment.survey import SurveyFileError, Table, detect_format, is_blank, max_upload_bytes, read_table
@@ -56,6 +59,7 @@ from enrollment.validation import (
     text_of,
 )
 from provinces.audit import prepare_bulk_audit
+from provinces.bulk import collector_paused
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation
 from provinces.roles import Role
 from provinces.scoping import scope_of
@@ -63,6 +67,9 @@ from provinces.scoping import scope_of
 J = ImportJob.Status
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 5000
+#: How long a session applying one share of a list waits for a lock before giving up (the task
+#: is then retried).
+SHARE_LOCK_TIMEOUT = "60s"
 
 STAGING_COLUMNS = (
     "job_id",
@@ -518,6 +525,13 @@ def analyse_import(*, job_id: int) -> ImportJob:
         job.refresh_from_db()
         return job
     job.status = J.ANALYSING
+    # A list is millions of cells: without the cyclic collector, Python does not walk all of them
+    # again every few hundred allocations (a third of the time of reading and checking them).
+    with collector_paused():
+        return _analyse(job)
+
+
+def _analyse(job: ImportJob) -> ImportJob:
     started = time.perf_counter()
     try:
         with job.file.open("rb") as handle:
@@ -547,6 +561,10 @@ def analyse_import(*, job_id: int) -> ImportJob:
     staged = 0
     try:
         with transaction.atomic():
+            # The staged rows' reference to their job is kept by this lock (the staging table has
+            # no foreign key to check it row by row): the job cannot be deleted meanwhile.
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM {ImportJob._meta.db_table} WHERE id = %s FOR KEY SHARE", [job.pk])
             ImportRow.objects.filter(job=job).delete()
             ImportRowError.objects.filter(job=job).delete()
             cols = ", ".join(f'"{c}"' for c in STAGING_COLUMNS)
@@ -682,159 +700,240 @@ def submitted_enrollment_ids(*, job: ImportJob) -> list[int]:
     )
 
 
-@transaction.atomic
+def _apply_sessions(staged: int) -> int:
+    """How many database sessions apply a list of ``staged`` rows at the same time."""
+    sessions = settings.SURVEY_LIST_APPLY_SESSIONS
+    return sessions if sessions > 1 and staged >= settings.SURVEY_LIST_PARALLEL_MIN_ROWS else 1
+
+
 def apply_import(*, job_id: int) -> ImportJob:
-    """Create the workers and enrollments of a confirmed job, set-based, all or nothing.
+    """Create the workers and enrollments of a confirmed job, set-based.
 
     Rules: the agreement's quota for the activity is never exceeded — its row is locked and only
     the places left are filled, in file order; rows left without a place are reported. Known
     workers keep their identity (names, birth date, sex) and get the list's contact data and
     residence; new workers are registered by the uploading organisation. One enrollment per
     worker and cycle is guaranteed by the database (``ON CONFLICT DO NOTHING``).
+
+    A list shorter than ``SURVEY_LIST_PARALLEL_MIN_ROWS`` (or one applied inside the caller's
+    transaction) is applied in this transaction, all or nothing. A longer one, when its rows all
+    fit in the quota, is split by row number into ``SURVEY_LIST_APPLY_SESSIONS`` shares that as
+    many sessions apply at the same time, each in its own transaction, which records the share
+    (``ImportApplyPart``) with its rows; meanwhile this transaction keeps the job and quota rows
+    locked, so nobody else takes a place, and marks the job done once every share has committed.
+    A crash leaves whole shares: a retry applies those not recorded and adds up all of them.
     """
-    job = (
-        ImportJob.objects.select_for_update(of=("self",))
-        .select_related("cycle__agreement", "cycle__crop")
-        .get(pk=job_id)
-    )
-    if job.status != J.CONFIRMED:
-        return job  # done already, or never confirmed: nothing to do
-    cycle = job.cycle
-    if not cycle.registration_open or cycle.agreement.status != Agreement.Status.ACTIVE:
-        message = _("La inscripción del período %(cycle)s se cerró antes de importar.") % {"cycle": cycle.name}
-        ImportRowError.objects.create(job=job, row_number=0, message=message)
-        _set_status(job, J.FAILED, error_message=message, finished_at=timezone.now())
-        return job
-    quota = (
-        AgreementQuota.objects.select_for_update()
-        .filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id)
-        .first()
-    )
-    used = quota_usage(agreement=cycle.agreement, crop=cycle.crop)
-    left = max((quota.quota if quota else 0) - used, 0)
-    now = timezone.now()
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("cycle__agreement", "cycle__crop")
+            .get(pk=job_id)
+        )
+        if job.status != J.CONFIRMED:
+            return job  # done already, or never confirmed: nothing to do
+        cycle = job.cycle
+        if not cycle.registration_open or cycle.agreement.status != Agreement.Status.ACTIVE:
+            message = _("La inscripción del período %(cycle)s se cerró antes de importar.") % {"cycle": cycle.name}
+            ImportRowError.objects.create(job=job, row_number=0, message=message)
+            _set_status(job, J.FAILED, error_message=message, finished_at=timezone.now())
+            return job
+        quota = (
+            AgreementQuota.objects.select_for_update()
+            .filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id)
+            .first()
+        )
+        used = quota_usage(agreement=cycle.agreement, crop=cycle.crop)
+        left = max((quota.quota if quota else 0) - used, 0)
+        now = timezone.now()
+        staged = ImportRow.objects.filter(job=job).count()
+        done = list(ImportApplyPart.objects.filter(job=job))
+        parts = done[0].parts if done else _apply_sessions(staged)
+        shares = _share_sizes(job, parts) if parts > 1 else {}
+        pending = {part: rows for part, rows in shares.items() if part not in {d.part for d in done}}
+        if parts > 1 and not nested and left >= sum(pending.values()):
+            _apply_shares(job, shares=pending, parts=parts, now=now)
+            counts: dict[str, int] = {}
+        else:
+            with pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)), connection.cursor() as cursor:
+                prepare_bulk_audit(cursor)  # the update trigger stays on
+                # Foreign keys are checked per statement rather than all at COMMIT, so the timings
+                # in the log say where the time goes (the work is the same).
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # With places for every staged row (the usual case) there is nothing to choose.
+                counts, timings = _write_rows(cursor, job, now=now, left=None if left >= staged else left)
+            logger.info("import %s applied: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+        counts.setdefault("over_quota", 0)
+        for field in ("created_workers", "updated_workers", "created_enrollments"):
+            counts[field] = counts.get(field, 0) + sum(
+                getattr(share, field) for share in ImportApplyPart.objects.filter(job=job)
+            )
+        _set_status(job, J.DONE, **counts, finished_at=timezone.now())
+    return job
+
+
+def _share_sizes(job: ImportJob, parts: int) -> dict[int, int]:
+    """Staged rows in each share of ``parts`` (by row number)."""
+    sizes = dict.fromkeys(range(parts), 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT row_number %% %s, count(*) FROM {ImportRow._meta.db_table} WHERE job_id = %s GROUP BY 1",
+            [parts, job.pk],
+        )
+        sizes.update(dict(cursor.fetchall()))
+    return sizes
+
+
+def _apply_shares(job: ImportJob, *, shares: dict[int, int], parts: int, now: dt.datetime) -> None:
+    """Apply each share in its own session and transaction, all at the same time; raise the first
+    error once every session has finished (the shares that committed stay recorded)."""
+    with ThreadPoolExecutor(max_workers=len(shares) or 1) as pool:
+        futures = [
+            pool.submit(_apply_share, job, part=part, parts=parts, rows=rows, now=now) for part, rows in shares.items()
+        ]
+    for future in futures:
+        future.result()
+
+
+def _apply_share(job: ImportJob, *, part: int, parts: int, rows: int, now: dt.datetime) -> None:
+    """One share of a job, in this thread's own database session and transaction."""
+    try:
+        with (
+            pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            prepare_bulk_audit(cursor)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # The coordinating transaction waits for this one outside the database, where
+            # PostgreSQL cannot see a deadlock: never wait for a lock for ever.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [SHARE_LOCK_TIMEOUT])
+            counts, timings = _write_rows(cursor, job, now=now, share=(part, parts))
+            ImportApplyPart.objects.create(job=job, part=part, parts=parts, rows=rows, finished_at=now, **counts)
+        logger.info(
+            "import %s share %s/%s applied: %s",
+            job.pk,
+            part + 1,
+            parts,
+            ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()),
+        )
+    finally:
+        connection.close()
+
+
+def _write_rows(
+    cursor, job: ImportJob, *, now: dt.datetime, share: tuple[int, int] | None = None, left: int | None = None
+) -> tuple[dict[str, int], dict[str, float]]:
+    """The statements that write a job's staged rows (or one ``(part, parts)`` share of them):
+    update known workers, insert new workers, insert enrollments; with ``left`` places for fewer
+    rows than staged, only the first ``left`` rows not enrolled yet, in file order, and the rest
+    reported. Returns the counts and the time each statement took."""
     rows, workers, enrollments, errors = (
         ImportRow._meta.db_table,
         Worker._meta.db_table,
         Enrollment._meta.db_table,
         ImportRowError._meta.db_table,
     )
-    reason = import_reason(job)
-    with pghistory.context(user=job.confirmed_by_id, reason=reason), connection.cursor() as cursor:
-        prepare_bulk_audit(cursor)  # the update trigger stays on
-        # Foreign keys are checked per statement rather than all at COMMIT, so the timings in the
-        # log say where the time goes (the work is the same).
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        started = time.perf_counter()
-        cursor.execute(
-            f"""
-            UPDATE {workers} w SET
-                nationality = r.nationality,
-                phone = COALESCE(NULLIF(r.phone, ''), w.phone),
-                address = COALESCE(NULLIF(r.address, ''), w.address),
-                province_id = r.province_id,
-                locality = r.locality,
-                cbu = COALESCE(NULLIF(r.cbu, ''), w.cbu),
-                renatre = COALESCE(NULLIF(r.renatre, ''), w.renatre),
-                updated_at = %s
-            FROM {rows} r
-            WHERE r.job_id = %s AND w.cuil = r.cuil
-              AND (w.nationality, w.phone, w.address, w.province_id, w.locality, w.cbu, w.renatre)
-                  IS DISTINCT FROM
-                  (r.nationality, COALESCE(NULLIF(r.phone, ''), w.phone), COALESCE(NULLIF(r.address, ''), w.address),
-                   r.province_id, r.locality, COALESCE(NULLIF(r.cbu, ''), w.cbu),
-                   COALESCE(NULLIF(r.renatre, ''), w.renatre))
-            """,
-            [now, job.pk],
+    cycle = job.cycle
+    where, picked = "r.job_id = %s", [job.pk]
+    if share is not None:
+        where += " AND r.row_number %% %s = %s"
+        picked += [share[1], share[0]]
+    started = time.perf_counter()
+    cursor.execute(
+        f"""
+        UPDATE {workers} w SET
+            nationality = r.nationality,
+            phone = COALESCE(NULLIF(r.phone, ''), w.phone),
+            address = COALESCE(NULLIF(r.address, ''), w.address),
+            province_id = r.province_id,
+            locality = r.locality,
+            cbu = COALESCE(NULLIF(r.cbu, ''), w.cbu),
+            renatre = COALESCE(NULLIF(r.renatre, ''), w.renatre),
+            updated_at = %s
+        FROM {rows} r
+        WHERE {where} AND w.cuil = r.cuil
+          AND (w.nationality, w.phone, w.address, w.province_id, w.locality, w.cbu, w.renatre)
+              IS DISTINCT FROM
+              (r.nationality, COALESCE(NULLIF(r.phone, ''), w.phone), COALESCE(NULLIF(r.address, ''), w.address),
+               r.province_id, r.locality, COALESCE(NULLIF(r.cbu, ''), w.cbu),
+               COALESCE(NULLIF(r.renatre, ''), w.renatre))
+        """,
+        [now, *picked],
+    )
+    counts = {"updated_workers": cursor.rowcount}
+    timings = {"update known workers": time.perf_counter() - started}
+    # The insert events (with the confirming user and the reason) are written by the tables'
+    # statement-level audit triggers, set-based from the rows each statement inserted.
+    cursor.execute(
+        f"""
+        INSERT INTO {workers} (cuil, last_name, first_name, last_name_norm, first_name_norm, birth_date, sex,
+            nationality, phone, address, province_id, locality, cbu, renatre, registered_by_id,
+            created_at, updated_at)
+        SELECT r.cuil, r.last_name, r.first_name, r.last_name_norm, r.first_name_norm, r.birth_date, r.sex,
+            r.nationality, r.phone, r.address, r.province_id, r.locality, r.cbu, r.renatre, %s, %s, %s
+        FROM {rows} r
+        WHERE {where}
+        ON CONFLICT (cuil) DO NOTHING
+        """,
+        [job.organisation_id, now, now, *picked],
+    )
+    counts["created_workers"] = cursor.rowcount
+    timings["insert workers"] = time.perf_counter() - started - sum(timings.values())
+    cursor.execute(
+        f"""
+        INSERT INTO {enrollments} (worker_id, cycle_id, organisation_id, registered_by_id, status,
+            status_reason, status_changed_at, status_changed_by_id, created_at)
+        SELECT w.id, %s, %s, %s, %s, %s, %s, %s, %s
+        FROM {rows} r
+        JOIN {workers} w ON w.cuil = r.cuil
+        WHERE {where}
+        """
+        + (
+            ""
+            if left is None
+            else f"""
+          AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
+        ORDER BY r.row_number
+        LIMIT %s
+        """
         )
-        updated_workers = cursor.rowcount
-        timings = {"update known workers": time.perf_counter() - started}
-        # The insert events (with the confirming user and the reason) are written by the tables'
-        # statement-level audit triggers, set-based from the rows each statement inserted.
+        + " ON CONFLICT (worker_id, cycle_id) DO NOTHING",
+        [
+            cycle.pk,
+            job.organisation_id,
+            job.uploaded_by_id,
+            Enrollment.Status.SUBMITTED,
+            import_reason(job),
+            now,
+            job.confirmed_by_id,
+            now,
+            *picked,
+            *([] if left is None else [cycle.pk, left]),
+        ],
+    )
+    counts["created_enrollments"] = cursor.rowcount
+    timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
+    if left is not None:
         cursor.execute(
             f"""
-            INSERT INTO {workers} (cuil, last_name, first_name, last_name_norm, first_name_norm, birth_date, sex,
-                nationality, phone, address, province_id, locality, cbu, renatre, registered_by_id,
-                created_at, updated_at)
-            SELECT r.cuil, r.last_name, r.first_name, r.last_name_norm, r.first_name_norm, r.birth_date, r.sex,
-                r.nationality, r.phone, r.address, r.province_id, r.locality, r.cbu, r.renatre, %s, %s, %s
-            FROM {rows} r
-            WHERE r.job_id = %s
-            ON CONFLICT (cuil) DO NOTHING
-            """,
-            [job.organisation_id, now, now, job.pk],
-        )
-        created_workers = cursor.rowcount
-        timings["insert workers"] = time.perf_counter() - started - sum(timings.values())
-        staged = ImportRow.objects.filter(job=job).count()
-        # With places for every staged row (the usual case) there is nothing to choose: skip the
-        # ordering, the limit and the search for rows left out.
-        fits = left >= staged
-        cursor.execute(
-            f"""
-            INSERT INTO {enrollments} (worker_id, cycle_id, organisation_id, registered_by_id, status,
-                status_reason, status_changed_at, status_changed_by_id, created_at)
-            SELECT w.id, %s, %s, %s, %s, %s, %s, %s, %s
+            INSERT INTO {errors} (job_id, row_number, "column", value, message)
+            SELECT r.job_id, r.row_number, 'cuil', r.cuil, %s
             FROM {rows} r
             JOIN {workers} w ON w.cuil = r.cuil
-            WHERE r.job_id = %s
-            """
-            + (
-                ""
-                if fits
-                else f"""
+            WHERE {where}
               AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
-            ORDER BY r.row_number
-            LIMIT %s
-            """
-            )
-            + " ON CONFLICT (worker_id, cycle_id) DO NOTHING",
+            """,
             [
+                _("Sin lugar en el cupo de %(crop)s del convenio %(number)s.")
+                % {"crop": cycle.crop.name, "number": cycle.agreement.number},
+                *picked,
                 cycle.pk,
-                job.organisation_id,
-                job.uploaded_by_id,
-                Enrollment.Status.SUBMITTED,
-                reason,
-                now,
-                job.confirmed_by_id,
-                now,
-                job.pk,
-                *([] if fits else [cycle.pk, left]),
             ],
         )
-        created_enrollments = cursor.rowcount
-        timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
-        over_quota = 0
-        if not fits:
-            cursor.execute(
-                f"""
-                INSERT INTO {errors} (job_id, row_number, "column", value, message)
-                SELECT r.job_id, r.row_number, 'cuil', r.cuil, %s
-                FROM {rows} r
-                JOIN {workers} w ON w.cuil = r.cuil
-                WHERE r.job_id = %s
-                  AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
-                """,
-                [
-                    _("Sin lugar en el cupo de %(crop)s del convenio %(number)s.")
-                    % {"crop": cycle.crop.name, "number": cycle.agreement.number},
-                    job.pk,
-                    cycle.pk,
-                ],
-            )
-            over_quota = cursor.rowcount
+        counts["over_quota"] = cursor.rowcount
         timings["report rows without a place"] = time.perf_counter() - started - sum(timings.values())
-    _set_status(
-        job,
-        J.DONE,
-        created_workers=created_workers,
-        updated_workers=updated_workers,
-        created_enrollments=created_enrollments,
-        over_quota=over_quota,
-        finished_at=timezone.now(),
-    )
-    logger.info("import %s applied: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
-    return job
+    return counts, timings
 
 
 def purge_staged_rows(*, job_id: int) -> int:

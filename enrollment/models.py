@@ -245,9 +245,17 @@ class ImportJob(models.Model):
 class ImportRow(models.Model):
     """Staging: one valid row of an import job, loaded with COPY and applied set-based."""
 
-    # No index of its own: the (job, cuil) unique index serves every lookup by job.
+    # No index of its own: the (job, cuil) unique index serves every lookup by job. No foreign
+    # key in the database either: staged rows are written only by ``analyse_import``, whose
+    # transaction holds the job row with FOR KEY SHARE (what the key's check would take for each
+    # of a list's 200,000 rows, taken once), and Django deletes them with their job.
     job = models.ForeignKey(
-        ImportJob, verbose_name=_("importación"), on_delete=models.CASCADE, related_name="rows", db_index=False
+        ImportJob,
+        verbose_name=_("importación"),
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_index=False,
+        db_constraint=False,
     )
     row_number = models.PositiveIntegerField(_("fila"))
     cuil = models.CharField(_("CUIL"), max_length=11)
@@ -283,6 +291,43 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.row_number} {self.cuil}"
+
+
+class ImportApplyPart(models.Model):
+    """One share of a long list's staged rows, applied and committed by its own database session.
+
+    ``apply_import`` splits a long list into ``parts`` shares by row number and applies them at
+    the same time; each share records itself here in the transaction that writes its rows, so a
+    retry after a crash applies only the shares not recorded, and the job's counters add up the
+    shares.
+    """
+
+    # No index of its own: the (job, part) unique index serves every lookup by job.
+    job = models.ForeignKey(
+        ImportJob,
+        verbose_name=_("importación"),
+        on_delete=models.CASCADE,
+        related_name="applied_parts",
+        db_index=False,
+    )
+    part = models.PositiveSmallIntegerField(_("parte"))
+    parts = models.PositiveSmallIntegerField(_("partes"))
+    rows = models.PositiveIntegerField(_("filas"))
+    created_workers = models.PositiveIntegerField(_("trabajadores/as creados/as"))
+    updated_workers = models.PositiveIntegerField(_("trabajadores/as actualizados/as"))
+    created_enrollments = models.PositiveIntegerField(_("inscripciones creadas"))
+    finished_at = models.DateTimeField(_("terminada"))
+
+    class Meta:
+        verbose_name = _("parte aplicada de un padrón")
+        verbose_name_plural = _("partes aplicadas de padrones")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "part"], name="import_apply_part_once"),
+            models.CheckConstraint(name="import_apply_part_in_range", condition=models.Q(part__lt=models.F("parts"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.part + 1}/{self.parts}"
 
 
 class ImportRowError(models.Model):
