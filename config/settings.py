@@ -286,10 +286,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # Survey lists (padrones): largest upload accepted, in bytes.
 SURVEY_LIST_MAX_BYTES = env.int("SURVEY_LIST_MAX_BYTES", default=40 * 1024 * 1024)
-# A confirmed list with at least this many rows is written by this many database sessions at the
-# same time, each over a share of the rows (enrollment.imports.apply_import); 1 turns it off.
+# A confirmed list with at least this many rows is written in chunks of about CHUNK_ROWS rows, one
+# transaction each, by this many database sessions at the same time
+# (enrollment.imports.apply_import); 1 session writes every list in one transaction.
 SURVEY_LIST_PARALLEL_MIN_ROWS = env.int("SURVEY_LIST_PARALLEL_MIN_ROWS", default=20_000)
 SURVEY_LIST_APPLY_SESSIONS = env.int("SURVEY_LIST_APPLY_SESSIONS", default=2)
+SURVEY_LIST_APPLY_CHUNK_ROWS = env.int("SURVEY_LIST_APPLY_CHUNK_ROWS", default=10_000)
 # Payments: installments put in a batch per transaction, and an optional pause between chunks
 # (seconds) to spare a busy database while a large batch is built.
 PAYMENTS_BATCH_CHUNK_SIZE = env.int("PAYMENTS_BATCH_CHUNK_SIZE", default=50_000)

@@ -23,9 +23,11 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pghistory
 import psycopg
@@ -700,10 +702,11 @@ def submitted_enrollment_ids(*, job: ImportJob) -> list[int]:
     )
 
 
-def _apply_sessions(staged: int) -> int:
-    """How many database sessions apply a list of ``staged`` rows at the same time."""
-    sessions = settings.SURVEY_LIST_APPLY_SESSIONS
-    return sessions if sessions > 1 and staged >= settings.SURVEY_LIST_PARALLEL_MIN_ROWS else 1
+def _chunk_count(staged: int) -> int:
+    """Into how many chunks a list of ``staged`` rows is split (1: applied in one transaction)."""
+    if settings.SURVEY_LIST_APPLY_SESSIONS < 2 or staged < settings.SURVEY_LIST_PARALLEL_MIN_ROWS:
+        return 1
+    return max(2, -(-staged // settings.SURVEY_LIST_APPLY_CHUNK_ROWS))
 
 
 def apply_import(*, job_id: int) -> ImportJob:
@@ -748,11 +751,12 @@ def apply_import(*, job_id: int) -> ImportJob:
         now = timezone.now()
         staged = ImportRow.objects.filter(job=job).count()
         done = list(ImportApplyPart.objects.filter(job=job))
-        parts = done[0].parts if done else _apply_sessions(staged)
-        shares = _share_sizes(job, parts) if parts > 1 else {}
-        pending = {part: rows for part, rows in shares.items() if part not in {d.part for d in done}}
-        if parts > 1 and not nested and left >= sum(pending.values()):
-            _apply_shares(job, shares=pending, parts=parts, now=now)
+        parts = done[0].parts if done else _chunk_count(staged)
+        chunks = _chunks(job, parts) if parts > 1 else []
+        finished = {d.part for d in done}
+        pending = [chunk for chunk in chunks if chunk.part not in finished]
+        if parts > 1 and not nested and left >= sum(chunk.rows for chunk in pending):
+            _apply_chunks(job, pending, parts=parts, now=now)
             counts: dict[str, int] = {}
         else:
             with pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)), connection.cursor() as cursor:
@@ -761,7 +765,9 @@ def apply_import(*, job_id: int) -> ImportJob:
                 # in the log say where the time goes (the work is the same).
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 # With places for every staged row (the usual case) there is nothing to choose.
-                counts, timings = _write_rows(cursor, job, now=now, left=None if left >= staged else left)
+                counts, timings = _write_rows(
+                    cursor, job, now=now, staged=staged, left=None if left >= staged else left
+                )
             logger.info("import %s applied: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
         counts.setdefault("over_quota", 0)
         for field in ("created_workers", "updated_workers", "created_enrollments"):
@@ -772,62 +778,132 @@ def apply_import(*, job_id: int) -> ImportJob:
     return job
 
 
-def _share_sizes(job: ImportJob, parts: int) -> dict[int, int]:
-    """Staged rows in each share of ``parts`` (by row number)."""
-    sizes = dict.fromkeys(range(parts), 0)
+@dataclass(frozen=True)
+class _Chunk:
+    """Staged rows whose CUIL is in [``first``, ``after``) (``after`` None: to the end)."""
+
+    part: int
+    first: str
+    after: str | None
+    rows: int
+
+
+def _chunks(job: ImportJob, parts: int) -> list[_Chunk]:
+    """The job's staged rows in ``parts`` chunks of consecutive CUILs and (nearly) equal size.
+
+    By CUIL, so that each chunk is read through the staging table's (job, CUIL) index and writes
+    its own stretch of the CUIL and DNI indexes. The same staged rows always give the same chunks,
+    so a retry finds the chunks an earlier attempt recorded."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT row_number %% %s, count(*) FROM {ImportRow._meta.db_table} WHERE job_id = %s GROUP BY 1",
+            f"""
+            SELECT min(cuil), count(*)
+            FROM (SELECT cuil, ntile(%s) OVER (ORDER BY cuil) AS chunk
+                  FROM {ImportRow._meta.db_table} WHERE job_id = %s) r
+            GROUP BY chunk ORDER BY chunk
+            """,
             [parts, job.pk],
         )
-        sizes.update(dict(cursor.fetchall()))
-    return sizes
+        bounds = cursor.fetchall()
+    return [
+        _Chunk(part, first, bounds[part + 1][0] if part + 1 < len(bounds) else None, rows)
+        for part, (first, rows) in enumerate(bounds)
+    ]
 
 
-def _apply_shares(job: ImportJob, *, shares: dict[int, int], parts: int, now: dt.datetime) -> None:
-    """Apply each share in its own session and transaction, all at the same time; raise the first
-    error once every session has finished (the shares that committed stay recorded)."""
-    with ThreadPoolExecutor(max_workers=len(shares) or 1) as pool:
+def _apply_chunks(job: ImportJob, chunks: list[_Chunk], *, parts: int, now: dt.datetime) -> None:
+    """Apply the chunks with ``SURVEY_LIST_APPLY_SESSIONS`` sessions at the same time, each taking
+    every n-th chunk in order, one transaction per chunk. Raise the first error once every session
+    has stopped (the chunks that committed stay recorded).
+
+    Each session starts once the previous one has inserted the workers of its first chunk, so
+    while one inserts workers the other mostly inserts enrollments: the two write to different
+    tables and indexes rather than take turns on the same index pages."""
+    sessions = max(1, min(settings.SURVEY_LIST_APPLY_SESSIONS, len(chunks)))
+    started = [threading.Event() for _ in range(sessions)]
+    failed = threading.Event()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
         futures = [
-            pool.submit(_apply_share, job, part=part, parts=parts, rows=rows, now=now) for part, rows in shares.items()
+            pool.submit(
+                _apply_session,
+                job,
+                chunks[number::sessions],
+                parts=parts,
+                now=now,
+                after=started[number - 1] if number else None,
+                started=started[number],
+                failed=failed,
+            )
+            for number in range(sessions)
         ]
     for future in futures:
         future.result()
 
 
-def _apply_share(job: ImportJob, *, part: int, parts: int, rows: int, now: dt.datetime) -> None:
-    """One share of a job, in this thread's own database session and transaction."""
+def _apply_session(
+    job: ImportJob,
+    chunks: list[_Chunk],
+    *,
+    parts: int,
+    now: dt.datetime,
+    after: threading.Event | None,
+    started: threading.Event,
+    failed: threading.Event,
+) -> None:
+    """One session's chunks, each in its own transaction, in this thread's own connection."""
+    totals: dict[str, float] = {}
     try:
-        with (
-            pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)),
-            transaction.atomic(),
-            connection.cursor() as cursor,
-        ):
-            prepare_bulk_audit(cursor)
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # The coordinating transaction waits for this one outside the database, where
-            # PostgreSQL cannot see a deadlock: never wait for a lock for ever.
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [SHARE_LOCK_TIMEOUT])
-            counts, timings = _write_rows(cursor, job, now=now, share=(part, parts))
-            ImportApplyPart.objects.create(job=job, part=part, parts=parts, rows=rows, finished_at=now, **counts)
-        logger.info(
-            "import %s share %s/%s applied: %s",
-            job.pk,
-            part + 1,
-            parts,
-            ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()),
-        )
+        if after is not None:
+            after.wait()
+        for chunk in chunks:
+            if failed.is_set():
+                return
+            with (
+                pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                prepare_bulk_audit(cursor)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # The coordinating transaction waits for this one outside the database, where
+                # PostgreSQL cannot see a deadlock: never wait for a lock for ever.
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [SHARE_LOCK_TIMEOUT])
+                counts, timings = _write_rows(
+                    cursor, job, now=now, staged=chunk.rows, chunk=chunk, workers_written=started.set
+                )
+                ImportApplyPart.objects.create(
+                    job=job, part=chunk.part, parts=parts, rows=chunk.rows, finished_at=now, **counts
+                )
+            for step, seconds in timings.items():
+                totals[step] = totals.get(step, 0.0) + seconds
+    except BaseException:
+        failed.set()
+        raise
     finally:
+        started.set()
         connection.close()
+    logger.info(
+        "import %s chunks %s applied: %s",
+        job.pk,
+        ", ".join(str(chunk.part + 1) for chunk in chunks),
+        ", ".join(f"{k} {v:.2f}s" for k, v in totals.items()),
+    )
 
 
 def _write_rows(
-    cursor, job: ImportJob, *, now: dt.datetime, share: tuple[int, int] | None = None, left: int | None = None
+    cursor,
+    job: ImportJob,
+    *,
+    now: dt.datetime,
+    staged: int,
+    chunk: _Chunk | None = None,
+    left: int | None = None,
+    workers_written: Callable[[], object] | None = None,
 ) -> tuple[dict[str, int], dict[str, float]]:
-    """The statements that write a job's staged rows (or one ``(part, parts)`` share of them):
-    update known workers, insert new workers, insert enrollments; with ``left`` places for fewer
-    rows than staged, only the first ``left`` rows not enrolled yet, in file order, and the rest
-    reported. Returns the counts and the time each statement took."""
+    """The statements that write a job's ``staged`` rows (or one chunk of them): insert new
+    workers, update known workers, insert enrollments; with ``left`` places for fewer rows than
+    staged, only the first ``left`` rows not enrolled yet, in file order, and the rest reported.
+    Returns the counts and the time each statement took."""
     rows, workers, enrollments, errors = (
         ImportRow._meta.db_table,
         Worker._meta.db_table,
@@ -836,33 +912,13 @@ def _write_rows(
     )
     cycle = job.cycle
     where, picked = "r.job_id = %s", [job.pk]
-    if share is not None:
-        where += " AND r.row_number %% %s = %s"
-        picked += [share[1], share[0]]
+    if chunk is not None:
+        where += " AND r.cuil >= %s"
+        picked.append(chunk.first)
+        if chunk.after is not None:
+            where += " AND r.cuil < %s"
+            picked.append(chunk.after)
     started = time.perf_counter()
-    cursor.execute(
-        f"""
-        UPDATE {workers} w SET
-            nationality = r.nationality,
-            phone = COALESCE(NULLIF(r.phone, ''), w.phone),
-            address = COALESCE(NULLIF(r.address, ''), w.address),
-            province_id = r.province_id,
-            locality = r.locality,
-            cbu = COALESCE(NULLIF(r.cbu, ''), w.cbu),
-            renatre = COALESCE(NULLIF(r.renatre, ''), w.renatre),
-            updated_at = %s
-        FROM {rows} r
-        WHERE {where} AND w.cuil = r.cuil
-          AND (w.nationality, w.phone, w.address, w.province_id, w.locality, w.cbu, w.renatre)
-              IS DISTINCT FROM
-              (r.nationality, COALESCE(NULLIF(r.phone, ''), w.phone), COALESCE(NULLIF(r.address, ''), w.address),
-               r.province_id, r.locality, COALESCE(NULLIF(r.cbu, ''), w.cbu),
-               COALESCE(NULLIF(r.renatre, ''), w.renatre))
-        """,
-        [now, *picked],
-    )
-    counts = {"updated_workers": cursor.rowcount}
-    timings = {"update known workers": time.perf_counter() - started}
     # The insert events (with the confirming user and the reason) are written by the tables'
     # statement-level audit triggers, set-based from the rows each statement inserted.
     cursor.execute(
@@ -878,8 +934,36 @@ def _write_rows(
         """,
         [job.organisation_id, now, now, *picked],
     )
-    counts["created_workers"] = cursor.rowcount
-    timings["insert workers"] = time.perf_counter() - started - sum(timings.values())
+    counts = {"created_workers": cursor.rowcount, "updated_workers": 0}
+    timings = {"insert workers": time.perf_counter() - started}
+    # Known workers (the staged rows the insert skipped) get the list's contact data and residence;
+    # the rows just inserted already have them and are left alone by the IS DISTINCT FROM.
+    if counts["created_workers"] < staged:
+        cursor.execute(
+            f"""
+            UPDATE {workers} w SET
+                nationality = r.nationality,
+                phone = COALESCE(NULLIF(r.phone, ''), w.phone),
+                address = COALESCE(NULLIF(r.address, ''), w.address),
+                province_id = r.province_id,
+                locality = r.locality,
+                cbu = COALESCE(NULLIF(r.cbu, ''), w.cbu),
+                renatre = COALESCE(NULLIF(r.renatre, ''), w.renatre),
+                updated_at = %s
+            FROM {rows} r
+            WHERE {where} AND w.cuil = r.cuil
+              AND (w.nationality, w.phone, w.address, w.province_id, w.locality, w.cbu, w.renatre)
+                  IS DISTINCT FROM
+                  (r.nationality, COALESCE(NULLIF(r.phone, ''), w.phone), COALESCE(NULLIF(r.address, ''), w.address),
+                   r.province_id, r.locality, COALESCE(NULLIF(r.cbu, ''), w.cbu),
+                   COALESCE(NULLIF(r.renatre, ''), w.renatre))
+            """,
+            [now, *picked],
+        )
+        counts["updated_workers"] = cursor.rowcount
+    timings["update known workers"] = time.perf_counter() - started - sum(timings.values())
+    if workers_written is not None:
+        workers_written()
     cursor.execute(
         f"""
         INSERT INTO {enrollments} (worker_id, cycle_id, organisation_id, registered_by_id, status,

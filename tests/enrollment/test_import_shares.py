@@ -1,4 +1,4 @@
-"""Long survey lists are applied in shares by parallel database sessions (``apply_import``).
+"""Long survey lists are applied in chunks by parallel database sessions (``apply_import``).
 
 These tests commit for real (``transaction=True``): each share runs in its own session, which
 cannot see a test's uncommitted transaction.
@@ -22,9 +22,10 @@ J = ImportJob.Status
 
 @pytest.fixture
 def long_lists(settings):
-    """Lists of four rows or more count as long, applied by two sessions."""
+    """Lists of four rows or more count as long: applied in chunks of two rows by two sessions."""
     settings.SURVEY_LIST_PARALLEL_MIN_ROWS = 4
     settings.SURVEY_LIST_APPLY_SESSIONS = 2
+    settings.SURVEY_LIST_APPLY_CHUNK_ROWS = 2
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def statement_transactions(table: str, where: str, params) -> set[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_long_list_is_applied_in_shares_with_the_same_result(long_lists, officer):
+def test_a_long_list_is_applied_in_chunks_with_the_same_result(long_lists, officer):
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
     moved = WorkerFactory(cuil=row(1)["cuil"], phone="", locality="Monteros")
     enrolled = WorkerFactory(cuil=row(2)["cuil"])
@@ -59,20 +60,19 @@ def test_a_long_list_is_applied_in_shares_with_the_same_result(long_lists, offic
     assert job.status == J.DONE
     assert (job.created_workers, job.updated_workers, job.created_enrollments, job.over_quota) == (5, 2, 6, 0)
     parts = list(ImportApplyPart.objects.filter(job=job).order_by("part"))
-    assert [(p.part, p.parts) for p in parts] == [(0, 2), (1, 2)]
-    assert sum(p.rows for p in parts) == 7
+    assert [(p.part, p.parts, p.rows) for p in parts] == [(0, 4, 2), (1, 4, 2), (2, 4, 2), (3, 4, 1)]
     assert sum(p.created_enrollments for p in parts) == 6
     moved.refresh_from_db()
     assert (moved.phone, moved.locality) == ("381 4000000", "Famaillá")
     assert Enrollment.objects.filter(cycle=cycle).count() == 7
     assert Worker.objects.filter(cuil__in=[row(n)["cuil"] for n in range(1, 8)]).count() == 7
-    # Each share committed on its own: its part record and its rows in one transaction, the two
-    # shares in two different ones.
-    shares = statement_transactions("enrollment_importapplypart", "job_id = %s", [job.pk])
+    # Each chunk committed on its own: its part record and its rows in one transaction, four
+    # chunks in four different ones.
+    chunks = statement_transactions("enrollment_importapplypart", "job_id = %s", [job.pk])
     created = statement_transactions(
         "enrollment_enrollment", "cycle_id = %s AND status_reason = %s", [cycle.pk, imports.import_reason(job)]
     )
-    assert len(shares) == 2 and created == shares
+    assert len(chunks) == 4 and created <= chunks and len(created) >= 3
     # Audited like a list applied in one transaction: who confirmed and why.
     new = Enrollment.objects.get(cycle=cycle, worker__cuil=row(7)["cuil"])
     (created_event,) = status_history([new.pk])
@@ -81,11 +81,13 @@ def test_a_long_list_is_applied_in_shares_with_the_same_result(long_lists, offic
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_share_that_fails_leaves_whole_shares_and_a_retry_finishes(long_lists, officer):
+def test_a_chunk_that_fails_leaves_whole_chunks_and_a_retry_finishes(long_lists, officer):
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
     rows = [row(n) for n in range(1, 9)]
     job = confirmed(officer, cycle, rows)
-    broken = rows[5]["cuil"]  # row 7 of the file: share 1 of 2
+    by_cuil = sorted(r["cuil"] for r in rows)
+    chunk_of = {cuil: index // 2 for index, cuil in enumerate(by_cuil)}  # 4 chunks of 2 CUILs
+    broken = by_cuil[-1]  # in the last chunk
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE FUNCTION refuse_worker() RETURNS trigger LANGUAGE plpgsql AS "
@@ -100,9 +102,11 @@ def test_a_share_that_fails_leaves_whole_shares_and_a_retry_finishes(long_lists,
             imports.apply_import(job_id=job.pk)
         job.refresh_from_db()
         assert job.status == J.CONFIRMED
-        assert list(ImportApplyPart.objects.filter(job=job).values_list("part", "rows")) == [(0, 4)]
+        recorded = set(ImportApplyPart.objects.filter(job=job).values_list("part", flat=True))
+        assert 3 not in recorded
         enrolled = set(Enrollment.objects.filter(cycle=cycle).values_list("worker__cuil", flat=True))
-        assert enrolled == {r["cuil"] for r in rows[::2]}, "share 0 whole, nothing of share 1"
+        assert enrolled == {cuil for cuil in by_cuil if chunk_of[cuil] in recorded}, "whole chunks only"
+        assert set(Worker.objects.values_list("cuil", flat=True)) == enrolled
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER refuse_worker ON enrollment_worker")
@@ -113,13 +117,13 @@ def test_a_share_that_fails_leaves_whole_shares_and_a_retry_finishes(long_lists,
     assert job.status == J.DONE
     assert (job.created_workers, job.created_enrollments) == (8, 8)
     assert Enrollment.objects.filter(cycle=cycle).count() == 8
-    assert ImportApplyPart.objects.filter(job=job).count() == 2
+    assert ImportApplyPart.objects.filter(job=job).count() == 4
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_share_does_not_wait_for_ever_for_a_lock(long_lists, officer, monkeypatch):
-    """The coordinating transaction waits for its shares outside PostgreSQL, which cannot see a
-    deadlock there; a share blocked by somebody else's lock gives up, and the task is retried."""
+def test_a_chunk_does_not_wait_for_ever_for_a_lock(long_lists, officer, monkeypatch):
+    """The coordinating transaction waits for its sessions outside PostgreSQL, which cannot see a
+    deadlock there; a chunk blocked by somebody else's lock gives up, and the task is retried."""
     monkeypatch.setattr(imports, "SHARE_LOCK_TIMEOUT", "300ms")
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
     rows = [row(n) for n in range(1, 5)]
@@ -183,7 +187,7 @@ def test_two_deliveries_of_a_long_list_apply_it_once(long_lists, officer):
         thread.join()
     assert outcomes == [8, 8], "the second delivery waits for the first and finds the job done"
     assert Enrollment.objects.filter(cycle=cycle).count() == 8
-    assert ImportApplyPart.objects.filter(job=job).count() == 2
+    assert ImportApplyPart.objects.filter(job=job).count() == 4
 
 
 @pytest.mark.django_db
