@@ -237,6 +237,11 @@ class ImportJob(models.Model):
             return 100
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
+    def applied_rows(self) -> int:
+        """Valid rows already written while the job is applied: a long list commits in chunks
+        (``ImportApplyPart``), a short one all at once at the end."""
+        return self.applied_parts.aggregate(rows=models.Sum("rows"))["rows"] or 0
+
     @property
     def is_working(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.ANALYSING, self.Status.CONFIRMED)

@@ -233,6 +233,7 @@ def _job_context(request, job):
         "errors": job.errors.all()[:50],
         "may_act": _may_act_on(request.user, job),
         "same_file": same_file,
+        "applied_rows": job.applied_rows() if job.status == job.Status.CONFIRMED else None,
     }
 
 

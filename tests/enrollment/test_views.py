@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 
-from enrollment.models import Enrollment, ImportJob, Worker
+from enrollment.models import Enrollment, ImportApplyPart, ImportJob, Worker
 from provinces.roles import Role
 from tests.enrollment.survey_files import csv_bytes, row, upload
 from tests.factories import (
@@ -274,6 +275,27 @@ def test_progress_block_polls_while_working(client, officer, cycle):
     progress = client.get(reverse("enrollment:import_progress", args=[job.pk]))
     assert b'hx-trigger="every 1s"' in progress.content and b'value="40"' in progress.content
     assert response.status_code == 302
+
+
+def test_progress_block_counts_the_rows_saved_while_a_list_is_applied(client, officer, cycle):
+    upload_list(client, officer, cycle, csv_bytes([row(1), row(2), row(3)]))
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CONFIRMED)
+    progress = client.get(reverse("enrollment:import_progress", args=[job.pk]))
+    assert b'max="3" value="0"' in progress.content and "0 de 3 filas válidas guardadas" in progress.content.decode()
+    ImportApplyPart.objects.create(
+        job=job,
+        part=0,
+        parts=2,
+        rows=2,
+        created_workers=2,
+        updated_workers=0,
+        created_enrollments=2,
+        finished_at=timezone.now(),
+    )
+    progress = client.get(reverse("enrollment:import_progress", args=[job.pk]))
+    assert b'hx-trigger="every 1s"' in progress.content and b'max="3" value="2"' in progress.content
+    assert "2 de 3 filas válidas guardadas" in progress.content.decode()
 
 
 def test_fifty_megabyte_upload_shows_the_limit(client, officer, cycle):
