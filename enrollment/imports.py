@@ -11,7 +11,7 @@ write is here, keyword-only arguments, one transaction per step, and the docstri
   workers' contact data, inserts new workers (``INSERT … SELECT … ON CONFLICT (cuil) DO
   NOTHING``) and enrollments (``… ON CONFLICT (worker_id, cycle_id) DO NOTHING``, limited to the
   quota left), whose audit events the tables' statement-level triggers write set-based. A long
-  list is written in shares by parallel sessions, each share one transaction. A crash leaves
+  list is written in chunks by parallel sessions, each chunk one transaction. A crash leaves
   nothing half-saved; a retry finishes; a second run, a re-upload of the same file or an
   overlapping list creates no duplicates.
 """
@@ -34,7 +34,7 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.ar import cbu as cbu_number
@@ -69,8 +69,8 @@ from provinces.scoping import scope_of
 J = ImportJob.Status
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 5000
-#: How long a session applying one share of a list waits for a lock before giving up (the task
-#: is then retried).
+#: How long a session applying a chunk of a list waits for a lock before giving up (the task is
+#: then retried).
 SHARE_LOCK_TIMEOUT = "60s"
 
 STAGING_COLUMNS = (
@@ -734,11 +734,12 @@ def apply_import(*, job_id: int) -> ImportJob:
 
     A list shorter than ``SURVEY_LIST_PARALLEL_MIN_ROWS`` (or one applied inside the caller's
     transaction) is applied in this transaction, all or nothing. A longer one, when its rows all
-    fit in the quota, is split by row number into ``SURVEY_LIST_APPLY_SESSIONS`` shares that as
-    many sessions apply at the same time, each in its own transaction, which records the share
-    (``ImportApplyPart``) with its rows; meanwhile this transaction keeps the job and quota rows
-    locked, so nobody else takes a place, and marks the job done once every share has committed.
-    A crash leaves whole shares: a retry applies those not recorded and adds up all of them.
+    fit in the quota, is split into chunks of consecutive CUILs (``_chunks``) that
+    ``SURVEY_LIST_APPLY_SESSIONS`` sessions apply at the same time, one transaction per chunk,
+    which records the chunk (``ImportApplyPart``) with its rows; meanwhile this transaction keeps
+    the job and quota rows locked, so nobody else takes a place, and marks the job done once
+    every chunk has committed. A crash leaves whole chunks: a retry applies those not recorded
+    and adds up all of them.
     """
     nested = connection.in_atomic_block
     with transaction.atomic():
@@ -784,10 +785,10 @@ def apply_import(*, job_id: int) -> ImportJob:
                 )
             logger.info("import %s applied: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
         counts.setdefault("over_quota", 0)
-        for field in ("created_workers", "updated_workers", "created_enrollments"):
-            counts[field] = counts.get(field, 0) + sum(
-                getattr(share, field) for share in ImportApplyPart.objects.filter(job=job)
-            )
+        fields = ("created_workers", "updated_workers", "created_enrollments")
+        chunked = ImportApplyPart.objects.filter(job=job).aggregate(**{field: Sum(field) for field in fields})
+        for field in fields:
+            counts[field] = counts.get(field, 0) + (chunked[field] or 0)
         _set_status(job, J.DONE, **counts, finished_at=timezone.now())
     return job
 

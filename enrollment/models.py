@@ -299,12 +299,12 @@ class ImportRow(models.Model):
 
 
 class ImportApplyPart(models.Model):
-    """One share of a long list's staged rows, applied and committed by its own database session.
+    """One chunk of a long list's staged rows, applied and committed in its own transaction.
 
-    ``apply_import`` splits a long list into ``parts`` shares by row number and applies them at
-    the same time; each share records itself here in the transaction that writes its rows, so a
-    retry after a crash applies only the shares not recorded, and the job's counters add up the
-    shares.
+    ``apply_import`` splits a long list into ``parts`` chunks of consecutive CUILs that parallel
+    sessions apply; each chunk records itself here in the transaction that writes its rows, so a
+    retry after a crash applies only the chunks not recorded, and the job's counters add up the
+    chunks.
     """
 
     # No index of its own: the (job, part) unique index serves every lookup by job.

@@ -1,6 +1,6 @@
 """Long survey lists are applied in chunks by parallel database sessions (``apply_import``).
 
-These tests commit for real (``transaction=True``): each share runs in its own session, which
+These tests commit for real (``transaction=True``): each chunk runs in its own session, which
 cannot see a test's uncommitted transaction.
 """
 
