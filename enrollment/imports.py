@@ -926,7 +926,8 @@ def _write_rows(
         ImportRowError._meta.db_table,
     )
     cycle = job.cycle
-    where, picked = "r.job_id = %s", [job.pk]
+    where = "r.job_id = %s"
+    picked: list[object] = [job.pk]
     if chunk is not None:
         where += " AND r.cuil >= %s"
         picked.append(chunk.first)
