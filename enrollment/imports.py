@@ -742,6 +742,7 @@ def apply_import(*, job_id: int) -> ImportJob:
     and adds up all of them.
     """
     nested = connection.in_atomic_block
+    started = time.perf_counter()
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update(of=("self",), no_key=True)
@@ -764,14 +765,24 @@ def apply_import(*, job_id: int) -> ImportJob:
         used = quota_usage(agreement=cycle.agreement, crop=cycle.crop)
         left = max((quota.quota if quota else 0) - used, 0)
         now = timezone.now()
-        staged = ImportRow.objects.filter(job=job).count()
+        # The analysis staged exactly the valid rows, in the transaction that counted them, and
+        # nothing else writes or removes staged rows of a confirmed job.
+        staged = job.valid_rows
         done = list(ImportApplyPart.objects.filter(job=job))
         parts = done[0].parts if done else _chunk_count(staged)
-        chunks = _chunks(job, parts) if parts > 1 else []
+        chunks = _chunks(job, parts, staged) if parts > 1 else []
         finished = {d.part for d in done}
         pending = [chunk for chunk in chunks if chunk.part not in finished]
         if parts > 1 and not nested and left >= sum(chunk.rows for chunk in pending):
+            prepared = time.perf_counter()
             _apply_chunks(job, pending, parts=parts, now=now)
+            logger.info(
+                "import %s applied in %s chunks: locks, quota and chunks %.2fs, chunks written %.2fs",
+                job.pk,
+                len(pending),
+                prepared - started,
+                time.perf_counter() - prepared,
+            )
             counts: dict[str, int] = {}
         else:
             with pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)), connection.cursor() as cursor:
@@ -803,26 +814,35 @@ class _Chunk:
     rows: int
 
 
-def _chunks(job: ImportJob, parts: int) -> list[_Chunk]:
-    """The job's staged rows in ``parts`` chunks of consecutive CUILs and (nearly) equal size.
+def _chunks(job: ImportJob, parts: int, staged: int) -> list[_Chunk]:
+    """The job's ``staged`` rows in at most ``parts`` chunks of consecutive CUILs, all of the same
+    size but the last.
 
     By CUIL, so that each chunk is read through the staging table's (job, CUIL) index and writes
     its own stretch of the CUIL and DNI indexes. The same staged rows always give the same chunks,
     so a retry finds the chunks an earlier attempt recorded."""
+    size = -(-staged // parts)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT min(cuil), count(*)
-            FROM (SELECT cuil, ntile(%s) OVER (ORDER BY cuil) AS chunk
-                  FROM {ImportRow._meta.db_table} WHERE job_id = %s) r
-            GROUP BY chunk ORDER BY chunk
+            SELECT cuil FROM (
+                SELECT cuil, row_number() OVER (ORDER BY cuil) AS n
+                FROM {ImportRow._meta.db_table} WHERE job_id = %s
+            ) r
+            WHERE (n - 1) %% %s = 0
+            ORDER BY n
             """,
-            [parts, job.pk],
+            [job.pk, size],
         )
-        bounds = cursor.fetchall()
+        firsts = [cuil for (cuil,) in cursor.fetchall()]
     return [
-        _Chunk(part, first, bounds[part + 1][0] if part + 1 < len(bounds) else None, rows)
-        for part, (first, rows) in enumerate(bounds)
+        _Chunk(
+            part,
+            first,
+            firsts[part + 1] if part + 1 < len(firsts) else None,
+            min(size, staged - part * size),
+        )
+        for part, first in enumerate(firsts)
     ]
 
 
