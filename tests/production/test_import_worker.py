@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from enrollment import imports, tasks
-from enrollment.models import Enrollment, ImportJob, Worker
+from enrollment.models import Enrollment, ImportApplyPart, ImportJob, Worker
 from provinces.roles import Role
 from tests.enrollment.survey_files import csv_bytes, row, upload
 from tests.factories import CycleFactory, OrganisationFactory, make_user, province
@@ -45,6 +45,25 @@ def test_real_worker_analyses_then_applies_a_survey_list(start_worker, shared_me
     wait_until(lambda: status_of(job) == J.DONE)
     assert Enrollment.objects.filter(cycle=cycle).count() == 40
     assert wait_until(lambda: not job.rows.exists())  # staged rows purged after the commit
+
+
+def test_real_worker_applies_a_long_list_in_chunks_from_two_sessions(start_worker, shared_media, monkeypatch):
+    """The worker process counts 10 rows as a long list, written in chunks of 5 by its threads."""
+    monkeypatch.setenv("SURVEY_LIST_PARALLEL_MIN_ROWS", "10")
+    monkeypatch.setenv("SURVEY_LIST_APPLY_CHUNK_ROWS", "5")
+    officer = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán")))
+    cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
+    job = imports.create_import_job(by=officer, upload=upload(csv_bytes([row(n) for n in range(1, 41)])), cycle=cycle)
+    start_worker()
+    tasks.analyse_import_job.delay(job.pk)
+    wait_until(lambda: status_of(job) == J.READY)
+    imports.confirm_import(job=ImportJob.objects.get(pk=job.pk), by=officer)
+    tasks.apply_import_job.delay(job.pk)
+    wait_until(lambda: status_of(job) == J.DONE)
+    job.refresh_from_db()
+    assert (job.created_workers, job.created_enrollments) == (40, 40)
+    assert sorted(ImportApplyPart.objects.filter(job=job).values_list("part", "rows")) == [(k, 5) for k in range(8)]
+    assert Enrollment.objects.filter(cycle=cycle).count() == 40
 
 
 def test_analysis_left_half_way_is_finished_by_a_resumed_task(start_worker, shared_media):
