@@ -642,7 +642,7 @@ def _summarise(job: ImportJob) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT count(w.id), count(e.id)
+            SELECT count(*), count(w.id), count(e.id)
             FROM {ImportRow._meta.db_table} r
             LEFT JOIN {Worker._meta.db_table} w ON w.cuil = r.cuil
             LEFT JOIN {Enrollment._meta.db_table} e ON e.worker_id = w.id AND e.cycle_id = %s
@@ -650,8 +650,7 @@ def _summarise(job: ImportJob) -> dict[str, int]:
             """,
             [job.cycle_id, job.pk],
         )
-        known, enrolled = cursor.fetchone()
-        valid = ImportRow.objects.filter(job=job).count()
+        valid, known, enrolled = cursor.fetchone()
     quota = AgreementQuota.objects.filter(agreement_id=job.cycle.agreement_id, crop_id=job.cycle.crop_id).first()
     used = quota_usage(agreement=job.cycle.agreement, crop=job.cycle.crop)
     return {
