@@ -202,23 +202,15 @@ def test_inside_a_callers_transaction_a_long_list_is_applied_in_it(long_lists, o
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_crash_after_every_chunk_committed_is_finished_by_the_retry(long_lists, officer, monkeypatch):
+def test_a_crash_after_every_chunk_committed_is_finished_by_the_retry(long_lists, officer, worker_lost_before_done):
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
     job = confirmed(officer, cycle, [row(n) for n in range(1, 6)])
-    real = imports._set_status
-
-    def crash(job, status, **fields):
-        if status == J.DONE:
-            raise ConnectionError("worker lost")
-        return real(job, status, **fields)
-
-    monkeypatch.setattr(imports, "_set_status", crash)
     with pytest.raises(ConnectionError):
         imports.apply_import(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == J.CONFIRMED and ImportApplyPart.objects.filter(job=job).count() == 3
     assert Enrollment.objects.filter(cycle=cycle).count() == 5
-    monkeypatch.setattr(imports, "_set_status", real)
+    worker_lost_before_done.recover()
 
     job = imports.apply_import(job_id=job.pk)
 

@@ -213,23 +213,15 @@ def test_applying_twice_creates_nothing_more(officer, cycle):
     assert Enrollment.objects.filter(cycle=cycle).count() == 2
 
 
-def test_crash_half_way_through_apply_loses_nothing_and_retry_finishes(officer, cycle, monkeypatch):
+def test_crash_half_way_through_apply_loses_nothing_and_retry_finishes(officer, cycle, worker_lost_before_done):
     job = analyse(officer, cycle, csv_bytes([row(1), row(2), row(3)]))
     imports.confirm_import(job=job, by=officer)
-    real = imports._set_status
-
-    def crash(job, status, **fields):
-        if status == J.DONE:
-            raise ConnectionError("worker lost")
-        return real(job, status, **fields)
-
-    monkeypatch.setattr(imports, "_set_status", crash)
     with pytest.raises(ConnectionError):
         imports.apply_import(job_id=job.pk)
     assert Worker.objects.count() == 0 and Enrollment.objects.count() == 0
     job.refresh_from_db()
     assert job.status == J.CONFIRMED and job.rows.count() == 3
-    monkeypatch.setattr(imports, "_set_status", real)
+    worker_lost_before_done.recover()
     job = imports.apply_import(job_id=job.pk)
     assert job.status == J.DONE and job.created_enrollments == 3
     assert Enrollment.objects.filter(cycle=cycle).count() == 3
