@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 5000
 #: How long a session applying a chunk of a list waits for a lock before giving up (the task is
 #: then retried).
-SHARE_LOCK_TIMEOUT = "60s"
+CHUNK_LOCK_TIMEOUT = "60s"
 
 STAGING_COLUMNS = (
     "job_id",
@@ -901,12 +901,12 @@ def _apply_session(
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 # The coordinating transaction waits for this one outside the database, where
                 # PostgreSQL cannot see a deadlock: never wait for a lock for ever.
-                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [SHARE_LOCK_TIMEOUT])
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [CHUNK_LOCK_TIMEOUT])
                 counts, timings = _write_rows(
                     cursor, job, now=now, staged=chunk.rows, chunk=chunk, workers_written=started.set
                 )
                 ImportApplyPart.objects.create(
-                    job=job, part=chunk.part, parts=parts, rows=chunk.rows, finished_at=now, **counts
+                    job=job, part=chunk.part, parts=parts, rows=chunk.rows, finished_at=timezone.now(), **counts
                 )
             for step, seconds in timings.items():
                 totals[step] = totals.get(step, 0.0) + seconds
