@@ -25,8 +25,9 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pghistory
@@ -34,6 +35,7 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -784,11 +786,7 @@ def apply_import(*, job_id: int) -> ImportJob:
             )
             counts: dict[str, int] = {}
         else:
-            with pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)), connection.cursor() as cursor:
-                prepare_bulk_audit(cursor)  # the update trigger stays on
-                # Foreign keys are checked per statement rather than all at COMMIT, so the timings
-                # in the log say where the time goes (the work is the same).
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            with _writing_rows(job) as cursor:
                 # With places for every staged row (the usual case) there is nothing to choose.
                 counts, timings = _write_rows(
                     cursor, job, now=now, staged=staged, left=None if left >= staged else left
@@ -892,16 +890,9 @@ def _apply_session(
         for chunk in chunks:
             if failed.is_set():
                 return
-            with (
-                pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)),
-                transaction.atomic(),
-                connection.cursor() as cursor,
-            ):
-                prepare_bulk_audit(cursor)
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                # The coordinating transaction waits for this one outside the database, where
-                # PostgreSQL cannot see a deadlock: never wait for a lock for ever.
-                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [CHUNK_LOCK_TIMEOUT])
+            # The coordinating transaction waits for this one outside the database, where
+            # PostgreSQL cannot see a deadlock: never wait for a lock for ever.
+            with _writing_rows(job, lock_timeout=CHUNK_LOCK_TIMEOUT) as cursor:
                 counts, timings = _write_rows(
                     cursor, job, now=now, staged=chunk.rows, chunk=chunk, workers_written=started.set
                 )
@@ -922,6 +913,24 @@ def _apply_session(
         ", ".join(str(chunk.part + 1) for chunk in chunks),
         ", ".join(f"{k} {v:.2f}s" for k, v in totals.items()),
     )
+
+
+@contextmanager
+def _writing_rows(job: ImportJob, *, lock_timeout: str | None = None) -> Iterator[CursorWrapper]:
+    """A cursor, in a transaction (this one, or a new one in a chunk's session), set up for
+    ``_write_rows``: the audit trail's context (the confirming user and the reason), the bulk
+    audit prepared (the update trigger stays on), and foreign keys checked per statement rather
+    than all at COMMIT, so that the timings in the log say where the time goes."""
+    with (
+        pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)),
+        transaction.atomic(savepoint=False),
+        connection.cursor() as cursor,
+    ):
+        prepare_bulk_audit(cursor)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if lock_timeout is not None:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
+        yield cursor
 
 
 def _write_rows(
