@@ -77,6 +77,9 @@ def prepare(url: str, n_workers: int) -> tuple[str, list[str]]:
     token of union A's officer and a sample of union A's CUILs."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from config.localkey import ensure_local_secret_key
+
+    ensure_local_secret_key()
     import django
 
     django.setup()

@@ -26,6 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.localkey import ensure_local_secret_key  # noqa: E402
+
+ensure_local_secret_key()
 
 import django  # noqa: E402
 

@@ -28,6 +28,9 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.localkey import ensure_local_secret_key  # noqa: E402
+
+ensure_local_secret_key()
 OUT = BASE / "benchmarks" / "out"
 
 SURNAMES = [

@@ -48,6 +48,9 @@ def best_of(fn, runs: int = 3) -> tuple[float, object]:
 def main() -> None:
     os.environ["DATABASE_URL"] = scratch_database_url()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from config.localkey import ensure_local_secret_key
+
+    ensure_local_secret_key()
     import django
 
     django.setup()

@@ -22,6 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.localkey import ensure_local_secret_key  # noqa: E402
+
+ensure_local_secret_key()
 
 import django  # noqa: E402
 

@@ -7,10 +7,12 @@ Defaults serve the local embedded run: with no ``DATABASE_URL`` an embedded Post
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import environ
 import pghistory
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,8 +20,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-in-production-0123456789")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# No public default: production (DEBUG off) refuses to start without its own key. `make run`,
+# the tests and the benchmarks write a random key for their checkout to .env (config/localkey.py);
+# a DEBUG run without any key gets a random one for this process only.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set and DEBUG is off. Production needs its own secret key "
+            "(50+ random characters, the same on every machine: docs/deploy.md). On a development "
+            "checkout, `make run` or the tests write one to .env (config/localkey.py)."
+        )
+    SECRET_KEY = secrets.token_urlsafe(50)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -166,7 +179,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Static files: WhiteNoise serves them from STATIC_ROOT (after collectstatic) with far-future
 # cache headers when the manifest is on; a reverse proxy may serve STATIC_ROOT instead.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Private: no URL serves MEDIA_ROOT, downloads go through views that check scope.
+    "default": {"BACKEND": "provinces.storage.PrivateFileStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env.bool("DJANGO_STATIC_MANIFEST", default=False)

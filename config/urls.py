@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -30,8 +29,5 @@ urlpatterns = [
     path("control/", include("enrollment.screening.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT (uploaded lists, reports, bank files: CUILs and CBUs) is never served by a URL
+# pattern, not even under DEBUG: every download is a view that checks the user's scope.

@@ -2,7 +2,8 @@
 # Exercises the steps of docs/deploy.md on this machine, with production settings from the
 # environment, against the system PostgreSQL (PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432
 # postgres, trust auth) and, when one answers, Redis as the Celery broker:
-#   1. manage.py check --deploy is clean (warnings fail it)
+#   1. without DJANGO_SECRET_KEY the production settings refuse to start; with it,
+#      manage.py check --deploy is clean (warnings fail it)
 #   2. migrate + demo data into a scratch database
 #   3. collectstatic, then granian (the settings of docs/deploy.md §3) serves a page and a hashed
 #      static file (WhiteNoise)
@@ -50,6 +51,13 @@ if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 else
   unset CELERY_BROKER_URL
 fi
+
+step "production settings without DJANGO_SECRET_KEY refuse to start"
+# An empty value hides any key in the checkout's .env, as a production environment would.
+if refused=$(DJANGO_SECRET_KEY="" "$PY" manage.py check 2>&1); then
+  echo "started without a secret key"; exit 1
+fi
+grep -q "DJANGO_SECRET_KEY is not set" <<<"$refused" || { echo "$refused"; exit 1; }
 
 step "manage.py check --deploy"
 "$PY" manage.py check --deploy --fail-level WARNING

@@ -20,6 +20,9 @@ BIN = Path(sys.executable).parent
 
 
 def main() -> int:
+    from config.localkey import ensure_local_secret_key
+
+    ensure_local_secret_key()  # this checkout's own key in .env; production sets DJANGO_SECRET_KEY
     env = dict(os.environ)
     started_embedded = False
     if "DATABASE_URL" not in env:

@@ -286,3 +286,16 @@ def test_bank_files_page_is_refused_to_other_roles(client, batch, outsiders):
     for user in outsiders.values():
         client.force_login(user)
         assert client.get(reverse("payments:bank_files", args=[batch.pk])).status_code == 403
+
+
+def test_bank_files_are_sent_by_their_view_never_at_media(client, batch, officer, second_officer, outsiders):
+    services.approve_batch(batch=batch, by=second_officer)
+    bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    client.force_login(officer)
+    assert client.get(f"/media/{bank_file.file.name}").status_code == 404
+    download = client.get(reverse("payments:bank_file_download", args=[bank_file.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == bank_file.read()
+    for user in outsiders.values():
+        client.force_login(user)
+        assert client.get(f"/media/{bank_file.file.name}").status_code == 404
+        assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code in (403, 404)
