@@ -51,6 +51,7 @@ from enrollment.identity import compact_cuil, is_valid_cuil
 from enrollment.selectors import enrollments_for, workers_for
 from provinces.models import Crop, Organisation, Province
 from provinces.selectors import cycles_for
+from provinces.spreadsheets import spreadsheet_safe
 from training import services as training_services
 from training.selectors import courses_for, offices_for, providers_for, referrals_for, with_seats_taken
 
@@ -288,7 +289,10 @@ class StatusLookupViewSet(viewsets.ReadOnlyModelViewSet):
         def rows():
             yield writer.writerow(["fecha_hora", "usuario", "cuil", "resultado", "ip", "token"])
             for at, username, cuil, result, ip, token_id in queryset.iterator(chunk_size=2000):
-                yield writer.writerow([at.isoformat(), username, cuil, result, ip or "", token_id or ""])
+                # The CUIL is logged as typed (invalid ones too) and usernames may start with + - @:
+                # neither may run as a formula in the auditor's spreadsheet.
+                safe = [spreadsheet_safe(username), spreadsheet_safe(cuil)]
+                yield writer.writerow([at.isoformat(), *safe, result, ip or "", token_id or ""])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="consultas-de-estado.csv"'

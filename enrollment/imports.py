@@ -67,6 +67,7 @@ from provinces.bulk import collector_paused
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation
 from provinces.roles import Role
 from provinces.scoping import scope_of
+from provinces.spreadsheets import spreadsheet_safe
 
 J = ImportJob.Status
 logger = logging.getLogger(__name__)
@@ -120,13 +121,9 @@ def write_errors_csv(*, job: ImportJob, out: io.TextIOBase) -> None:
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("fila"), _("columna"), _("valor"), _("problema")])
     for row_number, column, value, message in job.errors.values_list("row_number", "column", "value", "message"):
-        writer.writerow([row_number or "", spreadsheet_safe(column), spreadsheet_safe(value), message])
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Cells copied from an uploaded file could hold a formula (``=HYPERLINK(...)``); a leading
-    apostrophe makes spreadsheet programs show it as text instead of running it."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        # Cells copied from the uploaded file could hold a formula (``=HYPERLINK(...)``).
+        texts = (spreadsheet_safe(column), spreadsheet_safe(value), spreadsheet_safe(message))
+        writer.writerow([row_number or "", *texts])
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from enrollment.selectors import enrollments_for
 from payments.filters import MonthField, parse_month
 from payments.selectors import monthly_report_rows
 from provinces.selectors import agreements_for, cycles_for, provinces_for
+from provinces.spreadsheets import spreadsheet_safe
 from training.models import Referral
 from training.selectors import referrals_for
 
@@ -86,10 +87,6 @@ def clean_params(*, kind: ReportKind, user, data) -> dict:
 # --- writers ----------------------------------------------------------------------------------
 
 
-#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _text(value, column: Column) -> str:
     if value is None:
         return ""
@@ -98,9 +95,7 @@ def _text(value, column: Column) -> str:
     if isinstance(value, dt.date):
         return f"{value:%Y-%m}" if column.kind == "month" else value.isoformat()
     text = str(value)
-    if column.kind == "text" and text.startswith(_FORMULA_START):
-        return "'" + text  # shown as typed, never evaluated
-    return text
+    return spreadsheet_safe(text) if column.kind == "text" else text  # shown as typed, never evaluated
 
 
 def write_csv(out: IO[str], kind: ReportKind, rows: Iterable[tuple], progress: Callable[[int], None]) -> int:
