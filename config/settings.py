@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "enrollment.screening",
     "payments",
     "training",
+    "claims",
     "api",
     "reports",
 ]
@@ -233,6 +234,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 # API limits: requests per user and per client address, and the largest JSON body accepted.
+#: Business days (Argentine national holidays skipped) the ministry has to resolve a claim.
+CLAIM_DUE_BUSINESS_DAYS = env.int("CLAIM_DUE_BUSINESS_DAYS", default=10)
+
 API_THROTTLE_RATES = {
     "user": env("API_THROTTLE_USER", default="600/min"),
     "ip": env("API_THROTTLE_IP", default="1200/min"),

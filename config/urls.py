@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("training.urls")),
     path("", include("reports.urls")),
     path("", include("payments.urls")),
+    path("", include("claims.urls")),
     path("", include("api.web_urls")),
     path("control/", include("enrollment.screening.urls")),
     path("admin/", admin.site.urls),

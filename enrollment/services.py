@@ -241,10 +241,13 @@ def screen_submitted(*, enrollment_ids: Iterable[int]) -> None:
         screen_enrollments(enrollment_ids=ids, monthly_aid=aid)
 
 
-def _transition(*, enrollment: Enrollment, to: str, by, reason: str = "") -> Enrollment:
-    """Move one enrollment (row-locked) to ``to`` if the state machine allows it."""
+def _transition(
+    *, enrollment: Enrollment, to: str, by, reason: str = "", allowed: dict[str, set[str]] | None = None
+) -> Enrollment:
+    """Move one enrollment (row-locked) to ``to`` if the state machine (or ``allowed``, for a
+    transition outside the ordinary flow) allows it."""
     locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-    if to not in TRANSITIONS[locked.status]:
+    if to not in (allowed or TRANSITIONS)[locked.status]:
         raise ValidationError(
             _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».")
             % {"current": locked.get_status_display(), "target": S(to).label}
@@ -301,6 +304,36 @@ def reject_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo del rechazo.")})
     return _transition(enrollment=enrollment, to=S.REJECTED, by=by, reason=reason.strip())
+
+
+#: A rejection undone by an upheld claim: outside the ordinary flow, so not in ``TRANSITIONS``.
+REOPENING: dict[str, set[str]] = {state: set() for state in S.values} | {S.REJECTED: {S.PENDING_REVIEW}}
+
+
+@transaction.atomic
+def reopen_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
+    """A ministry reviewer re-opens a rejected enrollment for review (an upheld claim): it goes
+    back to pending review with the reason, and is approved or rejected again from the queue.
+    Only rejected enrollments re-open; the reason is required and audited. A rejection freed
+    its place in the agreement's quota, so the place is taken again — checked with the quota
+    row locked, as at registration."""
+    _require_reviewer(by)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Indique por qué se reabre la inscripción.")})
+    cycle = enrollment.cycle
+    quota = (
+        AgreementQuota.objects.select_for_update()
+        .filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id)
+        .first()
+    )
+    used = (
+        Enrollment.objects.filter(cycle__agreement_id=cycle.agreement_id, cycle__crop_id=cycle.crop_id)
+        .exclude(status__in=Enrollment.RELEASED_STATES)
+        .count()
+    )
+    if quota is None or used >= quota.quota:
+        raise ValidationError(_("No queda cupo en el convenio para reabrir esta inscripción."))
+    return _transition(enrollment=enrollment, to=S.PENDING_REVIEW, by=by, reason=reason.strip(), allowed=REOPENING)
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ NAVIGATION = [
     (_("Informes"), "reports:report_list", set(Role.values)),
     (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Reclamos"), "claims:list", set(Role.values)),
     (_("API"), "api_web:tokens", None),
     (_("Consultas API"), "api_web:access_log", {Role.AUDITOR}),
     (_("Alertas de control"), "screening:flag_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),

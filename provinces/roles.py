@@ -121,3 +121,11 @@ ROLE_PERMISSIONS[Role.AUDITOR] += [
 # files, reconciliation, rates and every payment action stay with the ministry's payments roles.
 ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICER] += ["payments.view_installment"]
 ROLE_PERMISSIONS[Role.UNION_OFFICER] += ["payments.view_installment"]
+# Claims (claims/): officers file claims on behalf of workers in their scope and read them;
+# ministry reviewers and payments officers take and decide them (each effect also needs the
+# permission of the service that carries it out); auditors read.
+ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICER] += ["claims.view_claim", "claims.add_claim"]
+ROLE_PERMISSIONS[Role.UNION_OFFICER] += ["claims.view_claim", "claims.add_claim"]
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["claims.view_claim", "claims.decide_claim"]
+ROLE_PERMISSIONS[Role.PAYMENTS_OFFICER] += ["claims.view_claim", "claims.decide_claim"]
+ROLE_PERMISSIONS[Role.AUDITOR] += ["claims.view_claim"]

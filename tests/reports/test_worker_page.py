@@ -69,7 +69,17 @@ def test_another_app_can_add_a_section(world, story):
     worker_story.register_worker_section("extra", extra, order=45)
     try:
         keys = [s.key for s in worker_story.sections_for(world.users["auditor"], worker)]
-        expected = ["identity", "enrollments", "timeline", "flags", "installments", "extra", "referrals", "history"]
+        expected = [
+            "identity",
+            "enrollments",
+            "timeline",
+            "flags",
+            "installments",
+            "claims",
+            "extra",
+            "referrals",
+            "history",
+        ]
         assert keys == expected
     finally:
         worker_story._SECTIONS.pop("extra")

@@ -1,0 +1,204 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from claims import selectors, services
+from claims.forms import ClaimFilter, ClaimForm, DecisionForm
+from claims.models import Claim
+from enrollment.selectors import enrollments_for, workers_for
+from provinces.forms import apply_service_errors
+from provinces.scoping import require_perm
+
+
+def _filtered(request):
+    claims = selectors.claims_for(request.user)
+    form = ClaimFilter(request.GET or None)
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        if status == "":
+            claims = claims.filter(status__in=Claim.OPEN_STATES)
+        elif status != "all":
+            claims = claims.filter(status=status)
+        if form.cleaned_data["subject"]:
+            claims = claims.filter(subject=form.cleaned_data["subject"])
+        if form.cleaned_data["overdue"]:
+            claims = selectors.overdue(claims)
+    else:
+        claims = claims.filter(status__in=Claim.OPEN_STATES)
+    return form, claims
+
+
+@login_required
+def claim_list(request):
+    """Claims in the user's scope: a reviewer's queue (open ones by due date, the overdue view)
+    and an office's own list."""
+    require_perm(request.user, "claims.view_claim")
+    form, claims = _filtered(request)
+    page = Paginator(claims.order_by("due_on", "pk"), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "filter": form, "query": request.GET.urlencode(), "today": timezone.localdate()}
+    return render(request, "claims/claim_list.html", context)
+
+
+@login_required
+def claim_export(request):
+    """The filtered list as CSV, streamed; text cells that a spreadsheet would run as a formula
+    are written as text."""
+    require_perm(request.user, "claims.view_claim")
+    _form, claims = _filtered(request)
+    rows = claims.order_by("pk").values_list(
+        "pk",
+        "worker__cuil",
+        "subject",
+        "status",
+        "filed_by_kind",
+        "channel",
+        "created_at",
+        "due_on",
+        "decided_at",
+        "description",
+        "resolution",
+        "effect",
+    )
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo(), delimiter=";", lineterminator="\r\n")
+    subjects, statuses = dict(Claim.Subject.choices), dict(Claim.Status.choices)
+    kinds, channels = dict(Claim.FiledBy.choices), dict(Claim.Channel.choices)
+
+    def safe(text: str) -> str:
+        return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+    def lines():
+        yield writer.writerow(
+            [
+                "reclamo",
+                "cuil",
+                "motivo",
+                "estado",
+                "presentado_por",
+                "canal",
+                "presentado",
+                "vence",
+                "resuelto",
+                "descripcion",
+                "resolucion",
+                "efecto",
+            ]
+        )
+        for (
+            pk,
+            cuil,
+            subject,
+            status,
+            kind,
+            channel,
+            created,
+            due,
+            decided,
+            description,
+            resolution,
+            effect,
+        ) in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    pk,
+                    cuil,
+                    subjects[subject],
+                    statuses[status],
+                    kinds[kind],
+                    channels[channel],
+                    created.date().isoformat(),
+                    due.isoformat(),
+                    decided.date().isoformat() if decided else "",
+                    safe(description),
+                    safe(resolution),
+                    safe(effect),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="reclamos.csv"'
+    return response
+
+
+@login_required
+def claim_detail(request, pk):
+    require_perm(request.user, "claims.view_claim")
+    claim = get_object_or_404(selectors.claims_for(request.user), pk=pk)
+    return render(request, "claims/claim_detail.html", {"claim": claim, "form": DecisionForm()})
+
+
+@login_required
+def claim_file(request, worker_pk):
+    """An officer files a claim on behalf of a worker in their scope (unknown or out of scope: 404)."""
+    require_perm(request.user, "claims.add_claim")
+    worker = get_object_or_404(workers_for(request.user), pk=worker_pk)
+    enrollments = enrollments_for(request.user).filter(worker=worker)
+    from enrollment.screening.models import MatchFlag
+    from payments.selectors import installments_for
+
+    kwargs = {
+        "enrollments": enrollments,
+        "installments": installments_for(request.user).filter(worker=worker).exclude(status="cancelled"),
+        "flags": MatchFlag.objects.filter(enrollment__in=enrollments, status=MatchFlag.Status.OPEN),
+    }
+    if request.method == "POST":
+        form = ClaimForm(request.POST, **kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                claim = services.file_claim(
+                    by=request.user,
+                    worker=worker,
+                    subject=data["subject"],
+                    description=data["description"],
+                    enrollment=data["enrollment"],
+                    installment=data["installment"],
+                    flag=data.get("flag"),
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Reclamo %(id)s presentado.") % {"id": claim.pk})
+                return redirect("claims:detail", pk=claim.pk)
+    else:
+        form = ClaimForm(initial={"enrollment": enrollments.first()}, **kwargs)
+    return render(request, "claims/claim_form.html", {"form": form, "worker": worker})
+
+
+@login_required
+@require_POST
+def claim_act(request, pk, action):
+    """Take, uphold or deny: the service checks the role and the state; the claim is found
+    through the user's scope."""
+    if action not in ("take", "uphold", "deny"):
+        raise Http404
+    claim = get_object_or_404(selectors.claims_for(request.user), pk=pk)
+    try:
+        if action == "take":
+            services.take_claim(claim=claim, by=request.user)
+            messages.success(request, _("Reclamo en revisión."))
+        else:
+            form = DecisionForm(request.POST)
+            resolution = form.data.get("resolution", "")
+            if action == "uphold":
+                services.uphold_claim(claim=claim, by=request.user, resolution=resolution)
+                messages.success(request, _("Reclamo aceptado. %(effect)s") % {"effect": claim.effect})
+            else:
+                services.deny_claim(claim=claim, by=request.user, resolution=resolution)
+                messages.success(request, _("Reclamo rechazado."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("claims:detail", pk=claim.pk)

@@ -1,0 +1,48 @@
+"""Claims on the dashboard (open, in review, overdue, decided) and on the worker page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from claims.models import Claim
+from claims.selectors import claim_counts, claims_for
+from reports.dashboard import Section, register_section
+from reports.selectors import Chart, Figure
+from reports.worker_story import WorkerSection, register_worker_section
+
+
+def _url(**params) -> str:
+    return reverse("claims:list") + ("?" + urlencode(params) if params else "")
+
+
+def claims_section(user) -> Section | None:
+    if not user.has_perm("claims.view_claim"):
+        return None
+    counts = claim_counts(user=user)
+    if not any(counts.values()):
+        return None
+    figures = [Figure(str(label), counts[value], _url(status=value)) for value, label in Claim.Status.choices]
+    figures.append(Figure(_("Vencidos sin resolver"), counts["overdue"], _url(overdue="on")))
+    return Section(
+        key="claims",
+        title=_("Reclamos"),
+        charts=[Chart(key="claims_by_status", title=_("Reclamos por estado"), figures=figures)],
+    )
+
+
+def worker_claims_section(user, worker) -> WorkerSection | None:
+    if not user.has_perm("claims.view_claim"):
+        return None
+    return WorkerSection(
+        "claims",
+        str(_("Reclamos")),
+        "reports/worker/_claims.html",
+        {"claims": claims_for(user).filter(worker=worker).order_by("-created_at"), "worker": worker},
+    )
+
+
+register_section("claims", claims_section, order=45)
+register_worker_section("claims", worker_claims_section, order=45)
