@@ -16,6 +16,7 @@ from claims.models import Claim
 from enrollment.selectors import enrollments_for, workers_for
 from provinces.forms import apply_service_errors
 from provinces.scoping import require_perm
+from provinces.spreadsheets import spreadsheet_safe as safe
 
 
 def _filtered(request):
@@ -75,9 +76,6 @@ def claim_export(request):
     writer = csv.writer(Echo(), delimiter=";", lineterminator="\r\n")
     subjects, statuses = dict(Claim.Subject.choices), dict(Claim.Status.choices)
     kinds, channels = dict(Claim.FiledBy.choices), dict(Claim.Channel.choices)
-
-    def safe(text: str) -> str:
-        return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
     def lines():
         yield writer.writerow(
