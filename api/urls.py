@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import oversight, views
+from api import claims, oversight, views
 from api.exceptions import not_found_view
 
 app_name = "api"
@@ -16,6 +16,7 @@ router.register("courses", views.CourseViewSet, basename="course")
 router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("access-log", views.StatusLookupViewSet, basename="statuslookup")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
+router.register("claims", claims.ClaimViewSet, basename="claim")
 for prefix, viewset, basename in oversight.ROUTES:  # screening flags, payment batches
     router.register(prefix, viewset, basename=basename)
 
