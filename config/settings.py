@@ -312,7 +312,7 @@ CELERY_BEAT_SCHEDULE = {
 SURVEY_LIST_MAX_BYTES = env.int("SURVEY_LIST_MAX_BYTES", default=40 * 1024 * 1024)
 # A confirmed list with at least this many rows is written in chunks of about CHUNK_ROWS rows, one
 # transaction each, by this many database sessions at the same time
-# (enrollment.imports.apply_import); 1 session writes every list in one transaction.
+# (enrollment.imports.apply.apply_import); 1 session writes every list in one transaction.
 SURVEY_LIST_PARALLEL_MIN_ROWS = env.int("SURVEY_LIST_PARALLEL_MIN_ROWS", default=20_000)
 SURVEY_LIST_APPLY_SESSIONS = env.int("SURVEY_LIST_APPLY_SESSIONS", default=2)
 SURVEY_LIST_APPLY_CHUNK_ROWS = env.int("SURVEY_LIST_APPLY_CHUNK_ROWS", default=10_000)

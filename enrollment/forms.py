@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.imports import registrable_cycles_for
+from enrollment.imports.read import max_upload_bytes
 from enrollment.models import Enrollment, Worker
-from enrollment.survey import max_upload_bytes
 from provinces.forms import DateInput
 from provinces.models import Cycle, Province
 from provinces.selectors import provinces_for

@@ -1,7 +1,7 @@
 """Write the survey-list templates (CSV and XLSX) shipped in enrollment/static/enrollment/.
 
 Run from the checkout: ``.venv/bin/python scripts/make_survey_template.py``. The column list
-comes from ``enrollment.survey.COLUMNS`` so the templates never drift from what the import reads.
+comes from ``enrollment.imports.read.COLUMNS`` so the templates never drift from what the import reads.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ EXAMPLES = [
 
 
 def headings() -> list[str]:
-    from enrollment.survey import COLUMNS
+    from enrollment.imports.read import COLUMNS
 
     return list(COLUMNS)
 

@@ -11,21 +11,21 @@ def _media_in_tmp(settings, tmp_path):
 def worker_lost_before_done(monkeypatch):
     """``apply_import`` dies (as a worker whose process is killed) just before it marks the job
     done; the fixture's ``recover()`` brings the worker back for the retry."""
-    from enrollment import imports
+    from enrollment.imports import jobs
     from enrollment.models import ImportJob
 
-    real = imports._set_status
+    real = jobs.set_status
 
     def crash(job, status, **fields):
         if status == ImportJob.Status.DONE:
             raise ConnectionError("worker lost")
         return real(job, status, **fields)
 
-    monkeypatch.setattr(imports, "_set_status", crash)
+    monkeypatch.setattr(jobs, "set_status", crash)
 
     class Worker:
         @staticmethod
         def recover() -> None:
-            monkeypatch.setattr(imports, "_set_status", real)
+            monkeypatch.setattr(jobs, "set_status", real)
 
     return Worker

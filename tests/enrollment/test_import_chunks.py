@@ -11,6 +11,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connection, connections
 
 from enrollment import imports
+from enrollment.imports import apply
 from enrollment.models import Enrollment, ImportApplyPart, ImportJob, ImportRowError, Worker
 from enrollment.selectors import status_history
 from provinces.roles import Role
@@ -124,7 +125,7 @@ def test_a_chunk_that_fails_leaves_whole_chunks_and_a_retry_finishes(long_lists,
 def test_a_chunk_does_not_wait_for_ever_for_a_lock(long_lists, officer, monkeypatch):
     """The coordinating transaction waits for its sessions outside PostgreSQL, which cannot see a
     deadlock there; a chunk blocked by somebody else's lock gives up, and the task is retried."""
-    monkeypatch.setattr(imports, "CHUNK_LOCK_TIMEOUT", "300ms")
+    monkeypatch.setattr(apply, "CHUNK_LOCK_TIMEOUT", "300ms")
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
     rows = [row(n) for n in range(1, 5)]
     job = confirmed(officer, cycle, rows)

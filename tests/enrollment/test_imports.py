@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from enrollment import imports
+from enrollment.imports import check, stage
 from enrollment.models import Enrollment, ImportJob, ImportRow, ImportRowError, Worker
 from provinces.roles import Role
 from tests.enrollment.survey_files import HEADER, csv_bytes, row, upload, xlsx_bytes
@@ -229,13 +230,13 @@ def test_crash_half_way_through_apply_loses_nothing_and_retry_finishes(officer, 
 
 def test_crash_during_analysis_is_retried_from_the_start(officer, cycle, monkeypatch):
     job = imports.create_import_job(by=officer, upload=upload(csv_bytes([row(1), row(2, cbu="1")])), cycle=cycle)
-    real = imports._summarise
-    monkeypatch.setattr(imports, "_summarise", lambda job: (_ for _ in ()).throw(ConnectionError("lost")))
+    real = stage._summarise
+    monkeypatch.setattr(stage, "_summarise", lambda job: (_ for _ in ()).throw(ConnectionError("lost")))
     with pytest.raises(ConnectionError):
         imports.analyse_import(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == J.ANALYSING and not job.rows.exists() and not job.errors.exists()
-    monkeypatch.setattr(imports, "_summarise", real)
+    monkeypatch.setattr(stage, "_summarise", real)
     job = imports.analyse_import(job_id=job.pk)
     assert job.status == J.READY and (job.valid_rows, job.error_rows) == (1, 1)
     assert job.errors.count() == 1
@@ -310,7 +311,7 @@ def test_imported_rows_are_in_the_audit_trail_with_who_and_why(officer, cycle):
 def test_shipped_templates_have_every_column_and_valid_examples(officer, cycle, name):
     from pathlib import Path
 
-    from enrollment.survey import COLUMNS, read_table
+    from enrollment.imports.read import COLUMNS, read_table
 
     data = (Path(__file__).resolve().parents[2] / "enrollment" / "static" / "enrollment" / name).read_bytes()
     table = read_table(data, name.rsplit(".", 1)[1])
@@ -393,9 +394,9 @@ def test_progress_is_visible_while_the_rows_are_being_staged(monkeypatch):
     job = imports.create_import_job(
         by=officer, upload=upload(csv_bytes([row(1), row(2), row(3, cbu="1")])), cycle=cycle
     )
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(check, "PROGRESS_EVERY", 1)
     seen = []
-    real = imports.validate_rows
+    real = stage.validate_rows
 
     def watched(table, *, progress, **kwargs):
         def report(done):
@@ -414,7 +415,7 @@ def test_progress_is_visible_while_the_rows_are_being_staged(monkeypatch):
 
         return real(table, progress=report, **kwargs)
 
-    monkeypatch.setattr(imports, "validate_rows", watched)
+    monkeypatch.setattr(stage, "validate_rows", watched)
     job = imports.analyse_import(job_id=job.pk)
     # rows checked so far are visible; the staged rows are not until the analysis commits
     assert seen == [(1, 0), (2, 0)]

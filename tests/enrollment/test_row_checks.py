@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from enrollment import imports
-from enrollment.survey import COLUMNS, Table, read_table
+from enrollment.imports.check import Lookups, RowChecker, validate_rows
+from enrollment.imports.read import COLUMNS, Table, read_table
 from tests.enrollment.survey_files import HEADER, csv_bytes, row
 from tests.factories import CycleFactory, make_cuil
 
@@ -87,11 +87,11 @@ def tricky_rows() -> list[dict]:
 
 
 def run_both(monkeypatch, table: Table, cycle) -> tuple:
-    lookups = imports.Lookups()
-    quick = imports.validate_rows(table, cycle=cycle, lookups=lookups, job_id=5)
+    lookups = Lookups()
+    quick = validate_rows(table, cycle=cycle, lookups=lookups, job_id=5)
     with monkeypatch.context() as patched:
-        patched.setattr(imports.RowChecker, "_build", lambda self: lambda row, number, seen: None)
-        full = imports.validate_rows(table, cycle=cycle, lookups=lookups, job_id=5)
+        patched.setattr(RowChecker, "_build", lambda self: lambda row, number, seen: None)
+        full = validate_rows(table, cycle=cycle, lookups=lookups, job_id=5)
     return quick, full
 
 
@@ -144,7 +144,7 @@ def test_quick_check_without_optional_columns(monkeypatch):
 def test_quick_check_takes_the_usual_rows():
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
     table = read_table(csv_bytes(tricky_rows()), "csv")
-    checker = imports.RowChecker(table, cycle=cycle, lookups=imports.Lookups(), today=dt.date(2026, 1, 1), job_id=5)
+    checker = RowChecker(table, cycle=cycle, lookups=Lookups(), today=dt.date(2026, 1, 1), job_id=5)
     taken = [n for n, r in enumerate(table.rows, start=2) if checker.check(r, n, {}) is not None]
     # and row 55, the repeated CUIL, since this checker was given no CUILs seen before
     assert taken == [*range(2, 23), 24, 55], "every valid row but the CBU with a dash and the company CUIL"

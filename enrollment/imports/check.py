@@ -1,0 +1,332 @@
+"""Checking a survey list's rows, in Python and without the database per row: ``validate_rows``
+runs each row through a ``RowChecker`` with the reference data read once (``Lookups``).
+
+Rules: the columns of docs/survey-list.md; a valid CUIL (check digit, prefix), names, a birth
+date making the worker 18 or older (and plausible), sex, a province and a valid CBU when given;
+a residence in the agreement's province; a CUIL already seen earlier in the list is a problem
+on the later row. Every problem is reported per row and column, never raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+from stdnum.ar import cbu as cbu_number
+from stdnum.ar import cuit as cuit_number
+
+from enrollment.imports.read import Table, is_blank
+from enrollment.validation import (
+    CUIL_PREFIXES,
+    MAX_LENGTHS,
+    MAX_PLAUSIBLE_AGE,
+    OPTIONAL_FIELDS,
+    REQUIRED_FIELDS,
+    SEX_VALUES,
+    ProvinceLookup,
+    WorkerDataCleaner,
+    age_on,
+    bank_block_ok,
+    collapse,
+    fold,
+    parse_date,
+    text_of,
+)
+from provinces.models import Crop, Cycle
+
+#: Rows checked between two progress reports.
+PROGRESS_EVERY = 5000
+
+
+class Lookups:
+    """Reference data one analysis needs, read once."""
+
+    def __init__(self) -> None:
+        self.provinces = ProvinceLookup.load()
+        self.crops: dict[str, Crop] = {}
+        for crop in Crop.objects.all():
+            self.crops[crop.code.lower()] = crop
+            self.crops[fold(crop.name)] = crop
+            self.crops[fold(crop.code)] = crop
+
+
+def validate_rows(
+    table: Table,
+    *,
+    cycle: Cycle,
+    lookups: Lookups,
+    today: dt.date | None = None,
+    job_id: int = 0,
+    progress: Callable[[int], None] | None = None,
+    sink: Callable[[tuple], None] | None = None,
+) -> tuple[list[tuple], list[tuple], int]:
+    """Check every row. Returns (staging tuples for valid rows, error tuples, rows with errors).
+    With ``sink`` each valid row is handed to it as soon as it is checked instead of collected.
+
+    Row rules on top of the worker's data: the activity is known and is the cycle's; 18 or older
+    on the cycle's first day; residence in the agreement's province; a CUIL only once per file.
+
+    Each row first goes through ``RowChecker.check``, which accepts only rows that pass every rule
+    and gives exactly the values the full check below would; a row it does not accept (any
+    problem, or anything unusual) goes through the full check, which names every problem.
+    """
+    cleaner = WorkerDataCleaner(provinces=lookups.provinces, today=today)
+    quick = RowChecker(table, cycle=cycle, lookups=lookups, today=cleaner.today, job_id=job_id).check
+    columns = table.columns
+    labels = table.labels
+    first_day = cycle.first_month
+    province_id = cycle.agreement.province_id
+    province_name = cycle.agreement.province.name
+    first_row = table.first_row_number
+    seen: dict[str, int] = {}
+    valid: list[tuple] = []
+    put = sink or valid.append
+    errors: list[tuple] = []
+    error_rows = 0
+    for offset, row in enumerate(table.rows):
+        if progress is not None and offset and offset % PROGRESS_EVERY == 0:
+            progress(offset)
+        number = offset + first_row  # as the spreadsheet numbers it
+        staged = quick(row, number, seen)
+        if staged is not None:
+            seen[staged[2]] = number
+            put(staged)
+            continue
+        if is_blank(row):
+            continue
+        width = len(row)
+        record = {field: (row[index] if index < width else None) for field, index in columns.items()}
+        values, problems = cleaner.clean(record)
+
+        raw_crop = text_of(record.get("crop"))
+        crop = lookups.crops.get(raw_crop.lower()) or lookups.crops.get(fold(raw_crop))
+        if not raw_crop:
+            problems.setdefault("crop", []).append(_("Este dato es obligatorio."))
+        elif crop is None:
+            problems.setdefault("crop", []).append(_("Actividad «%(value)s» desconocida.") % {"value": raw_crop})
+        elif crop.pk != cycle.crop_id:
+            problems.setdefault("crop", []).append(
+                _("La actividad %(crop)s no corresponde al período (%(cycle_crop)s).")
+                % {"crop": crop.name, "cycle_crop": cycle.crop.name}
+            )
+        birth = values.get("birth_date")
+        if birth is not None and age_on(birth, first_day) < 18:
+            problems.setdefault("birth_date", []).append(
+                _("Menor de 18 años el %(day)s (primer día del período).") % {"day": first_day.strftime("%d/%m/%Y")}
+            )
+        province = values.get("province")
+        if province is not None and province.pk != province_id:
+            problems.setdefault("province", []).append(
+                _("Reside en %(residence)s y el convenio es de %(province)s.")
+                % {"residence": province.name, "province": province_name}
+            )
+        cuil = values.get("cuil")
+        if cuil is not None and cuil in seen:
+            problems.setdefault("cuil", []).append(
+                _("CUIL repetido en el archivo: ya figura en la fila %(row)s.") % {"row": seen[cuil]}
+            )
+        if problems:
+            error_rows += 1
+            for field, messages in problems.items():
+                value = text_of(record.get(field))[:200]
+                for message in messages:
+                    errors.append((job_id, number, labels.get(field, field)[:40], value, message))
+            continue
+        # A row without problems has both (a missing CUIL or province is a problem above).
+        assert cuil is not None and province is not None
+        seen[cuil] = number
+        put(
+            (
+                job_id,
+                number,
+                cuil,
+                values["last_name"],
+                values["first_name"],
+                values["last_name_norm"],
+                values["first_name_norm"],
+                birth,
+                values["sex"],
+                values.get("nationality") or "Argentina",
+                values.get("phone", ""),
+                values.get("address", ""),
+                province.pk,
+                values["locality"],
+                values.get("cbu", ""),
+                values.get("renatre", ""),
+            )
+        )
+    return valid, errors, error_rows
+
+
+class RowChecker:
+    """The common case of ``validate_rows`` made cheap: a row whose every cell passes gives its
+    staging tuple; ``None`` for anything else, which the full check then reports.
+
+    It applies the same rules as ``WorkerDataCleaner.clean`` plus the row rules, and only accepts
+    what they accept with the same values: the check digits are python-stdnum's, and what repeats
+    across a list (dates and their age checks, sex, province, activity) is decided once per
+    distinct value.
+    """
+
+    def __init__(self, table: Table, *, cycle: Cycle, lookups: Lookups, today: dt.date, job_id: int) -> None:
+        self.job_id = job_id
+        self.today = today
+        self.first_day = cycle.first_month
+        self.province_id = cycle.agreement.province_id
+        self.crop_id = cycle.crop_id
+        self.lookups = lookups
+        columns = table.columns
+        self.index = {field: columns.get(field, -1) for field in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS, "crop")}
+        self.width = max(self.index.values()) + 1
+        #: without every required column (``read_table`` refuses such a file) nothing is quick
+        self.usable = all(self.index[field] >= 0 for field in (*REQUIRED_FIELDS, "crop"))
+        self.dates: dict[object, dt.date | None] = {}
+        self.sexes: dict[str, str | None] = {}
+        self.places: dict[str, bool] = {}
+        self.crops: dict[str, bool] = {}
+        self.check = self._build() if self.usable else (lambda row, number, seen: None)
+
+    def _date(self, cell: object) -> dt.date | None:
+        try:
+            birth = parse_date(cell)
+        except Exception:
+            return None
+        if (
+            birth is None
+            or birth > self.today
+            or age_on(birth, self.today) > MAX_PLAUSIBLE_AGE
+            or age_on(birth, self.first_day) < 18
+        ):
+            return None
+        return birth
+
+    def _sex(self, text: str) -> str | None:
+        return SEX_VALUES.get(text) or SEX_VALUES.get(fold(text))
+
+    def _place(self, text: str) -> bool:
+        province = self.lookups.provinces.find(text)
+        return province is not None and province.pk == self.province_id
+
+    def _crop(self, text: str) -> bool:
+        crops = self.lookups.crops
+        crop = crops.get(text.lower()) or crops.get(fold(text))
+        return crop is not None and crop.pk == self.crop_id
+
+    def _build(self) -> Callable[[list, int, dict], tuple | None]:
+        i = self.index
+        i_cuil, i_last, i_first, i_birth, i_sex = i["cuil"], i["last_name"], i["first_name"], i["birth_date"], i["sex"]
+        i_province, i_locality, i_crop = i["province"], i["locality"], i["crop"]
+        i_nat, i_phone, i_address, i_cbu, i_renatre = (
+            i["nationality"],
+            i["phone"],
+            i["address"],
+            i["cbu"],
+            i["renatre"],
+        )
+        width, job_id, province_id = self.width, self.job_id, self.province_id
+        dates, sexes, places, crops = self.dates, self.sexes, self.places, self.crops
+        date_of, sex_of, place_ok, crop_ok = self._date, self._sex, self._place, self._crop
+        max_last, max_first, max_locality = MAX_LENGTHS["last_name"], MAX_LENGTHS["first_name"], MAX_LENGTHS["locality"]
+        max_nat, max_phone, max_address = MAX_LENGTHS["nationality"], MAX_LENGTHS["phone"], MAX_LENGTHS["address"]
+        max_renatre = MAX_LENGTHS["renatre"]
+        prefixes = CUIL_PREFIXES
+        bank_ok = bank_block_ok
+        cuil_digit, cbu_digit = cuit_number.calc_check_digit, cbu_number.calc_check_digit
+
+        strip = str.strip
+
+        def check(row: list, number: int, seen: dict) -> tuple | None:
+            if len(row) < width:
+                return None
+            try:
+                cells = list(map(strip, row))
+            except TypeError:  # numbers or dates from a workbook
+                cells = [cell.strip() if type(cell) is str else text_of(cell) for cell in row]
+            cells.append("")  # what a missing optional column (index -1) reads
+            cuil = cells[i_cuil]
+            if not cuil.isdigit():
+                cuil = cuil.replace("-", "").replace(" ", "")
+            if not (len(cuil) == 11 and cuil.isascii() and cuil.isdigit() and cuil[:2] in prefixes):
+                return None
+            if cuil_digit(cuil[:10]) != cuil[10] or cuil in seen:
+                return None
+            key = row[i_birth]
+            if type(key) is str:
+                key = cells[i_birth]
+            if not key:
+                return None
+            birth = dates.get(key)
+            if birth is None:
+                if key in dates:
+                    return None
+                birth = dates[key] = date_of(key)
+                if birth is None:
+                    return None
+            key = cells[i_sex]
+            sex = sexes.get(key)
+            if sex is None:
+                if not key or key in sexes:
+                    return None
+                sex = sexes[key] = sex_of(key)
+                if sex is None:
+                    return None
+            key = cells[i_province]
+            ok = places.get(key)
+            if ok is None:
+                if not key:
+                    return None
+                ok = places[key] = place_ok(key)
+            if not ok:
+                return None
+            key = cells[i_crop]
+            ok = crops.get(key)
+            if ok is None:
+                if not key:
+                    return None
+                ok = crops[key] = crop_ok(key)
+            if not ok:
+                return None
+            last_name, first_name, locality = cells[i_last], cells[i_first], cells[i_locality]
+            nationality, phone, address, renatre = cells[i_nat], cells[i_phone], cells[i_address], cells[i_renatre]
+            joined = "|".join(cells)
+            if "  " in joined or "\t" in joined or "\n" in joined:
+                last_name, first_name, locality = collapse(last_name), collapse(first_name), collapse(locality)
+                nationality, phone, address = collapse(nationality), collapse(phone), collapse(address)
+                renatre = collapse(renatre)
+            if not (
+                0 < len(last_name) <= max_last
+                and 0 < len(first_name) <= max_first
+                and 0 < len(locality) <= max_locality
+                and len(nationality) <= max_nat
+                and len(phone) <= max_phone
+                and len(address) <= max_address
+                and len(renatre) <= max_renatre
+            ):
+                return None
+            cbu = cells[i_cbu]
+            if cbu:
+                if not (len(cbu) == 22 and cbu.isascii() and cbu.isdigit() and bank_ok(cbu[:8])):
+                    return None
+                if cbu_digit(cbu[8:21]) != cbu[21]:
+                    return None
+            return (
+                job_id,
+                number,
+                cuil,
+                last_name,
+                first_name,
+                fold(last_name),
+                fold(first_name),
+                birth,
+                sex,
+                nationality or "Argentina",
+                phone,
+                address,
+                province_id,
+                locality,
+                cbu,
+                renatre,
+            )
+
+        return check

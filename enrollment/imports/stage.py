@@ -1,0 +1,215 @@
+"""Analysing a survey list: read the file, check every row, stage the valid rows and the
+problems with PostgreSQL ``COPY`` in one transaction, and summarise what applying would do.
+
+Rules: idempotent — a job already analysed is left alone, one interrupted half-way is analysed
+again from the start, replacing whatever was staged; a late duplicate delivery never pulls a
+job analysed (or confirmed) meanwhile back to analysing. The summary counts known and new
+workers, enrollments already made and the quota left, with joins (nothing per row).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pghistory
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment.imports import jobs
+from enrollment.imports.check import Lookups, validate_rows
+from enrollment.imports.read import SurveyFileError, read_table
+from enrollment.models import Enrollment, ImportJob, ImportRow, ImportRowError, Worker
+from enrollment.selectors import quota_usage
+from provinces.bulk import collector_paused
+from provinces.models import AgreementQuota
+
+J = ImportJob.Status
+logger = logging.getLogger(__name__)
+
+
+STAGING_COLUMNS = (
+    "job_id",
+    "row_number",
+    "cuil",
+    "last_name",
+    "first_name",
+    "last_name_norm",
+    "first_name_norm",
+    "birth_date",
+    "sex",
+    "nationality",
+    "phone",
+    "address",
+    "province_id",
+    "locality",
+    "cbu",
+    "renatre",
+)
+
+
+ERROR_COLUMNS = ("job_id", "row_number", "column", "value", "message")
+
+
+def copy_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Load ``rows`` into ``table`` with PostgreSQL COPY (one round trip, no per-row INSERT)."""
+    if not rows:
+        return
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _column_types(table: str, columns: tuple[str, ...]) -> list[int]:
+    """The type (oid) of each of ``columns`` of ``table``, for a binary COPY."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+            [table],
+        )
+        types = dict(cursor.fetchall())
+    return [types[column] for column in columns]
+
+
+def analyse_import(*, job_id: int) -> ImportJob:
+    """Parse and validate the job's file, stage valid rows and errors, compute the summary.
+
+    Idempotent: a job already analysed is left alone; one interrupted half-way is analysed again
+    from the start, replacing whatever was staged, all in one transaction.
+    """
+    job = ImportJob.objects.select_related("cycle__agreement__province", "cycle__crop").get(pk=job_id)
+    # Claimed with one conditional UPDATE, so a late duplicate delivery cannot pull a job that
+    # was analysed (or confirmed) meanwhile back to "analysing".
+    with pghistory.context(user=job.uploaded_by_id, reason=f"padrón {job.pk}: {J.ANALYSING.label}"):
+        claimed = ImportJob.objects.filter(pk=job.pk, status__in=[J.QUEUED, J.ANALYSING]).update(
+            status=J.ANALYSING, processed_rows=0, total_rows=0
+        )
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    job.status = J.ANALYSING
+    # A list is millions of cells: without the cyclic collector, Python does not walk all of them
+    # again every few hundred allocations (a third of the time of reading and checking them).
+    with collector_paused():
+        return _analyse(job)
+
+
+def _analyse(job: ImportJob) -> ImportJob:
+    started = time.perf_counter()
+    try:
+        with job.file.open("rb") as handle:
+            data = handle.read()
+        table = read_table(data, job.file_format)
+    except SurveyFileError as problem:
+        return jobs.fail(job, str(problem))
+    except OSError:
+        return jobs.fail(job, _("No se encontró el archivo subido; vuelva a subirlo."))
+    total = len(table.rows)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=0)
+    timings = {"read": time.perf_counter() - started}
+
+    # The valid rows go into COPY as they are checked, so PostgreSQL stores them on the other core
+    # while Python checks the next ones. The connection is busy with COPY meanwhile, so progress
+    # is reported through a second one (in autocommit, visible to the page at once).
+    progress_connection = None
+
+    def progress(done: int) -> None:
+        nonlocal progress_connection
+        if progress_connection is None:
+            progress_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with progress_connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s WHERE id = %s", [done, job.pk])
+
+    lookups = Lookups()
+    staged = 0
+    try:
+        with transaction.atomic():
+            # The staged rows' reference to their job is kept by this lock (the staging table has
+            # no foreign key to check it row by row): the job cannot be deleted meanwhile.
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM {ImportJob._meta.db_table} WHERE id = %s FOR KEY SHARE", [job.pk])
+            ImportRow.objects.filter(job=job).delete()
+            ImportRowError.objects.filter(job=job).delete()
+            cols = ", ".join(f'"{c}"' for c in STAGING_COLUMNS)
+            types = _column_types(ImportRow._meta.db_table, STAGING_COLUMNS)
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {ImportRow._meta.db_table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy,
+            ):
+                # Binary: each value goes as it is, without writing it out and escaping it as text.
+                copy.set_types(types)
+
+                def stage(row: tuple) -> None:
+                    nonlocal staged
+                    copy.write_row(row)
+                    staged += 1
+
+                _streamed, errors, error_rows = validate_rows(
+                    table, cycle=job.cycle, lookups=lookups, job_id=job.pk, progress=progress, sink=stage
+                )
+                timings["validate"] = time.perf_counter() - started - sum(timings.values())
+            copy_rows(ImportRowError._meta.db_table, ERROR_COLUMNS, errors)
+            timings["finish staging with COPY"] = time.perf_counter() - started - sum(timings.values())
+            # Another run of the same job (a duplicate delivery) may have finished meanwhile.
+            locked = ImportJob.objects.select_for_update(no_key=True).get(pk=job.pk)
+            if locked.status != J.ANALYSING:
+                raise _SupersededError(locked)
+            summary = _summarise(job)
+            timings["summarise"] = time.perf_counter() - started - sum(timings.values())
+            jobs.set_status(
+                job,
+                J.READY,
+                total_rows=total,
+                processed_rows=total,
+                valid_rows=staged,
+                error_rows=error_rows,
+                analysed_at=timezone.now(),
+                **summary,
+            )
+    except _SupersededError as superseded:
+        return superseded.job
+    except (DatabaseError, psycopg.Error):
+        # Rolled back. A concurrent run of the same job that committed first makes this one's
+        # COPY collide with its rows; that run's result stands. Anything else is raised.
+        job.refresh_from_db()
+        if job.status != J.ANALYSING:
+            return job
+        raise
+    finally:
+        if progress_connection is not None:
+            progress_connection.close()
+    logger.info("import %s analysed: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    return job
+
+
+class _SupersededError(Exception):
+    def __init__(self, job: ImportJob) -> None:
+        super().__init__(job.pk)
+        self.job = job
+
+
+def _summarise(job: ImportJob) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*), count(w.id), count(e.id)
+            FROM {ImportRow._meta.db_table} r
+            LEFT JOIN {Worker._meta.db_table} w ON w.cuil = r.cuil
+            LEFT JOIN {Enrollment._meta.db_table} e ON e.worker_id = w.id AND e.cycle_id = %s
+            WHERE r.job_id = %s
+            """,
+            [job.cycle_id, job.pk],
+        )
+        valid, known, enrolled = cursor.fetchone()
+    quota = AgreementQuota.objects.filter(agreement_id=job.cycle.agreement_id, crop_id=job.cycle.crop_id).first()
+    used = quota_usage(agreement=job.cycle.agreement, crop=job.cycle.crop)
+    return {
+        "known_workers": known,
+        "new_workers": valid - known,
+        "already_enrolled": enrolled,
+        "enrollments_to_create": valid - enrolled,
+        "quota_available": max((quota.quota if quota else 0) - used, 0),
+    }
