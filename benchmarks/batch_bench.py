@@ -121,7 +121,7 @@ def seed(n: int) -> list[int]:
 
 
 def run(n: int, engine: bool = False) -> None:
-    from payments import services
+    from payments import bank_files, batches, installments, returns
     from payments.models import BatchItem, PaymentBatch
     from provinces.roles import Role
     from tests.factories import make_user
@@ -148,7 +148,7 @@ def run(n: int, engine: bool = False) -> None:
          WHERE e.status = 'approved'
         """
     )
-    step, created = timed(lambda: services.schedule_installments_bulk(enrollment_ids=ids, by=reviewer))
+    step, created = timed(lambda: installments.schedule_installments_bulk(enrollment_ids=ids, by=reviewer))
     rows.append(("schedule installments", f"{created:,} installments", step, base, "INSERT … SELECT"))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE payments_installment")
@@ -159,7 +159,7 @@ def run(n: int, engine: bool = False) -> None:
 
     # --screening-engine: the real re-screening (enrollment.screening), against whatever
     # registries the database holds (none here); otherwise a stand-in reporting 1 % conflicts.
-    screen = services.monthly_screening() if engine else synthetic
+    screen = batches.monthly_screening() if engine else synthetic
 
     scratch = PaymentBatch.objects.create(month=dt.date(2026, 4, 1), built_by=builder)
     base = baseline(
@@ -178,7 +178,7 @@ def run(n: int, engine: bool = False) -> None:
     def build():
         with transaction.atomic():
             batch = PaymentBatch.objects.create(month=MAY, built_by=builder)
-        return services.build_batch(batch_id=batch.pk, screen=screen)
+        return batches.build_batch(batch_id=batch.pk, screen=screen)
 
     step, batch = timed(build)
     rows.append(
@@ -196,7 +196,7 @@ def run(n: int, engine: bool = False) -> None:
         "UPDATE payments_paymentbatch SET status = 'approved', approved_by_id = %s, approved_at = now() WHERE id = %s",
         [approver.pk, batch.pk],
     )
-    step, _ = timed(lambda: services.approve_batch(batch=batch, by=approver))
+    step, _ = timed(lambda: batches.approve_batch(batch=batch, by=approver))
     rows.append(("approve batch", "1 batch", step, base, "UPDATE"))
 
     # 4. bank file
@@ -205,7 +205,7 @@ def run(n: int, engine: bool = False) -> None:
         " ORDER BY reference) TO STDOUT WITH (FORMAT csv, DELIMITER ';')",
         [batch.pk],
     )
-    step, bank_file = timed(lambda: services.export_bank_file(batch=batch, fmt="csv", by=builder))
+    step, bank_file = timed(lambda: bank_files.export_bank_file(batch=batch, fmt="csv", by=builder))
     rows.append(
         (
             "export bank file (CSV)",
@@ -253,7 +253,7 @@ def run(n: int, engine: bool = False) -> None:
         [REJECT_EVERY, REJECT_EVERY, REJECT_EVERY, batch.pk],
     )
     step, record = timed(
-        lambda: services.reconcile_batch(batch=batch, content=content, filename="return.csv", by=builder)
+        lambda: returns.reconcile_batch(batch=batch, content=content, filename="return.csv", by=builder)
     )
     rows.append(
         (

@@ -35,8 +35,8 @@ from enrollment.screening.models import MatchFlag
 from enrollment.screening.services import resolve_flag
 from enrollment.selectors import enrollments_for, workers_for
 from enrollment.services import registering_organisation, reopen_enrollment
+from payments.installments import reissue_installment, release_hold
 from payments.models import Installment
-from payments.services import reissue_installment, release_hold
 from provinces.calendar import add_business_days
 from provinces.models import Organisation
 from provinces.roles import Role

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment import seams
 from enrollment.models import Enrollment, Worker
 from enrollment.validation import WorkerDataCleaner
 from provinces.models import AgreementQuota, Cycle, Organisation, Province
@@ -227,7 +228,6 @@ def screen_submitted(*, enrollment_ids: Iterable[int]) -> None:
     """Run the screening engine on the enrollments still submitted, each cycle with the monthly
     aid in force in its first month (formal pay above the aid is a conflict)."""
     from enrollment.screening.services import screen_enrollments
-    from payments.services import rate_for
 
     by_first_month: dict[dt.date, list[int]] = {}
     pending = Enrollment.objects.filter(pk__in=list(enrollment_ids), status=S.SUBMITTED)
@@ -235,7 +235,7 @@ def screen_submitted(*, enrollment_ids: Iterable[int]) -> None:
         by_first_month.setdefault(first_month, []).append(pk)
     for first_month, ids in sorted(by_first_month.items()):
         try:
-            aid = rate_for(first_month).amount
+            aid = seams.monthly_aid_in_force(first_month)
         except ValidationError:
             aid = None  # no resolution in force yet: only self-employment income is compared
         screen_enrollments(enrollment_ids=ids, monthly_aid=aid)
@@ -282,8 +282,9 @@ def send_to_review(*, enrollment: Enrollment, by=None, reason: str = "") -> Enro
 def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "", schedule: bool = True) -> Enrollment:
     """A ministry reviewer approves an enrollment pending review; never one with a blocking
     screening flag (an unresolved same-person match, or a confirmed conflict). Its installments
-    are scheduled in the same transaction (``schedule=False`` only for a caller that schedules
-    them itself before committing, as ``bulk_decide`` does)."""
+    are scheduled in the same transaction, by whoever follows ``seams.enrollment_approved``
+    (payments); ``schedule=False`` only for a caller that schedules them itself before
+    committing, as ``bulk_decide`` does through ``seams.enrollments_approved_in_bulk``."""
     _require_reviewer(by)
     from enrollment.screening.selectors import has_blocking_flags
 
@@ -291,9 +292,7 @@ def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "", schedule
         raise ValidationError(_("Tiene alertas de control que bloquean la aprobación: resuélvalas primero."))
     approved = _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
     if schedule:
-        from payments.services import schedule_installments  # payments depends on enrollment, not the reverse
-
-        schedule_installments(enrollment=approved, by=by)
+        seams.enrollment_approved.run(enrollment=approved, by=by)
     return approved
 
 
@@ -354,9 +353,7 @@ def suspend_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo de la suspensión.")})
     suspended = _transition(enrollment=enrollment, to=S.SUSPENDED, by=by, reason=reason.strip())
-    from payments.services import cancel_unpaid_installments
-
-    cancel_unpaid_installments(enrollment=suspended, by=by, reason=reason.strip())
+    seams.enrollment_ended.run(enrollment=suspended, by=by, reason=reason.strip())
     return suspended
 
 
@@ -373,9 +370,7 @@ def withdraw_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollmen
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo de la baja.")})
     withdrawn = _transition(enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=reason.strip())
-    from payments.services import cancel_unpaid_installments
-
-    cancel_unpaid_installments(enrollment=withdrawn, by=by, reason=reason.strip())
+    seams.enrollment_ended.run(enrollment=withdrawn, by=by, reason=reason.strip())
     return withdrawn
 
 
@@ -389,8 +384,6 @@ def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason:
     transaction instead, so the refusal is reported against the enrollment it concerns."""
     enrollments = list(enrollments)
     if approve and len(enrollments) > 1:
-        from payments.services import schedule_installments_bulk
-
         try:
             with transaction.atomic():
                 failures, approved = [], []
@@ -402,7 +395,7 @@ def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason:
                             )
                     except ValidationError as error:
                         failures.append(f"{enrollment.worker}: {' '.join(error.messages)}")
-                schedule_installments_bulk(enrollment_ids=[e.pk for e in approved], by=by)
+                seams.enrollments_approved_in_bulk.run(enrollment_ids=[e.pk for e in approved], by=by)
                 return failures
         except ValidationError:
             pass  # decided one by one below

@@ -9,6 +9,8 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from payments.reference_data import ensure_rates_after_migrate
+        from payments.seams import connect_enrollment_seams
 
         # A flush (transactional tests) empties the rate table; put the history back.
         post_migrate.connect(ensure_rates_after_migrate, sender=self, dispatch_uid="interzafra_rates")
+        connect_enrollment_seams()

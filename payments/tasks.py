@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from payments import services
+from payments import bank_files, batches, returns
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def build_batch_task(batch_id: int) -> None:
     """Build (or resume building) a monthly batch; running it again is harmless."""
-    services.build_batch(batch_id=batch_id, screen=services.monthly_screening())
+    batches.build_batch(batch_id=batch_id, screen=batches.monthly_screening())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def apply_return_file_task(return_file_id: int) -> None:
     """Apply a bank return file; a file already processed is left as it is."""
-    services.apply_return_file(return_file_id=return_file_id)
+    returns.apply_return_file(return_file_id=return_file_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def write_bank_file_task(bank_file_id: int) -> None:
     """Write a requested bank file; a file already written is left as it is."""
-    services.write_bank_file(bank_file_id=bank_file_id)
+    bank_files.write_bank_file(bank_file_id=bank_file_id)

@@ -9,14 +9,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enrollment.selectors import workers_for
-from payments import selectors, services
+from payments import batches, common, installments, rates, returns, selectors
+from payments.bank_files import request_bank_file
 from payments.filters import InstallmentFilter
 from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm
 from payments.models import BankFile, Installment, Rate
 from provinces.scoping import require_perm
 
 VIEW = "payments.view_paymentbatch"
-MANAGE = services.MANAGE
+MANAGE = common.MANAGE
 
 
 def _require_view(request) -> None:
@@ -40,7 +41,7 @@ def batch_list(request):
         require_perm(request.user, MANAGE)
         if form.is_valid():
             try:
-                batch = services.request_batch(by=request.user, **form.cleaned_data)
+                batch = batches.request_batch(by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -104,7 +105,7 @@ def batch_approve(request, pk):
     return _act(
         request,
         pk,
-        lambda batch: services.approve_batch(batch=batch, by=request.user),
+        lambda batch: batches.approve_batch(batch=batch, by=request.user),
         lambda batch: _("Lote aprobado."),
     )
 
@@ -117,7 +118,7 @@ def batch_export(request, pk, fmt):
     return _act(
         request,
         pk,
-        lambda batch: services.request_bank_file(batch=batch, fmt=fmt, by=request.user),
+        lambda batch: request_bank_file(batch=batch, fmt=fmt, by=request.user),
         lambda f: (
             _("Archivo %(name)s exportado (SHA-256 %(sha)s).") % {"name": f.filename, "sha": f.sha256}
             if f.status == BankFile.Status.DONE
@@ -139,7 +140,7 @@ def batch_reconcile(request, pk):
     return _act(
         request,
         pk,
-        lambda b: services.submit_return_file(batch=b, content=upload.read(), filename=upload.name, by=request.user),
+        lambda b: returns.submit_return_file(batch=b, content=upload.read(), filename=upload.name, by=request.user),
         lambda f: (
             _("Archivo %(name)s recibido: se aplica en segundo plano.") % {"name": f.filename}
             if f.status == f.Status.QUEUED
@@ -184,14 +185,14 @@ def installment_release(request, pk):
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _installment_action(
-        request, pk, lambda i: services.release_hold(installment=i, by=request.user, reason=reason)
+        request, pk, lambda i: installments.release_hold(installment=i, by=request.user, reason=reason)
     )
 
 
 @login_required
 @require_POST
 def installment_reissue(request, pk):
-    return _installment_action(request, pk, lambda i: services.reissue_installment(installment=i, by=request.user))
+    return _installment_action(request, pk, lambda i: installments.reissue_installment(installment=i, by=request.user))
 
 
 @login_required
@@ -212,11 +213,11 @@ def installment_list(request):
     every figure of the transfers dashboard, with the count and the amount it shows. Read-only,
     within the user's scope (``selectors.installments_for``)."""
     require_perm(request.user, "payments.view_installment")
-    installments = selectors.installments_for(request.user).select_related("worker")
-    flt = InstallmentFilter(request.GET, queryset=installments, request=request)
+    visible = selectors.installments_for(request.user).select_related("worker")
+    flt = InstallmentFilter(request.GET, queryset=visible, request=request)
     # A filter the form refuses (a malformed month, a province or agreement out of scope) lists
     # nothing, rather than being dropped and read as "every one".
-    rows = flt.qs if flt.is_valid() else installments.none()
+    rows = flt.qs if flt.is_valid() else visible.none()
     total = rows.order_by().aggregate(total=Sum("amount"))["total"] or 0
     page = Paginator(rows.order_by("-month", "province__name", "worker__last_name_norm", "pk"), 50).get_page(
         request.GET.get("page")
@@ -248,7 +249,7 @@ def rate_apply(request, pk):
     require_perm(request.user, MANAGE)
     rate = get_object_or_404(Rate, pk=pk)
     try:
-        result = services.apply_retroactive_rate(rate=rate, by=request.user)
+        result = rates.apply_retroactive_rate(rate=rate, by=request.user)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:

@@ -247,7 +247,7 @@ def seed(stdout=None) -> None:
                 },
             )
     # Approved and active demo enrollments get their monthly installments, as approval would.
-    from payments.services import schedule_installments_bulk
+    from payments.installments import schedule_installments_bulk
 
     schedule_installments_bulk(
         enrollment_ids=Enrollment.objects.filter(

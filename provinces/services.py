@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from provinces import seams
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Membership, Organisation, add_months
 from provinces.roles import ROLE_ORGANISATION_KINDS, Role
 from provinces.scoping import forget_scope, require_perm
@@ -63,8 +64,6 @@ def _validate_agreement(
 
 
 def _validate_quotas(*, agreement: Agreement | None, quotas: Mapping[Crop, int]) -> dict[str, list[str]]:
-    from enrollment.selectors import quota_usage
-
     errors: dict[str, list[str]] = {}
     if not quotas:
         errors.setdefault("quotas", []).append(_("El convenio debe fijar el cupo de al menos una actividad."))
@@ -72,7 +71,7 @@ def _validate_quotas(*, agreement: Agreement | None, quotas: Mapping[Crop, int])
         if quota is None or quota < 1:
             errors.setdefault("quotas", []).append(_("El cupo de %(crop)s debe ser al menos 1.") % {"crop": crop.name})
         elif agreement is not None and agreement.pk:
-            used = quota_usage(agreement=agreement, crop=crop)
+            used = seams.quota_in_use(agreement=agreement, crop=crop)
             if quota < used:
                 errors.setdefault("quotas", []).append(
                     _("El cupo de %(crop)s (%(quota)s) es menor que las inscripciones ya hechas (%(used)s).")

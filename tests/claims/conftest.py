@@ -77,7 +77,7 @@ def approved(reviewer, office):
 @pytest.fixture
 def held(approved):
     """The May installment of ``approved``, held by the monthly re-screening."""
-    from payments.services import hold_installments
+    from payments.installments import hold_installments
 
     hold_installments(month=dt.date(2026, 5, 1), conflicts={approved.pk: "Cobra una pensión no contributiva"})
     return Installment.objects.get(enrollment=approved, month=dt.date(2026, 5, 1))

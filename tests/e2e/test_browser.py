@@ -622,16 +622,16 @@ def test_union_officer_checks_a_worker_in_the_ui_and_through_the_api_with_its_to
 def guarded(programme):
     """A built and an approved batch, an open flag, a Tucumán course, and a Mendoza officer."""
     from enrollment.screening.models import MatchFlag
-    from payments import services as payments
+    from payments import batches
     from tests.factories import CourseFactory
 
     tucuman = Cycle.objects.get(name="Zafra Tucumán")
     office = programme["gonzalez"].registered_by
     approved_beneficiaries(tucuman, office, 1)
     builder, second = programme["users"][Role.PAYMENTS_OFFICER], make_user(Role.PAYMENTS_OFFICER)
-    approved = payments.request_batch(month=dt.date(2026, 5, 1), by=builder)  # built at once: Celery is eager
-    payments.approve_batch(batch=approved, by=second)
-    built = payments.request_batch(month=dt.date(2026, 6, 1), by=builder)
+    approved = batches.request_batch(month=dt.date(2026, 5, 1), by=builder)  # built at once: Celery is eager
+    batches.approve_batch(batch=approved, by=second)
+    built = batches.request_batch(month=dt.date(2026, 6, 1), by=builder)
     flagged = flagged_enrollment(
         cycle=tucuman,
         dni=30333444,

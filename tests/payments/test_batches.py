@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import TestCase
 
-from payments import services
+from payments import bank_files, batches, installments
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch
 from tests.factories import AgreementFactory, CycleFactory, province
 
@@ -20,7 +20,7 @@ MAY = dt.date(2026, 5, 1)
 def built_batch(officer, month=MAY, **scope):
     """Request a batch and run the Celery task (eager) as the commit would."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = services.request_batch(month=month, by=officer, **scope)
+        batch = batches.request_batch(month=month, by=officer, **scope)
     return PaymentBatch.objects.get(pk=batch.pk)
 
 
@@ -64,7 +64,7 @@ def test_province_batch_only_takes_that_province(approved, officer):
 
 def test_hold_installments_holds_conflicts_with_their_reason(approved, officer):
     keep, conflicted = approved(), approved()
-    held = services.hold_installments(month=MAY, conflicts={conflicted.pk: "Cobra seguro de desempleo"}, by=officer)
+    held = installments.hold_installments(month=MAY, conflicts={conflicted.pk: "Cobra seguro de desempleo"}, by=officer)
     assert held == 1
     row = conflicted.installments.get(number=1)
     assert row.status == I.HELD and row.hold_reason == "Cobra seguro de desempleo"
@@ -75,14 +75,14 @@ def test_hold_installments_holds_conflicts_with_their_reason(approved, officer):
 
 def test_batch_build_runs_the_screening_and_holds_what_it_finds(approved, officer):
     keep, conflicted = approved(), approved()
-    batch = services.request_batch(month=MAY, by=officer)  # on_commit never fires here: still building
+    batch = batches.request_batch(month=MAY, by=officer)  # on_commit never fires here: still building
     seen = {}
 
     def screen(*, month, enrollment_ids):
         seen["args"] = (month, sorted(enrollment_ids))
         return {conflicted.pk: "Pensión no contributiva"}
 
-    result = services.build_batch(batch_id=batch.pk, screen=screen)
+    result = batches.build_batch(batch_id=batch.pk, screen=screen)
     assert seen["args"] == (MAY, sorted([keep.pk, conflicted.pk]))
     assert result.item_count == 1 and result.held_count == 1
     assert conflicted.installments.get(number=1).status == I.HELD
@@ -99,10 +99,10 @@ def test_worker_without_valid_cbu_is_held(approved, officer):
 
 def test_released_hold_goes_in_the_next_batch(approved, officer):
     enrollment = approved()
-    services.hold_installments(month=MAY, conflicts={enrollment.pk: "Conflicto"}, by=officer)
+    installments.hold_installments(month=MAY, conflicts={enrollment.pk: "Conflicto"}, by=officer)
     built_batch(officer)
     row = enrollment.installments.get(number=1)
-    services.release_hold(installment=row, by=officer, reason="No es la misma persona")
+    installments.release_hold(installment=row, by=officer, reason="No es la misma persona")
     june = built_batch(officer, month=dt.date(2026, 6, 1))
     assert set(june.items.values_list("installment__number", flat=True)) == {1, 2}
 
@@ -111,11 +111,11 @@ def test_resumed_build_after_partial_chunks_has_no_duplicates(approved, officer)
     for _ in range(5):
         approved()
     batch = PaymentBatch.objects.create(month=MAY, built_by=officer)
-    services._add_chunk(batch, 2)  # a worker died after its first chunk committed
-    result = services.build_batch(batch_id=batch.pk, chunk_size=2)
+    batches._add_chunk(batch, 2)  # a worker died after its first chunk committed
+    result = batches.build_batch(batch_id=batch.pk, chunk_size=2)
     assert result.item_count == 5
     assert BatchItem.objects.values("installment").distinct().count() == 5
-    assert services.build_batch(batch_id=batch.pk).item_count == 5
+    assert batches.build_batch(batch_id=batch.pk).item_count == 5
 
 
 def test_installment_cannot_be_in_two_open_batches(approved, officer):
@@ -140,13 +140,13 @@ def test_second_officer_approves_never_the_builder(approved, officer, second_off
     approved()
     batch = built_batch(officer)
     with pytest.raises(PermissionDenied, match="otra persona"):
-        services.approve_batch(batch=batch, by=officer)
+        batches.approve_batch(batch=batch, by=officer)
     with pytest.raises(PermissionDenied):
-        services.approve_batch(batch=batch, by=reviewer)
-    approved_batch = services.approve_batch(batch=batch, by=second_officer)
+        batches.approve_batch(batch=batch, by=reviewer)
+    approved_batch = batches.approve_batch(batch=batch, by=second_officer)
     assert approved_batch.status == B.APPROVED and approved_batch.approved_by == second_officer
     with pytest.raises(ValidationError):
-        services.approve_batch(batch=batch, by=second_officer)
+        batches.approve_batch(batch=batch, by=second_officer)
 
 
 def test_an_installment_of_a_worker_without_cbu_is_held_not_batched(approved, officer):
@@ -185,7 +185,7 @@ def test_suspension_takes_installment_out_of_an_unapproved_batch(approved, offic
 def exported(approved, officer, second_officer, n=3):
     enrollments = [approved() for _ in range(n)]
     batch = built_batch(officer)
-    services.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=second_officer)
     return batch, enrollments
 
 
@@ -193,12 +193,12 @@ def test_export_needs_approval(approved, officer):
     approved()
     batch = built_batch(officer)
     with pytest.raises(ValidationError, match="aprobado"):
-        services.export_bank_file(batch=batch, fmt="csv", by=officer)
+        bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
 
 
 def test_csv_export_has_control_total_and_hash_and_is_identical_twice(approved, officer, second_officer):
     batch, enrollments = exported(approved, officer, second_officer)
-    bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     content = bank_file.read()
     lines = content.decode().splitlines()
     assert lines[0] == f"H;B{batch.pk:06d};202605;011;INTERZAFRA"
@@ -208,9 +208,9 @@ def test_csv_export_has_control_total_and_hash_and_is_identical_twice(approved, 
     assert lines[1] == f"D;{first.reference};{first.cbu};{first.cuil};{first.name};64000.00"
     assert bank_file.sha256 == hashlib.sha256(content).hexdigest()
     assert bank_file.control_total == Decimal("192000.00") and bank_file.line_count == 3
-    again = services.export_bank_file(batch=batch, fmt="csv", by=second_officer)
+    again = bank_files.export_bank_file(batch=batch, fmt="csv", by=second_officer)
     assert again.pk == bank_file.pk and again.read() == content
-    assert services.render_bank_file(batch=batch, fmt="csv")[0] == content
+    assert bank_files.render_bank_file(batch=batch, fmt="csv")[0] == content
     batch.refresh_from_db()
     assert batch.status == B.EXPORTED
 
@@ -220,17 +220,17 @@ def test_export_written_in_ranges_is_the_same_file_with_its_hash_in_storage(
     approved, officer, second_officer, monkeypatch, fmt
 ):
     batch, _enrollments = exported(approved, officer, second_officer, n=5)
-    whole = services.render_bank_file(batch=batch, fmt=fmt)[0]
-    monkeypatch.setattr(services, "EXPORT_CHUNK", 2)  # three COPY ranges: 2 + 2 + 1 lines
+    whole = bank_files.render_bank_file(batch=batch, fmt=fmt)[0]
+    monkeypatch.setattr(bank_files, "EXPORT_CHUNK", 2)  # three COPY ranges: 2 + 2 + 1 lines
     seen = []
-    assert b"".join(services._bank_file_chunks(batch, fmt, seen.append)) == whole
+    assert b"".join(bank_files._bank_file_chunks(batch, fmt, seen.append)) == whole
     assert seen == [2, 4, 5]
-    bank_file = services.export_bank_file(batch=batch, fmt=fmt, by=officer)
+    bank_file = bank_files.export_bank_file(batch=batch, fmt=fmt, by=officer)
     assert bank_file.read() == whole and bank_file.size == len(whole)
     assert bank_file.sha256 == hashlib.sha256(whole).hexdigest() and bank_file.progress_done == 5
     assert bank_file.file.name.startswith("bank_files/")
     # written again (a redelivered task) it stays the same file
-    assert services.write_bank_file(bank_file_id=bank_file.pk).read() == whole
+    assert bank_files.write_bank_file(bank_file_id=bank_file.pk).read() == whole
 
 
 #: what COPY writes for the detail records; the export renders them itself and must match it
@@ -239,7 +239,7 @@ COPY_DETAILS = {
     " WHERE batch_id = %s AND outcome <> 'withdrawn' ORDER BY reference) TO STDOUT WITH (FORMAT csv, DELIMITER ';')",
     "fixed": f"""COPY (SELECT rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
                      || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
-                     || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {services.RECORD_WIDTH})
+                     || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {bank_files.RECORD_WIDTH})
               FROM payments_batchitem WHERE batch_id = %s AND outcome <> 'withdrawn' ORDER BY reference) TO STDOUT""",
 }
 
@@ -254,8 +254,8 @@ def test_export_records_are_byte_for_byte_what_copy_writes(approved, officer, se
         BatchItem.objects.filter(pk=item.pk).update(name=name)
     with connection.cursor() as cursor, cursor.copy(COPY_DETAILS[fmt], [batch.pk]) as copy:
         expected = b"".join(bytes(data) for data in copy)
-    monkeypatch.setattr(services, "EXPORT_CHUNK", 3)  # three ranges: 3 + 3 + 2 records
-    pieces = list(services._bank_file_chunks(batch, fmt))
+    monkeypatch.setattr(bank_files, "EXPORT_CHUNK", 3)  # three ranges: 3 + 3 + 2 records
+    pieces = list(bank_files._bank_file_chunks(batch, fmt))
     assert len(pieces) == 5  # header, three ranges, trailer
     assert b"".join(pieces[1:-1]) == expected
 
@@ -294,10 +294,10 @@ def test_a_delimiter_or_quote_in_a_worker_name_becomes_a_space_in_the_batch_line
 
 def test_export_fails_when_the_lines_written_differ_from_the_requested_count(approved, officer, second_officer):
     batch, _enrollments = exported(approved, officer, second_officer)
-    bank_file = services.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
+    bank_file = bank_files.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
     BankFile.objects.filter(pk=bank_file.pk).update(line_count=4)
     with pytest.raises(ValidationError, match="3 transferencias"):
-        services.write_bank_file(bank_file_id=bank_file.pk)
+        bank_files.write_bank_file(bank_file_id=bank_file.pk)
     bank_file.refresh_from_db()
     assert bank_file.status == BankFile.Status.FAILED and not bank_file.sha256
     batch.refresh_from_db()
@@ -306,22 +306,22 @@ def test_export_fails_when_the_lines_written_differ_from_the_requested_count(app
 
 def test_export_fails_when_the_amounts_written_differ_from_the_requested_total(approved, officer, second_officer):
     batch, _enrollments = exported(approved, officer, second_officer)
-    bank_file = services.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
+    bank_file = bank_files.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
     assert (bank_file.line_count, bank_file.control_total) == (3, Decimal("192000.00"))
     BankFile.objects.filter(pk=bank_file.pk).update(control_total=Decimal("191999.99"))
     with pytest.raises(ValidationError, match="suma 192000.00"):
-        services.write_bank_file(bank_file_id=bank_file.pk)
+        bank_files.write_bank_file(bank_file_id=bank_file.pk)
     bank_file.refresh_from_db()
     assert bank_file.status == BankFile.Status.FAILED and not bank_file.sha256
 
 
 def test_fixed_width_export_layout(approved, officer, second_officer):
     batch, enrollments = exported(approved, officer, second_officer, n=2)
-    bank_file = services.export_bank_file(batch=batch, fmt="fixed", by=officer)
+    bank_file = bank_files.export_bank_file(batch=batch, fmt="fixed", by=officer)
     lines = bank_file.read().decode().split("\n")
     assert lines[-1] == ""
     records = lines[:-1]
-    assert all(len(r) == services.RECORD_WIDTH for r in records)
+    assert all(len(r) == bank_files.RECORD_WIDTH for r in records)
     assert records[0].startswith("1INTERZAFRA")
     item = batch.items.order_by("reference").first()
     detail = records[1]
@@ -340,7 +340,7 @@ def test_agreement_batch_only_takes_that_agreement_and_refuses_a_mismatched_prov
     approved(cycle=CycleFactory(agreement=agreement))
     approved()
     with pytest.raises(ValidationError, match="no es de Mendoza"):
-        services.request_batch(month=MAY, by=officer, agreement=agreement, province=province("Mendoza"))
+        batches.request_batch(month=MAY, by=officer, agreement=agreement, province=province("Mendoza"))
     batch = built_batch(officer, agreement=agreement)
     assert batch.item_count == 1 and batch.agreement == agreement and batch.province is None
     assert batch.items.get().installment.agreement_id == agreement.pk
@@ -351,7 +351,7 @@ def test_suspension_leaves_approved_batch_lines_to_the_bank(approved, officer, s
 
     enrollment = approved()
     batch = built_batch(officer)
-    services.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=second_officer)
     suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Nuevo empleo")
     assert enrollment.installments.get(number=1).status == I.IN_BATCH
     assert batch.items.get().outcome == BatchItem.Outcome.PENDING
@@ -361,7 +361,7 @@ def test_suspension_leaves_approved_batch_lines_to_the_bank(approved, officer, s
 def test_only_payments_officers_request_batches(approved, reviewer):
     approved()
     with pytest.raises(PermissionDenied):
-        services.request_batch(month=MAY, by=reviewer)
+        batches.request_batch(month=MAY, by=reviewer)
     assert not PaymentBatch.objects.exists()
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
-from payments import services
+from payments import bank_files, batches, installments, returns
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Reconciliation
 from provinces.roles import Role
 from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, make_user
@@ -49,7 +49,7 @@ def race(target, args_list):
 def test_twenty_schedulers_of_one_enrollment_create_its_four_installments_once():
     reviewer = make_user(Role.MINISTRY_REVIEWER)
     enrollment = EnrollmentFactory(status=Enrollment.Status.APPROVED)
-    outcomes = race(lambda: len(services.schedule_installments(enrollment=enrollment, by=reviewer)), [()] * THREADS)
+    outcomes = race(lambda: len(installments.schedule_installments(enrollment=enrollment, by=reviewer)), [()] * THREADS)
     assert sorted(r for _, r in outcomes) == [0] * (THREADS - 1) + [4]
     assert Installment.objects.filter(enrollment=enrollment).count() == 4
 
@@ -71,7 +71,7 @@ def _scheduled(n):
     reviewer = make_user(Role.MINISTRY_REVIEWER)
     cycle = CycleFactory(first_month=MAY, months=2)
     enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(n)]
-    services.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer)
+    installments.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer)
 
 
 def test_twenty_builders_of_the_same_month_make_one_batch_with_each_installment_once():
@@ -79,8 +79,8 @@ def test_twenty_builders_of_the_same_month_make_one_batch_with_each_installment_
     officers = [make_user(Role.PAYMENTS_OFFICER) for _ in range(THREADS)]
 
     def build(officer):
-        batch = services.request_batch(month=MAY, by=officer)
-        return services.build_batch(batch_id=batch.pk, chunk_size=7).pk
+        batch = batches.request_batch(month=MAY, by=officer)
+        return batches.build_batch(batch_id=batch.pk, chunk_size=7).pk
 
     outcomes = race(build, [(o,) for o in officers])
     assert {r for _, r in outcomes} == {PaymentBatch.objects.get().pk}
@@ -94,20 +94,20 @@ def test_twenty_builders_of_the_same_month_make_one_batch_with_each_installment_
 def test_twenty_approvers_one_approval_then_one_file_then_one_reconciliation():
     _scheduled(5)
     builder = make_user(Role.PAYMENTS_OFFICER)
-    batch = services.request_batch(month=MAY, by=builder)
-    services.build_batch(batch_id=batch.pk)
+    batch = batches.request_batch(month=MAY, by=builder)
+    batches.build_batch(batch_id=batch.pk)
     approvers = [make_user(Role.PAYMENTS_OFFICER) for _ in range(THREADS)]
-    outcomes = race(lambda o: services.approve_batch(batch=batch, by=o), [(o,) for o in approvers])
+    outcomes = race(lambda o: batches.approve_batch(batch=batch, by=o), [(o,) for o in approvers])
     assert sorted(o for o, _ in outcomes) == ["ValidationError"] * (THREADS - 1) + ["ok"]
 
-    outcomes = race(lambda o: services.export_bank_file(batch=batch, fmt="csv", by=o).pk, [(o,) for o in approvers])
+    outcomes = race(lambda o: bank_files.export_bank_file(batch=batch, fmt="csv", by=o).pk, [(o,) for o in approvers])
     assert len({r for _, r in outcomes}) == 1 and BankFile.objects.count() == 1
 
     items = list(BatchItem.objects.order_by("reference"))
     lines = [f"D;{i.reference};{i.cuil};{i.amount};ACREDITADA;" for i in items]
     content = ("\n".join([f"H;B{batch.pk:06d};202605", *lines, f"T;{len(lines)};0"]) + "\n").encode()
     outcomes = race(
-        lambda o: services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=o).pk,
+        lambda o: returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=o).pk,
         [(o,) for o in approvers],
     )
     assert len({r for _, r in outcomes}) == 1 and Reconciliation.objects.count() == 1

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import TestCase
 
-from payments import services
+from payments import bank_files, batches, installments, returns
 from payments.models import BatchItem, Installment, PaymentBatch
 from tests.factories import make_cbu
 
@@ -20,9 +20,9 @@ MAY = dt.date(2026, 5, 1)
 def exported_batch(approved, officer, second_officer, n=4, month=MAY):
     enrollments = [approved() for _ in range(n)]
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = services.request_batch(month=month, by=officer)
-    batch = services.approve_batch(batch=batch, by=second_officer)
-    services.export_bank_file(batch=batch, fmt="csv", by=officer)
+        batch = batches.request_batch(month=month, by=officer)
+    batch = batches.approve_batch(batch=batch, by=second_officer)
+    bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     return PaymentBatch.objects.get(pk=batch.pk), enrollments
 
 
@@ -45,7 +45,7 @@ def test_return_marks_paid_and_rejected_with_bank_reason_and_closes_batch(approv
     content = return_file(
         batch, [line(items[0]), line(items[1]), line(items[2]), line(items[3], "RECHAZADA", "CBU inexistente")]
     )
-    record = services.reconcile_batch(batch=batch, content=content, filename="ret.csv", by=officer)
+    record = returns.reconcile_batch(batch=batch, content=content, filename="ret.csv", by=officer)
     assert record.accepted and (record.paid_count, record.rejected_count) == (3, 1)
     assert record.problems == []
     rejected = items[3].installment
@@ -60,12 +60,12 @@ def test_applying_the_same_return_twice_changes_nothing(approved, officer, secon
     batch, _ = exported_batch(approved, officer, second_officer)
     items = list(batch.items.order_by("reference"))
     content = return_file(batch, [line(items[0]), line(items[1], "RECHAZADA", "Cuenta cerrada")])
-    first = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
-    again = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    first = returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    again = returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
     assert again.pk == first.pk
     # the same lines in a differently-named/shaped file: already applied, nothing changes
     repeat = return_file(batch, [line(items[0]), line(items[1], "RECHAZADA", "Cuenta cerrada")]) + b""
-    third = services.reconcile_batch(
+    third = returns.reconcile_batch(
         batch=batch, content=repeat.replace(b"T;2;0", b"T;2;1"), filename="r2.csv", by=officer
     )
     assert (third.paid_count, third.rejected_count, third.unchanged_count) == (0, 0, 2)
@@ -88,7 +88,7 @@ def test_bad_lines_are_reported_and_nothing_wrong_is_applied(approved, officer, 
             line(d, status="QUIZAS"),
         ],
     )
-    record = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    record = returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
     assert record.paid_count == 1 and record.rejected_count == 0
     problems = {p["line"]: p["problem"] for p in record.problems}
     assert "desconocida" in problems[2]
@@ -105,7 +105,7 @@ def test_truncated_file_is_refused_whole(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer)
     a, b, *_ = batch.items.order_by("reference")
     content = return_file(batch, [line(a), line(b)], trailer=False)[:-10]
-    record = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    record = returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
     assert not record.accepted
     assert any("truncado" in p["problem"] for p in record.problems)
     assert not BatchItem.objects.exclude(outcome="pending").exists()
@@ -115,7 +115,7 @@ def test_trailer_count_mismatch_is_refused(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer)
     a, b, *_ = batch.items.order_by("reference")
     content = return_file(batch, [line(a), line(b)]).replace(b"T;2;0", b"T;3;0")
-    record = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    record = returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
     assert not record.accepted and "declara 3" in record.problems[0]["problem"]
     assert not BatchItem.objects.exclude(outcome="pending").exists()
 
@@ -124,7 +124,7 @@ def test_another_batchs_file_is_refused(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer)
     a = batch.items.first()
     content = return_file(batch, [line(a)], header="H;B000001;202604" if batch.pk != 1 else "H;B000002;202604")
-    record = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    record = returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
     assert not record.accepted and "no de este lote" in record.problems[0]["problem"]
     assert not BatchItem.objects.exclude(outcome="pending").exists()
 
@@ -132,32 +132,32 @@ def test_another_batchs_file_is_refused(approved, officer, second_officer):
 def test_only_exported_batches_are_reconciled(approved, officer, second_officer):
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = services.request_batch(month=MAY, by=officer)
+        batch = batches.request_batch(month=MAY, by=officer)
     with pytest.raises(ValidationError):
-        services.reconcile_batch(batch=batch, content=b"H;x;y\n", filename="r.csv", by=officer)
+        returns.reconcile_batch(batch=batch, content=b"H;x;y\n", filename="r.csv", by=officer)
 
 
 def test_rejected_installment_is_reissued_after_cbu_fix_and_never_paid_twice(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer, n=1)
     item = batch.items.get()
-    services.reconcile_batch(
+    returns.reconcile_batch(
         batch=batch, content=return_file(batch, [line(item, "RECHAZADA", "CBU erróneo")]), filename="r.csv", by=officer
     )
     installment = Installment.objects.get(pk=item.installment_id)
     with pytest.raises(ValidationError, match="mismo"):
-        services.reissue_installment(installment=installment, by=officer)
+        installments.reissue_installment(installment=installment, by=officer)
     worker = installment.worker
     worker.cbu = make_cbu(987654)
     worker.save()
-    services.reissue_installment(installment=installment, by=officer)
+    installments.reissue_installment(installment=installment, by=officer)
     june, _ = exported_batch(approved, officer, second_officer, n=0, month=dt.date(2026, 6, 1))
     reissued = june.items.get(installment=installment)
     assert reissued.cbu == worker.cbu
-    services.reconcile_batch(batch=june, content=return_file(june, [line(reissued)]), filename="r.csv", by=officer)
+    returns.reconcile_batch(batch=june, content=return_file(june, [line(reissued)]), filename="r.csv", by=officer)
     installment.refresh_from_db()
     assert installment.status == I.PAID
     with pytest.raises(ValidationError):
-        services.reissue_installment(installment=installment, by=officer)
+        installments.reissue_installment(installment=installment, by=officer)
     with pytest.raises(IntegrityError), transaction.atomic():
         BatchItem.objects.filter(pk=item.pk).update(outcome="paid")
     # the database keeps it paid once even when the release mark is cleared with it
@@ -169,7 +169,7 @@ def test_rejected_installment_is_reissued_after_cbu_fix_and_never_paid_twice(app
 def test_a_line_is_released_exactly_when_rejected_or_withdrawn(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer, n=2)
     a, b = batch.items.order_by("reference")
-    services.reconcile_batch(
+    returns.reconcile_batch(
         batch=batch,
         content=return_file(batch, [line(a), line(b, "RECHAZADA", "Cuenta cerrada")]),
         filename="r.csv",
@@ -208,7 +208,7 @@ def test_a_line_is_released_exactly_when_rejected_or_withdrawn(approved, officer
     ],
 )
 def test_return_records_are_split_as_the_csv_module_splits_them(text):
-    assert services._split_return(text) == list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert returns._split_return(text) == list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
 def test_bank_reasons_with_backslashes_or_tabs_are_stored_as_sent(approved, officer, second_officer):
@@ -224,7 +224,7 @@ def test_bank_reasons_with_backslashes_or_tabs_are_stored_as_sent(approved, offi
             line(b, amount="Infinity"),
         ],
     )
-    record = services.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
+    record = returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=officer)
     assert (record.paid_count, record.rejected_count) == (0, 2)
     assert [(p["line"], p["problem"]) for p in record.problems] == [(n, "Importe ilegible.") for n in (4, 5, 6)]
     a.refresh_from_db()
@@ -233,7 +233,7 @@ def test_bank_reasons_with_backslashes_or_tabs_are_stored_as_sent(approved, offi
 
 def test_reconciled_batch_is_immutable_in_the_database(approved, officer, second_officer):
     batch, _ = exported_batch(approved, officer, second_officer, n=1)
-    services.reconcile_batch(
+    returns.reconcile_batch(
         batch=batch, content=return_file(batch, [line(batch.items.get())]), filename="r", by=officer
     )
     with pytest.raises(Exception, match="Cannot update"), transaction.atomic():
@@ -247,13 +247,13 @@ def test_return_file_is_received_once_and_applied_by_the_task(approved, officer,
     a, b = batch.items.order_by("reference")
     content = return_file(batch, [line(a), line(b, "RECHAZADA", "Cuenta cerrada")])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        first = services.submit_return_file(batch=batch, content=content, filename="r.csv", by=officer)
-    again = services.submit_return_file(batch=batch, content=content, filename="otra.csv", by=second_officer)
+        first = returns.submit_return_file(batch=batch, content=content, filename="r.csv", by=officer)
+    again = returns.submit_return_file(batch=batch, content=content, filename="otra.csv", by=second_officer)
     assert again.pk == first.pk and ReturnFile.objects.count() == 1
     first.refresh_from_db()
     assert first.status == ReturnFile.Status.DONE
     assert (first.reconciliation.paid_count, first.reconciliation.rejected_count) == (1, 1)
-    assert services.apply_return_file(return_file_id=first.pk).reconciliation_id == first.reconciliation_id
+    assert returns.apply_return_file(return_file_id=first.pk).reconciliation_id == first.reconciliation_id
 
 
 def test_return_file_for_unexported_batch_is_refused_and_a_failed_apply_is_recorded(approved, officer):
@@ -261,10 +261,10 @@ def test_return_file_for_unexported_batch_is_refused_and_a_failed_apply_is_recor
 
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = services.request_batch(month=MAY, by=officer)
+        batch = batches.request_batch(month=MAY, by=officer)
     with pytest.raises(ValidationError):
-        services.submit_return_file(batch=batch, content=b"H;x\n", filename="r.csv", by=officer)
+        returns.submit_return_file(batch=batch, content=b"H;x\n", filename="r.csv", by=officer)
     queued = ReturnFile.objects.create(batch=batch, filename="r.csv", sha256="x", content=b"H;x\n", uploaded_by=officer)
-    result = services.apply_return_file(return_file_id=queued.pk)
+    result = returns.apply_return_file(return_file_id=queued.pk)
     assert result.status == ReturnFile.Status.FAILED and "exportado" in result.error
     assert not BatchItem.objects.exclude(outcome="pending").exists()

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
-from payments import services
+from payments import installments, rates
 from payments.models import Installment, Rate
 from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, WorkerFactory
 
@@ -17,14 +17,14 @@ I = Installment.Status  # noqa: E741
 
 def test_rate_history_is_loaded_and_picks_the_resolution_in_force():
     assert Rate.objects.count() == 8
-    assert services.rate_for(dt.date(2016, 6, 1)).amount == Decimal("2300.00")
-    assert services.rate_for(dt.date(2020, 4, 1)).amount == Decimal("2300.00")
-    assert services.rate_for(dt.date(2020, 5, 1)).amount == Decimal("5000.00")
-    assert services.rate_for(dt.date(2021, 11, 1)).amount == Decimal("10000.00")
-    assert services.rate_for(dt.date(2022, 8, 1)).amount == Decimal("24000.00")
-    assert services.rate_for(dt.date(2023, 10, 1)).amount == Decimal("64000.00")
+    assert rates.rate_for(dt.date(2016, 6, 1)).amount == Decimal("2300.00")
+    assert rates.rate_for(dt.date(2020, 4, 1)).amount == Decimal("2300.00")
+    assert rates.rate_for(dt.date(2020, 5, 1)).amount == Decimal("5000.00")
+    assert rates.rate_for(dt.date(2021, 11, 1)).amount == Decimal("10000.00")
+    assert rates.rate_for(dt.date(2022, 8, 1)).amount == Decimal("24000.00")
+    assert rates.rate_for(dt.date(2023, 10, 1)).amount == Decimal("64000.00")
     with pytest.raises(ValidationError):
-        services.rate_for(dt.date(2015, 12, 1))
+        rates.rate_for(dt.date(2015, 12, 1))
 
 
 def test_approving_schedules_one_installment_per_month_with_amount_snapshot(approved):
@@ -60,7 +60,7 @@ def test_short_cycle_schedules_only_its_months(approved):
 
 def test_scheduling_twice_adds_nothing(approved, reviewer):
     enrollment = approved()
-    assert services.schedule_installments(enrollment=enrollment, by=reviewer) == []
+    assert installments.schedule_installments(enrollment=enrollment, by=reviewer) == []
     assert enrollment.installments.count() == 4
 
 
@@ -120,7 +120,7 @@ def test_agreement_budget_is_never_exceeded(approved, reviewer):
         enrollment_services.approve_enrollment(enrollment=pending, by=reviewer)
     pending.refresh_from_db()
     assert pending.status == Enrollment.Status.PENDING_REVIEW
-    assert services.committed_amount(agreement.pk) == Decimal("256000.00")
+    assert rates.committed_amount(agreement.pk) == Decimal("256000.00")
 
 
 def test_suspension_cancels_unpaid_installments_and_keeps_them(approved, reviewer):
@@ -166,7 +166,7 @@ def test_database_ties_cancelled_at_to_the_cancelled_status(approved, status, wi
 def test_a_cancelled_installment_frees_its_number_and_month_for_a_new_one(approved, reviewer):
     enrollment = approved()
     first = enrollment.installments.get(number=1)
-    services.cancel_unpaid_installments(enrollment=enrollment, by=reviewer, reason="Baja")
+    installments.cancel_unpaid_installments(enrollment=enrollment, by=reviewer, reason="Baja")
     again = Installment.objects.create(
         enrollment=enrollment,
         worker=first.worker,
@@ -228,8 +228,8 @@ def test_bulk_scheduling_is_set_based_and_idempotent(reviewer):
     enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(5)]
     pending = EnrollmentFactory(cycle=cycle, status=Enrollment.Status.PENDING_REVIEW)
     ids = [e.pk for e in enrollments] + [pending.pk]
-    assert services.schedule_installments_bulk(enrollment_ids=ids, by=reviewer) == 15
-    assert services.schedule_installments_bulk(enrollment_ids=ids, by=reviewer) == 0
+    assert installments.schedule_installments_bulk(enrollment_ids=ids, by=reviewer) == 15
+    assert installments.schedule_installments_bulk(enrollment_ids=ids, by=reviewer) == 0
     assert not pending.installments.exists()
     assert set(Installment.objects.filter(enrollment__cycle=cycle).values_list("amount", flat=True)) == {
         Decimal("64000.00")
@@ -241,14 +241,14 @@ def test_bulk_scheduling_refuses_budget_overrun_and_same_worker_month(reviewer):
     cycle = CycleFactory(agreement=agreement, months=1)
     enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(2)]
     with pytest.raises(ValidationError, match="presupuesto"):
-        services.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer)
+        installments.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer)
     assert not Installment.objects.filter(agreement=agreement).exists()
 
     worker = WorkerFactory()
     a = EnrollmentFactory(worker=worker, cycle=CycleFactory(months=1), status=Enrollment.Status.APPROVED)
     b = EnrollmentFactory(worker=worker, cycle=CycleFactory(months=1), status=Enrollment.Status.APPROVED)
     with pytest.raises(ValidationError, match="mismo mes"):
-        services.schedule_installments_bulk(enrollment_ids=[a.pk, b.pk], by=reviewer)
+        installments.schedule_installments_bulk(enrollment_ids=[a.pk, b.pk], by=reviewer)
     assert not Installment.objects.filter(worker=worker).exists()
 
 
@@ -259,7 +259,7 @@ def test_retroactive_rate_raises_unpaid_and_schedules_difference_for_paid(approv
     rate = Rate.objects.create(
         amount=Decimal("80000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res. SE 9/2026"
     )
-    result = services.apply_retroactive_rate(rate=rate, by=officer)
+    result = rates.apply_retroactive_rate(rate=rate, by=officer)
     assert result == {"raised": 2, "differences": 1, "agreements": 1}
     assert list(enrollment.installments.filter(kind="regular").order_by("number").values_list("amount", flat=True)) == [
         Decimal("64000.00"),
@@ -269,13 +269,13 @@ def test_retroactive_rate_raises_unpaid_and_schedules_difference_for_paid(approv
     difference = enrollment.installments.get(kind="difference")
     assert difference.amount == Decimal("16000.00") and difference.difference_of_id == paid.pk
     assert difference.status == I.DUE
-    assert services.apply_retroactive_rate(rate=rate, by=officer) == {"raised": 0, "differences": 0, "agreements": 1}
+    assert rates.apply_retroactive_rate(rate=rate, by=officer) == {"raised": 0, "differences": 0, "agreements": 1}
 
 
 def test_only_payments_officers_apply_a_rate(reviewer):
     rate = Rate.objects.create(amount=Decimal("80000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res")
     with pytest.raises(PermissionDenied):
-        services.apply_retroactive_rate(rate=rate, by=reviewer)
+        rates.apply_retroactive_rate(rate=rate, by=reviewer)
 
 
 def _scheduling_reasons(enrollments):
@@ -321,5 +321,5 @@ def test_bulk_scheduling_refuses_months_without_a_rate(reviewer):
         cycle=CycleFactory(first_month=dt.date(2015, 11, 1), months=3), status=Enrollment.Status.APPROVED
     )
     with pytest.raises(ValidationError, match="No hay monto"):
-        services.schedule_installments_bulk(enrollment_ids=[early.pk], by=reviewer)
+        installments.schedule_installments_bulk(enrollment_ids=[early.pk], by=reviewer)
     assert not Installment.objects.exists()

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
-from payments import services
+from payments import bank_files, batches
 from payments.models import BankFile, PaymentBatch
 from provinces.roles import Role
 from tests.factories import OrganisationFactory, UserFactory, make_user, province
@@ -32,7 +32,7 @@ def outsiders():
 def batch(approved, officer):
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return services.request_batch(month=MAY, by=officer)
+        return batches.request_batch(month=MAY, by=officer)
 
 
 def batch_urls(batch):
@@ -151,9 +151,9 @@ def test_provincial_and_union_officers_take_no_payment_action_even_in_their_scop
     union = OrganisationFactory(kind="union", province=province("Tucumán"))
     enrollment = approved(worker__registered_by=union)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = services.request_batch(month=MAY, by=officer)
-    services.approve_batch(batch=batch, by=second_officer)
-    bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
+        batch = batches.request_batch(month=MAY, by=officer)
+    batches.approve_batch(batch=batch, by=second_officer)
+    bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     held, rejected = Installment.objects.filter(enrollment=enrollment, month__gt=MAY).order_by("month")[:2]
     Installment.objects.filter(pk=held.pk).update(status="held", hold_reason="prueba")
     Installment.objects.filter(pk=rejected.pk).update(status="rejected", bank_reason="CBU inexistente")
@@ -219,8 +219,8 @@ def test_builder_cannot_approve_but_a_second_officer_can_then_export_and_downloa
 
 
 def test_reconcile_upload_applies_the_return(client, batch, officer, second_officer):
-    services.approve_batch(batch=batch, by=second_officer)
-    services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    batches.approve_batch(batch=batch, by=second_officer)
+    bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     item = batch.items.get()
     content = f"H;B{batch.pk:06d};202605\nD;{item.reference};{item.cuil};{item.amount};ACREDITADA;\nT;1;0\n".encode()
     client.force_login(officer)
@@ -238,8 +238,8 @@ def test_reconcile_upload_applies_the_return(client, batch, officer, second_offi
 
 
 def test_other_roles_cannot_download_bank_files(client, batch, officer, second_officer, outsiders):
-    services.approve_batch(batch=batch, by=second_officer)
-    bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    batches.approve_batch(batch=batch, by=second_officer)
+    bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     for user in outsiders.values():
         client.force_login(user)
         assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code == 403
@@ -261,7 +261,7 @@ def test_officer_applies_a_retroactive_rate_and_auditor_cannot(client, batch, of
 
 
 def test_export_runs_in_the_background_and_shows_its_progress(client, batch, officer, second_officer):
-    services.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=second_officer)
     client.force_login(officer)
     with TestCase.captureOnCommitCallbacks(execute=False) as queued:
         response = client.post(reverse("payments:batch_export", args=[batch.pk, "csv"]), follow=True)
@@ -289,8 +289,8 @@ def test_bank_files_page_is_refused_to_other_roles(client, batch, outsiders):
 
 
 def test_bank_files_are_sent_by_their_view_never_at_media(client, batch, officer, second_officer, outsiders):
-    services.approve_batch(batch=batch, by=second_officer)
-    bank_file = services.export_bank_file(batch=batch, fmt="csv", by=officer)
+    batches.approve_batch(batch=batch, by=second_officer)
+    bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     client.force_login(officer)
     assert client.get(f"/media/{bank_file.file.name}").status_code == 404
     download = client.get(reverse("payments:bank_file_download", args=[bank_file.pk]))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from enrollment.models import Enrollment
-from payments import services
+from payments import batches, installments, rates
 from payments.models import BatchItem, Installment, PaymentBatch
 from provinces.roles import Role
 from tests.factories import CycleFactory, EnrollmentFactory, make_user
@@ -56,7 +56,7 @@ def test_worker_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(star
     officer = make_user(Role.PAYMENTS_OFFICER)
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1), months=4)
     enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(150)]
-    assert services.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer) == 600
+    assert installments.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer) == 600
 
     # small chunks with a pause, so the kill lands between committed chunks of one task
     monkeypatch.setenv("PAYMENTS_BATCH_CHUNK_SIZE", "10")
@@ -64,7 +64,7 @@ def test_worker_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(star
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", str(VISIBILITY))
     first = start_worker("pay1")
     requested = time.monotonic()
-    batch = services.request_batch(month=AUGUST, by=officer)
+    batch = batches.request_batch(month=AUGUST, by=officer)
     wait_until(lambda: PaymentBatch.objects.get(pk=batch.pk).progress_done >= 100, timeout=60, interval=0.05)
     _kill_worker(first)
 
@@ -82,7 +82,7 @@ def test_worker_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(star
     assert "build_batch_task" in (tmp_path / "pay2.log").read_text()
 
     batch.refresh_from_db()
-    assert batch.item_count == 600 and batch.total_amount == 600 * services.rate_for(AUGUST).amount
+    assert batch.item_count == 600 and batch.total_amount == 600 * rates.rate_for(AUGUST).amount
     assert BatchItem.objects.filter(batch=batch).count() == 600
     assert BatchItem.objects.values("installment").distinct().count() == 600
     assert Installment.objects.filter(status=Installment.Status.IN_BATCH).count() == 600

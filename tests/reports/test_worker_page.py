@@ -89,7 +89,7 @@ def test_another_app_can_add_a_section(world, story):
 def whole_story(world, story):
     """The story's worker approved, paid for, flagged and referred."""
     from enrollment.screening.models import MatchFlag
-    from payments.services import schedule_installments
+    from payments.installments import schedule_installments
     from training.models import Referral
     from training.services import refer_worker
 

@@ -10,7 +10,7 @@ from django.test import TestCase
 from enrollment.models import Enrollment
 from enrollment.screening import services
 from enrollment.screening.models import MatchFlag, RegistryCheck, RegistryScan, Remuneration
-from payments import services as payments
+from payments import batches, installments
 from payments.models import Installment, PaymentBatch
 from provinces.roles import Role
 from tests.factories import CycleFactory, make_cuil, make_user
@@ -113,15 +113,15 @@ def test_batch_of_a_later_month_holds_what_a_registry_loaded_since_finds(load_re
     conflict = enrollment_of(cycle=cycle)
     clean = enrollment_of(last="Paz", first="Lucía", dni=31222333, birth=dt.date(1990, 1, 2), cycle=cycle)
     Enrollment.objects.filter(pk__in=[conflict.pk, clean.pk]).update(status=Enrollment.Status.APPROVED)
-    payments.schedule_installments_bulk(enrollment_ids=[conflict.pk, clean.pk], by=reviewer)
+    installments.schedule_installments_bulk(enrollment_ids=[conflict.pk, clean.pk], by=reviewer)
     load_registry([OTHER])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        may = payments.request_batch(month=MAY, by=officer)
+        may = batches.request_batch(month=MAY, by=officer)
     assert PaymentBatch.objects.get(pk=may.pk).item_count == 2
 
     version = load_registry([OTHER, f"{RODRIGUEZ},2026-06,2026-08"])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        june = payments.request_batch(month=JUNE, by=officer)
+        june = batches.request_batch(month=JUNE, by=officer)
     june.refresh_from_db()
     assert (june.item_count, june.held_count) == (1, 1)
     held = conflict.installments.get(month=JUNE)

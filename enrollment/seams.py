@@ -1,0 +1,33 @@
+"""Enrollment's seams: what happens elsewhere when an enrollment changes state, and what
+enrollment asks of the apps above it. Payments fills them in ``PaymentsConfig.ready()``.
+
+Rules: the handlers run inside the transaction of the transition that fires them, so a handler
+that refuses (a budget exceeded, a worker already paid those months) undoes the transition too.
+Each seam must be filled before it is needed; an empty one raises ``SeamNotFilled``.
+
+- ``enrollment_approved``: ``(*, enrollment, by)`` after one enrollment is approved
+  (payments schedules its installments).
+- ``enrollments_approved_in_bulk``: ``(*, enrollment_ids, by)`` after many are approved together
+  (payments schedules all their installments in one statement).
+- ``enrollment_ended``: ``(*, enrollment, by, reason)`` after an enrollment is suspended or
+  withdrawn (payments cancels its unpaid installments).
+- ``monthly_aid_in_force``: ``(month) -> Decimal``, the aid in force in ``month``; raises
+  ``ValidationError`` when no resolution is in force yet (payments answers from its rate table).
+"""
+
+from __future__ import annotations
+
+from provinces.seams import Provider, Seam, SeamNotFilled
+
+__all__ = [
+    "SeamNotFilled",
+    "enrollment_approved",
+    "enrollment_ended",
+    "enrollments_approved_in_bulk",
+    "monthly_aid_in_force",
+]
+
+enrollment_approved = Seam("enrollment approved")
+enrollments_approved_in_bulk = Seam("enrollments approved in bulk")
+enrollment_ended = Seam("enrollment suspended or withdrawn")
+monthly_aid_in_force = Provider("monthly aid in force in a month")

@@ -1,0 +1,29 @@
+"""How payments follows enrollment (see ``enrollment.seams``): approving an enrollment schedules
+its installments, approving many schedules them in one statement, suspending or withdrawing one
+cancels its unpaid installments, and screening asks payments for the aid in force in a month.
+
+Rules: every handler runs in the transaction of the enrollment's transition, so a refusal here
+(budget, a worker already paid those months) undoes the transition. Connected once, from
+``PaymentsConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from enrollment import seams
+from payments.installments import cancel_unpaid_installments, schedule_installments, schedule_installments_bulk
+from payments.rates import rate_for
+
+
+def monthly_aid(month: dt.date) -> Decimal:
+    """The aid in force in ``month`` (``ValidationError`` if no resolution is in force yet)."""
+    return rate_for(month).amount
+
+
+def connect_enrollment_seams() -> None:
+    seams.enrollment_approved.connect(schedule_installments)
+    seams.enrollments_approved_in_bulk.connect(schedule_installments_bulk)
+    seams.enrollment_ended.connect(cancel_unpaid_installments)
+    seams.monthly_aid_in_force.provide(monthly_aid)
