@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "claims",
     "api",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
