@@ -311,6 +311,26 @@ CELERY_BEAT_SCHEDULE = {
 
 # Survey lists (padrones): largest upload accepted, in bytes.
 SURVEY_LIST_MAX_BYTES = env.int("SURVEY_LIST_MAX_BYTES", default=40 * 1024 * 1024)
+# Checked before a list is read (enrollment.survey): data rows, columns, and for an XLSX the total
+# size of its contents uncompressed and the compression ratio of its sheets (a zip bomb).
+SURVEY_LIST_MAX_ROWS = env.int("SURVEY_LIST_MAX_ROWS", default=300_000)
+SURVEY_LIST_MAX_COLUMNS = env.int("SURVEY_LIST_MAX_COLUMNS", default=60)
+SURVEY_LIST_MAX_XML_BYTES = env.int("SURVEY_LIST_MAX_XML_BYTES", default=400 * 1024 * 1024)
+SURVEY_LIST_MAX_COMPRESSION_RATIO = env.int("SURVEY_LIST_MAX_COMPRESSION_RATIO", default=100)
+# Problems stored per list (the rest are counted, "y N errores más").
+SURVEY_LIST_MAX_ERRORS = env.int("SURVEY_LIST_MAX_ERRORS", default=10_000)
+# A task over an upload (list analysis or apply, bank return file) that failed this many times —
+# an error, or the worker process dying — marks its job failed instead of running again.
+UPLOAD_TASK_MAX_ATTEMPTS = env.int("UPLOAD_TASK_MAX_ATTEMPTS", default=2)
+# A provider's attendance CSV (training): size, data rows, columns, problems listed on the page.
+ATTENDANCE_MAX_BYTES = env.int("ATTENDANCE_MAX_BYTES", default=2 * 1024 * 1024)
+ATTENDANCE_MAX_ROWS = env.int("ATTENDANCE_MAX_ROWS", default=5_000)
+ATTENDANCE_MAX_COLUMNS = env.int("ATTENDANCE_MAX_COLUMNS", default=20)
+ATTENDANCE_MAX_ERRORS = env.int("ATTENDANCE_MAX_ERRORS", default=100)
+# A bank return file (payments): size, lines, problems stored.
+RETURN_FILE_MAX_BYTES = env.int("RETURN_FILE_MAX_BYTES", default=64 * 1024 * 1024)
+RETURN_FILE_MAX_LINES = env.int("RETURN_FILE_MAX_LINES", default=1_000_000)
+RETURN_FILE_MAX_PROBLEMS = env.int("RETURN_FILE_MAX_PROBLEMS", default=10_000)
 # A confirmed list with at least this many rows is written in chunks of about CHUNK_ROWS rows, one
 # transaction each, by this many database sessions at the same time
 # (enrollment.imports.apply.apply_import); 1 session writes every list in one transaction.
