@@ -196,6 +196,8 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(_("filas procesadas"), default=0)
     valid_rows = models.PositiveIntegerField(_("filas válidas"), default=0)
     error_rows = models.PositiveIntegerField(_("filas con errores"), default=0)
+    #: Problems found beyond ``SURVEY_LIST_MAX_ERRORS``: counted, not stored ("y N errores más").
+    unlisted_errors = models.PositiveIntegerField(_("errores no listados"), default=0)
     new_workers = models.PositiveIntegerField(_("trabajadores/as nuevos/as"), default=0)
     known_workers = models.PositiveIntegerField(_("trabajadores/as ya registrados/as"), default=0)
     already_enrolled = models.PositiveIntegerField(_("ya inscriptos/as en el período"), default=0)
@@ -205,6 +207,11 @@ class ImportJob(models.Model):
     updated_workers = models.PositiveIntegerField(_("trabajadores/as actualizados/as"), default=0)
     created_enrollments = models.PositiveIntegerField(_("inscripciones creadas"), default=0)
     over_quota = models.PositiveIntegerField(_("filas sin cupo"), default=0)
+    #: Deliveries of the analysis and apply tasks that started, counted (and committed) before the
+    #: work: a delivery that finds too many never reads the file again (``enrollment.attempts``).
+    analysis_attempts = models.PositiveSmallIntegerField(_("intentos de análisis"), default=0)
+    apply_attempts = models.PositiveSmallIntegerField(_("intentos de importación"), default=0)
+    last_failure = models.TextField(_("último error del proceso"), blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("confirmado por"),
