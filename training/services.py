@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -327,14 +328,32 @@ _STATUS_WORDS.update({"abandono": R.DROPPED, "abandonó": R.DROPPED, "ausente": 
 @dataclass
 class AttendanceImport:
     updated: int = 0
+    #: (line, message), at most ``ATTENDANCE_MAX_ERRORS`` of them
     errors: list[tuple[int, str]] = field(default_factory=list)
+    #: problems found beyond the ones listed
+    unlisted_errors: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    def add_error(self, line: int, message: str) -> None:
+        if len(self.errors) < settings.ATTENDANCE_MAX_ERRORS:
+            self.errors.append((line, message))
+        else:
+            self.unlisted_errors += 1
+
 
 def _read_csv(data: bytes | str) -> list[dict[str, str]]:
+    """The attendance rows, each column name → value; ValidationError for a file over the size,
+    row or column limits (``ATTENDANCE_MAX_BYTES``, ``_ROWS``, ``_COLUMNS``), stopping at the
+    first row past them."""
+    limit = settings.ATTENDANCE_MAX_BYTES
+    if len(data) > limit:
+        raise ValidationError(
+            _("El archivo supera el máximo de %(limit)s kB para una planilla de asistencia.")
+            % {"limit": f"{limit // 1024:,}".replace(",", ".")}
+        )
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     sample = text[:2048]
     try:
@@ -342,9 +361,24 @@ def _read_csv(data: bytes | str) -> list[dict[str, str]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    max_rows, max_columns = settings.ATTENDANCE_MAX_ROWS, settings.ATTENDANCE_MAX_COLUMNS
+    too_wide = _("El archivo tiene más de %(limit)s columnas.") % {"limit": max_columns}
+    if reader.fieldnames is not None and len(reader.fieldnames) > max_columns:
+        raise ValidationError(too_wide)
     if not reader.fieldnames or "cuil" not in [f.strip().lower() for f in reader.fieldnames]:
         raise ValidationError(_("El archivo debe tener una fila de encabezado con la columna «cuil»."))
-    return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
+    rows = []
+    for row in reader:
+        if len(rows) == max_rows:
+            raise ValidationError(
+                _("El archivo tiene más de %(limit)s filas: un curso no tiene tantas personas derivadas.")
+                % {"limit": f"{max_rows:,}".replace(",", ".")}
+            )
+        extra = row.pop(None, None)  # type: ignore[call-overload]
+        if extra is not None and len(reader.fieldnames) + len(extra) > max_columns:
+            raise ValidationError(too_wide)
+        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in row.items()})
+    return rows
 
 
 @transaction.atomic
@@ -354,8 +388,10 @@ def import_attendance(*, by, course: Course, data: bytes | str, on: dt.date | No
     Columns: ``cuil`` (required), ``asistencias`` (sessions attended, 0..course sessions),
     ``estado`` (optional: cursando, finalizada, abandonó, no se presentó...), ``certificado``
     (optional certificate number). Every row is checked first; if any row has an error nothing
-    is saved and every error is reported with its line number. Reads the roster in one query and
-    writes it with one bulk update.
+    is saved and the errors are reported with their line numbers (the first
+    ``ATTENDANCE_MAX_ERRORS``, the rest counted). A file over ``ATTENDANCE_MAX_BYTES``,
+    ``ATTENDANCE_MAX_ROWS`` or ``ATTENDANCE_MAX_COLUMNS`` is refused before its rows are checked.
+    Reads the roster in one query and writes it with one bulk update.
     """
     require_perm(by, "training.change_referral")
     course = Course.objects.select_for_update().get(pk=course.pk)
@@ -365,10 +401,10 @@ def import_attendance(*, by, course: Course, data: bytes | str, on: dt.date | No
     try:
         rows = _read_csv(data)
     except UnicodeDecodeError:
-        result.errors.append((1, _("El archivo no está codificado en UTF-8.")))
+        result.add_error(1, _("El archivo no está codificado en UTF-8."))
         return result
     except ValidationError as error:
-        result.errors.append((1, " ".join(error.messages)))
+        result.add_error(1, " ".join(error.messages))
         return result
     roster = {
         r.worker.cuil: r
@@ -380,15 +416,15 @@ def import_attendance(*, by, course: Course, data: bytes | str, on: dt.date | No
         raw_cuil = row.get("cuil", "")
         cuil = compact_cuil(raw_cuil)
         if not is_valid_cuil(cuil):
-            result.errors.append((line_no, _("CUIL inválido: «%(cuil)s».") % {"cuil": raw_cuil}))
+            result.add_error(line_no, _("CUIL inválido: «%(cuil)s».") % {"cuil": raw_cuil})
             continue
         if cuil in seen:
-            result.errors.append((line_no, _("El CUIL %(cuil)s está repetido en el archivo.") % {"cuil": raw_cuil}))
+            result.add_error(line_no, _("El CUIL %(cuil)s está repetido en el archivo.") % {"cuil": raw_cuil})
             continue
         seen.add(cuil)
         referral = roster.get(cuil)
         if referral is None:
-            result.errors.append((line_no, _("%(cuil)s no fue derivado/a a este curso.") % {"cuil": raw_cuil}))
+            result.add_error(line_no, _("%(cuil)s no fue derivado/a a este curso.") % {"cuil": raw_cuil})
             continue
         row_errors = []
         attended = row.get("asistencias", "")
@@ -422,11 +458,12 @@ def import_attendance(*, by, course: Course, data: bytes | str, on: dt.date | No
             referral.certificate_number = certificate[:40]
             referral.certificate_issued = True
         if row_errors:
-            result.errors.extend((line_no, message) for message in row_errors)
+            for message in row_errors:
+                result.add_error(line_no, message)
             continue
         changed.append(referral)
     if not rows:
-        result.errors.append((1, _("El archivo no tiene filas de datos.")))
+        result.add_error(1, _("El archivo no tiene filas de datos."))
     if result.errors:
         return result
     with pghistory.context(user=by.pk, reason=_("Asistencia informada por la institución")):

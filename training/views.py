@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -62,13 +63,15 @@ def attendance_upload(request, pk):
     require_perm(request.user, "training.change_referral")
     course = get_object_or_404(selectors.courses_for(request.user), pk=pk)
     form = AttendanceUploadForm(request.POST, request.FILES)
-    errors = []
+    errors, unlisted = [], 0
     if form.is_valid():
-        result = services.import_attendance(by=request.user, course=course, data=form.cleaned_data["file"].read())
+        # One byte past the limit is enough for the service to refuse the file.
+        data = form.cleaned_data["file"].read(settings.ATTENDANCE_MAX_BYTES + 1)
+        result = services.import_attendance(by=request.user, course=course, data=data)
         if result.ok:
             messages.success(request, _("Asistencia actualizada: %(n)s personas.") % {"n": result.updated})
             return redirect("training:course_detail", pk=course.pk)
-        errors = result.errors
+        errors, unlisted = result.errors, result.unlisted_errors
     course = selectors.with_seats_taken(selectors.courses_for(request.user)).get(pk=course.pk)
     return render(
         request,
@@ -78,6 +81,7 @@ def attendance_upload(request, pk):
             "roster": selectors.course_roster(user=request.user, course=course),
             "upload_form": form,
             "upload_errors": errors,
+            "unlisted_errors": unlisted,
             "move_form": MoveReferralForm(),
         },
         status=400,
