@@ -49,8 +49,10 @@ def start_worker(transactional_db, tmp_path):
     procs: list[subprocess.Popen] = []
     celery_app.control.purge()
 
-    def start(name: str = "w1", concurrency: int = 1) -> subprocess.Popen:
-        env = dict(os.environ, DATABASE_URL=_test_database_url(), CELERY_TASK_ALWAYS_EAGER="0")
+    def start(name: str = "w1", concurrency: int = 1, queue: str | None = None, **environ: str) -> subprocess.Popen:
+        """``queue``: consume only that queue; ``environ``: more environment for the worker (another
+        broker, other settings)."""
+        env = dict(os.environ, DATABASE_URL=_test_database_url(), CELERY_TASK_ALWAYS_EAGER="0", **environ)
         log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             [
@@ -68,6 +70,7 @@ def start_worker(transactional_db, tmp_path):
                 "INFO",
                 "--without-gossip",
                 "--without-mingle",
+                *(["--queues", queue] if queue else []),
             ],
             cwd=ROOT,
             env=env,
