@@ -98,18 +98,24 @@ def _text(value, column: Column) -> str:
     return spreadsheet_safe(text) if column.kind == "text" else text  # shown as typed, never evaluated
 
 
+def csv_rows(kind: ReportKind, rows: Iterable[tuple], progress: Callable[[int], None] = lambda n: None):
+    """The report's heading and rows as lists of CSV cells (text cells spreadsheet-safe)."""
+    yield [str(c.header) for c in kind.columns]
+    for n, row in enumerate(rows, start=1):
+        yield [_text(v, c) for v, c in zip(row, kind.columns, strict=True)]
+        if n % PROGRESS_EVERY == 0:
+            progress(n)
+
+
 def write_csv(out: IO[str], kind: ReportKind, rows: Iterable[tuple], progress: Callable[[int], None]) -> int:
     """CSV for spreadsheets set to Spanish: ``;`` separates fields (``,`` is the decimal mark);
     dates ISO 8601, amounts with a dot, so that any program reads them unambiguously."""
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(c.header) for c in kind.columns])
-    n = 0
-    for row in rows:
-        writer.writerow([_text(v, c) for v, c in zip(row, kind.columns, strict=True)])
-        n += 1
-        if n % PROGRESS_EVERY == 0:
-            progress(n)
-    return n
+    written = -1  # the heading is not a row
+    for cells in csv_rows(kind, rows, progress):
+        writer.writerow(cells)
+        written += 1
+    return written
 
 
 _XLSX_FORMATS = {"date": "DD/MM/YYYY", "month": "MM/YYYY", "money": "#,##0.00", "int": "0"}

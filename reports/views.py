@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,8 +15,9 @@ from config.routers import reading_from_replica
 from enrollment.identity import is_valid_cuil
 from enrollment.selectors import workers_for
 from provinces.scoping import require_perm, scope_of
+from provinces.spreadsheets import csv_stream
 from reports import dashboard, services, worker_story
-from reports.exports import CONTENT_TYPES, REPORTS, clean_params, write_report
+from reports.exports import CONTENT_TYPES, REPORTS, clean_params, csv_rows, write_report
 from reports.models import ReportJob
 from reports.selectors import search_workers
 
@@ -89,7 +90,17 @@ def report_create(request, kind):
     with reading_from_replica():
         rows = report.rows(request.user, params)
         count = rows.count()
+        if count <= settings.REPORTS_INLINE_MAX_ROWS and fmt == "csv":
+            # Streamed as it is read; the rows are read again, from the replica, as they are sent.
+            def lines():
+                with reading_from_replica():
+                    yield from csv_stream(csv_rows(report, report.rows(request.user, params).iterator(chunk_size=2000)))
+
+            response = StreamingHttpResponse(lines(), content_type=CONTENT_TYPES[fmt])
+            response["Content-Disposition"] = f'attachment; filename="{report.filename(params)}.{fmt}"'
+            return response
         if count <= settings.REPORTS_INLINE_MAX_ROWS:
+            # An XLSX is a zip written at the end: kept in memory, as small as the inline limit.
             buffer = io.BytesIO()
             write_report(fmt, buffer, report, rows.iterator(chunk_size=2000))
             response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES[fmt])

@@ -46,7 +46,7 @@ def test_payments_report_has_a_row_per_month_province_and_agreement_adding_up(ac
     response = post(login(activity.world.users["payments"]), "payments")
     assert response.status_code == 200
     assert "pagos-por-mes-y-provincia.csv" in response["Content-Disposition"]
-    header, rows = csv_rows(response.content)
+    header, rows = csv_rows(b"".join(response.streaming_content))
     assert header[:5] == ["Mes", "Provincia", "Convenio", "Cuotas programadas", "Importe programado"]
     expected = expected_payments()
     assert [tuple(r[:3]) for r in rows] == sorted(expected)
@@ -129,7 +129,7 @@ def test_provincial_and_union_officers_get_the_payments_report_of_their_scope(tw
     assert 'action="/informes/payments/generar/"' in client.get(reverse("reports:report_list")).content.decode()
     response = post(client, "payments")
     assert response.status_code == 200
-    header, rows = csv_rows(response.content)
+    header, rows = csv_rows(b"".join(response.streaming_content))
     expected = expected_payments(**scope)
     # a real part of the country's
     assert (
@@ -168,7 +168,7 @@ def referral_cuils(**filters):
 def test_referrals_report_has_one_row_per_referral_with_its_outcome(activity, login):
     response = post(login(activity.world.users["reviewer"]), "referrals")
     assert response.status_code == 200
-    header, rows = csv_rows(response.content)
+    header, rows = csv_rows(b"".join(response.streaming_content))
     assert sorted(r[0] for r in rows) == referral_cuils() and len(rows) == 9
     completed = [dict(zip(header, r, strict=True)) for r in rows if r[header.index("Estado")] == "Finalizada"]
     assert len(completed) == 2
@@ -201,7 +201,7 @@ def test_provincial_officer_exports_only_referrals_in_its_scope(activity, login)
 def test_referrals_report_by_cycle(activity, login):
     world = activity.world
     response = post(login(world.users["mendoza"]), "referrals", cycle=world.mza_grapes.pk)
-    _header, rows = csv_rows(response.content)
+    _header, rows = csv_rows(b"".join(response.streaming_content))
     assert sorted(r[0] for r in rows) == referral_cuils(enrollment__cycle=world.mza_grapes)
     assert f"derivaciones-periodo-{world.mza_grapes.pk}.csv" in response["Content-Disposition"]
 
