@@ -311,7 +311,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Survey lists (padrones): largest upload accepted, in bytes.
 SURVEY_LIST_MAX_BYTES = env.int("SURVEY_LIST_MAX_BYTES", default=40 * 1024 * 1024)
-# Checked before a list is read (enrollment.survey): data rows, columns, and for an XLSX the total
+# Checked before a list is read (enrollment.imports.read): data rows, columns, and for an XLSX the total
 # size of its contents uncompressed and the compression ratio of its sheets (a zip bomb).
 SURVEY_LIST_MAX_ROWS = env.int("SURVEY_LIST_MAX_ROWS", default=300_000)
 SURVEY_LIST_MAX_COLUMNS = env.int("SURVEY_LIST_MAX_COLUMNS", default=60)

@@ -253,6 +253,11 @@ class ImportJob(models.Model):
     def is_working(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.ANALYSING, self.Status.CONFIRMED)
 
+    @property
+    def is_discardable(self) -> bool:
+        """Not applied yet: "Descartar" works (``imports.cancel_import``)."""
+        return self.status not in (self.Status.DONE, self.Status.CANCELLED)
+
 
 class ImportRow(models.Model):
     """Staging: one valid row of an import job, loaded with COPY and applied set-based."""

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from enrollment.validation import WorkerDataCleaner
 from provinces.forms import apply_service_errors
 from provinces.roles import Role
 from provinces.scoping import scope_of
+from provinces.spreadsheets import csv_stream
 
 
 def _require_registering_role(user) -> None:
@@ -234,6 +235,7 @@ def _job_context(request, job):
         "may_act": _may_act_on(request.user, job),
         "same_file": same_file,
         "applied_rows": job.applied_rows() if job.status == job.Status.CONFIRMED else None,
+        "unlisted_errors_text": imports.unlisted_errors_text(job.unlisted_errors) if job.unlisted_errors else "",
     }
 
 
@@ -297,9 +299,10 @@ def import_resume(request, pk):
 
 @login_required
 def import_errors_csv(request, pk):
+    """Streamed as it is read: a list's problems can be many thousand rows."""
     job = get_object_or_404(imports.import_jobs_for(request.user), pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_stream(imports.errors_csv_rows(job=job)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="errores-padron-{job.pk}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read the accents right
-    imports.write_errors_csv(job=job, out=response)
     return response

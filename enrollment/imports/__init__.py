@@ -21,9 +21,11 @@ from enrollment.imports.apply import (
 from enrollment.imports.jobs import (
     cancel_import,
     create_import_job,
+    errors_csv_rows,
     import_jobs_for,
     registrable_cycles_for,
     require_job_actor,
+    unlisted_errors_text,
     write_errors_csv,
 )
 from enrollment.imports.stage import analyse_import
@@ -34,11 +36,13 @@ __all__ = [
     "cancel_import",
     "confirm_import",
     "create_import_job",
+    "errors_csv_rows",
     "import_jobs_for",
     "import_reason",
     "purge_staged_rows",
     "registrable_cycles_for",
     "require_job_actor",
     "submitted_enrollment_ids",
+    "unlisted_errors_text",
     "write_errors_csv",
 ]

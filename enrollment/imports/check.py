@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from stdnum.ar import cbu as cbu_number
 from stdnum.ar import cuit as cuit_number
@@ -51,6 +52,22 @@ class Lookups:
             self.crops[fold(crop.code)] = crop
 
 
+class Problems(list):
+    """Error tuples of a list: the first ``limit`` kept, the rest only counted (``unlisted``), so
+    that a file of a million wrong rows stores ``SURVEY_LIST_MAX_ERRORS`` rows, not eight million."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = settings.SURVEY_LIST_MAX_ERRORS if limit is None else limit
+        self.unlisted = 0
+
+    def append(self, item: tuple) -> None:
+        if len(self) < self.limit:
+            super().append(item)
+        else:
+            self.unlisted += 1
+
+
 def validate_rows(
     table: Table,
     *,
@@ -60,8 +77,9 @@ def validate_rows(
     job_id: int = 0,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[tuple], None] | None = None,
-) -> tuple[list[tuple], list[tuple], int]:
-    """Check every row. Returns (staging tuples for valid rows, error tuples, rows with errors).
+) -> tuple[list[tuple], Problems, int]:
+    """Check every row. Returns (staging tuples for valid rows, error tuples, rows with errors);
+    past ``SURVEY_LIST_MAX_ERRORS`` errors are counted, not kept (``Problems``).
     With ``sink`` each valid row is handed to it as soon as it is checked instead of collected.
 
     Row rules on top of the worker's data: the activity is known and is the cycle's; 18 or older
@@ -82,7 +100,7 @@ def validate_rows(
     seen: dict[str, int] = {}
     valid: list[tuple] = []
     put = sink or valid.append
-    errors: list[tuple] = []
+    errors = Problems()
     error_rows = 0
     for offset, row in enumerate(table.rows):
         if progress is not None and offset and offset % PROGRESS_EVERY == 0:

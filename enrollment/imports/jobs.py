@@ -4,7 +4,7 @@ discarding one, recording its status, and its problems as a CSV.
 Rules: only provincial and union officers upload, in a cycle they may register in, open, under
 an agreement in force; the file is CSV or XLSX (by name and content), not empty and not larger
 than ``SURVEY_LIST_MAX_BYTES``. Only members of the uploading organisation act on a job; only a
-job not yet applied is discarded (its staged rows deleted, its errors kept). Cells copied from
+job not yet applied is discarded, in any state (its staged rows deleted, its errors kept). Cells copied from
 the upload into the problems CSV never run as spreadsheet formulas.
 """
 
@@ -13,13 +13,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from enrollment.imports.read import SurveyFileError, detect_format, max_upload_bytes
 from enrollment.models import ImportJob, ImportRow, ImportRowError
@@ -47,14 +50,32 @@ def registrable_cycles_for(user) -> QuerySet[Cycle]:
     return cycles_for(user).filter(registration_open=True, agreement__status=Agreement.Status.ACTIVE)
 
 
-def write_errors_csv(*, job: ImportJob, out: io.TextIOBase) -> None:
-    """The job's problems as CSV (row, column, value, problem), in row order."""
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("fila"), _("columna"), _("valor"), _("problema")])
-    for row_number, column, value, message in job.errors.values_list("row_number", "column", "value", "message"):
+def errors_csv_rows(*, job: ImportJob) -> Iterator[list]:
+    """The job's problems as CSV rows (row, column, value, problem), in row order, read with a
+    server-side cursor a few thousand at a time; a last row says how many more were found and
+    not stored (``SURVEY_LIST_MAX_ERRORS``)."""
+    yield [_("fila"), _("columna"), _("valor"), _("problema")]
+    rows = job.errors.values_list("row_number", "column", "value", "message")
+    for row_number, column, value, message in rows.iterator(chunk_size=2000):
         # Cells copied from the uploaded file could hold a formula (``=HYPERLINK(...)``).
         texts = (spreadsheet_safe(column), spreadsheet_safe(value), spreadsheet_safe(message))
-        writer.writerow([row_number or "", *texts])
+        yield [row_number or "", *texts]
+    if job.unlisted_errors:
+        yield ["", "", "", unlisted_errors_text(job.unlisted_errors)]
+
+
+def unlisted_errors_text(count: int) -> str:
+    return ngettext(
+        "y %(n)s error más, no listado (se guardan los primeros %(limit)s).",
+        "y %(n)s errores más, no listados (se guardan los primeros %(limit)s).",
+        count,
+    ) % {"n": f"{count:,}".replace(",", "."), "limit": f"{settings.SURVEY_LIST_MAX_ERRORS:,}".replace(",", ".")}
+
+
+def write_errors_csv(*, job: ImportJob, out: io.TextIOBase) -> None:
+    """The job's problems as CSV into ``out`` (``errors_csv_rows``)."""
+    writer = csv.writer(out, delimiter=";")
+    writer.writerows(errors_csv_rows(job=job))
 
 
 def require_job_actor(by, job: ImportJob) -> None:
@@ -117,13 +138,33 @@ def create_import_job(*, by, upload, cycle: Cycle, organisation: Organisation | 
         )
 
 
+#: A job is discarded in any of these states: before, during or after the analysis, failed, or
+#: confirmed and not applied yet (stuck included).
+DISCARDABLE = (J.QUEUED, J.ANALYSING, J.READY, J.FAILED, J.CONFIRMED)
+
+
 @transaction.atomic
 def cancel_import(*, job: ImportJob, by) -> ImportJob:
-    """Discard a job that was not applied; its staged rows are deleted, its errors kept."""
+    """Discard a job that was not applied, in any state but done: queued, being analysed (the
+    analysis then finds the job discarded and keeps nothing), ready, failed, or confirmed and not
+    applied (stuck). Its staged rows are deleted, its errors kept; a task for it that still
+    arrives does nothing. Discarding a discarded job changes nothing.
+
+    The job row is locked without waiting: while a list is being applied (its row locked by the
+    apply) the person is told to wait for it to end."""
     require_job_actor(by, job)
-    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if locked.status not in (J.READY, J.FAILED, J.QUEUED):
-        raise ValidationError(_("Solo se descarta un padrón que no fue confirmado."))
+    try:
+        # FOR NO KEY UPDATE: compatible with the analysis' key-share lock, so that a job being
+        # analysed is discarded at once.
+        locked = ImportJob.objects.select_for_update(no_key=True, nowait=True).get(pk=job.pk)
+    except OperationalError as busy:
+        raise ValidationError(
+            _("El padrón se está importando en este momento: espere a que termine para ver el resultado.")
+        ) from busy
+    if locked.status == J.CANCELLED:
+        return locked
+    if locked.status not in DISCARDABLE:
+        raise ValidationError(_("Este padrón ya fue importado: no se puede descartar."))
     ImportRow.objects.filter(job=locked).delete()
     with pghistory.context(user=by.pk, reason="padrón descartado"):
         locked.status = J.CANCELLED

@@ -166,6 +166,7 @@ def _analyse(job: ImportJob) -> ImportJob:
                 processed_rows=total,
                 valid_rows=staged,
                 error_rows=error_rows,
+                unlisted_errors=errors.unlisted,
                 analysed_at=timezone.now(),
                 **summary,
             )

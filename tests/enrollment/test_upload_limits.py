@@ -2,8 +2,8 @@
 
 import pytest
 
-from enrollment import survey
-from enrollment.survey import SurveyFileError, read_table
+from enrollment.imports import read as survey
+from enrollment.imports.read import SurveyFileError, read_table
 from tests.enrollment.hostile_files import (
     declared_only_xlsx,
     far_corner_xlsx,

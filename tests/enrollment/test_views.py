@@ -261,7 +261,7 @@ def test_upload_analyse_confirm_through_the_pages(client, officer, cycle):
     progress = client.get(reverse("enrollment:import_progress", args=[job.pk]))
     assert progress.status_code == 200 and b"hx-trigger" not in progress.content
     errors = client.get(reverse("enrollment:import_errors_csv", args=[job.pk]))
-    text = errors.content.decode("utf-8-sig")
+    text = b"".join(errors.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0] == "fila;columna;valor;problema" and "4;cbu;999;" in text
     assert client.post(reverse("enrollment:import_confirm", args=[job.pk])).status_code == 302
     job.refresh_from_db()
