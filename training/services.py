@@ -367,7 +367,7 @@ def _read_csv(data: bytes | str) -> list[dict[str, str]]:
         raise ValidationError(too_wide)
     if not reader.fieldnames or "cuil" not in [f.strip().lower() for f in reader.fieldnames]:
         raise ValidationError(_("El archivo debe tener una fila de encabezado con la columna «cuil»."))
-    rows = []
+    rows: list[dict[str, str]] = []
     for row in reader:
         if len(rows) == max_rows:
             raise ValidationError(
