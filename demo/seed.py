@@ -1,180 +1,109 @@
-"""Demo data: a realistic programme year. Idempotent: every object is found by its natural key."""
+"""The demo year, produced through the real services (``manage.py seed_demo``).
+
+Offices and unions register their workers with the registration service; another programme's
+registry is loaded by the real loader and every new enrollment is screened by the real engine
+(so each flag carries its matched record); a reviewer resolves some flags and approves or
+rejects through the enrollment services (approval schedules the installments); a payments
+officer builds the month's batch (re-screening against the registry's monthly update holds
+what now conflicts), a second officer approves it, the bank file is exported, and the bank's
+return file — generated from the exported file — is reconciled; the beneficiaries paid become
+active; some are referred to training and followed to their outcome.
+
+Rules: nothing is written around the services (no ``UPDATE`` of states, flags or
+installments); idempotent — each step looks for what it would create and only does what is
+missing, so running the seed twice duplicates nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from stdnum.ar import cbu as cbu_number
-from stdnum.ar import cuit as cuit_number
+from django.core.files.base import ContentFile
 
-from enrollment.identity import normalise_name
+from demo import data
+from demo.data import APPROVE, CLEAR_MATCH, CONFIRM_CONFLICT, REJECT, WorkerSpec
+from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Worker
+from enrollment.screening import services as screening_services
+from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion
+from payments.bank_files import export_bank_file
+from payments.batches import approve_batch, build_batch, monthly_screening, request_batch
+from payments.models import BankFile, BatchItem, Installment, PaymentBatch
+from payments.returns import reconcile_batch
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation, Province
-from provinces.roles import Role
 from provinces.services import grant_membership
+from training import services as training_services
+from training.models import Course, Provider, Referral
 
-DEMO_PASSWORD = "interzafra-demo"
-MINISTRY = "Ministerio de Trabajo, Empleo y Seguridad Social"
-
-# province, agreement number, budget, {crop: quota}, [(crop, first month, months)]
-AGREEMENTS = [
-    (
-        "Tucumán",
-        "CONV-2026-TUC-01",
-        "2400000000.00",
-        {"cana": 12000, "citricos": 16000, "tabaco": 16000},
-        [("cana", dt.date(2026, 11, 1), 4), ("citricos", dt.date(2026, 12, 1), 4)],
-    ),
-    ("Mendoza", "CONV-2026-MZA-01", "1200000000.00", {"vid": 10000, "olivo": 10000}, [("vid", dt.date(2026, 6, 1), 4)]),
-    ("Misiones", "CONV-2026-MIS-01", "600000000.00", {"yerba": 6000, "te": 1500}, [("yerba", dt.date(2026, 10, 1), 4)]),
-    ("Jujuy", "CONV-2026-JUJ-01", "500000000.00", {"tabaco": 5000, "cana": 4000}, [("tabaco", dt.date(2026, 6, 1), 4)]),
-    (
-        "Río Negro",
-        "CONV-2026-RN-01",
-        "450000000.00",
-        {"pera_manzana": 4700, "tomate": 800},
-        [("pera_manzana", dt.date(2026, 6, 1), 3)],
-    ),
-]
-
-ORGANISATIONS = [
-    (MINISTRY, Organisation.Kind.MINISTRY, None),
-    ("Agencia Territorial Tucumán", Organisation.Kind.TERRITORIAL_AGENCY, "Tucumán"),
-    ("Secretaría de Empleo de Tucumán", Organisation.Kind.PROVINCIAL_OFFICE, "Tucumán"),
-    ("Municipalidad de Famaillá", Organisation.Kind.MUNICIPALITY, "Tucumán"),
-    ("Subsecretaría de Trabajo de Mendoza", Organisation.Kind.PROVINCIAL_OFFICE, "Mendoza"),
-    ("Ministerio del Agro de Misiones", Organisation.Kind.PROVINCIAL_OFFICE, "Misiones"),
-    ("Secretaría de Trabajo de Jujuy", Organisation.Kind.PROVINCIAL_OFFICE, "Jujuy"),
-    ("Secretaría de Trabajo de Río Negro", Organisation.Kind.PROVINCIAL_OFFICE, "Río Negro"),
-    ("UATRE Seccional Tucumán", Organisation.Kind.UNION, "Tucumán"),
-    ("FOTIA (Federación Obrera Tucumana de la Industria Azucarera)", Organisation.Kind.UNION, "Tucumán"),
-    ("Sindicato de Obreros Rurales de Mendoza", Organisation.Kind.UNION, "Mendoza"),
-    ("Cámara de Productores Yerbateros de Misiones", Organisation.Kind.PRODUCERS_ASSOCIATION, "Misiones"),
-]
-
-# username, full name, role, organisation
-USERS = [
-    ("revisora", ("Laura", "Benítez"), Role.MINISTRY_REVIEWER, MINISTRY),
-    ("pagos", ("Martín", "Quiroga"), Role.PAYMENTS_OFFICER, MINISTRY),
-    ("pagos2", ("Silvia", "Ledesma"), Role.PAYMENTS_OFFICER, MINISTRY),
-    ("auditora", ("Graciela", "Sosa"), Role.AUDITOR, MINISTRY),
-    ("tucuman", ("Jorge", "Albornoz"), Role.PROVINCIAL_OFFICER, "Secretaría de Empleo de Tucumán"),
-    ("mendoza", ("Verónica", "Giménez"), Role.PROVINCIAL_OFFICER, "Subsecretaría de Trabajo de Mendoza"),
-    ("misiones", ("Carlos", "Duarte"), Role.PROVINCIAL_OFFICER, "Ministerio del Agro de Misiones"),
-    ("uatre", ("Ramón", "Villagra"), Role.UNION_OFFICER, "UATRE Seccional Tucumán"),
-    ("sor_mendoza", ("Nélida", "Ortiz"), Role.UNION_OFFICER, "Sindicato de Obreros Rurales de Mendoza"),
-]
-
-SURNAMES = [
-    "González",
-    "Rodríguez",
-    "Gómez",
-    "Fernández",
-    "López",
-    "Díaz",
-    "Martínez",
-    "Pérez",
-    "Romero",
-    "Sosa",
-    "Álvarez",
-    "Torres",
-    "Ruiz",
-    "Ramírez",
-    "Flores",
-    "Acosta",
-    "Benítez",
-    "Medina",
-    "Herrera",
-    "Suárez",
-    "Aguirre",
-    "Giménez",
-    "Gutiérrez",
-    "Pereyra",
-    "Rojas",
-    "Molina",
-    "Castro",
-    "Ortiz",
-    "Silva",
-    "Núñez",
-    "Luna",
-    "Juárez",
-    "Cabrera",
-    "Ríos",
-    "Ferreyra",
-    "Godoy",
-    "Morales",
-    "Domínguez",
-    "Moreno",
-    "Peralta",
-    "Vega",
-    "Carrizo",
-    "Quiroga",
-    "Ponce",
-    "Villalba",
-    "Toledo",
-    "Coronel",
-    "Mamaní",
-    "Cruz",
-    "Chocobar",
-]
-MEN = ["Juan Carlos", "José", "Ramón", "Luis", "Miguel Ángel", "Carlos", "Jorge", "Héctor", "Daniel", "Walter"]
-WOMEN = ["María", "Rosa", "Ana María", "Carmen", "Graciela", "Silvia", "Norma", "Claudia", "Mirta", "Liliana"]
-LOCALITIES = {
-    "Tucumán": ["Famaillá", "Monteros", "Lules", "Aguilares", "Bella Vista", "Concepción"],
-    "Mendoza": ["Tunuyán", "San Rafael", "Maipú", "Lavalle", "San Martín"],
-    "Misiones": ["Oberá", "Apóstoles", "Jardín América", "Gobernador Virasoro"],
-    "Jujuy": ["Perico", "El Carmen", "San Pedro", "Monterrico"],
-    "Río Negro": ["Cipolletti", "General Roca", "Villa Regina", "Allen"],
-}
-REGISTRARS = {
-    "Tucumán": ["Secretaría de Empleo de Tucumán", "UATRE Seccional Tucumán"],
-    "Mendoza": ["Subsecretaría de Trabajo de Mendoza", "Sindicato de Obreros Rurales de Mendoza"],
-    "Misiones": ["Ministerio del Agro de Misiones", "Cámara de Productores Yerbateros de Misiones"],
-    "Jujuy": ["Secretaría de Trabajo de Jujuy"],
-    "Río Negro": ["Secretaría de Trabajo de Río Negro"],
-}
+S = Enrollment.Status
+B = PaymentBatch.Status
 
 
-def _cuil(dni: int, sex: str) -> str:
-    for prefix in ("27", "23") if sex == "F" else ("20", "23"):
-        digit = cuit_number.calc_check_digit(f"{prefix}{dni:08d}")
-        if digit != "10":
-            return f"{prefix}{dni:08d}{digit}"
-    raise ValueError(dni)
-
-
-def _cbu(n: int) -> str:
-    bank = "0110" + f"{n % 900 + 100:03d}"
-    account = f"{n:013d}"
-    return bank + cbu_number.calc_check_digit(bank) + account + cbu_number.calc_check_digit(account)
-
-
-@transaction.atomic
 def seed(stdout=None) -> None:
+    users = _people()
+    cycles = _programme()
+    specs = data.worker_specs()
+    registry = _registry(by=users["revisora"], specs=specs, update=False)
+    enrollments = _register(specs=specs, cycles=cycles, users=users)
+    enrollment_services.screen_submitted(enrollment_ids=[e.pk for e in enrollments.values()])
+    _review(specs=specs, enrollments=enrollments, reviewer=users["revisora"])
+    _registry(by=users["revisora"], specs=specs, update=True, registry=registry)
+    _pay(month=data.PAID_MONTH, builder=users["pagos"], approver=users["pagos2"], reviewer=users["revisora"])
+    _pay(month=data.WAITING_MONTH, builder=users["pagos"], approver=None, reviewer=users["revisora"])
+    _refer(enrollments=enrollments, users=users)
+    if stdout:
+        stdout.write(
+            f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "
+            f"{Enrollment.objects.count()} inscripciones, {len(cycles)} períodos.\n"
+        )
+
+
+def _verified(user):
+    """The demo acts as its officers would after typing their authenticator code: a seed has no
+    session, so the user object is marked verified the way ``tests/twofactor.py`` does, for the
+    money approvals that require a second factor."""
+    user.is_verified = lambda: True
+    return user
+
+
+def _people() -> dict:
     user_model = get_user_model()
     orgs = {}
-    for name, kind, province_name in ORGANISATIONS:
+    for name, kind, province_name in data.ORGANISATIONS:
         province = Province.objects.get(name=province_name) if province_name else None
         orgs[name], _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind, "province": province})
-
     if not user_model.objects.filter(username="admin").exists():
-        user_model.objects.create_superuser("admin", "admin@interzafra.local", DEMO_PASSWORD)
+        user_model.objects.create_superuser("admin", "admin@interzafra.local", data.DEMO_PASSWORD)
     users = {}
-    for username, (first, last), role, org_name in USERS:
+    for username, (first, last), role, org_name in data.USERS:
         user = user_model.objects.filter(username=username).first()
         if user is None:
             user = user_model.objects.create_user(
-                username, f"{username}@interzafra.local", DEMO_PASSWORD, first_name=first, last_name=last
+                username, f"{username}@interzafra.local", data.DEMO_PASSWORD, first_name=first, last_name=last
             )
         grant_membership(user=user, organisation=orgs[org_name], role=role)
         users[username] = user
+    for org_name, (username, role) in data.CLERKS.items():
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user = user_model.objects.create_user(username, first_name="Carga", last_name=org_name[:150])
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        grant_membership(user=user, organisation=orgs[org_name], role=role)
+        users[username] = user
+    # who registers for each organisation
+    users["by_org"] = {org: users[name] for name, _n, _r, org in data.USERS} | {
+        org: users[name] for org, (name, _r) in data.CLERKS.items()
+    }
+    return users
 
-    cycles = []
-    for province_name, number, budget, quotas, cycle_specs in AGREEMENTS:
+
+def _programme() -> dict[data.CycleSpec, Cycle]:
+    cycles = {}
+    specs = data.cycle_specs()
+    for province_name, number, budget, quotas, _cycles in data.AGREEMENTS:
         province = Province.objects.get(name=province_name)
         agreement, _ = Agreement.objects.get_or_create(
             number=number,
@@ -191,180 +120,248 @@ def seed(stdout=None) -> None:
             AgreementQuota.objects.get_or_create(
                 agreement=agreement, crop=Crop.objects.get(code=code), defaults={"quota": quota}
             )
-        for code, first_month, months in cycle_specs:
-            crop = Crop.objects.get(code=code)
-            cycle, _ = Cycle.objects.get_or_create(
+        for spec in (s for s in specs if s.number == number):
+            crop = Crop.objects.get(code=spec.crop)
+            cycles[spec], _ = Cycle.objects.get_or_create(
                 agreement=agreement,
                 crop=crop,
-                first_month=first_month,
-                defaults={"name": f"Interzafra {crop.name} {province_name} {first_month.year}", "months": months},
-            )
-            cycles.append(cycle)
-
-    rng = random.Random(2026)
-    statuses = (
-        [Enrollment.Status.SUBMITTED] * 4
-        + [Enrollment.Status.PENDING_REVIEW] * 3
-        + [Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE, Enrollment.Status.REJECTED]
-    )
-    n = 0
-    for cycle in cycles:
-        province = cycle.agreement.province
-        for _ in range(12):
-            n += 1
-            sex = rng.choice("FM")
-            first = rng.choice(WOMEN if sex == "F" else MEN)
-            last = rng.choice(SURNAMES)
-            if rng.random() < 0.2:
-                last = f"{last} {rng.choice(SURNAMES)}"
-            registrar = orgs[rng.choice(REGISTRARS[province.name])]
-            worker, _ = Worker.objects.get_or_create(
-                cuil=_cuil(22_000_000 + n * 137_911 % 20_000_000, sex),
+                first_month=spec.first_month,
                 defaults={
-                    "last_name": last,
-                    "first_name": first,
-                    "last_name_norm": normalise_name(last),
-                    "first_name_norm": normalise_name(first),
-                    "birth_date": dt.date(1965, 1, 1) + dt.timedelta(days=rng.randint(0, 13000)),
-                    "sex": sex,
-                    "nationality": "Bolivia" if rng.random() < 0.08 else "Argentina",
-                    "phone": f"381{rng.randint(4000000, 6999999)}",
-                    "province": province,
-                    "locality": rng.choice(LOCALITIES[province.name]),
-                    "cbu": _cbu(n),
-                    "renatre": f"{rng.randint(100000, 999999)}",
-                    "registered_by": registrar,
+                    "name": f"Interzafra {crop.name} {province_name} {spec.first_month.year}",
+                    "months": spec.months,
                 },
             )
-            status = rng.choice(statuses)
-            Enrollment.objects.get_or_create(
-                worker=worker,
-                cycle=cycle,
-                defaults={
-                    "organisation": worker.registered_by,
-                    "status": status,
-                    "status_reason": "Rechazada: no reside en la provincia" if status == "rejected" else "",
-                },
-            )
-    # Approved and active demo enrollments get their monthly installments, as approval would.
-    from payments.installments import schedule_installments_bulk
+    return cycles
 
-    schedule_installments_bulk(
-        enrollment_ids=Enrollment.objects.filter(
-            status__in=[Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE]
-        ).values_list("pk", flat=True),
-        by=users["revisora"],
-    )
-    _seed_activity(reviewer=users["revisora"])
-    if stdout:
-        stdout.write(
-            f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "
-            f"{Enrollment.objects.count()} inscripciones, {len(cycles)} períodos.\n"
+
+def _registry(*, by, specs: list[WorkerSpec], update: bool, registry: ExternalRegistry | None = None):
+    """Another programme's beneficiaries, loaded by the real loader: a first list before the
+    registrations, and its monthly update after the approvals."""
+    registry = registry or ExternalRegistry.objects.filter(code=data.REGISTRY_CODE).first()
+    if registry is None:
+        registry = screening_services.save_registry(
+            by=by,
+            code=data.REGISTRY_CODE,
+            programme="Potenciar Trabajo (padrón de demostración)",
+            kind=ExternalRegistry.Kind.NATIONAL_PROGRAMME,
+            is_incompatible=True,
         )
+    loaded = RegistryVersion.objects.filter(registry=registry).exclude(status=RegistryVersion.Status.FAILED).count()
+    if loaded < (2 if update else 1):
+        content = data.registry_file(specs, update=update)
+        name = f"{data.REGISTRY_CODE}-{'actualizacion' if update else 'inicial'}.csv"
+        version = screening_services.upload_registry_file(by=by, registry=registry, uploaded=ContentFile(content, name))
+        screening_services.load_registry_version(version_id=version.pk)
+    return registry
 
 
-def _seed_activity(*, reviewer) -> None:
-    """Some of what follows approval, so that every dashboard section shows something: the first
-    installments paid (a few rejected by the bank or held), screening flags open and resolved,
-    and training referrals with their outcomes. Idempotent: each step only touches what is not
-    there yet."""
-    from django.utils import timezone
+def _register(*, specs: list[WorkerSpec], cycles: dict, users: dict) -> dict[WorkerSpec, Enrollment]:
+    """Each organisation registers its workers in their period, as an officer would at *Inscribir*."""
+    enrolled = {
+        (cuil, cycle_id): e
+        for e, cuil, cycle_id in (
+            (e, e.worker.cuil, e.cycle_id)
+            for e in Enrollment.objects.filter(cycle__in=cycles.values()).select_related("worker")
+        )
+    }
+    enrollments = {}
+    for spec in specs:
+        cycle = cycles[spec.cycle]
+        enrollment = enrolled.get((spec.cuil, cycle.pk))
+        if enrollment is None:
+            officer = users["by_org"][spec.registrar]
+            _worker, enrollment = enrollment_services.register_and_enroll(by=officer, data=spec.data, cycle=cycle)
+        enrollments[spec] = enrollment
+    return enrollments
 
-    from enrollment.screening.models import MatchFlag
-    from payments.models import Installment
-    from training.models import Course, Provider, Referral
 
-    now = timezone.now()
-    first = list(
-        Installment.objects.filter(kind=Installment.Kind.REGULAR, number=1, status=Installment.Status.DUE)
+def _review(*, specs: list[WorkerSpec], enrollments: dict, reviewer) -> None:
+    """The reviewer's decisions: registry matches confirmed (then rejected) or cleared (then
+    approved), and the rest approved in bulk or rejected with a reason."""
+    pending = {
+        e.pk: e for e in Enrollment.objects.filter(pk__in=[e.pk for e in enrollments.values()], status=S.PENDING_REVIEW)
+    }
+    to_approve = []
+    for spec in specs:
+        enrollment = pending.get(enrollments[spec].pk)
+        if enrollment is None:
+            continue  # decided in an earlier run, or never sent to review
+        if spec.decision in (CONFIRM_CONFLICT, CLEAR_MATCH):
+            same = spec.decision == CONFIRM_CONFLICT
+            for flag in MatchFlag.objects.filter(
+                enrollment=enrollment, kind=MatchFlag.Kind.REGISTRY, status=MatchFlag.Status.OPEN
+            ):
+                screening_services.resolve_flag(
+                    flag=flag,
+                    by=reviewer,
+                    same_person=same,
+                    note=(
+                        "Percibe el beneficio en los meses del período: lo confirma ANSES."
+                        if same
+                        else "Otra persona: el padrón del otro programa registró mal el CUIL (nota de ANSES)."
+                    ),
+                )
+            if same:
+                enrollment_services.reject_enrollment(
+                    enrollment=enrollment,
+                    by=reviewer,
+                    reason="Percibe Potenciar Trabajo en los mismos meses: beneficio incompatible.",
+                )
+            else:
+                to_approve.append(enrollment)
+        elif spec.decision == APPROVE:
+            to_approve.append(enrollment)
+        elif spec.decision == REJECT:
+            enrollment_services.reject_enrollment(
+                enrollment=enrollment, by=reviewer, reason="No reside en la provincia del convenio."
+            )
+    if to_approve:
+        refused = enrollment_services.bulk_decide(
+            enrollments=to_approve, by=reviewer, approve=True, reason="Cumple los requisitos del programa."
+        )
+        if refused:  # the demo's story no longer matches what the services decide
+            raise RuntimeError("; ".join(refused))
+
+
+def _pay(*, month: dt.date, builder, approver, reviewer) -> None:
+    """One month's batch: built by one payments officer (the monthly re-screening holds what now
+    conflicts), approved by another, exported, and reconciled with the bank's return. Without an
+    ``approver`` the batch is left built, waiting for the second officer."""
+    batch = PaymentBatch.objects.filter(month=month, province=None, agreement=None).first()
+    if batch is None:
+        batch = request_batch(month=month, by=builder)
+    if batch.status == B.BUILDING:
+        batch = build_batch(batch_id=batch.pk, screen=monthly_screening())
+    if approver is None:
+        return
+    if batch.status == B.BUILT:
+        batch = approve_batch(batch=batch, by=_verified(approver))
+    if batch.status in (B.APPROVED, B.EXPORTED):
+        bank_file = export_bank_file(batch=batch, fmt=BankFile.Format.CSV, by=builder)
+        batch.refresh_from_db()
+    if batch.status == B.EXPORTED:
+        content, name = _bank_return(bank_file)
+        reconcile_batch(batch=batch, content=content, filename=name, by=builder)
+    paid = Enrollment.objects.filter(
+        status=S.APPROVED,
+        installments__status=Installment.Status.PAID,
+        installments__batch_items__batch=batch,
+        installments__batch_items__outcome=BatchItem.Outcome.PAID,
+    ).distinct()
+    for enrollment in paid:
+        enrollment_services.activate_enrollment(enrollment=enrollment, by=reviewer, reason="Cobró la primera cuota.")
+
+
+#: Every eighth transfer comes back from the bank rejected.
+REJECTED_EVERY = 8
+
+
+def _bank_return(bank_file: BankFile) -> tuple[bytes, str]:
+    """The bank's answer to an exported CSV (docs/bank-files.md): each transfer credited, except
+    every eighth, rejected for a closed account."""
+    with bank_file.file.open("rb") as handle:
+        lines = handle.read().decode().splitlines()
+    header = lines[0].split(";")
+    out = [f"H;{header[1]};{header[2]}"]
+    total = 0
+    details = [line.split(";") for line in lines if line.startswith("D;")]
+    for n, (_d, reference, _cbu, cuil, _name, amount) in enumerate(details, start=1):
+        if n % REJECTED_EVERY == 0:
+            out.append(f"D;{reference};{cuil};{amount};RECHAZADA;Cuenta cerrada o CBU inexistente")
+        else:
+            out.append(f"D;{reference};{cuil};{amount};ACREDITADA;")
+        total += round(float(amount) * 100)
+    out.append(f"T;{len(details)};{total // 100}.{total % 100:02d}")
+    return ("\n".join(out) + "\n").encode(), f"devolucion_{header[1]}.csv"
+
+
+#: Referral outcomes, in order, for the first beneficiaries of Mendoza, Jujuy and Río Negro.
+OUTCOMES = [
+    Referral.Status.COMPLETED,
+    Referral.Status.ATTENDING,
+    Referral.Status.REFERRED,
+    Referral.Status.ACCEPTED,
+    Referral.Status.DROPPED,
+    Referral.Status.NO_SHOW,
+    Referral.Status.DECLINED,
+    Referral.Status.COMPLETED,
+]
+#: The path from ``referred`` to each outcome.
+PATHS = {
+    Referral.Status.REFERRED: [],
+    Referral.Status.ACCEPTED: [Referral.Status.ACCEPTED],
+    Referral.Status.ATTENDING: [Referral.Status.ACCEPTED, Referral.Status.ATTENDING],
+    Referral.Status.COMPLETED: [Referral.Status.ACCEPTED, Referral.Status.ATTENDING, Referral.Status.COMPLETED],
+    Referral.Status.DROPPED: [Referral.Status.ACCEPTED, Referral.Status.ATTENDING, Referral.Status.DROPPED],
+    Referral.Status.NO_SHOW: [Referral.Status.NO_SHOW],
+    Referral.Status.DECLINED: [Referral.Status.DECLINED],
+}
+STEP_DAYS = {
+    Referral.Status.ACCEPTED: dt.date(2026, 5, 25),
+    Referral.Status.ATTENDING: dt.date(2026, 6, 1),
+    Referral.Status.DROPPED: dt.date(2026, 7, 10),
+    Referral.Status.COMPLETED: dt.date(2026, 8, 31),
+    Referral.Status.NO_SHOW: dt.date(2026, 6, 1),
+    Referral.Status.DECLINED: dt.date(2026, 5, 25),
+}
+TRAINERS = {"Mendoza": "mendoza", "Jujuy": "carga_jujuy", "Río Negro": "carga_rionegro"}
+
+
+def _refer(*, enrollments: dict, users: dict) -> None:
+    """Provincial officers refer beneficiaries to a course and follow them to their outcome."""
+    beneficiaries = (
+        Enrollment.objects.filter(
+            pk__in=[e.pk for e in enrollments.values()],
+            status__in=[S.APPROVED, S.ACTIVE],
+            cycle__agreement__province__name__in=list(TRAINERS),
+        )
+        .select_related("cycle__agreement__province", "worker")
         .order_by("pk")
-        .values_list("pk", flat=True)
     )
-    rejected, held = first[::9], first[1::9]
-    Installment.objects.filter(pk__in=rejected).update(
-        status=Installment.Status.REJECTED, bank_reason="CBU inexistente o cerrada"
-    )
-    Installment.objects.filter(pk__in=held).update(
-        status=Installment.Status.HELD, hold_reason="Alerta de control sin resolver"
-    )
-    Installment.objects.filter(pk__in=set(first) - set(rejected) - set(held)).update(
-        status=Installment.Status.PAID, paid_at=now
-    )
-
-    kinds = [
-        (MatchFlag.Kind.PROGRAMME, MatchFlag.Level.SAME, MatchFlag.Status.OPEN),
-        (MatchFlag.Kind.REGISTRY, MatchFlag.Level.POSSIBLE, MatchFlag.Status.OPEN),
-        (MatchFlag.Kind.REGISTRY, MatchFlag.Level.POSSIBLE, MatchFlag.Status.NOT_SAME),
-        (MatchFlag.Kind.EMPLOYMENT, MatchFlag.Level.POSSIBLE, MatchFlag.Status.CLEARED),
-        (MatchFlag.Kind.ELIGIBILITY, MatchFlag.Level.SAME, MatchFlag.Status.SAME_PERSON),
-        (MatchFlag.Kind.PROGRAMME, MatchFlag.Level.POSSIBLE, MatchFlag.Status.OPEN),
-    ]
-    flagged = Enrollment.objects.filter(
-        status__in=[Enrollment.Status.PENDING_REVIEW, Enrollment.Status.SUBMITTED, Enrollment.Status.APPROVED]
-    ).order_by("pk")[: len(kinds)]
-    for enrollment, (kind, level, status) in zip(flagged, kinds, strict=False):
-        resolved = status != MatchFlag.Status.OPEN
-        MatchFlag.objects.get_or_create(
-            enrollment=enrollment,
-            match_key=f"demo-{kind}",
-            defaults={
-                "kind": kind,
-                "level": level,
-                "status": status,
-                "score": Decimal("0.950") if level == MatchFlag.Level.SAME else Decimal("0.780"),
-                "reasons": "Datos de demostración: coincidencia de CUIL y apellido",
-                "note": "Revisado con la documentación presentada" if resolved else "",
-                "resolved_by": reviewer if resolved else None,
-                "resolved_at": now if resolved else None,
-            },
-        )
-
-    outcomes = [
-        Referral.Status.COMPLETED,
-        Referral.Status.ATTENDING,
-        Referral.Status.REFERRED,
-        Referral.Status.ACCEPTED,
-        Referral.Status.DROPPED,
-        Referral.Status.NO_SHOW,
-        Referral.Status.DECLINED,
-        Referral.Status.COMPLETED,
-    ]
-    beneficiaries = Enrollment.objects.filter(
-        status__in=[Enrollment.Status.APPROVED, Enrollment.Status.ACTIVE]
-    ).select_related("cycle__agreement__province")
-    for n, enrollment in enumerate(beneficiaries.order_by("pk")[: len(outcomes)]):
+    for n, enrollment in enumerate(beneficiaries[: len(OUTCOMES)]):
         province = enrollment.cycle.agreement.province
-        provider, _ = Provider.objects.get_or_create(
-            name=f"Centro de Formación Profesional de {province.name}", defaults={"province": province}
-        )
-        course, _ = Course.objects.get_or_create(
-            provider=provider,
-            topic="Mantenimiento de maquinaria agrícola",
-            defaults={
-                "place": "Escuela Agrotécnica",
-                "province": province,
-                "start_date": dt.date(2026, 6, 1),
-                "end_date": dt.date(2026, 8, 31),
-                "capacity": 25,
-                "sessions": 12,
-            },
-        )
-        status = outcomes[n]
-        started = status in (Referral.Status.ATTENDING, Referral.Status.COMPLETED, Referral.Status.DROPPED)
-        Referral.objects.get_or_create(
-            worker=enrollment.worker,
-            course=course,
-            defaults={
-                "enrollment": enrollment,
-                "line": Referral.Line.VOCATIONAL,
-                "status": status,
-                "referred_on": dt.date(2026, 5, 20),
-                "started_on": dt.date(2026, 6, 1) if started else None,
-                "ended_on": dt.date(2026, 8, 31) if status == Referral.Status.COMPLETED else None,
-                "certificate_issued": status == Referral.Status.COMPLETED,
-                "job_placement": status == Referral.Status.COMPLETED and n == 0,
-                "employer": "Ingenio La Providencia" if status == Referral.Status.COMPLETED and n == 0 else "",
-                "referred_by": reviewer,
-                "status_changed_at": now,
-            },
-        )
+        officer = users[TRAINERS[province.name]]
+        course = _course(province=province, officer=officer)
+        referral = Referral.objects.filter(worker=enrollment.worker, course=course).first()
+        if referral is None:
+            referral = training_services.refer_worker(
+                by=officer,
+                enrollment=enrollment,
+                line=Referral.Line.VOCATIONAL,
+                course=course,
+                referred_on=dt.date(2026, 5, 20),
+            )
+        path = PATHS[OUTCOMES[n]]
+        done = path.index(referral.status) + 1 if referral.status in path else 0
+        for step in path[done:]:
+            completed = step == Referral.Status.COMPLETED
+            referral = training_services.move_referral(
+                by=officer,
+                referral=referral,
+                to=step,
+                on=STEP_DAYS[step],
+                certificate_number=f"CFP-{referral.pk:05d}" if completed else None,
+                job_placement=True if completed and n == 0 else None,
+                employer="Bodega La Colina" if completed and n == 0 else None,
+            )
+
+
+def _course(*, province: Province, officer) -> Course:
+    name = f"Centro de Formación Profesional de {province.name}"
+    provider = Provider.objects.filter(name=name).first() or training_services.save_provider(
+        by=officer, name=name, province=province
+    )
+    topic = "Mantenimiento de maquinaria agrícola"
+    return Course.objects.filter(provider=provider, topic=topic).first() or training_services.save_course(
+        by=officer,
+        provider=provider,
+        kind=Course.Kind.VOCATIONAL,
+        topic=topic,
+        place="Escuela Agrotécnica",
+        province=province,
+        start_date=dt.date(2026, 6, 1),
+        end_date=dt.date(2026, 8, 31),
+        capacity=25,
+        modality=Course.Modality.IN_PERSON,
+        sessions=12,
+    )

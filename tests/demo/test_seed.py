@@ -1,41 +1,100 @@
+"""The demo year comes out of the real services: flags with their matched record, paid
+installments with their batch and the bank's outcome, and a second run adds nothing."""
+
 import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Count
 
 from demo import seed as demo
-from provinces.models import Agreement
+from enrollment.models import Enrollment
+from enrollment.screening.models import MatchFlag
+from payments.models import BatchItem, Installment, PaymentBatch
+from tests.twofactor import verify_client
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_data_loads_twice_without_duplicating():
-    from enrollment.models import Enrollment, Worker
-    from payments.models import Installment
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """The registry files and bank files the demo stores go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
-    demo.seed()
-    counts = (
-        Worker.objects.count(),
-        Enrollment.objects.count(),
-        Installment.objects.count(),
-        Agreement.objects.count(),
-    )
-    demo.seed()
-    assert counts == (
-        Worker.objects.count(),
-        Enrollment.objects.count(),
-        Installment.objects.count(),
-        Agreement.objects.count(),
-    )
-    assert counts[0] == 72 and counts[2] > 0
-    # Every dashboard section has something to show, and a second run adds none of it again.
-    from enrollment.screening.models import MatchFlag
-    from training.models import Referral
 
-    assert Installment.objects.filter(status="paid").exists()
-    assert MatchFlag.objects.filter(status="open").exists() and MatchFlag.objects.exclude(status="open").exists()
-    activity = (MatchFlag.objects.count(), Referral.objects.count(), Installment.objects.filter(status="paid").count())
+@pytest.fixture
+def seeded():
     demo.seed()
-    assert activity == (
-        MatchFlag.objects.count(),
-        Referral.objects.count(),
-        Installment.objects.filter(status="paid").count(),
-    )
-    assert activity[1] > 0
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label
+        in ("auth", "provinces", "enrollment", "screening", "payments", "training", "otp_totp", "guardian")
+        and not model._meta.label.endswith("Event")
+    }
+
+
+def test_seeding_twice_duplicates_nothing(seeded):
+    first = _counts()
+    assert first["enrollment.Worker"] == 71 and first["enrollment.Enrollment"] == 72
+    demo.seed()
+    assert _counts() == first
+
+
+def test_states_come_from_the_state_machine(seeded):
+    """Every enrollment moved through the services: screened (by the engine), then decided by
+    the reviewer; the audit trail holds each step."""
+    states = dict(Enrollment.objects.values_list("status").annotate(n=Count("id")))
+    assert set(states) == {"pending_review", "approved", "active", "rejected"}
+    reviewer = get_user_model().objects.get(username="revisora")
+    decided = Enrollment.objects.exclude(status="pending_review")
+    assert set(decided.values_list("status_changed_by", flat=True)) == {reviewer.pk}
+    events = apps.get_model("enrollment", "EnrollmentEvent").objects
+    for enrollment in Enrollment.objects.filter(status="active"):
+        seen = list(events.filter(pgh_obj_id=enrollment.pk).order_by("pgh_id").values_list("status", flat=True))
+        assert [s for i, s in enumerate(seen) if i == 0 or seen[i - 1] != s] == [
+            "submitted",
+            "screening",
+            "pending_review",
+            "approved",
+            "active",
+        ]
+
+
+def test_flag_pages_show_the_matched_record(seeded, client):
+    reviewer = get_user_model().objects.get(username="revisora")
+    client.force_login(reviewer)
+    verify_client(client, reviewer)
+    flags = MatchFlag.objects.filter(kind__in=[MatchFlag.Kind.REGISTRY, MatchFlag.Kind.PROGRAMME])
+    kinds = set(flags.values_list("kind", "status"))
+    assert {("registry", "open"), ("registry", "same_person"), ("registry", "not_same"), ("programme", "open")} <= kinds
+    for flag in flags.select_related("matched_record", "matched_enrollment__worker"):
+        theirs = flag.matched_record or flag.matched_enrollment.worker
+        page = client.get(f"/control/alertas/{flag.pk}/")
+        assert page.status_code == 200
+        rows = {row["label"]: row["theirs"] for row in page.context["rows"]}
+        assert theirs.last_name in rows.values(), flag
+        assert theirs.last_name in page.content.decode()
+
+
+def test_paid_installments_show_their_batch_and_the_banks_outcome(seeded):
+    paid = Installment.objects.filter(status=Installment.Status.PAID)
+    rejected = Installment.objects.filter(status=Installment.Status.REJECTED)
+    assert paid.count() > 10 and rejected.exists()
+    for installment in [*paid, *rejected]:
+        (item,) = installment.batch_items.exclude(outcome=BatchItem.Outcome.WITHDRAWN)
+        assert item.outcome == installment.status
+        assert item.batch.status == PaymentBatch.Status.RECONCILED
+        assert item.batch.reconciliations.exists() and item.batch.files.exists()
+    assert all(reason for reason in rejected.values_list("bank_reason", flat=True))
+    batch = PaymentBatch.objects.get(status=PaymentBatch.Status.RECONCILED)
+    assert batch.built_by.username == "pagos" and batch.approved_by.username == "pagos2"
+    # the registry's monthly update found workers already approved: their month is held, not paid
+    held = Installment.objects.filter(status=Installment.Status.HELD)
+    assert held.exists()
+    assert MatchFlag.objects.filter(
+        enrollment__in=held.values("enrollment"), month=batch.month, matched_record__isnull=False
+    ).exists()
+    assert PaymentBatch.objects.filter(status=PaymentBatch.Status.BUILT).exists()  # next month, awaiting approval
