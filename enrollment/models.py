@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -367,3 +368,104 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.row_number} {self.column}: {self.message}"
+
+
+@pghistory.track()
+class CbuChangeRequest(models.Model):
+    """A change of a known worker's CBU, asked by one person and decided by another.
+
+    Only a brand-new worker's first registration writes a CBU directly; every later change
+    (setting one where there was none included) is one of these. While it is pending the
+    worker's unpaid installments are held; approval writes ``new_cbu`` on the worker, rejection
+    leaves the CBU as it was. Rules in ``enrollment.bank_accounts``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pendiente de aprobación")
+        APPROVED = "approved", _("Aprobado")
+        REJECTED = "rejected", _("Rechazado")
+        CANCELLED = "cancelled", _("Cancelado")
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="cbu_changes"
+    )
+    old_cbu = models.CharField(_("CBU anterior"), max_length=22, blank=True)
+    new_cbu = models.CharField(_("CBU nuevo"), max_length=22)
+    reason = models.TextField(_("motivo"))
+    evidence = models.TextField(_("constancia presentada"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pedido por"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("pedido el"), default=timezone.now)
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decidido por"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("decidido el"), null=True, blank=True)
+    decision_note = models.TextField(_("nota de la decisión"), blank=True)
+
+    class Meta:
+        verbose_name = _("cambio de CBU")
+        verbose_name_plural = _("cambios de CBU")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request per worker: a second one waits for the first to be decided.
+            models.UniqueConstraint(
+                fields=["worker"], condition=models.Q(status="pending"), name="cbu_change_one_pending_per_worker"
+            ),
+            # Four eyes, whatever path wrote the row: only withdrawing one's own request is
+            # decided by the requester.
+            models.CheckConstraint(
+                name="cbu_change_decided_by_other",
+                condition=models.Q(decided_by__isnull=True)
+                | models.Q(status="cancelled")
+                | ~models.Q(decided_by=models.F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="cbu_change_decision_recorded",
+                condition=models.Q(status="pending", decided_at__isnull=True, decided_by__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+            ),
+            models.CheckConstraint(name="cbu_change_new_cbu_digits", condition=models.Q(new_cbu__regex=r"^[0-9]{22}$")),
+            models.CheckConstraint(
+                name="cbu_change_old_cbu_empty_or_digits",
+                condition=models.Q(old_cbu="") | models.Q(old_cbu__regex=r"^[0-9]{22}$"),
+            ),
+            models.CheckConstraint(name="cbu_change_is_a_change", condition=~models.Q(new_cbu=models.F("old_cbu"))),
+            models.CheckConstraint(name="cbu_change_has_reason", condition=~models.Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}: {self.get_status_display()}"
+
+
+@pghistory.track()
+class SharedCbuReview(models.Model):
+    """A reviewer's decision that the workers sharing one CBU are distinct holders of one
+    account (e.g. a couple's joint account). Lines of workers whose CBU is on file for another
+    worker are held at batch build unless a decision here covers every worker now holding it;
+    a new worker with the same CBU opens the question again."""
+
+    cbu = models.CharField(_("CBU"), max_length=22, unique=True)
+    worker_ids = ArrayField(models.BigIntegerField(), verbose_name=_("trabajadores/as confirmados/as"))
+    note = models.TextField(_("nota"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decidido por"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decidido el"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("CBU compartido revisado")
+        verbose_name_plural = _("CBU compartidos revisados")
+        constraints = [
+            models.CheckConstraint(name="shared_cbu_review_digits", condition=models.Q(cbu__regex=r"^[0-9]{22}$")),
+            models.CheckConstraint(name="shared_cbu_review_has_note", condition=~models.Q(note="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"…{self.cbu[-4:]}"
