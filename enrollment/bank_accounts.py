@@ -12,8 +12,8 @@ Rules:
 - One pending request per worker (unique index on pending rows).
 - While it is pending, the worker's unpaid installments are held with the reason
   :data:`HOLD_PENDING_CHANGE` and taken out of every batch whose bank file was not requested
-  yet (the payments app does this through :func:`on_cbu_change` hooks, in the same
-  transaction). A batch already sent to the bank is the bank's return's business.
+  yet (the payments app does this through ``enrollment.seams.cbu_change_requested``, in the
+  same transaction). A batch already sent to the bank is the bank's return's business.
 - Who decides: a payments officer or a ministry reviewer who is not the requester (the
   database refuses ``decided_by = requested_by`` as well) and who verified a second factor.
   Approval writes the new CBU on the worker, under the worker's row lock, in the same
@@ -31,8 +31,6 @@ request (and of the worker's ``cbu``) says it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -43,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from stdnum.ar import cbu as cbu_number
 
+from enrollment import seams
 from enrollment.models import CbuChangeRequest, SharedCbuReview, Worker
 from enrollment.selectors import workers_for
 from provinces.roles import Role
@@ -58,24 +57,6 @@ REQUESTER_ROLES = (Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.MINISTRY_RE
 DECIDER_ROLES = (Role.PAYMENTS_OFFICER, Role.MINISTRY_REVIEWER)
 
 Status = CbuChangeRequest.Status
-
-# The payments app (higher) registers here what a request means for money: hold and pull lines
-# when one is made, release when it is decided. Called inside the request's transaction with
-# the worker row locked, as ``hook(event=..., change=..., by=...)`` where event is "requested",
-# "approved", "rejected" or "cancelled".
-_hooks: list[Callable[..., None]] = []
-
-
-def on_cbu_change(hook: Callable[..., None]) -> Callable[..., None]:
-    """Register ``hook`` to run inside every request and decision's transaction."""
-    if hook not in _hooks:
-        _hooks.append(hook)
-    return hook
-
-
-def _notify(event: str, change: CbuChangeRequest, by) -> None:
-    for hook in _hooks:
-        hook(event=event, change=change, by=by)
 
 
 def mask_cbu(cbu: str) -> str:
@@ -193,7 +174,7 @@ def request_cbu_change(*, worker: Worker, cbu: str, by, reason: str, evidence: s
             raise ValidationError(
                 {"cbu": [_("Ya hay un cambio de CBU pendiente para este/a trabajador/a: espere su decisión.")]}
             ) from error
-        _notify("requested", change, by)
+        seams.cbu_change_requested.run(change=change, by=by)
     return change
 
 
@@ -238,7 +219,7 @@ def approve_cbu_change(*, change: CbuChangeRequest, by, note: str = "") -> CbuCh
         _decide(locked, by=by, status=Status.APPROVED, note=note)
         worker.cbu = locked.new_cbu
         worker.save(update_fields=["cbu", "updated_at"])
-        _notify("approved", locked, by)
+        seams.cbu_change_decided.run(change=locked, by=by)
     change.refresh_from_db()
     return locked
 
@@ -254,7 +235,7 @@ def reject_cbu_change(*, change: CbuChangeRequest, by, note: str) -> CbuChangeRe
         raise ValidationError({"note": [_("Indique por qué se rechaza el cambio.")]})
     with pghistory.context(user=by.pk, reason=_("cambio de CBU rechazado: %(note)s") % {"note": note}):
         _decide(locked, by=by, status=Status.REJECTED, note=note)
-        _notify("rejected", locked, by)
+        seams.cbu_change_decided.run(change=locked, by=by)
     change.refresh_from_db()
     return locked
 
@@ -271,7 +252,7 @@ def cancel_cbu_change(*, change: CbuChangeRequest, by, note: str) -> CbuChangeRe
         raise ValidationError({"note": [_("Indique por qué se cancela el pedido.")]})
     with pghistory.context(user=by.pk, reason=_("cambio de CBU cancelado: %(note)s") % {"note": note}):
         _decide(locked, by=by, status=Status.CANCELLED, note=note)
-        _notify("cancelled", locked, by)
+        seams.cbu_change_decided.run(change=locked, by=by)
     change.refresh_from_db()
     return locked
 
@@ -318,20 +299,5 @@ def confirm_distinct_holders(*, cbu: str, by, note: str) -> SharedCbuReview:
         review, _created = SharedCbuReview.objects.update_or_create(
             cbu=cbu, defaults={"worker_ids": ids, "note": note, "decided_by": by, "decided_at": timezone.now()}
         )
-        _notify_shared_resolved(ids, by)
+        seams.shared_cbu_resolved.run(worker_ids=ids, by=by)
     return review
-
-
-# Payments registers how a resolved shared CBU releases its holds (same seam as above).
-_shared_hooks: list[Callable[..., None]] = []
-
-
-def on_shared_cbu_resolved(hook: Callable[..., None]) -> Callable[..., None]:
-    if hook not in _shared_hooks:
-        _shared_hooks.append(hook)
-    return hook
-
-
-def _notify_shared_resolved(worker_ids: list[int], by) -> None:
-    for hook in _shared_hooks:
-        hook(worker_ids=worker_ids, by=by)

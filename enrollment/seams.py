@@ -11,6 +11,13 @@ Each seam must be filled before it is needed; an empty one raises ``SeamNotFille
   (payments schedules all their installments in one statement).
 - ``enrollment_ended``: ``(*, enrollment, by, reason)`` after an enrollment is suspended or
   withdrawn (payments cancels its unpaid installments).
+- ``cbu_change_requested``: ``(*, change, by)`` after a CBU change is requested, with the
+  worker row locked (payments holds the worker's due installments and takes their lines out of
+  batches whose bank file was not requested).
+- ``cbu_change_decided``: ``(*, change, by)`` after a CBU change is approved, rejected or
+  cancelled (payments releases what the request held).
+- ``shared_cbu_resolved``: ``(*, worker_ids, by)`` after a reviewer confirms that the workers
+  sharing a CBU are distinct holders (payments releases their shared-CBU holds).
 - ``monthly_aid_in_force``: ``(month) -> Decimal``, the aid in force in ``month``; raises
   ``ValidationError`` when no resolution is in force yet (payments answers from its rate table).
 """
@@ -21,13 +28,19 @@ from provinces.seams import Provider, Seam, SeamNotFilled
 
 __all__ = [
     "SeamNotFilled",
+    "cbu_change_decided",
+    "cbu_change_requested",
     "enrollment_approved",
     "enrollment_ended",
     "enrollments_approved_in_bulk",
     "monthly_aid_in_force",
+    "shared_cbu_resolved",
 ]
 
 enrollment_approved = Seam("enrollment approved")
 enrollments_approved_in_bulk = Seam("enrollments approved in bulk")
 enrollment_ended = Seam("enrollment suspended or withdrawn")
 monthly_aid_in_force = Provider("monthly aid in force in a month")
+cbu_change_requested = Seam("CBU change requested")
+cbu_change_decided = Seam("CBU change decided")
+shared_cbu_resolved = Seam("shared CBU resolved")

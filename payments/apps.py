@@ -8,7 +8,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Pagos")
 
     def ready(self) -> None:
-        from payments import cbu_holds  # noqa: F401  (registers what a CBU change means for money)
         from payments.reference_data import ensure_rates_after_migrate
         from payments.seams import connect_enrollment_seams
 

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from payments.cbu_holds import stale_lines
 from payments.common import (
     B,
     require_manager,
@@ -157,8 +158,22 @@ def request_bank_file(*, batch: PaymentBatch, fmt: str, by, queue: bool = True) 
             return existing
         if locked.status not in (B.APPROVED, B.EXPORTED):
             raise ValidationError(_("Solo se exporta un lote aprobado por una segunda persona."))
-        # The batch's own totals: an approved batch's lines no longer change (lines are withdrawn
-        # only before approval), and writing the file checks its records against them.
+        # Never the old CBU: a pending CBU change took the worker's lines out of this batch when
+        # it was asked (payments.cbu_holds); should one still be here, or its CBU no longer be
+        # the one on file, the first file is refused rather than written. (Once one format is
+        # written the batch is with the bank, and the other format carries the same lines.)
+        stale = [] if locked.files.exists() else stale_lines(locked)
+        if stale:
+            raise ValidationError(
+                _(
+                    "No se exporta: %(count)s transferencia(s) tienen un cambio de CBU pendiente o un CBU que ya no es "
+                    "el registrado (%(refs)s). Decida el cambio o arme el lote de nuevo."
+                )
+                % {"count": len(stale), "refs": ", ".join(stale[:5])}
+            )
+        # The batch's own totals: an approved batch's lines change only by a CBU change taking a
+        # worker's lines out (totals recomputed then), and writing the file checks its records
+        # against them.
         count, total = locked.item_count, locked.total_amount
         extension = "csv" if fmt == BankFile.Format.CSV else "txt"
         with pghistory.context(user=by.pk, reason="archivo bancario solicitado"):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.screening.services import screen_for_month
+from payments.cbu_holds import hold_for_bank_data
 from payments.common import (
     B,
     first_of_month,
@@ -106,6 +107,7 @@ def build_batch(
         conflicts = dict(screen(month=batch.month, enrollment_ids=enrollment_ids)) if enrollment_ids else {}
         held = hold_installments(month=batch.month, conflicts=conflicts, by=batch.built_by, batch=batch)
         held += _hold_without_cbu(batch)
+        held += hold_for_bank_data(batch=batch, scoped=scope_to_batch)
         count_sql, count_params = scope_to_batch(
             "SELECT count(*) FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s",
             [batch.month],

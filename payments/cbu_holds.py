@@ -28,9 +28,8 @@ from enrollment.bank_accounts import (
     HOLD_PENDING_CHANGE,
     HOLD_SHARED_CBU,
     UNRESOLVED_SHARED_CBUS_SQL,
-    on_cbu_change,
-    on_shared_cbu_resolved,
 )
+from payments.common import store_totals
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch
 from provinces.audit import prepare_bulk_audit
 
@@ -38,12 +37,6 @@ B = PaymentBatch.Status
 
 #: Batch states whose lines may still be withdrawn, as long as no bank file was requested.
 UNEXPORTED_STATES = (B.BUILDING, B.BUILT, B.APPROVED)
-
-
-def _store_totals(batch: PaymentBatch) -> None:
-    from payments import services  # the batch totals live with the batch code
-
-    services._store_totals(batch)
 
 
 def _hold_worker(*, worker_id: int) -> int:
@@ -83,7 +76,7 @@ def _hold_worker(*, worker_id: int) -> int:
             status=Installment.Status.HELD, hold_reason=HOLD_PENDING_CHANGE, updated_at=Now()
         )
         for batch in batches:
-            _store_totals(batch)
+            store_totals(batch)
             batch.save(update_fields=["item_count", "total_amount", "province_totals"])
         return held
 
@@ -100,17 +93,18 @@ def _release(*, worker_ids: list[int], reason_held: str) -> int:
         return cursor.rowcount
 
 
-@on_cbu_change
-def follow_cbu_change(*, event: str, change, by) -> None:
-    """Hold when a change is requested; release when it is decided."""
-    if event == "requested":
-        _hold_worker(worker_id=change.worker_id)
-    else:
-        _release(worker_ids=[change.worker_id], reason_held=HOLD_PENDING_CHANGE)
+def hold_for_change(*, change, by) -> None:
+    """A CBU change was requested (``enrollment.seams.cbu_change_requested``)."""
+    _hold_worker(worker_id=change.worker_id)
 
 
-@on_shared_cbu_resolved
+def release_for_change(*, change, by) -> None:
+    """A CBU change was decided (``enrollment.seams.cbu_change_decided``)."""
+    _release(worker_ids=[change.worker_id], reason_held=HOLD_PENDING_CHANGE)
+
+
 def release_shared(*, worker_ids: list[int], by) -> None:
+    """A reviewer confirmed distinct holders (``enrollment.seams.shared_cbu_resolved``)."""
     _release(worker_ids=worker_ids, reason_held=HOLD_SHARED_CBU)
 
 

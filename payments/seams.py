@@ -1,6 +1,7 @@
 """How payments follows enrollment (see ``enrollment.seams``): approving an enrollment schedules
 its installments, approving many schedules them in one statement, suspending or withdrawing one
-cancels its unpaid installments, and screening asks payments for the aid in force in a month.
+cancels its unpaid installments, a CBU change holds the worker's money until it is decided
+(``payments.cbu_holds``), and screening asks payments for the aid in force in a month.
 
 Rules: every handler runs in the transaction of the enrollment's transition, so a refusal here
 (budget, a worker already paid those months) undoes the transition. Connected once, from
@@ -13,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 from enrollment import seams
+from payments.cbu_holds import hold_for_change, release_for_change, release_shared
 from payments.installments import cancel_unpaid_installments, schedule_installments, schedule_installments_bulk
 from payments.rates import rate_for
 
@@ -27,3 +29,6 @@ def connect_enrollment_seams() -> None:
     seams.enrollments_approved_in_bulk.connect(schedule_installments_bulk)
     seams.enrollment_ended.connect(cancel_unpaid_installments)
     seams.monthly_aid_in_force.provide(monthly_aid)
+    seams.cbu_change_requested.connect(hold_for_change)
+    seams.cbu_change_decided.connect(release_for_change)
+    seams.shared_cbu_resolved.connect(release_shared)
