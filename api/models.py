@@ -63,16 +63,30 @@ class ApiToken(models.Model):
 
 
 class StatusLookup(models.Model):
-    """One beneficiary status lookup through the API: who asked for which CUIL, when, and what
-    they got. Append-only: a database trigger refuses updates and deletes."""
+    """One beneficiary status lookup: through the API (who asked for which CUIL, when, and what
+    they got) or on the public status page (no user: the worker herself, by CUIL and birth
+    date). Append-only: a database trigger refuses updates and deletes."""
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        PUBLIC = "public", _("Consulta pública")
 
     class Result(models.TextChoices):
         FOUND = "found", _("Encontrado")
         NOT_FOUND = "not_found", _("No encontrado o fuera de alcance")
         INVALID = "invalid", _("CUIL inválido")
+        LIMITED = "limited", _("Rechazada por exceso de consultas")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("usuario"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    channel = models.CharField(
+        _("canal"), max_length=6, choices=Channel.choices, default=Channel.API, db_default=Channel.API
     )
     token = models.ForeignKey(
         ApiToken, verbose_name=_("token"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -90,6 +104,12 @@ class StatusLookup(models.Model):
             models.Index(fields=["at"], name="statuslookup_at_idx"),
             models.Index(fields=["cuil", "at"], name="statuslookup_cuil_idx"),
             models.Index(fields=["user", "at"], name="statuslookup_user_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="statuslookup_user_iff_api",
+                condition=Q(channel="api", user__isnull=False) | Q(channel="public", user__isnull=True),
+            ),
         ]
         triggers = [
             pgtrigger.Protect(name="statuslookup_append_only", operation=pgtrigger.Update | pgtrigger.Delete),

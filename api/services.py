@@ -90,3 +90,11 @@ def look_up_status(*, by, token: ApiToken | None, cuil: str, ip: str | None) -> 
 
 def user_by_id(pk: int):
     return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+def log_public_lookup(*, cuil: str, result: str, ip: str | None) -> StatusLookup:
+    """Record one lookup on the public status page: no user (the worker herself), the CUIL as
+    typed, the result and the address. Append-only, like every lookup."""
+    return StatusLookup.objects.create(
+        user=None, channel=StatusLookup.Channel.PUBLIC, cuil=_asked(cuil), result=result, ip=ip or None
+    )

@@ -291,7 +291,7 @@ class StatusLookupViewSet(viewsets.ReadOnlyModelViewSet):
             for at, username, cuil, result, ip, token_id in queryset.iterator(chunk_size=2000):
                 # The CUIL is logged as typed (invalid ones too) and usernames may start with + - @:
                 # neither may run as a formula in the auditor's spreadsheet.
-                safe = [spreadsheet_safe(username), spreadsheet_safe(cuil)]
+                safe = [spreadsheet_safe(username or "público"), spreadsheet_safe(cuil)]
                 yield writer.writerow([at.isoformat(), *safe, result, ip or "", token_id or ""])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

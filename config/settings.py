@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "claims",
     "api",
     "reports",
+    "selfservice",
     "demo",
 ]
 
@@ -237,6 +238,14 @@ REST_FRAMEWORK = {
 # API limits: requests per user and per client address, and the largest JSON body accepted.
 #: Business days (Argentine national holidays skipped) the ministry has to resolve a claim.
 CLAIM_DUE_BUSINESS_DAYS = env.int("CLAIM_DUE_BUSINESS_DAYS", default=10)
+
+# The public status page: attempts per client address and per CUIL asked (fixed windows in the
+# cache), and how long the token that binds a claim to a lookup lasts.
+SELF_SERVICE_RATES = {
+    "ip": env("SELF_SERVICE_RATE_IP", default="30/h"),
+    "cuil": env("SELF_SERVICE_RATE_CUIL", default="6/h"),
+}
+SELF_SERVICE_TOKEN_SECONDS = env.int("SELF_SERVICE_TOKEN_SECONDS", default=1800)
 
 API_THROTTLE_RATES = {
     "user": env("API_THROTTLE_USER", default="600/min"),

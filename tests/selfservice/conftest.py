@@ -1,0 +1,1 @@
+from tests.claims.conftest import approved, held, office, rejected, reviewer  # noqa: F401

@@ -1,0 +1,145 @@
+"""The public status page: the worker's own status by CUIL and birth date, the same answer for
+every kind of miss, rate limits, the access log, and a claim bound to the lookup."""
+
+import datetime as dt
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
+
+from api.models import StatusLookup
+from claims.models import Claim
+from tests.factories import WorkerFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/consulta/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def look_up(client, worker, birth_date=None, **extra):
+    day = birth_date or worker.birth_date
+    return client.post(URL, {"cuil": worker.cuil_display, "birth_date": day.strftime("%d/%m/%Y")}, **extra)
+
+
+def message_of(response) -> str:
+    return response.context.get("message", "")
+
+
+def test_page_is_public_and_csrf_protected(client):
+    assert client.get(URL).status_code == 200
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(URL, {"cuil": "20-30000001-5", "birth_date": "01/01/1980"}).status_code == 403
+
+
+def test_approved_worker_sees_state_months_amounts_and_next_payment(client, approved):
+    response = look_up(client, approved.worker)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Su inscripción fue aprobada." in html
+    assert html.count("$ 64.000,00") >= 4  # es-AR amounts
+    assert "$ 256.000,00" in html  # the total of four months
+    assert "05/2026" in html and "CBU terminado en" in html
+    assert StatusLookup.objects.get().result == "found"
+
+
+def test_rejected_worker_sees_why_and_can_claim(client, rejected):
+    html = look_up(client, rejected.worker).content.decode()
+    assert "Su inscripción fue rechazada." in html
+    assert "No figura en el padrón de cosecha" in html
+    assert 'value="rejection"' in html
+
+
+def test_held_installment_shows_the_reason(client, held):
+    html = look_up(client, held.worker).content.decode()
+    assert "Retenida: Cobra una pensión no contributiva" in html
+
+
+def test_unknown_cuil_wrong_birth_date_and_out_of_programme_answer_the_same(client, approved):
+    worker = approved.worker
+    never_enrolled = WorkerFactory()
+    unknown = WorkerFactory.build(cuil="20111111112")
+    answers = [
+        look_up(client, worker, birth_date=worker.birth_date + dt.timedelta(days=1)),
+        look_up(client, never_enrolled),
+        look_up(client, unknown),
+    ]
+    assert {r.status_code for r in answers} == {404}
+    assert len({message_of(r) for r in answers}) == 1
+    assert "No encontramos una inscripción con esos datos" in message_of(answers[0])
+    for response in answers:
+        assert worker.last_name not in response.content.decode()
+    assert list(StatusLookup.objects.values_list("result", flat=True)) == ["not_found"] * 3
+
+
+def test_every_lookup_is_logged_without_user_and_with_the_address(client, approved):
+    look_up(client, approved.worker, REMOTE_ADDR="10.1.2.3")
+    client.post(URL, {"cuil": "20-1", "birth_date": "01/01/1980"}, REMOTE_ADDR="10.1.2.3")
+    rows = list(StatusLookup.objects.order_by("pk").values("user", "channel", "cuil", "result", "ip"))
+    assert rows == [
+        {"user": None, "channel": "public", "cuil": approved.worker.cuil, "result": "found", "ip": "10.1.2.3"},
+        {"user": None, "channel": "public", "cuil": "20-1", "result": "invalid", "ip": "10.1.2.3"},
+    ]
+
+
+@override_settings(SELF_SERVICE_RATES={"ip": "100/h", "cuil": "3/h"})
+def test_per_cuil_limit_stops_guessing_birth_dates_from_many_addresses(client, approved):
+    worker = approved.worker
+    for n in range(3):
+        wrong = worker.birth_date + dt.timedelta(days=n + 1)
+        assert look_up(client, worker, birth_date=wrong, REMOTE_ADDR=f"10.0.0.{n}").status_code == 404
+    refused = look_up(client, worker, REMOTE_ADDR="10.0.0.9")  # even the right date
+    assert refused.status_code == 429
+    assert worker.last_name not in refused.content.decode()
+    assert StatusLookup.objects.filter(result="limited").count() == 1
+
+
+@override_settings(SELF_SERVICE_RATES={"ip": "2/h", "cuil": "100/h"})
+def test_per_address_limit(client, approved):
+    assert look_up(client, approved.worker).status_code == 200
+    assert look_up(client, WorkerFactory()).status_code == 404
+    assert look_up(client, approved.worker).status_code == 429
+    assert look_up(client, approved.worker, REMOTE_ADDR="10.9.9.9").status_code == 200
+
+
+def test_worker_files_a_claim_from_her_status_page(client, rejected):
+    page = look_up(client, rejected.worker)
+    token = page.context["claim_form"]["token"].value()
+    response = client.post(
+        reverse("selfservice:claim"),
+        {"token": token, "subject": "rejection", "description": "Trabajé en la zafra, tengo recibos"},
+    )
+    claim = Claim.objects.get()
+    assert (claim.worker, claim.enrollment, claim.filed_by_kind) == (rejected.worker, rejected, "worker")
+    html = response.content.decode()
+    assert f"Recibimos su reclamo número {claim.pk}" in html
+    assert claim.due_on.strftime("%d/%m/%Y") in html
+
+
+def test_claim_with_a_forged_or_expired_token_is_refused(client, rejected):
+    forged = signing.dumps(rejected.worker.pk, salt="otra-cosa")
+    response = client.post(reverse("selfservice:claim"), {"token": forged, "subject": "rejection", "description": "x"})
+    assert response.status_code == 400
+    with override_settings(SELF_SERVICE_TOKEN_SECONDS=-1):
+        token = signing.dumps(rejected.worker.pk, salt="selfservice.claim")
+        response = client.post(
+            reverse("selfservice:claim"), {"token": token, "subject": "rejection", "description": "x"}
+        )
+    assert response.status_code == 400
+    assert not Claim.objects.exists()
+
+
+def test_claim_subjects_offered_are_those_that_apply(client, approved):
+    subjects = [
+        value for value, _label in look_up(client, approved.worker).context["claim_form"].fields["subject"].choices
+    ]
+    assert "rejection" not in subjects and "data_correction" in subjects
