@@ -17,7 +17,7 @@ Rules:
   flags, a payments officer releases and re-issues. If the effect is refused, the claim stays
   in review (one transaction).
 - Every write runs inside ``pghistory.context`` with who and why; deciding queues the worker's
-  "claim resolved" notification in the same transaction.
+  "claim resolved" message in the outbox in the same transaction (``notifications``).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from enrollment.screening.models import MatchFlag
 from enrollment.screening.services import resolve_flag
 from enrollment.selectors import enrollments_for, workers_for
 from enrollment.services import registering_organisation, reopen_enrollment
+from notifications.services import notify_claim_resolved
 from payments.installments import reissue_installment, release_hold
 from payments.models import Installment
 from provinces.calendar import add_business_days
@@ -240,5 +241,6 @@ def _decide(locked: Claim, *, by, status: str, resolution: str, effect: str, cla
         locked.decided_by = by
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "resolution", "effect", "decided_by", "decided_at"])
+    notify_claim_resolved(claim=locked)
     claim.refresh_from_db()
     return locked

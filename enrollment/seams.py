@@ -18,6 +18,8 @@ Each seam must be filled before it is needed; an empty one raises ``SeamNotFille
   cancelled (payments releases what the request held).
 - ``shared_cbu_resolved``: ``(*, worker_ids, by)`` after a reviewer confirms that the workers
   sharing a CBU are distinct holders (payments releases their shared-CBU holds).
+- ``enrollment_rejected``: ``(*, enrollment, by)`` after one enrollment is rejected (notifications
+  tells the worker why and how to claim). Nobody following it is not an error.
 - ``monthly_aid_in_force``: ``(month) -> Decimal``, the aid in force in ``month``; raises
   ``ValidationError`` when no resolution is in force yet (payments answers from its rate table).
 """
@@ -32,6 +34,7 @@ __all__ = [
     "cbu_change_requested",
     "enrollment_approved",
     "enrollment_ended",
+    "enrollment_rejected",
     "enrollments_approved_in_bulk",
     "monthly_aid_in_force",
     "shared_cbu_resolved",
@@ -40,6 +43,7 @@ __all__ = [
 enrollment_approved = Seam("enrollment approved")
 enrollments_approved_in_bulk = Seam("enrollments approved in bulk")
 enrollment_ended = Seam("enrollment suspended or withdrawn")
+enrollment_rejected = Seam("enrollment rejected", required=False)
 monthly_aid_in_force = Provider("monthly aid in force in a month")
 cbu_change_requested = Seam("CBU change requested")
 cbu_change_decided = Seam("CBU change decided")

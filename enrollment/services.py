@@ -302,7 +302,9 @@ def reject_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
     _require_reviewer(by)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo del rechazo.")})
-    return _transition(enrollment=enrollment, to=S.REJECTED, by=by, reason=reason.strip())
+    rejected = _transition(enrollment=enrollment, to=S.REJECTED, by=by, reason=reason.strip())
+    seams.enrollment_rejected.run(enrollment=rejected, by=by)
+    return rejected
 
 
 #: A rejection undone by an upheld claim: outside the ordinary flow, so not in ``TRANSITIONS``.

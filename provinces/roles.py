@@ -129,3 +129,9 @@ ROLE_PERMISSIONS[Role.UNION_OFFICER] += ["claims.view_claim", "claims.add_claim"
 ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["claims.view_claim", "claims.decide_claim"]
 ROLE_PERMISSIONS[Role.PAYMENTS_OFFICER] += ["claims.view_claim", "claims.decide_claim"]
 ROLE_PERMISSIONS[Role.AUDITOR] += ["claims.view_claim"]
+# Messages to workers (notifications/): officers record a worker's contact preferences (or her
+# opting out); the ministry's reviewers and auditors read the outbox.
+ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICER] += ["notifications.view_contact", "notifications.change_contact"]
+ROLE_PERMISSIONS[Role.UNION_OFFICER] += ["notifications.view_contact", "notifications.change_contact"]
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["notifications.view_message", "notifications.view_contact"]
+ROLE_PERMISSIONS[Role.AUDITOR] += ["notifications.view_message", "notifications.view_contact"]

@@ -77,6 +77,7 @@ def test_another_app_can_add_a_section(world, story):
             "installments",
             "claims",
             "extra",
+            "messages",
             "referrals",
             "history",
         ]

@@ -1,4 +1,5 @@
-"""Claims on the dashboard (open, in review, overdue, decided) and on the worker page."""
+"""The worker's own voice on staff pages: claims on the dashboard (by state and overdue) and on
+the worker page, and the messages sent to her with her contact preferences."""
 
 from __future__ import annotations
 
@@ -44,5 +45,31 @@ def worker_claims_section(user, worker) -> WorkerSection | None:
     )
 
 
+def worker_messages_section(user, worker) -> WorkerSection | None:
+    """Messages to the worker (ministry reviewers and auditors) and how she wants to be told
+    (officers of her scope change it)."""
+    sees_messages = user.has_perm("notifications.view_message")
+    if not (sees_messages or user.has_perm("notifications.view_contact")):
+        return None
+    from notifications.models import Contact, Message
+    from notifications.phones import normalise_phone
+
+    contact = Contact.objects.filter(worker=worker).first()
+    messages = Message.objects.filter(worker=worker).order_by("-created_at")[:50] if sees_messages else []
+    return WorkerSection(
+        "messages",
+        str(_("Avisos")),
+        "reports/worker/_messages.html",
+        {
+            "worker": worker,
+            "contact": contact,
+            "phone": normalise_phone(worker.phone),
+            "messages": messages,
+            "can_change": user.has_perm("notifications.change_contact"),
+        },
+    )
+
+
 register_section("claims", claims_section, order=45)
+register_worker_section("messages", worker_messages_section, order=48)
 register_worker_section("claims", worker_claims_section, order=45)

@@ -1,0 +1,1 @@
+from tests.claims.conftest import approved, held, office, officer, payer, rejected, reviewer  # noqa: F401
