@@ -239,7 +239,7 @@ def worker_specs() -> list[WorkerSpec]:
                 "birth_date": dt.date(1965, 1, 1) + dt.timedelta(days=rng.randint(0, 13000)),
                 "sex": sex,
                 "nationality": "Bolivia" if rng.random() < 0.08 else "Argentina",
-                "phone": f"381{rng.randint(4000000, 6999999)}",
+                "phone": f"381 15{rng.randint(4000000, 6999999)}",  # a mobile: SMS reach it
                 "province": cycle.province,
                 "locality": rng.choice(LOCALITIES[cycle.province]),
                 "cbu": _cbu(n),

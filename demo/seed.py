@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 
 from demo import data
 from demo.data import APPROVE, CLEAR_MATCH, CONFIRM_CONFLICT, REJECT, WorkerSpec
+from demo.voice import seed_voice
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Worker
 from enrollment.screening import services as screening_services
@@ -53,6 +54,7 @@ def seed(stdout=None) -> None:
     _pay(month=data.PAID_MONTH, builder=users["pagos"], approver=users["pagos2"], reviewer=users["revisora"])
     _pay(month=data.WAITING_MONTH, builder=users["pagos"], approver=None, reviewer=users["revisora"])
     _refer(enrollments=enrollments, users=users)
+    seed_voice(users=users)
     if stdout:
         stdout.write(
             f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "

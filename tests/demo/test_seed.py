@@ -98,3 +98,22 @@ def test_paid_installments_show_their_batch_and_the_banks_outcome(seeded):
         enrollment__in=held.values("enrollment"), month=batch.month, matched_record__isnull=False
     ).exists()
     assert PaymentBatch.objects.filter(status=PaymentBatch.Status.BUILT).exists()  # next month, awaiting approval
+
+
+def test_demo_has_a_claim_in_each_state_and_messages_in_the_outbox():
+    from claims.models import Claim
+    from enrollment.models import Enrollment
+    from notifications.models import Message
+
+    demo.seed()
+    assert set(Claim.objects.values_list("status", flat=True)) == {"received", "in_review", "upheld", "denied"}
+    upheld = Claim.objects.get(status="upheld")
+    # re-opened through the service, then approved from the queue
+    assert upheld.enrollment.status == Enrollment.Status.APPROVED
+    assert upheld.enrollment.events.filter(status=Enrollment.Status.PENDING_REVIEW).count() >= 2
+    assert Claim.objects.filter(filed_by_kind="officer").exists()
+    kinds = set(Message.objects.values_list("kind", flat=True))
+    assert {"approved", "rejected", "claim_resolved", "held"} <= kinds
+    counts = (Claim.objects.count(), Message.objects.count())
+    demo.seed()
+    assert counts == (Claim.objects.count(), Message.objects.count())
