@@ -8,7 +8,8 @@ carry two given names. DNIs are unique 8-digit numbers and CUILs carry valid che
 ``make_pairs`` returns candidates (workers) and registry records with the truth: which record
 is which candidate, after the errors real lists carry (typos, sound-alike spellings, swapped
 day and month, placeholder birth dates, missing or swapped surnames, a CUIL of another DNI with
-a valid check digit), plus namesakes who are different people.
+a valid check digit), plus namesakes who are different people (some born the same day), and
+registry records of other people that carry a candidate's CUIL (CUIL conflicts).
 """
 
 from __future__ import annotations
@@ -233,8 +234,21 @@ class Population:
         return replace(base, last=self.respell(rec.last), first=self.typo(rec.first)), "two_errors"
 
 
-def make_pairs(n_registry: int, n_candidates: int, *, match_share=0.4, namesake_share=0.2, seed=7):
-    """Registry records, candidates and the true (candidate index, registry index) pairs."""
+def make_pairs(
+    n_registry: int,
+    n_candidates: int,
+    *,
+    match_share=0.4,
+    namesake_share=0.2,
+    same_day_share=0.02,
+    cuil_conflict_share=0.005,
+    seed=7,
+):
+    """Registry records, candidates and the true (candidate index, registry index) pairs.
+
+    Besides the true pairs and unrelated people: namesakes (another person's name, another birth
+    date), namesakes born the same day (a common name, the same birth date, another DNI), and
+    CUIL conflicts (a registry record of someone else listing the candidate's CUIL)."""
     pop = Population(seed)
     registry = [pop.person(i) for i in range(n_registry)]
     candidates, truth, kinds = [], set(), {}
@@ -248,12 +262,34 @@ def make_pairs(n_registry: int, n_candidates: int, *, match_share=0.4, namesake_
         kinds[len(candidates)] = kind
         candidates.append(candidate)
     pid = n_registry
+    chosen_set = set(chosen)
+    common = set(SURNAMES[:30])
+    # Registry records of common names (one surname among the 30 most frequent, one given name):
+    # where two people born the same day with the same name really occur.
+    common_records = [
+        j for j, r in enumerate(registry) if j not in chosen_set and r.last in common and " " not in r.first
+    ]
     while len(candidates) < n_candidates:
         person = pop.person(pid)
-        if pop.rng.random() < namesake_share / (1 - match_share):
+        r = pop.rng.random()
+        if r < namesake_share / (1 - match_share):
             other = registry[pop.rng.randrange(n_registry)]
             person = replace(person, last=other.last, first=other.first)  # a namesake: another person
             kinds[len(candidates)] = "namesake"
+        elif r < (namesake_share + same_day_share) / (1 - match_share) and common_records:
+            # Another person with a common name born the same day: a different DNI and CUIL.
+            other = registry[pop.rng.choice(common_records)]
+            person = replace(person, last=other.last, first=other.first, birth=other.birth)
+            kinds[len(candidates)] = "namesake_same_day"
+        elif r < (namesake_share + same_day_share + cuil_conflict_share) / (1 - match_share):
+            # A registry record of someone else carrying this person's CUIL (typed wrong there):
+            # a CUIL conflict, not the same person.
+            j = pop.rng.randrange(n_registry)
+            kinds[len(candidates)] = "other"
+            if j not in chosen_set:
+                registry[j] = replace(registry[j], cuil=person.cuil, dni=person.dni)
+                chosen_set.add(j)
+                kinds[len(candidates)] = "cuil_conflict"
         else:
             kinds[len(candidates)] = "other"
         candidates.append(person)

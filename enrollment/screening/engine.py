@@ -291,11 +291,16 @@ def _run_pass(
                 "from": f"{r.benefit_from:%m/%Y}",
                 "to": f"{r.benefit_to:%m/%Y}",
             }
+            conflict = "cuil_conflict" in m.facts
+            if conflict:
+                reasons = _("el padrón lista su CUIL con otros datos personales: ") + reasons
             flags.append(
                 FoundFlag(
                     enrollment_id=m.candidate.ref,
-                    kind=K.REGISTRY,
-                    level=level(m.score),
+                    # A shared CUIL whose names or birth date disagree: one of the two records is
+                    # wrong. Not "the same person", but it blocks until a reviewer decides.
+                    kind=K.CUIL_CONFLICT if conflict else K.REGISTRY,
+                    level=L.SAME if conflict else level(m.score),
                     score=Decimal(f"{m.score:.3f}"),
                     reasons=reasons,
                     match_key=key,

@@ -28,9 +28,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
+from enrollment.screening.weights import (
+    PRIOR_BITS,
+    RARE_NAME_BITS,
+    bits_for,
+    evidence,
+    is_cuil_conflict,
+    may_add_rare_name,
+    probability,
+)
 from provinces.bulk import collector_paused
 
 #: Pairs of a birth-date block whose product of sizes exceeds this are sub-blocked by surname sound.
@@ -41,23 +49,13 @@ NAME_PREFILTER = 75
 #: With the same first surname a lower similarity is enough (a missing second surname or name).
 NAME_SAME_SURNAME = 60
 
-WEIGHT_NAME = 0.60
-WEIGHT_BIRTH = 0.35
-WEIGHT_ID = 0.05
-NAME_FLOOR = 0.60
-NAME_FULL = 0.95
-#: Term-frequency evidence (as in Fellegi–Sunter with term-frequency adjustment): agreeing names
-#: say more when the names are rare. A pair's names are rare when, for each of the two, fewer
-#: than this many people are expected to bear it among the targets and candidates together —
-#: estimated as the product of how often each of its words occurs there, so rare given names and
-#: compound surnames make it rarer — and the candidate's name is borne by no other candidate and
-#: the target's by no other target.
-RARE_NAME_EXPECTED = 0.5
-#: What a rare name adds to the score, in proportion to how alike the two names are: enough to
-#: make "same person" of an identical rare name whose birth date is a placeholder, or of a rare
-#: name a typo or two away with the same birth date; nothing to a pair with different birth dates or two
-#: different known DNIs.
-WEIGHT_RARE_NAME = 0.15
+#: Scores are probabilities from Fellegi–Sunter weights: see ``enrollment.screening.weights``.
+#: Term-frequency evidence: agreeing names say more when the names are rare. A pair's names are
+#: rare when, for each of the two, fewer than this many people are expected to bear it among the
+#: targets and candidates together — estimated as the product of how often each of its words
+#: occurs there, so rare given names and compound surnames make it rarer — and the candidate's
+#: name is borne by no other candidate and the target's by no other target.
+RARE_NAME_EXPECTED = 1.0
 
 
 @dataclass(slots=True)
@@ -96,93 +94,48 @@ class Stats:
     seconds_scoring: float = 0.0
 
 
-def name_similarity(a: str, b: str) -> float:
-    """0–1: the best of the names as written (typos), in any order (swapped surnames or name and
-    surname), and one name contained in the other (a missing second surname or given name). The
-    containment only counts with two tokens or more on each side, so a lone "MARIA" is not
-    everybody."""
-    best = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
-    if min(a.count(" "), b.count(" ")) >= 1:
-        best = max(best, 0.95 * fuzz.token_set_ratio(a, b))
-    return best / 100.0
-
-
-def name_similarities(a: list[str], b: list[str]) -> np.ndarray:
-    """``name_similarity`` of each pair ``(a[i], b[i])``, vectorised (``rapidfuzz.process.cpdist``)."""
-    if not a:
-        return np.zeros(0)
-    best = np.maximum(
-        process.cpdist(a, b, scorer=fuzz.ratio, dtype=np.float64, workers=1),
-        process.cpdist(a, b, scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=1),
-    )
-    several = np.array([" " in x and " " in y for x, y in zip(a, b, strict=True)])
-    if several.any():
-        contained = 0.95 * process.cpdist(a, b, scorer=fuzz.token_set_ratio, dtype=np.float64, workers=1)
-        best = np.where(several, np.maximum(best, contained), best)
-    return best / 100.0
-
-
-def birth_similarity(a: dt.date | None, b: dt.date | None, *, ids_conflict: bool = False) -> tuple[float, str]:
-    """0–1 and what happened. A placeholder or a one-digit typo in the date says little, and
-    less still when both DNIs are known and unrelated: then two namesakes are not flagged."""
-    if a is not None and a == b:
-        return 1.0, "same"
-    weak = 0.4 if ids_conflict else 0.6
-    if a is None or b is None or is_placeholder(a) or is_placeholder(b):
-        return weak, "placeholder"
-    if swapped(a) == b:
-        return (0.7 if ids_conflict else 0.9), "swapped"
-    if OSA.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")) <= 1:
-        return weak, "typo"
-    return 0.0, "different"
-
-
 def score_pair(a: Person, b: Person, *, rare_name: bool = False, names: float | None = None) -> tuple[float, list[str]]:
-    """Score 0–1 that ``a`` and ``b`` are the same person, with the facts that led there.
+    """Probability that ``a`` and ``b`` are the same person, with the facts that led there.
 
-    The same CUIL is the same person (the reasons still say how the names differ). The same DNI
-    (the CUIL's middle digits) is the same person unless names and birth date both disagree.
-    Otherwise names weigh 0.60, birth date 0.35 and a DNI one typo away 0.05: two namesakes born
-    on different dates stay below "possible". ``rare_name`` says that both names are rare among the
-    lists compared (see ``RARE_NAME_EXPECTED``): then the names add up to ``WEIGHT_RARE_NAME``
-    more, unless ``rare_name_counts`` says otherwise. ``names`` is ``name_similarity`` of the two
-    name keys when the caller computed it already (vectorised)."""
-    if a.cuil and a.cuil == b.cuil:  # the same CUIL is the same person, whatever the names say
-        return 1.0, ["name:1", f"birth:{birth_similarity(a.birth_date, b.birth_date)[1]}", "cuil"]
-    if names is None:
-        names = name_similarity(a.name_key, b.name_key)
-    dni_typo = bool(a.dni and b.dni and a.dni != b.dni and OSA.distance(a.dni, b.dni) <= 1)
-    ids_conflict = bool(a.dni and b.dni and a.dni != b.dni and not dni_typo)
-    birth, birth_fact = birth_similarity(a.birth_date, b.birth_date, ids_conflict=ids_conflict)
-    facts = [f"name:{names:.2f}", f"birth:{birth_fact}"]
-    if a.dni and a.dni == b.dni:
-        facts.append("dni")
-        if names < 0.6 and birth < 0.6:
-            return 0.8, facts
-        return 0.9 + 0.1 * names, facts
-    if dni_typo:
-        facts.append("dni_typo")
-        id_sim = 1.0
-    elif ids_conflict:
-        facts.append("dni_other")
-        id_sim = 0.0
+    The sum of the Fellegi–Sunter weights of name, birth date, DNI and sex (the CUIL prefix)
+    plus the prior, as ``weights`` documents: agreement is evidence for, disagreement on a
+    discriminating field evidence against, a missing value none. The same CUIL with names or
+    birth dates that disagree carries the fact ``cuil_conflict``: one of the records is wrong,
+    which is not "the same person" (the caller raises its own kind of flag). ``rare_name`` says
+    that both names are rare among the lists compared (see ``RARE_NAME_EXPECTED``): it adds
+    ``RARE_NAME_BITS`` when ``weights.may_add_rare_name`` allows. ``names`` is accepted for
+    callers that computed a similarity already; the levels are computed here."""
+    fields = evidence(a.cuil, a.dni, a.name_key, a.birth_date, b.cuil, b.dni, b.name_key, b.birth_date)
+    name, birth, dni, sex = (e.level for e in fields)
+    bits = PRIOR_BITS + sum(e.bits for e in fields)
+    facts = [f"name:{name}", f"birth:{'placeholder' if birth == 'missing' else birth}"]
+    if a.cuil and a.cuil == b.cuil:
+        facts.append("cuil")
+        if is_cuil_conflict(name, birth):
+            facts.append("cuil_conflict")
     else:
-        facts.append("no_id")
-        id_sim = 0.5
-    # Names of two different people still share letters (MEDINA ROSA / MOLINA RAUL ≈ 0.63), so
-    # similarity counts from NAME_FLOOR up and is full from NAME_FULL (one typo) on.
-    name_part = min(1.0, max(0.0, (names - NAME_FLOOR) / (NAME_FULL - NAME_FLOOR)))
-    score = WEIGHT_NAME * name_part + WEIGHT_BIRTH * birth + WEIGHT_ID * id_sim
-    if rare_name and rare_name_counts(facts) and name_part > 0:
+        facts.append(_DNI_FACTS[dni])
+    if sex != "missing":
+        facts.append(f"sex:{sex}")
+    if rare_name and may_add_rare_name(name, birth, dni):
         facts.append("rare_name")
-        score = min(1.0, score + WEIGHT_RARE_NAME * name_part)
-    return score, facts
+        bits += RARE_NAME_BITS
+    return probability(bits), facts
+
+
+_DNI_FACTS = {"same": "dni", "typo": "dni_typo", "near": "dni_near", "other": "dni_other", "missing": "no_id"}
+_DNI_LEVELS = {fact: level for level, fact in _DNI_FACTS.items()}
 
 
 def rare_name_counts(facts: list[str]) -> bool:
-    """Whether the rarity of the names may add to a pair scored with these facts: not when the
-    birth dates differ, nor when both DNIs are known and unrelated."""
-    return "dni_other" not in facts and "birth:different" not in facts and "cuil" not in facts and "dni" not in facts
+    """Whether the rarity of the names may add to a pair scored with these facts (see
+    ``weights.may_add_rare_name``); never to a pair with the same CUIL."""
+    if "cuil" in facts:
+        return False
+    name = next((f[5:] for f in facts if f.startswith("name:")), "")
+    birth = next((f[6:] for f in facts if f.startswith("birth:")), "")
+    dni = next((_DNI_LEVELS[f] for f in facts if f in _DNI_LEVELS), "missing")
+    return may_add_rare_name(name, "missing" if birth == "placeholder" else birth, dni)
 
 
 def _person(row, month_from=None, month_to=None) -> Person:
@@ -342,7 +295,7 @@ def _find_matches(
     overlap = "t.benefit_from <= c.month_to AND t.benefit_to >= c.month_from"
     worker_col = "t.worker_id" if same_worker_is_target else "NULL::bigint"
 
-    keep = possible - WEIGHT_RARE_NAME  # a rare name may still lift these to "possible"
+    keep = probability(bits_for(possible) - RARE_NAME_BITS)  # a rare name may still lift these to "possible"
 
     def consider(cand: Person, target: Person, names: float | None = None) -> None:
         key = (cand.ref, target.ref)
@@ -354,7 +307,7 @@ def _find_matches(
         score, facts = score_pair(cand, target, names=names)
         if same_worker_is_target and cand.worker_id is not None and cand.worker_id == target.worker_id:
             score, facts = 1.0, [*facts, "same_worker"]
-        if score >= keep:
+        if score >= keep or "cuil_conflict" in facts:
             found[key] = Match(cand, target, score, facts)
 
     # 1. Exact: one hash join on the DNI — the CUIL's middle digits, so the same CUIL is always
@@ -374,21 +327,13 @@ def _find_matches(
     cursor.execute(exact_sql, params)
     rows = cursor.fetchall()
     stats.exact_pairs += len(rows)
-    others = []  # the same DNI under another CUIL (or none), and the same worker: names scored at once
     for ref, ident, cuil, dni, key, birth, benefit_from, benefit_to, worker_id in rows:
         if same_worker_is_target and ref == ident:  # an enrollment against itself
             continue
-        cand = by_ref[ref]
+        # The same DNI under the same CUIL, another one or none: scored at once (a shared CUIL
+        # whose names or birth date disagree is kept as a CUIL conflict whatever its score).
         target = Person(ident, cuil or "", dni or "", key, "", birth, benefit_from, benefit_to, worker_id)
-        if cuil and cuil == cand.cuil and not same_worker_is_target:
-            if (ref, ident) not in found:
-                fact = birth_similarity(cand.birth_date, birth)[1]
-                found[(ref, ident)] = Match(cand, target, 1.0, ["name:1", f"birth:{fact}", "cuil"])
-        else:
-            others.append((cand, target))
-    similarities = name_similarities([c.name_key for c, _t in others], [t.name_key for _c, t in others])
-    for (cand, target), names in zip(others, similarities.tolist(), strict=True):
-        consider(cand, target, names)
+        consider(by_ref[ref], target)
     stats.seconds_exact += time.perf_counter() - started
 
     started = time.perf_counter()
@@ -544,7 +489,7 @@ def _find_matches(
                 m.score, m.facts = score_pair(m.candidate, m.target, rare_name=True)
     stats.seconds_scoring += time.perf_counter() - scoring_started
     stats.seconds_fuzzy += time.perf_counter() - started
-    return [m for m in found.values() if m.score >= possible]
+    return [m for m in found.values() if m.score >= possible or "cuil_conflict" in m.facts]
 
 
 def rare_names(
@@ -650,6 +595,8 @@ def describe(facts: list[str], a_last: str, a_first: str, b_last: str, b_first: 
         parts.append(_("mismo DNI con otro CUIL"))
     elif "dni_typo" in facts:
         parts.append(_("DNI con un dígito distinto"))
+    elif "dni_near" in facts:
+        parts.append(_("DNI con dos dígitos distintos"))
     elif "dni_other" in facts:
         parts.append(_("DNI distinto"))
     else:
@@ -679,6 +626,8 @@ def describe(facts: list[str], a_last: str, a_first: str, b_last: str, b_first: 
             )
     if "rare_name" in facts:
         parts.append(_("nombre poco frecuente en los padrones comparados"))
+    if "sex:other" in facts:
+        parts.append(_("otro sexo según el CUIL"))
     birth = next((f.split(":")[1] for f in facts if f.startswith("birth:")), "")
     parts.append(
         {

@@ -349,14 +349,17 @@ class ScreeningRun(models.Model):
 @pghistory.track()
 class MatchFlag(models.Model):
     """Something the engine found about an enrollment: the same person in an overlapping cycle,
-    a beneficiary of an incompatible programme in the same months, formal pay above the aid, or
-    an eligibility rule not met. ``level`` *same* blocks approval and payment until resolved."""
+    a beneficiary of an incompatible programme in the same months, formal pay above the aid, an
+    eligibility rule not met, or a CUIL conflict (a registry lists the worker's CUIL with another
+    name or birth date: one of the two is wrong). ``level`` *same* blocks approval and payment
+    until resolved; a CUIL conflict is always raised at that level."""
 
     class Kind(models.TextChoices):
         PROGRAMME = "programme", _("Misma persona en otro período superpuesto")
         REGISTRY = "registry", _("Beneficio incompatible de otro programa")
         EMPLOYMENT = "employment", _("Empleo formal con remuneración mayor a la ayuda")
         ELIGIBILITY = "eligibility", _("No cumple requisitos de elegibilidad")
+        CUIL_CONFLICT = "cuil_conflict", _("Mismo CUIL con otros datos personales")
 
     class Level(models.TextChoices):
         SAME = "same", _("Misma persona (bloquea)")
@@ -371,7 +374,7 @@ class MatchFlag(models.Model):
     enrollment = models.ForeignKey(
         Enrollment, verbose_name=_("inscripción"), on_delete=models.CASCADE, related_name="flags"
     )
-    kind = models.CharField(_("tipo"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("tipo"), max_length=16, choices=Kind.choices)
     level = models.CharField(_("nivel"), max_length=10, choices=Level.choices)
     score = models.DecimalField(_("puntaje"), max_digits=4, decimal_places=3)
     reasons = models.TextField(_("motivos"))

@@ -62,9 +62,19 @@ def phonetic_tokens(text: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+@lru_cache(maxsize=200_000)
+def surname_tokens(last_name: str) -> tuple[str, ...]:
+    """The surname's phonetic tokens; a surname that is only particles ("Del", "De la") keeps
+    them, or "DEL, GASTON" would have no surname at all and a lone given name to compare."""
+    tokens = phonetic_tokens(last_name)
+    if tokens:
+        return tokens
+    return tuple(key for word in normalise_name(last_name).replace("-", " ").split() if (key := phonetic_word(word)))
+
+
 def name_key(last_name: str, first_name: str) -> str:
     """Surname tokens, then given-name tokens, each folded: the string the scorer compares."""
-    return " ".join(phonetic_tokens(last_name) + phonetic_tokens(first_name))
+    return " ".join(surname_tokens(last_name) + phonetic_tokens(first_name))
 
 
 def sort_key(key: str) -> str:
@@ -73,7 +83,7 @@ def sort_key(key: str) -> str:
 
 
 def last_key(last_name: str) -> str:
-    tokens = phonetic_tokens(last_name)
+    tokens = surname_tokens(last_name)
     return tokens[0] if tokens else ""
 
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from enrollment.screening.matching import Person, describe, score_pair
+from enrollment.screening.matching import Person, describe, rare_name_counts, score_pair
 from enrollment.screening.names import last_key, name_key, phonetic_word, swapped
 
 SAME, POSSIBLE = 0.90, 0.75
@@ -71,9 +71,17 @@ def test_same_dni_other_cuil_prefix_is_same_person():
     assert score >= SAME and "dni" in facts
 
 
-def test_same_dni_but_other_name_and_birth_is_only_possible():
-    score, _ = score_pair(
+def test_same_dni_alone_with_names_birth_and_sex_all_different_raises_nothing():
+    # Issue 19: "Mismo DNI con otro CUIL" raised flags for pairs that are plainly two people.
+    score, facts = score_pair(
         person("Pérez", "Juan", BIRTH, "20301234565"), person("Ledesma", "Rosa", dt.date(1960, 1, 2), "27301234561")
+    )
+    assert score < POSSIBLE and "sex:other" in facts
+
+
+def test_same_dni_with_other_name_and_birth_but_the_same_sex_is_only_possible():
+    score, _ = score_pair(
+        person("Pérez", "Juan", BIRTH, "20301234565"), person("Ledesma", "Raúl", dt.date(1960, 1, 2), "20301234565")
     )
     assert POSSIBLE <= score < SAME
 
@@ -183,3 +191,103 @@ def test_rare_name_adds_nothing_when_birth_dates_differ():
     namesake = person("Insaurralde", "Romina Belén", dt.date(1970, 11, 23), ref=2)
     score, facts = score_pair(worker, namesake, rare_name=True)
     assert score < POSSIBLE and "rare_name" not in facts
+
+
+# --- issue 19: disagreement is evidence against; CUIL conflicts; the misses ------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("Acosta", "María"), ("Acosta", "Patricia María")),
+        (("García", "Claudia Ana"), ("García", "Claudia")),
+    ],
+)
+def test_one_name_inside_the_other_with_different_known_dnis_is_not_same_person(a, b):
+    worker = person(*a, BIRTH, "27301234564")
+    other = person(*b, BIRTH, "27251112223", ref=2)
+    for x, y in ((worker, other), (other, worker)):
+        score, facts = score_pair(x, y)
+        assert score < SAME and "dni_other" in facts
+        # Not even a rare name makes them one person.
+        assert score_pair(x, y, rare_name=True)[0] < SAME
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("Acosta", "María"), ("Acosta", "Patricia María")),
+        (("García", "Claudia Ana"), ("García", "Claudia")),
+    ],
+)
+def test_one_name_inside_the_other_without_ids_is_still_same_person(a, b):
+    for x, y in ((person(*a, BIRTH), person(*b, BIRTH, ref=2)), (person(*b, BIRTH), person(*a, BIRTH, ref=2))):
+        assert score_pair(x, y)[0] >= SAME
+
+
+def test_namesakes_born_the_same_day_with_different_dnis_are_at_most_possible():
+    worker = person("González", "María", BIRTH, "27301234564")
+    namesake = person("Gonzalez", "Maria", BIRTH, "27251112223", ref=2)
+    for x, y in ((worker, namesake), (namesake, worker)):
+        score, facts = score_pair(x, y)
+        assert POSSIBLE <= score < SAME
+        assert "dni_other" in facts
+
+
+def test_the_same_name_and_birth_date_with_one_dni_typo_is_same_person():
+    worker = person("González", "María", BIRTH, "27301234564")
+    assert score_pair(worker, person("Gonzalez", "Maria", BIRTH, "27301234574", ref=2))[0] >= SAME
+
+
+def test_same_cuil_with_other_names_and_birth_date_is_a_cuil_conflict_not_same_person():
+    worker = person("Acosta", "Miguel", BIRTH, "20301234565")
+    listed = person("Benítez", "Rosa", dt.date(1961, 7, 30), "20301234565", ref=2)
+    for x, y in ((worker, listed), (listed, worker)):
+        score, facts = score_pair(x, y)
+        assert "cuil_conflict" in facts and "cuil" in facts
+        assert not rare_name_counts(facts)
+
+
+def test_same_cuil_with_agreeing_names_is_not_a_conflict():
+    worker = person("Acosta", "Miguel", BIRTH, "20301234565")
+    for other in (person("Acosta", "Migel", BIRTH, "20301234565"), person("Acosta", "Miguel", None, "20301234565")):
+        score, facts = score_pair(worker, other)
+        assert score >= SAME and "cuil_conflict" not in facts
+
+
+def test_same_cuil_with_the_same_name_but_another_birth_date_is_a_cuil_conflict():
+    worker = person("Acosta", "Miguel", BIRTH, "20301234565")
+    _score, facts = score_pair(worker, person("Acosta", "Miguel", dt.date(1990, 12, 30), "20301234565"))
+    assert "cuil_conflict" in facts
+
+
+def test_surname_that_is_only_a_particle_keeps_it():
+    # Issue 19: "DEL, GASTON MATIAS" vs "DEL, GASTON" was missed: the surname folded to nothing.
+    assert name_key("Del", "Gastón Matías") == "DEL GASTON MATIAS"
+    assert name_key("De la", "Ana") == "DE LA ANA" and last_key("Del") == "DEL"
+    a, b = person("DEL", "GASTON MATIAS", BIRTH), person("DEL", "GASTON", BIRTH, ref=2)
+    assert score_pair(a, b)[0] >= SAME and score_pair(b, a)[0] >= SAME
+
+
+def test_a_typo_and_a_missing_second_given_name_still_match():
+    # Issue 19: TOLAA CRISTIAN vs TOLABA CRISTIAN MIGUEL was missed: now a flag for review, and
+    # the same person with a DNI one digit off.
+    a, b = person("TOLAA", "CRISTIAN", BIRTH), person("TOLABA", "CRISTIAN MIGUEL", BIRTH, ref=2)
+    assert POSSIBLE <= score_pair(a, b)[0] < SAME and POSSIBLE <= score_pair(b, a)[0] < SAME
+    a = person("TOLAA", "CRISTIAN", BIRTH, "20301234565")
+    b = person("TOLABA", "CRISTIAN MIGUEL", BIRTH, "20301234575", ref=2)
+    assert score_pair(a, b)[0] >= SAME and score_pair(b, a)[0] >= SAME
+    assert "name:contained_typo" in score_pair(a, b)[1]
+
+
+def test_one_typo_near_a_sound_rule_counts_once():
+    # Issue 19: SERGIO → "SERJIO" by the G/J rule, so the typo SERGO was two edits away.
+    a, b = person("Pérez", "Sergio", BIRTH), person("Perez", "Sergo", BIRTH, ref=2)
+    for x, y in ((a, b), (b, a)):
+        score, facts = score_pair(x, y)
+        assert score >= SAME and "name:typo" in facts
+
+
+def test_different_names_with_the_same_birth_date_and_no_ids_do_not_match_either_way():
+    a, b = person("Acosta", "María", BIRTH), person("Ledesma", "Patricia", BIRTH, ref=2)
+    assert score_pair(a, b)[0] < POSSIBLE and score_pair(b, a)[0] < POSSIBLE

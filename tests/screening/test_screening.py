@@ -72,12 +72,14 @@ def test_registry_match_by_dni_without_cuil(reviewer, load_registry):
     assert "mismo DNI" in flag.reasons and flag.level == MatchFlag.Level.SAME
 
 
-def test_fuzzy_registry_match_with_wrong_dni_and_sound_alike_name(reviewer, load_registry):
+def test_sound_alike_name_and_birth_date_with_another_known_dni_is_for_review_not_same_person(reviewer, load_registry):
+    # Issue 19: two known DNIs that differ are evidence against; name and birth date alone do not
+    # make "the same person" (a namesake born the same day), but a reviewer sees the pair.
     e = enrollment_of(last="Benítez", first="Silvia Noemí")
     load_registry([f"{make_cuil(29876543)},,Venites,Silvia Noemi,1985-04-09,2026-01,2026-12"])
     services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
     [flag] = flags(e)
-    assert flag.level == MatchFlag.Level.SAME
+    assert flag.level == MatchFlag.Level.POSSIBLE and flag.kind == MatchFlag.Kind.REGISTRY
     assert "DNI distinto" in flag.reasons and "suenan igual" in flag.reasons
 
 
@@ -344,3 +346,40 @@ def test_rare_name_with_a_typo_and_same_birth_date_blocks_but_a_common_one_does_
     assert flag.level == MatchFlag.Level.SAME and "poco frecuente" in flag.reasons
     [flag] = flags(common)
     assert flag.level == MatchFlag.Level.POSSIBLE
+
+
+# --- issue 19 --------------------------------------------------------------------------------
+
+
+def test_registry_listing_the_workers_cuil_with_another_person_is_a_blocking_cuil_conflict(reviewer, load_registry):
+    e = enrollment_of()
+    load_registry([f"{make_cuil(30111222)},,Ledesma,Rosa Beatriz,1961-07-30,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    [flag] = flags(e)
+    assert flag.kind == MatchFlag.Kind.CUIL_CONFLICT and flag.level == MatchFlag.Level.SAME
+    assert "otros datos personales" in flag.reasons
+    assert flag.matched["apellido"] == "Ledesma"
+    assert has_blocking_flags(e)
+    with pytest.raises(ValidationError, match="bloquean"):
+        enrollment_services.approve_enrollment(enrollment=e, by=reviewer)
+    # Before a payment batch the enrollment is held in every month while the conflict is open.
+    held = services.screen_for_month(month=dt.date(2026, 5, 1), enrollment_ids=[e.pk])
+    assert "Mismo CUIL con otros datos personales" in held[e.pk]
+
+
+def test_cuil_conflict_resolved_as_not_the_same_person_releases_the_enrollment(reviewer, load_registry):
+    e = enrollment_of()
+    load_registry([f"{make_cuil(30111222)},,Ledesma,Rosa Beatriz,1961-07-30,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    [flag] = flags(e)
+    services.resolve_flag(flag=flag, by=reviewer, same_person=False, note="El padrón tiene mal el CUIL.")
+    assert not has_blocking_flags(e)
+    assert services.screen_for_month(month=dt.date(2026, 5, 1), enrollment_ids=[e.pk]) == {}
+
+
+def test_shared_dni_alone_with_other_name_birth_date_and_sex_raises_no_flag(reviewer, load_registry):
+    e = enrollment_of(last="Pérez", first="Juan Carlos")  # CUIL 20-30111222-x: male
+    other = make_cuil(30111222, prefix="27")
+    load_registry([f"{other},,Ledesma,Rosa Beatriz,1961-07-30,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    assert flags(e) == []
