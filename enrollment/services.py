@@ -225,12 +225,13 @@ def queue_screening(*, enrollment_ids: Iterable[int]) -> None:
 
 
 def screen_submitted(*, enrollment_ids: Iterable[int]) -> None:
-    """Run the screening engine on the enrollments still submitted, each cycle with the monthly
-    aid in force in its first month (formal pay above the aid is a conflict)."""
+    """Run the screening engine on the enrollments still submitted — or left in screening by a
+    run that stopped half-way, so a retry finishes them —, each cycle with the monthly aid in
+    force in its first month (formal pay above the aid is a conflict)."""
     from enrollment.screening.services import screen_enrollments
 
     by_first_month: dict[dt.date, list[int]] = {}
-    pending = Enrollment.objects.filter(pk__in=list(enrollment_ids), status=S.SUBMITTED)
+    pending = Enrollment.objects.filter(pk__in=list(enrollment_ids), status__in=[S.SUBMITTED, S.SCREENING])
     for pk, first_month in pending.values_list("pk", "cycle__first_month"):
         by_first_month.setdefault(first_month, []).append(pk)
     for first_month, ids in sorted(by_first_month.items()):
@@ -276,6 +277,61 @@ def start_screening(*, enrollment: Enrollment, by=None) -> Enrollment:
 @transaction.atomic
 def send_to_review(*, enrollment: Enrollment, by=None, reason: str = "") -> Enrollment:
     return _transition(enrollment=enrollment, to=S.PENDING_REVIEW, by=by, reason=reason)
+
+
+def start_screening_many(*, enrollment_ids: Iterable[int], by=None) -> list[int]:
+    """Hand many submitted enrollments to the screening engine in one statement.
+
+    Rules: the state machine's submitted → screening, for the enrollments still submitted (any
+    other state is left as it is, so running it twice, or after a crash half-way, moves nothing
+    twice); who and why are recorded on the rows and, through ``pghistory.context``, in the
+    audit events the database triggers write for the same statement. Returns the ids moved."""
+    return _move_many(
+        enrollment_ids=enrollment_ids,
+        source=S.SUBMITTED,
+        to=S.SCREENING,
+        by=by,
+        reason=_("Control de duplicados y elegibilidad"),
+    )
+
+
+def send_many_to_review(*, reasons: dict[str, list[int]], by=None) -> list[int]:
+    """Move many screened enrollments to review: ``reasons`` maps each reason (what the screening
+    found) to the enrollments it applies to, one UPDATE per distinct reason.
+
+    Rules: the state machine's screening → pending_review, only for enrollments still in
+    screening (idempotent, safe to rerun); who and why on the rows and in the audit events, all
+    in one transaction. Returns the ids moved."""
+    moved: list[int] = []
+    with transaction.atomic():
+        for reason, ids in sorted(reasons.items()):
+            moved += _move_many(enrollment_ids=ids, source=S.SCREENING, to=S.PENDING_REVIEW, by=by, reason=reason)
+    return moved
+
+
+def _move_many(*, enrollment_ids: Iterable[int], source: str, to: str, by, reason: str) -> list[int]:
+    """One UPDATE of the enrollments in ``source`` among ``enrollment_ids`` to ``to`` (a move the
+    state machine allows). The WHERE on the state does what the row lock of ``_transition``
+    does for one enrollment: a row changed meanwhile by someone else is not in ``source`` any
+    more and is skipped."""
+    if to not in TRANSITIONS[source]:
+        raise ValidationError(
+            _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».")
+            % {"current": S(source).label, "target": S(to).label}
+        )
+    ids = sorted(set(enrollment_ids))
+    if not ids:
+        return []
+    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None), reason=reason or S(to).label):
+        moved = Enrollment.objects.filter(pk__in=ids, status=source)
+        moved_ids = list(moved.select_for_update(skip_locked=False).values_list("pk", flat=True))
+        Enrollment.objects.filter(pk__in=moved_ids).update(
+            status=to,
+            status_reason=reason,
+            status_changed_at=timezone.now(),
+            status_changed_by=by if getattr(by, "pk", None) else None,
+        )
+    return moved_ids
 
 
 @transaction.atomic

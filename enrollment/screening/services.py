@@ -20,7 +20,7 @@ from decimal import Decimal
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -275,7 +275,11 @@ def _clear_stale(*, enrollment_ids, result: PassResult, by) -> None:
 def screen_enrollments(
     *, enrollment_ids, by=None, monthly_aid: Decimal | None = None, run: ScreeningRun | None = None
 ) -> dict:
-    """Screen enrollments and move each from submitted (or screening) to pending_review.
+    """Screen enrollments and move them from submitted (or screening) to pending_review.
+
+    Set-based: the moves are a few UPDATEs whatever the number of enrollments (one to
+    screening, one per distinct outcome to review), the flags one bulk insert. A crash half-way
+    leaves enrollments in screening, which the next run screens and moves on.
 
     Rules: every enrollment is checked against the SIPA eligibility rules, formal pay above the
     monthly aid or self-employment in its cycle's months, the same person in an overlapping
@@ -286,8 +290,7 @@ def screen_enrollments(
     twice raises nothing new. Returns counts."""
     ids = sorted(set(enrollment_ids))
     started = timezone.now()
-    for enrollment in Enrollment.objects.filter(pk__in=ids, status=S.SUBMITTED):
-        enrollment_services.start_screening(enrollment=enrollment, by=by)
+    enrollment_services.start_screening_many(enrollment_ids=ids, by=by)
     screened = list(
         Enrollment.objects.filter(pk__in=ids, status__in=[S.SCREENING, S.PENDING_REVIEW]).values_list("pk", flat=True)
     )
@@ -296,11 +299,16 @@ def screen_enrollments(
         created = _save_flags(result=result, by=by, run=run)
         _clear_stale(enrollment_ids=screened, result=result, by=by)
         _record_checks(cursor, enrollment_ids=screened, version_ids=result.version_ids, month=None, started=started)
-    per_enrollment: defaultdict[int, int] = defaultdict(int)
-    for flag in MatchFlag.objects.filter(enrollment_id__in=screened, status=MatchFlag.Status.OPEN):
-        per_enrollment[flag.enrollment_id] += 1
-    for enrollment in Enrollment.objects.filter(pk__in=screened, status=S.SCREENING):
-        count = per_enrollment.get(enrollment.pk, 0)
+    # Open flags per enrollment in one grouped query; one UPDATE per distinct count.
+    per_enrollment = dict(
+        MatchFlag.objects.filter(enrollment_id__in=screened, status=MatchFlag.Status.OPEN)
+        .order_by()
+        .values_list("enrollment_id")
+        .annotate(n=Count("pk"))
+    )
+    by_reason: defaultdict[str, list[int]] = defaultdict(list)
+    for pk in screened:
+        count = per_enrollment.get(pk, 0)
         reason = (
             ngettext(
                 "Control terminado: %(n)s alerta para revisar.", "Control terminado: %(n)s alertas para revisar.", count
@@ -309,7 +317,8 @@ def screen_enrollments(
             if count
             else _("Control terminado sin alertas.")
         )
-        enrollment_services.send_to_review(enrollment=enrollment, by=by, reason=reason)
+        by_reason[reason].append(pk)
+    enrollment_services.send_many_to_review(reasons=dict(by_reason), by=by)
     return {"screened": len(screened), "flags_created": created, "notes": result.notes, "stats": result.stats}
 
 
@@ -383,7 +392,9 @@ _MONTHS_TEXT = re.compile(r"^(\d{2})/(\d{4})\D+(\d{2})/(\d{4})$")
 def _conflicts_in(flag, month: dt.date, records: dict[int, tuple[dt.date, dt.date]]) -> bool:
     """Whether a blocking finding concerns ``month``: a registry benefit covering it, income
     declared for it; anything else (the same person twice in the programme) always does."""
-    if flag.kind == MatchFlag.Kind.REGISTRY:
+    if flag.kind == MatchFlag.Kind.CUIL_CONFLICT and flag.status == MatchFlag.Status.OPEN:
+        return True  # undecided: which record is wrong is not known, so no month is safe
+    if flag.kind in (MatchFlag.Kind.REGISTRY, MatchFlag.Kind.CUIL_CONFLICT):
         span = records.get(flag.matched_record_id) if flag.matched_record_id else None
         if span is None:
             found = _MONTHS_TEXT.match(str((flag.matched or {}).get("meses", "")))
@@ -575,7 +586,8 @@ def execute_run(*, run_id: int) -> ScreeningRun:
 def resolve_flag(*, flag: MatchFlag, by, same_person: bool, note: str) -> MatchFlag:
     """A ministry reviewer decides whether the flagged match is the same person, with a note.
 
-    Rules: only open flags of a match (programme or registry) are resolved this way; "not the
+    Rules: only open flags of a match (programme, registry or CUIL conflict) are resolved this
+    way; "not the
     same person" is remembered for the worker and that match, so it is never raised again;
     "the same person" keeps the enrollment blocked (it must be rejected or the conflict ended).
     """
@@ -585,7 +597,7 @@ def resolve_flag(*, flag: MatchFlag, by, same_person: bool, note: str) -> MatchF
     locked = MatchFlag.objects.select_for_update().select_related("enrollment").get(pk=flag.pk)
     if locked.status != MatchFlag.Status.OPEN:
         raise ValidationError(_("Esta alerta ya fue resuelta (%(status)s).") % {"status": locked.get_status_display()})
-    if locked.kind not in (MatchFlag.Kind.PROGRAMME, MatchFlag.Kind.REGISTRY):
+    if locked.kind not in (MatchFlag.Kind.PROGRAMME, MatchFlag.Kind.REGISTRY, MatchFlag.Kind.CUIL_CONFLICT):
         raise ValidationError(
             _(
                 "Las alertas de elegibilidad y empleo no se resuelven como coincidencias:"
