@@ -70,6 +70,7 @@ NAME = _levels(
     Level("contained", 0.08, 0.00023),  # +8.4: a second name or surname missing on one side
     Level("contained_typo", 0.03, 0.00024),  # +7.0: the same, and one typo in a remaining word
     Level("close", 0.06, 0.00047),  # +7.0: two typos (similarity 0.80–0.90)
+    Level("surname", 0.05, 0.03),  # +0.7: the first surname agrees, the rest does not
     Level("different", 0.04, 0.998),  # −4.6
 )
 BIRTH = _levels(
@@ -135,6 +136,8 @@ def name_level(a: str, b: str) -> str:
                 return "contained_typo"
     if written >= 0.80:
         return "close"
+    if ta[0] == tb[0] and len(ta[0]) > 2:
+        return "surname"
     return "different"
 
 
