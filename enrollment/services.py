@@ -12,13 +12,14 @@ from collections.abc import Iterable
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import seams
 from enrollment.models import Enrollment, Worker
 from enrollment.validation import WorkerDataCleaner
+from provinces.bulk import any_of
 from provinces.models import AgreementQuota, Cycle, Organisation, Province
 from provinces.roles import Role
 from provinces.scoping import scope_of
@@ -231,7 +232,7 @@ def screen_submitted(*, enrollment_ids: Iterable[int]) -> None:
     from enrollment.screening.services import screen_enrollments
 
     by_first_month: dict[dt.date, list[int]] = {}
-    pending = Enrollment.objects.filter(pk__in=list(enrollment_ids), status__in=[S.SUBMITTED, S.SCREENING])
+    pending = Enrollment.objects.filter(pk__in=any_of(enrollment_ids), status__in=[S.SUBMITTED, S.SCREENING])
     for pk, first_month in pending.values_list("pk", "cycle__first_month"):
         by_first_month.setdefault(first_month, []).append(pk)
     for first_month, ids in sorted(by_first_month.items()):
@@ -322,15 +323,14 @@ def _move_many(*, enrollment_ids: Iterable[int], source: str, to: str, by, reaso
     ids = sorted(set(enrollment_ids))
     if not ids:
         return []
-    with transaction.atomic(), pghistory.context(user=getattr(by, "pk", None), reason=reason or S(to).label):
-        moved = Enrollment.objects.filter(pk__in=ids, status=source)
-        moved_ids = list(moved.select_for_update(skip_locked=False).values_list("pk", flat=True))
-        Enrollment.objects.filter(pk__in=moved_ids).update(
-            status=to,
-            status_reason=reason,
-            status_changed_at=timezone.now(),
-            status_changed_by=by if getattr(by, "pk", None) else None,
+    context = pghistory.context(user=getattr(by, "pk", None), reason=reason or S(to).label)
+    with transaction.atomic(), context, connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE enrollment_enrollment SET status = %s, status_reason = %s, status_changed_at = %s,"
+            " status_changed_by_id = %s WHERE id = ANY(%s::bigint[]) AND status = %s RETURNING id",
+            [to, reason, timezone.now(), getattr(by, "pk", None), ids, source],
         )
+        moved_ids = sorted(row[0] for row in cursor.fetchall())
     return moved_ids
 
 

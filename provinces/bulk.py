@@ -6,6 +6,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.db.models.expressions import RawSQL
+
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
@@ -24,3 +26,12 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def any_of(ids) -> RawSQL:
+    """A subquery of the ids passed as one array parameter, for ``filter(pk__in=any_of(ids))``.
+
+    ``pk__in=[…]`` with tens of thousands of ids writes one placeholder per id: the driver then
+    splits a query of hundreds of kilobytes and the audit context is attached to all of it, which
+    costs more than running it. One array keeps the statement a few bytes long."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (sorted({int(i) for i in ids}),))

@@ -28,6 +28,7 @@ from enrollment.screening.models import (
     ScreeningRules,
 )
 from enrollment.screening.names import last_key, name_key, sort_key
+from provinces.bulk import any_of
 from provinces.models import add_months
 
 K = MatchFlag.Kind
@@ -73,7 +74,7 @@ def _months_between(earlier: dt.date, later: dt.date) -> int:
 def candidates_of(enrollment_ids, *, month: dt.date | None = None) -> tuple[list[Person], dict[int, dict]]:
     """The enrollments as matching candidates; their months are the cycle's, or just ``month``."""
     rows = (
-        Enrollment.objects.filter(pk__in=list(enrollment_ids))
+        Enrollment.objects.filter(pk__in=any_of(enrollment_ids))
         .values_list(
             "pk",
             "worker_id",
@@ -218,7 +219,7 @@ def _run_pass(
     rules = rules_for(min(p.month_from for p in people))
     same, possible = float(rules.same_person_score), float(rules.possible_score)
     excluded = set(
-        NotSamePerson.objects.filter(worker_id__in={i["worker_id"] for i in info.values()}).values_list(
+        NotSamePerson.objects.filter(worker_id__in=any_of(i["worker_id"] for i in info.values())).values_list(
             "worker_id", "match_key"
         )
     )
@@ -277,7 +278,9 @@ def _run_pass(
         )
         records = {
             r.pk: r
-            for r in ExternalRecord.objects.filter(pk__in=[m.target.ref for m in matches]).select_related("registry")
+            for r in ExternalRecord.objects.filter(pk__in=any_of(m.target.ref for m in matches)).select_related(
+                "registry"
+            )
         }
         for m in _best_per_key(matches):
             r = records[m.target.ref]
@@ -336,7 +339,9 @@ def _best_per_key(matches: list[Match]) -> list[Match]:
 
 def _programme_details(enrollment_ids: list[int]) -> dict[int, dict]:
     out = {}
-    for e in Enrollment.objects.filter(pk__in=enrollment_ids).select_related("worker", "cycle__agreement__province"):
+    for e in Enrollment.objects.filter(pk__in=any_of(enrollment_ids)).select_related(
+        "worker", "cycle__agreement__province"
+    ):
         w = e.worker
         out[e.pk] = {
             "worker_id": w.pk,

@@ -12,6 +12,7 @@ Functions other apps call (stable):
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from collections import defaultdict
@@ -42,6 +43,7 @@ from enrollment.screening.models import (
     RegistryVersion,
     ScreeningRun,
 )
+from provinces.bulk import any_of
 
 S = Enrollment.Status
 #: How many row errors a registry version keeps in full (the count is always exact).
@@ -214,7 +216,7 @@ def _save_flags(*, result: PassResult, by, run: ScreeningRun | None) -> int:
     text of open ones. Returns how many were created."""
     existing = {
         (f.enrollment_id, f.match_key): f
-        for f in MatchFlag.objects.filter(enrollment_id__in={f.enrollment_id for f in result.flags})
+        for f in MatchFlag.objects.filter(enrollment_id__in=any_of(f.enrollment_id for f in result.flags))
     }
     new, changed = [], []
     for found in result.flags:
@@ -231,10 +233,44 @@ def _save_flags(*, result: PassResult, by, run: ScreeningRun | None) -> int:
             current.matched_record_id = found.matched_record_id
             changed.append(current)
     with pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados"):
-        MatchFlag.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+        _insert_flags(new)
         for flag in changed:
             flag.save(update_fields=["reasons", "level", "score", "status", "matched", "matched_record"])
     return len(new)
+
+
+_FLAG_COLUMNS = (
+    "enrollment_id, kind, level, score, reasons, match_key, matched, matched_enrollment_id, matched_record_id,"
+    " registry_id, month, run_id"
+)
+
+
+def _insert_flags(flags: list[MatchFlag]) -> None:
+    """New flags by COPY into a temporary table and one INSERT … SELECT (the audit trigger fires
+    for that one statement, under the caller's ``pghistory.context``): a bulk INSERT of thousands
+    of rows would be a statement of megabytes, parsed again to attach the audit context. A flag
+    already there (the same enrollment and match) is left as it is."""
+    if not flags:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS flag_stage (enrollment_id bigint, kind text, level text,"
+            " score numeric(4,3), reasons text, match_key text, matched jsonb, matched_enrollment_id bigint,"
+            " matched_record_id bigint, registry_id bigint, month date, run_id bigint) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE flag_stage")
+        with cursor.copy(f"COPY flag_stage ({_FLAG_COLUMNS}) FROM STDIN") as copy:
+            for f in flags:
+                copy.write_row(
+                    (f.enrollment_id, f.kind, f.level, f.score, f.reasons, f.match_key, json.dumps(f.matched),
+                     f.matched_enrollment_id, f.matched_record_id, f.registry_id, f.month, f.run_id)
+                )  # fmt: skip
+        cursor.execute(
+            f"INSERT INTO screening_matchflag ({_FLAG_COLUMNS}, status, note, created_at)"
+            f" SELECT {_FLAG_COLUMNS}, %s, '', now() FROM flag_stage"
+            " ON CONFLICT (enrollment_id, match_key) DO NOTHING",
+            [MatchFlag.Status.OPEN],
+        )
 
 
 def _flag_from(found: FoundFlag, run: ScreeningRun | None) -> MatchFlag:
@@ -260,7 +296,9 @@ def _clear_stale(*, enrollment_ids, result: PassResult, by) -> None:
     found = {(f.enrollment_id, f.match_key) for f in result.flags}
     stale = [
         f
-        for f in MatchFlag.objects.filter(enrollment_id__in=enrollment_ids, status=MatchFlag.Status.OPEN, month=None)
+        for f in MatchFlag.objects.filter(
+            enrollment_id__in=any_of(enrollment_ids), status=MatchFlag.Status.OPEN, month=None
+        )
         if (f.enrollment_id, f.match_key) not in found
     ]
     with pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados"):
@@ -292,7 +330,9 @@ def screen_enrollments(
     started = timezone.now()
     enrollment_services.start_screening_many(enrollment_ids=ids, by=by)
     screened = list(
-        Enrollment.objects.filter(pk__in=ids, status__in=[S.SCREENING, S.PENDING_REVIEW]).values_list("pk", flat=True)
+        Enrollment.objects.filter(pk__in=any_of(ids), status__in=[S.SCREENING, S.PENDING_REVIEW]).values_list(
+            "pk", flat=True
+        )
     )
     result = run_pass(screened, monthly_aid=monthly_aid)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -301,7 +341,7 @@ def screen_enrollments(
         _record_checks(cursor, enrollment_ids=screened, version_ids=result.version_ids, month=None, started=started)
     # Open flags per enrollment in one grouped query; one UPDATE per distinct count.
     per_enrollment = dict(
-        MatchFlag.objects.filter(enrollment_id__in=screened, status=MatchFlag.Status.OPEN)
+        MatchFlag.objects.filter(enrollment_id__in=any_of(screened), status=MatchFlag.Status.OPEN)
         .order_by()
         .values_list("enrollment_id")
         .annotate(n=Count("pk"))
