@@ -3,11 +3,81 @@ auditors see all of them, provincial and union officers none."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Enrollment
 from enrollment.screening.models import ExternalRegistry, MatchFlag, ScreeningRun
+from enrollment.screening.names import name_key
+from enrollment.screening.weights import evidence
+
+#: Flags that compare the enrollment's worker with another record, field by field.
+MATCH_KINDS = (MatchFlag.Kind.PROGRAMME, MatchFlag.Kind.REGISTRY, MatchFlag.Kind.CUIL_CONFLICT)
+
+_FIELDS = {"name": _("Apellido y nombre"), "birth": _("Fecha de nacimiento"), "dni": _("DNI"), "sex": _("Sexo")}
+_OUTCOMES = {"agreed": _("Coincide"), "disagreed": _("No coincide"), "missing": _("Falta")}
+_LEVELS = {
+    ("name", "exact"): _("iguales o que suenan igual, en cualquier orden"),
+    ("name", "typo"): _("un error de tipeo"),
+    ("name", "contained"): _("falta un nombre o un apellido en uno de los dos"),
+    ("name", "contained_typo"): _("falta un nombre o un apellido, y hay un error de tipeo"),
+    ("name", "close"): _("dos errores de tipeo"),
+    ("name", "surname"): _("solo coincide el primer apellido"),
+    ("name", "different"): _("distintos"),
+    ("birth", "same"): _("la misma fecha"),
+    ("birth", "swapped"): _("día y mes invertidos"),
+    ("birth", "typo"): _("un dígito distinto"),
+    ("birth", "different"): _("fechas distintas"),
+    ("birth", "missing"): _("falta o es una fecha genérica"),
+    ("dni", "same"): _("el mismo DNI"),
+    ("dni", "typo"): _("un dígito distinto"),
+    ("dni", "near"): _("dos dígitos distintos"),
+    ("dni", "other"): _("DNI distintos"),
+    ("dni", "missing"): _("falta en uno de los dos"),
+    ("sex", "same"): _("el mismo según el prefijo del CUIL"),
+    ("sex", "other"): _("distinto según el prefijo del CUIL"),
+    ("sex", "missing"): _("el CUIL de uno de los dos no lo indica"),
+}
+
+
+def flag_evidence(flag: MatchFlag) -> list[dict]:
+    """The field-by-field evidence of a match flag for the reviewer: for name, birth date, DNI
+    and sex, whether the worker and the matched record agreed, disagreed or one was missing, in
+    what way, and the weight (bits) it carried in the score. Empty for flags that compare no
+    records (eligibility, employment)."""
+    if flag.kind not in MATCH_KINDS or not flag.matched:
+        return []
+    worker = flag.enrollment.worker
+    theirs = flag.matched
+    try:
+        their_birth = dt.date.fromisoformat(theirs.get("fecha_nacimiento") or "")
+    except ValueError:
+        their_birth = None
+    their_cuil = theirs.get("cuil") or ""
+    their_dni = theirs.get("dni") or their_cuil[2:10]
+    fields = evidence(
+        worker.cuil,
+        worker.cuil[2:10],
+        name_key(worker.last_name, worker.first_name),
+        worker.birth_date,
+        their_cuil,
+        their_dni,
+        name_key(theirs.get("apellido", ""), theirs.get("nombre", "")),
+        their_birth,
+    )
+    return [
+        {
+            "field": _FIELDS[e.field],
+            "outcome": e.outcome,
+            "outcome_label": _OUTCOMES[e.outcome],
+            "detail": _LEVELS.get((e.field, e.level), e.level),
+            "bits": e.bits,
+        }
+        for e in fields
+    ]
 
 
 def has_blocking_flags(enrollment: Enrollment) -> bool:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,7 +10,15 @@ from django.utils.translation import gettext as _
 from enrollment.screening import services
 from enrollment.screening.forms import RegistryForm, ResolveForm, RunForm, UploadForm
 from enrollment.screening.models import MatchFlag
-from enrollment.screening.selectors import ALL, RESOLVED, flags_for, registries_for, runs_for
+from enrollment.screening.selectors import (
+    ALL,
+    MATCH_KINDS,
+    RESOLVED,
+    flag_evidence,
+    flags_for,
+    registries_for,
+    runs_for,
+)
 from provinces.selectors import cycles_for
 
 
@@ -104,8 +114,8 @@ def flag_detail(request, pk):
     rows = [
         {
             "label": labels.get(k, k),
-            "ours": ours.get(k, ""),
-            "theirs": flag.matched.get(k, ""),
+            "ours": _shown(k, ours.get(k, "")),
+            "theirs": _shown(k, flag.matched.get(k, "")),
             "differs": k != "fuente" and str(ours.get(k, "")).upper() != str(flag.matched.get(k, "")).upper(),
         }
         for k in keys
@@ -113,11 +123,29 @@ def flag_detail(request, pk):
     can_resolve = (
         request.user.has_perm("screening.resolve_matchflag")
         and flag.status == MatchFlag.Status.OPEN
-        and flag.kind in (MatchFlag.Kind.PROGRAMME, MatchFlag.Kind.REGISTRY)
+        and flag.kind in MATCH_KINDS
     )
-    return render(
-        request, "screening/flag_detail.html", {"flag": flag, "rows": rows, "form": form, "can_resolve": can_resolve}
-    )
+    context = {
+        "flag": flag,
+        "rows": rows,
+        "evidence": flag_evidence(flag),
+        "form": form,
+        "can_resolve": can_resolve,
+    }
+    return render(request, "screening/flag_detail.html", context)
+
+
+def _shown(key: str, value) -> str:
+    """A snapshot value as es-AR writes it: CUIL NN-NNNNNNNN-N, dates dd/mm/aaaa."""
+    text = str(value or "")
+    if key == "cuil" and len(text) == 11 and text.isdigit():
+        return f"{text[:2]}-{text[2:10]}-{text[10:]}"
+    if key == "fecha_nacimiento" and text:
+        try:
+            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+        except ValueError:
+            return text
+    return text
 
 
 @login_required

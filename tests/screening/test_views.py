@@ -173,3 +173,34 @@ def test_enrollment_page_shows_no_flags_to_officers_of_its_province(client, flag
     assert page.status_code == 200
     assert page.context["flags"] is None
     assert reverse("screening:flag_detail", args=[flag.pk]) not in page.content.decode()
+
+
+def test_flag_page_shows_field_by_field_evidence_in_es_ar_formats(client, reviewer, flag):
+    detail = client_for(client, reviewer).get(reverse("screening:flag_detail", args=[flag.pk])).content.decode()
+    assert "Evidencia campo por campo" in detail
+    # Names and birth date agree; the registry has no DNI, so that field is missing.
+    assert detail.count("Coincide") == 2 and "Falta" in detail and "No coincide" not in detail
+    worker = flag.enrollment.worker
+    assert f"{worker.birth_date:%d/%m/%Y}" in detail and worker.birth_date.isoformat() not in detail
+    assert f"20-30111222-{worker.cuil[-1]}" in detail
+
+
+def test_cuil_conflict_is_shown_side_by_side_with_what_disagrees_and_can_be_resolved(client, reviewer, load_registry):
+    worker = WorkerFactory(cuil=make_cuil(30111333), last_name="Acosta", first_name="Miguel Ángel")
+    enrollment = EnrollmentFactory(worker=worker, cycle=CycleFactory())
+    load_registry([f"{worker.cuil},,Ledesma,Rosa Beatriz,1961-07-30,2026-01,2026-12"])
+    services.screen_enrollments(enrollment_ids=[enrollment.pk], by=reviewer)
+    conflict = MatchFlag.objects.get(enrollment=enrollment)
+    assert conflict.kind == MatchFlag.Kind.CUIL_CONFLICT
+    c = client_for(client, reviewer)
+    detail = c.get(reverse("screening:flag_detail", args=[conflict.pk])).content.decode()
+    assert "Mismo CUIL con otros datos personales" in detail
+    assert "Ledesma" in detail and "Acosta" in detail and "30/07/1961" in detail
+    assert detail.count("No coincide") == 2  # name and birth date
+    assert "el mismo DNI" in detail and "Resolver" in detail
+    response = c.post(
+        reverse("screening:flag_detail", args=[conflict.pk]), {"decision": "not_same", "note": "CUIL mal cargado"}
+    )
+    assert response.status_code == 302
+    conflict.refresh_from_db()
+    assert conflict.status == MatchFlag.Status.NOT_SAME
