@@ -21,7 +21,7 @@ from decimal import Decimal
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -43,7 +43,6 @@ from enrollment.screening.models import (
     RegistryVersion,
     ScreeningRun,
 )
-from provinces.bulk import any_of
 
 S = Enrollment.Status
 #: How many row errors a registry version keeps in full (the count is always exact).
@@ -214,9 +213,12 @@ def _drop_old_versions(*, registry_id: int) -> None:
 def _save_flags(*, result: PassResult, by, run: ScreeningRun | None) -> int:
     """Insert new flags (one per enrollment and match, so re-runs add nothing) and refresh the
     text of open ones. Returns how many were created."""
+    flagged = sorted({f.enrollment_id for f in result.flags})
     existing = {
         (f.enrollment_id, f.match_key): f
-        for f in MatchFlag.objects.filter(enrollment_id__in=any_of(f.enrollment_id for f in result.flags))
+        for f in MatchFlag.objects.extra(
+            where=["screening_matchflag.enrollment_id = ANY(%s::bigint[])"], params=[flagged]
+        )
     }
     new, changed = [], []
     for found in result.flags:
@@ -292,22 +294,26 @@ def _flag_from(found: FoundFlag, run: ScreeningRun | None) -> MatchFlag:
 
 def _clear_stale(*, enrollment_ids, result: PassResult, by) -> None:
     """Open flags of a full screening that this pass no longer finds (a registry was replaced,
-    SIPA data arrived) are marked as no longer applying."""
-    found = {(f.enrollment_id, f.match_key) for f in result.flags}
-    stale = [
-        f
-        for f in MatchFlag.objects.filter(
-            enrollment_id__in=any_of(enrollment_ids), status=MatchFlag.Status.OPEN, month=None
+    SIPA data arrived) are marked as no longer applying — one UPDATE, audited under the pass's
+    context."""
+    found = sorted({(f.enrollment_id, f.match_key) for f in result.flags})
+    note = _("Ya no aparece en el control del %(day)s.") % {"day": timezone.localdate().strftime("%d/%m/%Y")}
+    context = pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados")
+    with context, connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE screening_matchflag f SET status = %s, note = %s"
+            " WHERE f.enrollment_id = ANY(%s::bigint[]) AND f.status = %s AND f.month IS NULL"
+            "   AND NOT EXISTS (SELECT 1 FROM unnest(%s::bigint[], %s::text[]) AS k(enrollment_id, match_key)"
+            "                    WHERE k.enrollment_id = f.enrollment_id AND k.match_key = f.match_key)",
+            [
+                str(MatchFlag.Status.CLEARED),
+                note,
+                sorted(set(enrollment_ids)),
+                str(MatchFlag.Status.OPEN),
+                [e for e, _m in found],
+                [m for _e, m in found],
+            ],
         )
-        if (f.enrollment_id, f.match_key) not in found
-    ]
-    with pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados"):
-        for flag in stale:
-            flag.status = MatchFlag.Status.CLEARED
-            flag.note = _("Ya no aparece en el control del %(day)s.") % {
-                "day": timezone.localdate().strftime("%d/%m/%Y")
-            }
-            flag.save(update_fields=["status", "note"])
 
 
 def screen_enrollments(
@@ -329,23 +335,25 @@ def screen_enrollments(
     ids = sorted(set(enrollment_ids))
     started = timezone.now()
     enrollment_services.start_screening_many(enrollment_ids=ids, by=by)
-    screened = list(
-        Enrollment.objects.filter(pk__in=any_of(ids), status__in=[S.SCREENING, S.PENDING_REVIEW]).values_list(
-            "pk", flat=True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM enrollment_enrollment WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) ORDER BY id",
+            [ids, [str(S.SCREENING), str(S.PENDING_REVIEW)]],
         )
-    )
+        screened = [row[0] for row in cursor.fetchall()]
     result = run_pass(screened, monthly_aid=monthly_aid)
     with transaction.atomic(), connection.cursor() as cursor:
         created = _save_flags(result=result, by=by, run=run)
         _clear_stale(enrollment_ids=screened, result=result, by=by)
         _record_checks(cursor, enrollment_ids=screened, version_ids=result.version_ids, month=None, started=started)
     # Open flags per enrollment in one grouped query; one UPDATE per distinct count.
-    per_enrollment = dict(
-        MatchFlag.objects.filter(enrollment_id__in=any_of(screened), status=MatchFlag.Status.OPEN)
-        .order_by()
-        .values_list("enrollment_id")
-        .annotate(n=Count("pk"))
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT enrollment_id, count(*) FROM screening_matchflag"
+            " WHERE enrollment_id = ANY(%s::bigint[]) AND status = %s GROUP BY enrollment_id",
+            [screened, str(MatchFlag.Status.OPEN)],
+        )
+        per_enrollment = dict(cursor.fetchall())
     by_reason: defaultdict[str, list[int]] = defaultdict(list)
     for pk in screened:
         count = per_enrollment.get(pk, 0)
