@@ -299,14 +299,27 @@ TARGETS = {
 }
 
 
+def ensure_wrk() -> None:
+    """Install Debian's wrk when it is missing, the way ``make e2e-browser`` installs Chromium
+    (apt, as root); otherwise say exactly what to run."""
+    if shutil.which("wrk") is not None:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: installing it with apt-get (Debian package) ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed and could not be installed here: run `sudo apt-get install -y wrk`")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=200_000)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=1, help="bare/api alternations")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install -y wrk")
+    ensure_wrk()
     url = bench_database_url()
     key, cuils = prepare(url, args.workers)
     results: dict[str, list[dict]] = {"bare": [], "api": []}

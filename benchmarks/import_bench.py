@@ -8,7 +8,8 @@ tables with the same indexes (``CREATE TABLE … (LIKE … INCLUDING ALL)``). Pr
 the ratio import ÷ COPY.
 
 Runs in its own scratch database (``interzafra_bench``, created, migrated and dropped), so the
-development and test databases are not touched:
+development and test databases are not touched; the generated lists in ``benchmarks/out/`` and
+the uploaded copies are deleted at the end:
 
     .venv/bin/python benchmarks/import_bench.py            # 200,000 rows
     .venv/bin/python benchmarks/import_bench.py --rows 20000
@@ -21,6 +22,7 @@ import csv
 import datetime as dt
 import os
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -299,6 +301,12 @@ def main() -> None:
         print(f"  load average at the end (1, 5, 15 min): {averages} on {os.cpu_count()} cores")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        # The generated lists (tens of MB at full size) are not left behind.
+        for path in (csv_path, xlsx_path):
+            path.unlink(missing_ok=True)
+        if OUT.exists() and not any(OUT.iterdir()):
+            OUT.rmdir()
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 if __name__ == "__main__":
