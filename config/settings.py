@@ -8,6 +8,7 @@ Defaults serve the local embedded run: with no ``DATABASE_URL`` an embedded Post
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
     "provinces",
     "enrollment",
     "enrollment.screening",
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 # API requests that carry a token (config/wsgi.py): no session, CSRF, messages or static files.
 API_TOKEN_MIDDLEWARE = [
@@ -148,6 +151,7 @@ DATABASE_ROUTERS = ["config.routers.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username before any password check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -159,6 +163,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes, provinces/lockout.py): after AXES_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair is locked out — the right password too — for
+# AXES_COOLOFF_MINUTES after the last attempt, on the site's login and the admin's alike.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "provinces.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "provinces.lockout.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 # Two-factor authentication (provinces/twofactor.py): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Interzafra")
 LOGIN_URL = "login"

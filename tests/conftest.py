@@ -20,6 +20,24 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _client_login_passes_a_request():
+    """django-axes counts failed logins per username and address, so it needs the request in
+    ``authenticate()``; the test client's ``login()`` passes none. Give it one, as the login form
+    would, so that ``client.login`` keeps working and its attempts count like real ones."""
+    from django.test import Client, RequestFactory
+
+    original = Client.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", RequestFactory().post("/ingresar/"))
+        return original(self, **credentials)
+
+    Client.login = login
+    yield
+    Client.login = original
+
+
 @pytest.fixture(autouse=True)
 def _spanish_by_default():
     """Each test starts in the default language: a request in English must not leak into the next test."""

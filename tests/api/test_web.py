@@ -3,13 +3,13 @@ import pytest
 from api.models import ApiToken
 from api.services import create_token
 from provinces.roles import Role
-from tests.factories import PASSWORD, OrganisationFactory, make_user
+from tests.factories import OrganisationFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

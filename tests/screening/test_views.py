@@ -7,7 +7,6 @@ from enrollment.screening import services
 from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion, ScreeningRun
 from provinces.roles import Role
 from tests.factories import (
-    PASSWORD,
     CycleFactory,
     EnrollmentFactory,
     OrganisationFactory,
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def client_for(client, user):
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -4,7 +4,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from enrollment.models import Enrollment
 from provinces.roles import Role
 from tests.factories import (
-    PASSWORD,
     CourseFactory,
     EnrollmentFactory,
     OrganisationFactory,
@@ -24,7 +23,7 @@ def officer():
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
