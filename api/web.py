@@ -48,12 +48,21 @@ def revoke(request, pk):
     return redirect("api_web:tokens")
 
 
+class AccessLogFilterForm(forms.Form):
+    # Free text: the log keeps invalid CUILs as they were typed, and an auditor may look for one.
+    cuil = forms.CharField(label=gettext_lazy("CUIL"), max_length=200, required=False)
+
+
 @login_required
 def access_log(request):
     require_perm(request.user, "api.view_statuslookup")
     lookups = selectors.lookups_for(request.user)
-    cuil = request.GET.get("cuil", "").replace("-", "").strip()
+    form = AccessLogFilterForm(request.GET)
+    if not form.is_valid():  # a NUL character or an absurd length: 400, with the form's reason
+        page = Paginator(lookups.none(), 100).get_page(1)
+        return render(request, "api/access_log.html", {"page": page, "cuil": "", "form": form}, status=400)
+    cuil = form.cleaned_data["cuil"].replace("-", "").strip()
     if cuil:
         lookups = lookups.filter(cuil=cuil)
     page = Paginator(lookups, 100).get_page(request.GET.get("page"))
-    return render(request, "api/access_log.html", {"page": page, "cuil": cuil})
+    return render(request, "api/access_log.html", {"page": page, "cuil": cuil, "form": form})

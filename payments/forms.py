@@ -27,6 +27,12 @@ class BatchRequestForm(forms.Form):
     )
 
 
+class YearForm(forms.Form):
+    """The year of the monthly totals (``?anio=2026``); empty means every year."""
+
+    anio = forms.IntegerField(label=_("Año"), min_value=2000, max_value=2100, required=False)
+
+
 class ReturnFileForm(forms.Form):
     file = forms.FileField(label=_("Archivo de respuesta del banco"))
 

@@ -12,7 +12,7 @@ from enrollment.selectors import workers_for
 from payments import batches, common, installments, rates, returns, selectors
 from payments.bank_files import request_bank_file
 from payments.filters import InstallmentFilter
-from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm
+from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm, YearForm
 from payments.models import BankFile, Installment, Rate
 from provinces.scoping import require_perm
 
@@ -228,12 +228,12 @@ def installment_list(request):
 @login_required
 def monthly_totals(request):
     require_perm(request.user, "payments.view_installment")
-    try:
-        year = int(request.GET.get("anio") or 0) or None
-    except ValueError:
-        year = None
+    form = YearForm(request.GET)
+    if not form.is_valid():  # a year the page cannot read (-1, 99999, abc) answers 400, with the reason
+        return render(request, "payments/monthly_totals.html", {"rows": [], "form": form}, status=400)
+    year = form.cleaned_data["anio"]
     rows = selectors.monthly_totals(user=request.user, year=year)
-    return render(request, "payments/monthly_totals.html", {"rows": rows, "year": year})
+    return render(request, "payments/monthly_totals.html", {"rows": rows, "year": year, "form": form})
 
 
 @login_required
