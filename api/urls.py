@@ -1,5 +1,7 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from api import claims, oversight, views
@@ -22,8 +24,16 @@ for prefix, viewset, basename in oversight.ROUTES:  # screening flags, payment b
 
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger"),
-    path("v1/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Swagger UI's start-up script is a file of its own (?script), so the page needs no inline script.
+    path("v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="swagger"),
+    # Redoc writes its styles inline and searches in a blob: worker: this page alone allows both.
+    path(
+        "v1/redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
     path("v1/status/<str:cuil>/", views.BeneficiaryStatusView.as_view(), name="status"),
     path("v1/", include(router.urls)),
     # Anything else under the API answers 404 in the API's error shape, not as an HTML page.

@@ -18,6 +18,9 @@
       var format = new Intl.NumberFormat(lang, money ? { minimumFractionDigits: 2, maximumFractionDigits: 2 } : {});
       var tick = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
       canvas.dataset.drawn = "1";
+      // A horizontal chart of many bars is taller (set here, not in a style attribute: the CSP allows none).
+      var box = canvas.parentElement;
+      if (box && box.dataset.rem) box.style.height = box.dataset.rem + "rem";
       var horizontal = !data.datasets && data.labels.length > 6;
       var scales = {};
       scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return tick.format(v); } } };
