@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from api import claims, oversight, views
+from api import bank_accounts, claims, oversight, views
 from api.exceptions import not_found_view
 
 app_name = "api"
@@ -19,6 +19,7 @@ router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("access-log", views.StatusLookupViewSet, basename="statuslookup")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 router.register("claims", claims.ClaimViewSet, basename="claim")
+router.register("cbu-changes", bank_accounts.CbuChangeViewSet, basename="cbuchange")
 for prefix, viewset, basename in oversight.ROUTES:  # screening flags, payment batches
     router.register(prefix, viewset, basename=basename)
 
@@ -35,6 +36,7 @@ urlpatterns = [
         name="redoc",
     ),
     path("v1/status/<str:cuil>/", views.BeneficiaryStatusView.as_view(), name="status"),
+    path("v1/workers/<int:pk>/cbu-change/", bank_accounts.WorkerCbuChangeView.as_view(), name="worker-cbu-change"),
     path("v1/", include(router.urls)),
     # Anything else under the API answers 404 in the API's error shape, not as an HTML page.
     re_path(r"^v1/", not_found_view),

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from enrollment import views
+from enrollment import bank_account_views, views
 
 app_name = "enrollment"
 
 urlpatterns = [
     path("trabajadores/", views.worker_list, name="worker_list"),
     path("trabajadores/<int:pk>/", views.worker_detail, name="worker_detail"),
+    path("trabajadores/<int:pk>/cambiar-cbu/", bank_account_views.request_change, name="cbu_change_request"),
+    path("cambios-de-cbu/", bank_account_views.queue, name="cbu_changes"),
+    path("cambios-de-cbu/<int:pk>/", bank_account_views.detail, name="cbu_change_detail"),
+    path("cambios-de-cbu/cbu-compartido/", bank_account_views.resolve_shared, name="shared_cbu_resolve"),
     path("inscripciones/", views.enrollment_list, name="enrollment_list"),
     path("inscribir/", views.register, name="register"),
     path("inscribir/revisar-dato/", views.register_check, name="register_check"),

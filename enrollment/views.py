@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enrollment import imports, services, tasks
+from enrollment import bank_account_views, imports, services, tasks
 from enrollment.filters import EnrollmentFilter, ReviewFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.selectors import enrollments_for, status_history, workers_for
@@ -39,9 +39,9 @@ def worker_detail(request, pk):
     worker = get_object_or_404(workers_for(request.user), pk=pk)
     enrollments = enrollments_for(request.user).filter(worker=worker)
     history = status_history(enrollments.values_list("pk", flat=True))
-    return render(
-        request, "enrollment/worker_detail.html", {"worker": worker, "enrollments": enrollments, "history": history}
-    )
+    context = {"worker": worker, "enrollments": enrollments, "history": history}
+    context.update(bank_account_views.worker_section(user=request.user, worker=worker))
+    return render(request, "enrollment/worker_detail.html", context)
 
 
 @login_required

@@ -15,6 +15,7 @@ AUDITED_MODELS = {
     "organisation": "provinces.Organisation",
     "membership": "provinces.Membership",
     "worker": "enrollment.Worker",
+    "cbu_change": "enrollment.CbuChangeRequest",
     "enrollment": "enrollment.Enrollment",
     "import": "enrollment.ImportJob",
     "provider": "training.Provider",

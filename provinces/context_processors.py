@@ -20,6 +20,7 @@ NAVIGATION = [
         {Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR},
     ),
     (_("Revisión"), "enrollment:review_queue", {Role.MINISTRY_REVIEWER}),
+    (_("Cambios de CBU"), "enrollment:cbu_changes", {Role.PAYMENTS_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Tablero"), "reports:dashboard", set(Role.values)),
     (_("Buscar"), "reports:search", set(Role.values)),
     (_("Informes"), "reports:report_list", set(Role.values)),
