@@ -159,7 +159,7 @@ def request_cbu_change(*, worker: Worker, cbu: str, by, reason: str, evidence: s
         raise ValidationError(
             {"cbu": [_("Ya hay un cambio de CBU pendiente para este/a trabajador/a: espere su decisión.")]}
         )
-    with pghistory.context(user=by.pk, reason=_("pedido de cambio de CBU: %(reason)s") % {"reason": reason}):
+    with pghistory.context(user=by.pk, reason=f"pedido de cambio de CBU: {reason}"):
         try:
             with transaction.atomic():
                 change = CbuChangeRequest.objects.create(
@@ -215,7 +215,7 @@ def approve_cbu_change(*, change: CbuChangeRequest, by, note: str = "") -> CbuCh
     note = (note or "").strip()
     if worker.cbu != locked.old_cbu:
         raise ValidationError(_("El CBU del/de la trabajador/a cambió desde el pedido: rechácelo y pida otro."))
-    with pghistory.context(user=by.pk, reason=_("cambio de CBU aprobado: %(note)s") % {"note": note or locked.reason}):
+    with pghistory.context(user=by.pk, reason=f"cambio de CBU aprobado: {note or locked.reason}"):
         _decide(locked, by=by, status=Status.APPROVED, note=note)
         worker.cbu = locked.new_cbu
         worker.save(update_fields=["cbu", "updated_at"])
@@ -233,7 +233,7 @@ def reject_cbu_change(*, change: CbuChangeRequest, by, note: str) -> CbuChangeRe
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": [_("Indique por qué se rechaza el cambio.")]})
-    with pghistory.context(user=by.pk, reason=_("cambio de CBU rechazado: %(note)s") % {"note": note}):
+    with pghistory.context(user=by.pk, reason=f"cambio de CBU rechazado: {note}"):
         _decide(locked, by=by, status=Status.REJECTED, note=note)
         seams.cbu_change_decided.run(change=locked, by=by)
     change.refresh_from_db()
@@ -250,7 +250,7 @@ def cancel_cbu_change(*, change: CbuChangeRequest, by, note: str) -> CbuChangeRe
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": [_("Indique por qué se cancela el pedido.")]})
-    with pghistory.context(user=by.pk, reason=_("cambio de CBU cancelado: %(note)s") % {"note": note}):
+    with pghistory.context(user=by.pk, reason=f"cambio de CBU cancelado: {note}"):
         _decide(locked, by=by, status=Status.CANCELLED, note=note)
         seams.cbu_change_decided.run(change=locked, by=by)
     change.refresh_from_db()
@@ -295,7 +295,7 @@ def confirm_distinct_holders(*, cbu: str, by, note: str) -> SharedCbuReview:
     ids = list(Worker.objects.select_for_update().filter(cbu=cbu).order_by("pk").values_list("pk", flat=True))
     if len(ids) < 2:
         raise Http404(_("Ese CBU no está compartido."))
-    with pghistory.context(user=by.pk, reason=_("CBU compartido: %(note)s") % {"note": note}):
+    with pghistory.context(user=by.pk, reason=f"CBU compartido: {note}"):
         review, _created = SharedCbuReview.objects.update_or_create(
             cbu=cbu, defaults={"worker_ids": ids, "note": note, "decided_by": by, "decided_at": timezone.now()}
         )

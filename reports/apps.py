@@ -12,4 +12,4 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # The dashboard sections of transfers, screening flags and referrals register themselves.
-        from reports import sections, worker_voice  # noqa: F401
+        from reports import bank_sections, sections, worker_voice  # noqa: F401

@@ -71,6 +71,7 @@ def test_another_app_can_add_a_section(world, story):
         keys = [s.key for s in worker_story.sections_for(world.users["auditor"], worker)]
         expected = [
             "identity",
+            "cbu",
             "enrollments",
             "timeline",
             "flags",
@@ -141,3 +142,18 @@ def test_a_provincial_officer_sees_referrals_and_installments_but_not_flags(worl
     assert "padrón externo" not in body
     auditor = login(world.users["auditor"]).get(reverse("reports:worker", args=[whole_story.pk])).content.decode()
     assert "coincide con el padrón externo X" in auditor
+
+
+def test_worker_page_shows_the_cbu_history_and_the_pending_change(world, login, story):
+    from enrollment import bank_accounts
+    from tests.factories import make_cbu
+
+    worker, _ = story
+    new_cbu = make_cbu(727_272)
+    bank_accounts.request_cbu_change(
+        worker=worker, cbu=new_cbu, by=world.users["tucuman"], reason="Cuenta cerrada", evidence="Constancia"
+    )
+    body = login(world.users["tucuman"]).get(reverse("reports:worker", args=[worker.pk])).content.decode()
+    section = body[body.index('id="cbu"') :]
+    assert "cambio de CBU pendiente de aprobación" in section and "Cuenta cerrada" in section
+    assert new_cbu not in section and new_cbu[-4:] in section
