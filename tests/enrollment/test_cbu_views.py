@@ -147,3 +147,26 @@ def test_shared_cbu_listed_and_resolved_by_a_reviewer(client, world):
     )
     assert response.status_code == 302
     assert bank_accounts.unresolved_shared_cbus() == []
+
+
+def test_cbu_pages_label_every_field_and_speak_english_too(client, world):
+    from tests.reports.test_accessibility import FieldsAndLabels
+
+    WorkerFactory(province=province("Tucumán"), cbu=world["worker"].cbu)  # a shared CBU row with its form
+    reviewer = world["users"]["reviewer"]
+    login(client, reviewer)
+    urls = [
+        f"/trabajadores/{world['worker'].pk}/cambiar-cbu/",
+        "/cambios-de-cbu/",
+        f"/cambios-de-cbu/{world['change'].pk}/",
+        f"/trabajadores/{world['worker'].pk}/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        parser = FieldsAndLabels()
+        parser.feed(response.content.decode())
+        assert parser.unlabelled() == [], url
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get("/cambios-de-cbu/").content.decode()
+    assert "CBU changes" in body and "Distinct holders confirmed" in body
