@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from enrollment.bank_accounts import may_decide
 from enrollment.selectors import workers_for
 from payments import batches, common, installments, rates, returns, selectors
 from payments.bank_files import request_bank_file
@@ -65,6 +66,8 @@ def batch_detail(request, pk):
             "reconciliations": selectors.reconciliations_of(batch=batch),
             "return_files": batch.return_files.defer("content").select_related("uploaded_by"),
             "return_form": ReturnFileForm(),
+            # Lines show the CBU's last four digits, except to those who may decide CBU changes.
+            "full_cbu": may_decide(request.user),
         },
     )
 

@@ -299,3 +299,16 @@ def test_bank_files_are_sent_by_their_view_never_at_media(client, batch, officer
         client.force_login(user)
         assert client.get(f"/media/{bank_file.file.name}").status_code == 404
         assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code in (403, 404)
+
+
+def test_batch_lines_show_the_full_cbu_only_to_a_verified_payments_officer(client, batch, officer):
+    from tests.twofactor import verify_client
+
+    cbu = batch.items.get().cbu
+    url = reverse("payments:batch_detail", args=[batch.pk])
+    client.force_login(make_user(Role.AUDITOR))
+    body = client.get(url).content.decode()
+    assert cbu not in body and f"•••• {cbu[-4:]}" in body
+    client.force_login(officer)
+    verify_client(client, officer)
+    assert cbu in client.get(url).content.decode()
