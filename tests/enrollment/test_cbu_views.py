@@ -170,3 +170,40 @@ def test_cbu_pages_label_every_field_and_speak_english_too(client, world):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = client.get("/cambios-de-cbu/").content.decode()
     assert "CBU changes" in body and "Distinct holders confirmed" in body
+
+
+def test_registering_a_worker_with_a_cbu_on_file_for_another_warns_and_reaches_the_reviewer(client, world):
+    import datetime as dt
+
+    from tests.factories import CycleFactory, make_cuil
+
+    cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
+    officer = world["users"]["prov_tuc"]
+    shared = world["worker"].cbu
+    login(client, officer)
+    data = {
+        "cycle": cycle.pk,
+        "cuil": make_cuil(31_444_555),
+        "last_name": "Quispe",
+        "first_name": "Ana",
+        "birth_date": "1988-04-02",
+        "sex": "F",
+        "nationality": "Perú",
+        "phone": "",
+        "address": "",
+        "province": province("Tucumán").pk,
+        "locality": "Lules",
+        "cbu": shared,
+        "renatre": "",
+    }
+    response = client.post("/inscribir/", data, follow=True)
+    new = Worker.objects.get(cuil=data["cuil"])
+    assert response.redirect_chain[-1][0] == f"/trabajadores/{new.pk}/"
+    body = response.content.decode()
+    assert "CBU compartido" in body and str(world["worker"]) not in body  # warned, nobody named
+    assert [ids for cbu, ids in bank_accounts.unresolved_shared_cbus() if cbu == shared] == [
+        sorted([world["worker"].pk, new.pk])
+    ]
+    client.logout()
+    login(client, world["users"]["reviewer"])
+    assert str(new) in client.get("/cambios-de-cbu/").content.decode()
