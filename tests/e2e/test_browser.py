@@ -358,8 +358,12 @@ def test_reviewer_resolves_a_flag_as_not_the_same_person_and_approves(page, prog
     flags.get_by_role("link", name="Beneficio incompatible de otro programa").click()
     table = page.locator("table.side-by-side")
     expect(table.locator("tr", has_text="Apellido")).to_contain_text("Acosta")
-    expect(table.locator("tr", has_text="Fecha de nacimiento").locator("td").nth(0)).to_have_text("1985-04-09")
+    expect(table.locator("tr", has_text="Fecha de nacimiento").locator("td").nth(0)).to_have_text("09/04/1985")
     expect(table.locator("tr", has_text="DNI")).to_contain_text("30111222")
+    # The evidence, field by field: name and birth date agree, the DNI too (same DNI in the list).
+    evidence = page.locator("table.evidence")
+    expect(evidence.locator("tr", has_text="Fecha de nacimiento")).to_contain_text("Coincide")
+    expect(evidence.locator("tr", has_text="DNI")).to_contain_text("el mismo DNI")
     page.get_by_label("No es la misma persona").check()
     page.get_by_label("Nota").fill("Otra persona: distinto CUIL y domicilio, verificado con ANSES")
     page.get_by_role("button", name="Resolver").click()
@@ -407,7 +411,7 @@ def test_reviewer_confirms_the_same_person_and_approval_stays_refused(page, prog
     login(page, "revisora")
     open_from_review_queue(page, "Rodríguez, Ramón")
     page.locator("#flags").get_by_role("link").first.click()
-    expect(page.locator("table.side-by-side tr", has_text="CUIL")).to_contain_text(enrollment.worker.cuil)
+    expect(page.locator("table.side-by-side tr", has_text="CUIL")).to_contain_text(enrollment.worker.cuil_display)
     page.get_by_label("Es la misma persona", exact=True).check()
     page.get_by_role("button", name="Resolver").click()
     # The note is required: the browser does not send the form without it.
