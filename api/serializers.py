@@ -85,8 +85,10 @@ class WorkerSerializer(serializers.ModelSerializer):
 
 
 class WorkerInputSerializer(StrictSerializer):
-    """A worker to register. Registering a CUIL that exists updates that worker with the fields
-    sent; the ones left out keep their stored values (so optional fields have no default)."""
+    """A worker to register. Registering a CUIL already in the caller's scope, with the same
+    names and birth date, updates only its contact and residence data with the fields sent (the
+    ones left out or sent empty keep their stored values, so optional fields have no default).
+    Any other known CUIL is held for an identity review (answered 202)."""
 
     cuil = CuilField()
     last_name = serializers.CharField(max_length=120)
@@ -112,8 +114,39 @@ class BulkWorkerInputSerializer(StrictSerializer):
     items = WorkerInputSerializer(many=True, allow_empty=False, max_length=MAX_BULK_ITEMS)
 
 
+class HeldRegistrationSerializer(serializers.Serializer):
+    """A registration held for a ministry reviewer: the reason, the review item and exactly what
+    the caller sent — never another organisation's stored data."""
+
+    status = serializers.ChoiceField(choices=["en_revision"], help_text=gettext_lazy("Siempre «en_revision»."))
+    reason = serializers.CharField(
+        help_text=gettext_lazy(
+            "«inscripto/a por otra organización — requiere revisión» o, para un trabajador a su "
+            "alcance, «datos en conflicto»."
+        )
+    )
+    review_id = serializers.IntegerField(help_text=gettext_lazy("Id de la revisión de identidad."))
+    index = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("En envíos múltiples: posición del elemento en items.")
+    )
+    cuil = serializers.CharField()
+    last_name = serializers.CharField(required=False)
+    first_name = serializers.CharField(required=False)
+    birth_date = serializers.DateField(required=False)
+    sex = serializers.CharField(required=False)
+    nationality = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
+    address = serializers.CharField(required=False)
+    province = serializers.IntegerField(required=False)
+    locality = serializers.CharField(required=False)
+    cbu = serializers.CharField(required=False)
+    renatre = serializers.CharField(required=False)
+    organisation = serializers.IntegerField(required=False)
+
+
 class BulkWorkerResultSerializer(serializers.Serializer):
-    created = WorkerSerializer(many=True)
+    created = WorkerSerializer(many=True, help_text=gettext_lazy("Registrados o actualizados."))
+    in_review = HeldRegistrationSerializer(many=True, help_text=gettext_lazy("Retenidos para revisión."))
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):

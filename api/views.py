@@ -38,6 +38,7 @@ from api.serializers import (
     EmploymentOfficeSerializer,
     EnrollmentInputSerializer,
     EnrollmentSerializer,
+    HeldRegistrationSerializer,
     ProviderSerializer,
     ReferralInputSerializer,
     ReferralMoveSerializer,
@@ -46,6 +47,7 @@ from api.serializers import (
     WorkerInputSerializer,
     WorkerSerializer,
 )
+from enrollment import registration
 from enrollment import services as enrollment_services
 from enrollment.identity import compact_cuil, is_valid_cuil
 from enrollment.selectors import enrollments_for, workers_for
@@ -121,35 +123,54 @@ def _all_or_nothing(items, one):
     return done
 
 
+def held_body(review, item: dict) -> dict:
+    """The 202 answer for a registration held for review: status, reason, item and the
+    caller's own data as sent."""
+    return {"status": "en_revision", "reason": str(review.sender_reason), "review_id": review.pk, **item}
+
+
 class WorkerRegistrationMixin:
     """Registration of workers (one or many) through ``enrollment.services.register_worker``."""
 
-    def _register(self, item: dict):
+    def _register(self, item: dict) -> tuple[bool, dict]:
+        """(held for review?, the answer's body). A held registration answers with what the
+        caller sent, never with what another organisation stored."""
         user = self.request.user
         data = dict(item)
         data["province"] = _pick(Province.objects.all(), data["province"], "province")
         organisation = _pick(Organisation.objects.all(), data.pop("organisation", None), "organisation")
-        worker = enrollment_services.register_worker(by=user, data=data, organisation=organisation)
-        visible = self.get_queryset().filter(pk=worker.pk).first()
-        # Registering a CUIL someone else registered must not reveal what they stored.
-        return WorkerSerializer(visible).data if visible else {"id": worker.pk, "cuil": worker.cuil}
+        result = registration.register_worker(by=user, data=data, organisation=organisation)
+        if result.review is not None:
+            return True, held_body(result.review, item)
+        return False, WorkerSerializer(result.worker).data
 
     @extend_schema(
         summary=_("Registrar (o actualizar) un trabajador"),
+        description=_(
+            "Un CUIL nuevo se registra (201). Un CUIL a su alcance con el mismo nombre y fecha de "
+            "nacimiento actualiza solo teléfono, domicilio, localidad y provincia (201; un dato "
+            "enviado vacío no borra el registrado; nombres, fecha de nacimiento y CBU no cambian). "
+            "Cualquier otro CUIL conocido —registrado por otra organización, o con otro nombre o "
+            "fecha de nacimiento— queda retenido para una revisión de identidad: 202 con "
+            "status «en_revision», el motivo, review_id y solo los datos enviados."
+        ),
         request=WorkerInputSerializer,
-        responses={201: WorkerSerializer},
+        responses={201: WorkerSerializer, 202: HeldRegistrationSerializer},
     )
     def create(self, request):
-        body, error = _service_errors(lambda: self._register(_validated(WorkerInputSerializer, request)))
+        outcome, error = _service_errors(lambda: self._register(_validated(WorkerInputSerializer, request)))
         if error is not None:
             raise exceptions.ValidationError(error)
-        return Response(body, status=status.HTTP_201_CREATED)
+        held, body = outcome
+        return Response(body, status=status.HTTP_202_ACCEPTED if held else status.HTTP_201_CREATED)
 
     @extend_schema(
         summary=_("Registrar muchos (todo o nada)"),
         description=_(
             "Cada elemento se valida con las mismas reglas que un registro individual. Si alguno "
-            "falla no se guarda ninguno y la respuesta 400 lista los errores por índice en fields.items."
+            "falla no se guarda ninguno y la respuesta 400 lista los errores por índice en fields.items. "
+            "Los registrados o actualizados van en created; los retenidos para revisión de identidad, "
+            "en in_review con su índice (la misma forma que la respuesta 202 individual)."
         ),
         request=BulkWorkerInputSerializer,
         responses={201: BulkWorkerResultSerializer},
@@ -157,7 +178,13 @@ class WorkerRegistrationMixin:
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         items = _validated(BulkWorkerInputSerializer, request)["items"]
-        return Response({"created": _all_or_nothing(items, self._register)}, status=status.HTTP_201_CREATED)
+        created, in_review = [], []
+        for index, (held, body) in enumerate(_all_or_nothing(items, self._register)):
+            if held:
+                in_review.append({**body, "index": index})
+            else:
+                created.append(body)
+        return Response({"created": created, "in_review": in_review}, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -469,3 +469,144 @@ class SharedCbuReview(models.Model):
 
     def __str__(self) -> str:
         return f"…{self.cbu[-4:]}"
+
+
+@pghistory.track(pghistory.InsertEvent(level=pghistory.Statement), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class IdentityReview(models.Model):
+    """A registration held for a ministry reviewer instead of touching a stored worker.
+
+    Made when a known CUIL arrives with other names or another birth date (a data conflict, in
+    or out of the caller's scope), when it arrives from a caller outside whose scope the worker
+    is (registered by another organisation), or when one survey list carries one CUIL for two
+    different people. ``submitted`` holds what the caller sent, keyed by the worker's field
+    names; the stored worker is never changed until a reviewer decides.
+    """
+
+    class Kind(models.TextChoices):
+        DATA_CONFLICT = "data_conflict", _("datos en conflicto")
+        OTHER_ORGANISATION = "other_organisation", _("inscripto/a por otra organización — requiere revisión")
+        DUPLICATE_IN_LIST = "duplicate_in_list", _("CUIL repetido en el padrón con datos distintos")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("En revisión")
+        DECIDED = "decided", _("Decidido")
+
+    class Decision(models.TextChoices):
+        KEEP_STORED = "keep_stored", _("misma persona — conservar datos registrados")
+        CORRECT = "correct", _("misma persona — corregir con los datos enviados")
+        OTHER_PERSON = "other_person", _("otra persona — CUIL mal informado")
+
+    kind = models.CharField(_("motivo"), max_length=20, choices=Kind.choices)
+    state = models.CharField(_("estado"), max_length=10, choices=State.choices, default=State.OPEN)
+    cuil = models.CharField(_("CUIL"), max_length=11)
+    worker = models.ForeignKey(
+        Worker,
+        verbose_name=_("trabajador/a registrado/a"),
+        on_delete=models.PROTECT,
+        related_name="identity_reviews",
+        null=True,
+        blank=True,
+    )
+    cycle = models.ForeignKey(
+        Cycle,
+        verbose_name=_("período interzafra"),
+        on_delete=models.PROTECT,
+        related_name="identity_reviews",
+        null=True,
+        blank=True,
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organización que envía"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("enviado por"), on_delete=models.PROTECT, related_name="+"
+    )
+    import_job = models.ForeignKey(
+        ImportJob,
+        verbose_name=_("padrón"),
+        on_delete=models.PROTECT,
+        related_name="identity_reviews",
+        null=True,
+        blank=True,
+    )
+    row_number = models.PositiveIntegerField(_("fila del padrón"), null=True, blank=True)
+    # Whether the stored worker was in the sender's scope: outside it the sender is only ever
+    # told "registered by another organisation", whatever the reviewer sees.
+    in_sender_scope = models.BooleanField(_("a su alcance al enviar"), default=False)
+    submitted = models.JSONField(_("datos enviados"))
+    created_at = models.DateTimeField(_("enviado"), default=timezone.now)
+    decision = models.CharField(_("decisión"), max_length=20, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("motivo de la decisión"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decidido por"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(_("decidido"), null=True, blank=True)
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("inscripción creada"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("revisión de identidad")
+        verbose_name_plural = _("revisiones de identidad")
+        ordering = ["created_at", "pk"]
+        permissions = [("decide_identityreview", _("Decidir revisiones de identidad"))]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="identity_review_state_idx"),
+            models.Index(fields=["cuil"], name="identity_review_cuil_idx"),
+        ]
+        constraints = [
+            # One open item per CUIL, cycle and organisation from the form and the API (sending
+            # again answers the same item); a list's rows are one item each.
+            models.UniqueConstraint(
+                fields=["cuil", "cycle", "organisation"],
+                condition=models.Q(state="open", import_job__isnull=True),
+                nulls_distinct=False,
+                name="identity_review_one_open_per_cuil_cycle_org",
+            ),
+            models.UniqueConstraint(
+                fields=["import_job", "row_number"],
+                condition=models.Q(import_job__isnull=False),
+                name="identity_review_one_per_list_row",
+            ),
+            models.CheckConstraint(name="identity_review_cuil_digits", condition=models.Q(cuil__regex=r"^[0-9]{11}$")),
+            models.CheckConstraint(
+                name="identity_review_decided_has_decision",
+                condition=(
+                    models.Q(state="open", decision="", decided_at__isnull=True)
+                    | (
+                        models.Q(state="decided", decided_at__isnull=False, decided_by__isnull=False)
+                        & ~models.Q(decision="")
+                    )
+                ),
+            ),
+            models.CheckConstraint(
+                name="identity_review_list_row_has_number",
+                condition=models.Q(import_job__isnull=True) | models.Q(row_number__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.cuil_display}"
+
+    @property
+    def sender_reason(self):
+        """The reason the sender is told: never more than their own scope allows."""
+        if self.kind == self.Kind.DUPLICATE_IN_LIST:
+            return self.Kind.DUPLICATE_IN_LIST.label
+        if self.kind == self.Kind.DATA_CONFLICT and self.in_sender_scope:
+            return self.Kind.DATA_CONFLICT.label
+        return self.Kind.OTHER_ORGANISATION.label
+
+    @property
+    def cuil_display(self) -> str:
+        return f"{self.cuil[:2]}-{self.cuil[2:10]}-{self.cuil[10:]}"

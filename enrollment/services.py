@@ -1,4 +1,7 @@
-"""Writes for workers and enrollments: registration and the enrollment state machine.
+"""Writes for enrollments: who registers where, enrolling, and the enrollment state machine.
+
+Registering a worker (create, or update a known one in scope) is ``enrollment.registration``;
+registrations held for a reviewer are ``enrollment.identity_reviews``.
 
 Every transition is a function that checks who may make it (role and scope), locks the
 enrollment row, records who/when/why on the row, and runs inside ``pghistory.context`` so the
@@ -12,13 +15,12 @@ from collections.abc import Iterable
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment import seams
 from enrollment.models import Enrollment, Worker
-from enrollment.validation import WorkerDataCleaner
 from provinces.bulk import any_of
 from provinces.models import AgreementQuota, Cycle, Organisation, Province
 from provinces.roles import Role
@@ -85,61 +87,6 @@ def can_register_residents_of(user, province: Province) -> bool:
         orgs = Organisation.objects.filter(pk__in=scope.organisation_ids)
         return orgs.filter(province__isnull=True).exists() or orgs.filter(province_id=province.pk).exists()
     return False
-
-
-@transaction.atomic
-def register_worker(*, by, data: dict, organisation: Organisation | None = None) -> Worker:
-    """Create the worker with ``data["cuil"]``, or update the one that already has that CUIL.
-
-    ``data`` uses the model's field names (``cuil``, ``last_name``, ``first_name``,
-    ``birth_date``, ``sex``, ``nationality``, ``phone``, ``address``, ``province`` — a Province,
-    its name, ISO or INDEC code —, ``locality``, ``cbu``, ``renatre``). Rules: the CUIL's check
-    digit is valid (the DNI is derived from it by the database); the birth date exists, is not
-    in the future and is plausible; the CBU, when given, is valid; nationality is recorded and
-    never a reason to reject. Names are kept as typed and normalised for matching. Only
-    provincial and union officers register, and only residents of the provinces they act in.
-    On an update, keys missing from ``data`` keep their stored value.
-
-    Raises ValidationError with a dict of Spanish messages keyed by field.
-    """
-    organisation = registering_organisation(by, organisation)
-    cleaner = WorkerDataCleaner()
-    cuil_values, cuil_errors = cleaner.clean({"cuil": data.get("cuil")}, partial=True)
-    if "cuil" in cuil_errors or "cuil" not in cuil_values:
-        raise ValidationError({"cuil": cuil_errors.get("cuil") or [_("Este dato es obligatorio.")]})
-    existing = Worker.objects.select_for_update().filter(cuil=cuil_values["cuil"]).first()
-    values, errors = cleaner.clean(data, partial=existing is not None)
-    if errors:
-        raise ValidationError(errors)
-    province = values.get("province") or (existing.province if existing else None)
-    if province is not None and not can_register_residents_of(by, province):
-        raise PermissionDenied(
-            _("No puede registrar trabajadores/as que residen en %(province)s.") % {"province": province.name}
-        )
-    with pghistory.context(user=by.pk, reason="registro de trabajador/a"):
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    return Worker.objects.create(registered_by=organisation, **values)
-            except IntegrityError as error:  # someone registered the same CUIL a moment ago
-                raise ValidationError(
-                    {"cuil": _("El CUIL %(cuil)s se acaba de registrar; vuelva a enviar.") % {"cuil": values["cuil"]}}
-                ) from error
-        changed = [field for field, value in values.items() if getattr(existing, field) != value]
-        for field in changed:
-            setattr(existing, field, values[field])
-        if changed:
-            existing.save(update_fields=[*changed, "updated_at"])
-        return existing
-
-
-@transaction.atomic
-def register_and_enroll(
-    *, by, data: dict, cycle: Cycle, organisation: Organisation | None = None
-) -> tuple[Worker, Enrollment]:
-    """Register (or update) the worker and enroll them in ``cycle`` — both or neither."""
-    worker = register_worker(by=by, data=data, organisation=organisation)
-    return worker, enroll_worker(by=by, worker=worker, cycle=cycle, organisation=organisation)
 
 
 def validate_enrollment(*, worker: Worker, cycle: Cycle) -> list[str]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import bank_account_views, views
+from enrollment import bank_account_views, identity_views, views
 
 app_name = "enrollment"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("inscripciones/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
     path("inscripciones/<int:pk>/decidir/", views.decide, name="decide"),
     path("revision/", views.review_queue, name="review_queue"),
+    path("revision/identidad/", identity_views.identity_review_list, name="identity_review_list"),
+    path("revision/identidad/<int:pk>/", identity_views.identity_review_detail, name="identity_review_detail"),
+    path("revision/identidad/<int:pk>/decidir/", identity_views.identity_review_decide, name="identity_review_decide"),
     path("padrones/", views.import_list, name="import_list"),
     path("padrones/subir/", views.import_upload, name="import_upload"),
     path("padrones/<int:pk>/", views.import_detail, name="import_detail"),

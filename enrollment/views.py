@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enrollment import bank_account_views, imports, services, tasks
+from enrollment import bank_account_views, imports, registration, services, tasks
 from enrollment.filters import EnrollmentFilter, ReviewFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
+from enrollment.identity_reviews import identity_reviews_for, open_review_count, sender_message
 from enrollment.selectors import enrollments_for, status_history, workers_for
 from enrollment.validation import WorkerDataCleaner
 from provinces.forms import apply_service_errors
@@ -41,6 +42,7 @@ def worker_detail(request, pk):
     history = status_history(enrollments.values_list("pk", flat=True))
     context = {"worker": worker, "enrollments": enrollments, "history": history}
     context.update(bank_account_views.worker_section(user=request.user, worker=worker))
+    context["identity_reviews"] = identity_reviews_for(request.user).filter(cuil=worker.cuil).order_by("-created_at")
     return render(request, "enrollment/worker_detail.html", context)
 
 
@@ -59,7 +61,7 @@ def register(request):
     form = RegistrationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            worker, enrollment = services.register_and_enroll(
+            result = registration.register_and_enroll(
                 by=request.user, data=form.worker_data(), cycle=form.cleaned_data["cycle"]
             )
         except ValidationError as error:
@@ -67,11 +69,16 @@ def register(request):
         except PermissionDenied as denied:
             form.add_error(None, str(denied) or _("No puede registrar a esta persona."))
         else:
+            if result.review is not None:
+                # What the caller sent and the item's state; nothing of a stored worker.
+                messages.warning(request, sender_message(result.review))
+                return redirect("enrollment:identity_review_detail", pk=result.review.pk)
             messages.success(
                 request,
-                _("%(worker)s quedó inscripto/a en %(cycle)s.") % {"worker": worker, "cycle": enrollment.cycle.name},
+                _("%(worker)s quedó inscripto/a en %(cycle)s.")
+                % {"worker": result.worker, "cycle": result.enrollment.cycle.name},
             )
-            return redirect("enrollment:worker_detail", pk=worker.pk)
+            return redirect("enrollment:worker_detail", pk=result.worker.pk)
     return render(request, "enrollment/register.html", {"form": form})
 
 
@@ -93,7 +100,10 @@ def register_check(request):
         if field == "cuil" and not problems:
             known = workers_for(request.user).filter(cuil=values["cuil"]).first()
             if known is not None:
-                note = _("Ya registrado/a: %(worker)s. Se actualizarán sus datos.") % {"worker": known}
+                note = _(
+                    "Ya registrado/a: %(worker)s. Se actualizarán solo sus datos de contacto y domicilio; "
+                    "si el nombre o la fecha de nacimiento no coinciden, pasará a revisión."
+                ) % {"worker": known}
     return render(request, "enrollment/_field_check.html", {"field": field, "problems": problems, "note": note})
 
 
@@ -189,7 +199,13 @@ def review_queue(request):
     return render(
         request,
         "enrollment/review_queue.html",
-        {"filter": filterset, "page": page, "form": form, "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "page": page,
+            "form": form,
+            "query": query.urlencode(),
+            "identity_open": open_review_count(request.user),
+        },
         status=status,
     )
 

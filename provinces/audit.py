@@ -18,6 +18,7 @@ AUDITED_MODELS = {
     "cbu_change": "enrollment.CbuChangeRequest",
     "enrollment": "enrollment.Enrollment",
     "import": "enrollment.ImportJob",
+    "identityreview": "enrollment.IdentityReview",
     "provider": "training.Provider",
     "office": "training.EmploymentOffice",
     "course": "training.Course",

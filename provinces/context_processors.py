@@ -21,6 +21,7 @@ NAVIGATION = [
     ),
     (_("Revisión"), "enrollment:review_queue", {Role.MINISTRY_REVIEWER}),
     (_("Cambios de CBU"), "enrollment:cbu_changes", {Role.PAYMENTS_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Revisión de identidad"), "enrollment:identity_review_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Tablero"), "reports:dashboard", set(Role.values)),
     (_("Buscar"), "reports:search", set(Role.values)),
     (_("Informes"), "reports:report_list", set(Role.values)),
@@ -52,6 +53,10 @@ def navigation(request):
         if roles is None or scope.roles & roles:
             url = reverse(url_name)
             items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+    # Only the longest matching entry is the current page ("/revision/identidad/" is not "/revision/").
+    longest = max((len(item["url"]) for item in items if item["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == longest
     return {
         "nav_items": items,
         "user_scope": scope,

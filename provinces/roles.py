@@ -135,3 +135,8 @@ ROLE_PERMISSIONS[Role.PROVINCIAL_OFFICER] += ["notifications.view_contact", "not
 ROLE_PERMISSIONS[Role.UNION_OFFICER] += ["notifications.view_contact", "notifications.change_contact"]
 ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["notifications.view_message", "notifications.view_contact"]
 ROLE_PERMISSIONS[Role.AUDITOR] += ["notifications.view_message", "notifications.view_contact"]
+# Identity reviews (enrollment.IdentityReview): a known CUIL arriving with other identity data,
+# or from outside the caller's scope, waits for a ministry reviewer; auditors read. Officers see
+# only the items their organisations sent, through the scoping function, without a model grant.
+ROLE_PERMISSIONS[Role.MINISTRY_REVIEWER] += ["enrollment.view_identityreview", "enrollment.decide_identityreview"]
+ROLE_PERMISSIONS[Role.AUDITOR] += ["enrollment.view_identityreview"]

@@ -1,4 +1,4 @@
-"""Worker registration through the API (``enrollment.services.register_worker``)."""
+"""Worker registration through the API (``enrollment.registration.register_worker``)."""
 
 import pytest
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from enrollment import services
+from enrollment import registration
 from enrollment.models import Enrollment, Worker
 from provinces.roles import Role
 from tests.factories import CycleFactory, OrganisationFactory, make_cbu, make_cuil, make_user, province
@@ -36,7 +36,7 @@ def data(**overrides):
 
 
 def test_registers_worker_with_names_as_typed_and_normalised(officer):
-    worker = services.register_worker(by=officer, data=data())
+    worker = registration.register_worker(by=officer, data=data()).worker
     worker.refresh_from_db()
     assert worker.last_name == "Núñez de la Cruz" and worker.last_name_norm == "NUNEZ DE LA CRUZ"
     assert worker.first_name_norm == "MARIA JOSE"
@@ -48,13 +48,15 @@ def test_registers_worker_with_names_as_typed_and_normalised(officer):
 
 def test_cuil_with_dashes_is_accepted_and_stored_compact(officer):
     cuil = make_cuil(28_123_456)
-    worker = services.register_worker(by=officer, data=data(cuil=f"{cuil[:2]}-{cuil[2:10]}-{cuil[10]}"))
+    worker = registration.register_worker(by=officer, data=data(cuil=f"{cuil[:2]}-{cuil[2:10]}-{cuil[10]}")).worker
     assert worker.cuil == cuil
 
 
 def test_same_cuil_updates_the_worker_instead_of_duplicating(officer):
-    first = services.register_worker(by=officer, data=data())
-    second = services.register_worker(by=officer, data={"cuil": first.cuil, "phone": "381 999", "locality": "Monteros"})
+    first = registration.register_worker(by=officer, data=data()).worker
+    second = registration.register_worker(
+        by=officer, data={"cuil": first.cuil, "phone": "381 999", "locality": "Monteros"}
+    ).worker
     assert second.pk == first.pk
     assert Worker.objects.count() == 1
     first.refresh_from_db()
@@ -77,18 +79,18 @@ def test_same_cuil_updates_the_worker_instead_of_duplicating(officer):
 )
 def test_invalid_data_is_refused_with_message_keyed_by_field(officer, overrides, field, fragment):
     with pytest.raises(ValidationError) as error:
-        services.register_worker(by=officer, data=data(**overrides))
+        registration.register_worker(by=officer, data=data(**overrides))
     assert fragment in " ".join(error.value.message_dict[field])
     assert not Worker.objects.exists()
 
 
 def test_cbu_is_optional(officer):
-    assert services.register_worker(by=officer, data=data(cbu="")).cbu == ""
+    assert registration.register_worker(by=officer, data=data(cbu="")).worker.cbu == ""
 
 
 def test_officer_cannot_register_residents_of_another_province(officer):
     with pytest.raises(PermissionDenied):
-        services.register_worker(by=officer, data=data(province="Mendoza"))
+        registration.register_worker(by=officer, data=data(province="Mendoza"))
 
 
 def test_provincial_union_registers_its_province_and_national_union_any():
@@ -96,25 +98,28 @@ def test_provincial_union_registers_its_province_and_national_union_any():
     national = OrganisationFactory(kind="union", province=None)
     local_officer = make_user(Role.UNION_OFFICER, local)
     national_officer = make_user(Role.UNION_OFFICER, national)
-    assert services.register_worker(by=local_officer, data=data()).registered_by == local
+    assert registration.register_worker(by=local_officer, data=data()).worker.registered_by == local
     with pytest.raises(PermissionDenied):
-        services.register_worker(by=local_officer, data=data(cuil=make_cuil(29_000_001), province="Mendoza"))
-    assert services.register_worker(by=national_officer, data=data(cuil=make_cuil(29_000_002), province="Mendoza")).pk
+        registration.register_worker(by=local_officer, data=data(cuil=make_cuil(29_000_001), province="Mendoza"))
+    registered = registration.register_worker(
+        by=national_officer, data=data(cuil=make_cuil(29_000_002), province="Mendoza")
+    )
+    assert registered.worker.pk
 
 
 @pytest.mark.parametrize("role", [Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER, Role.AUDITOR])
 def test_national_roles_do_not_register_workers(role):
     with pytest.raises(PermissionDenied):
-        services.register_worker(by=make_user(role), data=data())
+        registration.register_worker(by=make_user(role), data=data())
 
 
 def test_register_and_enroll_saves_nothing_when_enrollment_is_refused(officer):
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
     with pytest.raises(ValidationError, match="18 años"):
-        services.register_and_enroll(by=officer, data=data(birth_date="02/05/2008"), cycle=cycle)
+        registration.register_and_enroll(by=officer, data=data(birth_date="02/05/2008"), cycle=cycle)
     assert not Worker.objects.exists() and not Enrollment.objects.exists()
-    worker, enrollment = services.register_and_enroll(by=officer, data=data(), cycle=cycle)
-    assert enrollment.worker == worker and enrollment.cycle == cycle
+    result = registration.register_and_enroll(by=officer, data=data(), cycle=cycle)
+    assert result.enrollment.worker == result.worker and result.enrollment.cycle == cycle
 
 
 @pytest.mark.django_db(transaction=True)
@@ -130,7 +135,7 @@ def test_two_officers_registering_the_same_cuil_at_once_make_one_worker():
     def attempt(officer):
         try:
             barrier.wait()
-            services.register_worker(by=officer, data=data())
+            registration.register_worker(by=officer, data=data())
             outcomes.append("ok")
         except ValidationError as error:
             outcomes.append(error.message_dict["cuil"][0])
@@ -154,7 +159,7 @@ def test_two_officers_registering_the_same_cuil_at_once_make_one_worker():
 def test_the_database_keeps_the_shape_of_cuil_and_cbu(officer, field, value):
     from django.db import IntegrityError, transaction
 
-    worker = services.register_worker(by=officer, data=data())
+    worker = registration.register_worker(by=officer, data=data()).worker
     Worker.objects.filter(pk=worker.pk).update(cbu="")  # a worker without CBU is fine
     with pytest.raises(IntegrityError), transaction.atomic():
         Worker.objects.filter(pk=worker.pk).update(**{field: value})
