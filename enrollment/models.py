@@ -213,6 +213,7 @@ class ImportJob(models.Model):
     analysis_attempts = models.PositiveSmallIntegerField(_("intentos de análisis"), default=0)
     apply_attempts = models.PositiveSmallIntegerField(_("intentos de importación"), default=0)
     last_failure = models.TextField(_("último error del proceso"), blank=True)
+    review_rows = models.PositiveIntegerField(_("filas que requieren revisión"), default=0)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("confirmado por"),
@@ -299,12 +300,20 @@ class ImportRow(models.Model):
     locality = models.CharField(_("localidad"), max_length=120)
     cbu = models.CharField(_("CBU"), max_length=22, blank=True)
     renatre = models.CharField(_("N° RENATRE"), max_length=20, blank=True)
+    # Empty for a row to apply; "duplicate_in_list" for the rows of one CUIL given to different
+    # people in the list, which confirming holds for review instead. A default in the database,
+    # so the COPY of the valid rows leaves it out.
+    held = models.CharField(_("retenida"), max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("fila de padrón")
         verbose_name_plural = _("filas de padrón")
         constraints = [
-            models.UniqueConstraint(fields=["job", "cuil"], name="import_row_one_cuil_per_job"),
+            # One row per CUIL among the rows to apply (its index serves every lookup by job and
+            # CUIL, which all read rows to apply); held rows may repeat a CUIL.
+            models.UniqueConstraint(
+                fields=["job", "cuil"], condition=models.Q(held=""), name="import_row_one_cuil_per_job"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from enrollment.models import Enrollment, Worker
@@ -22,6 +24,10 @@ def workers_for(user) -> QuerySet[Worker]:
     qs = Worker.objects.select_related("province", "registered_by")
     if scope.is_national:
         return qs
+    return qs.filter(_worker_scope_q(scope))
+
+
+def _worker_scope_q(scope) -> Q:
     q = Q(pk__in=[])
     if scope.province_ids:
         in_province = Enrollment.objects.filter(
@@ -31,7 +37,24 @@ def workers_for(user) -> QuerySet[Worker]:
     if scope.organisation_ids:
         by_organisation = Enrollment.objects.filter(worker=OuterRef("pk"), organisation_id__in=scope.organisation_ids)
         q |= Q(registered_by_id__in=scope.organisation_ids) | Q(Exists(by_organisation))
-    return qs.filter(q)
+    return q
+
+
+def worker_scope_sql(user, *, alias: str = "w") -> tuple[str, list]:
+    """``workers_for(user)``'s condition as SQL on the worker table aliased ``alias``, for
+    set-based statements (survey lists): the same rule, compiled from the same ``Q``, evaluated
+    on each row without reading the scope's whole worker set."""
+    scope = scope_of(user)
+    if scope.is_national:
+        return "TRUE", []
+    query = Worker.objects.filter(_worker_scope_q(scope)).query
+    compiler = query.get_compiler(using=DEFAULT_DB_ALIAS)
+    try:
+        sql, params = query.where.as_sql(compiler, compiler.connection)
+    except EmptyResultSet:
+        return "FALSE", []
+    table = compiler.connection.ops.quote_name(Worker._meta.db_table)
+    return f"({sql.replace(f'{table}.', f'{alias}.')})", list(params)
 
 
 def quota_usage(*, agreement, crop) -> int:

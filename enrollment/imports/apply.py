@@ -4,10 +4,14 @@ transaction, written by parallel sessions — and the staged rows are purged.
 
 Rules: only a job ready to confirm, whose cycle is still open, by a member of the uploading
 organisation; the agreement's quota for the activity is never exceeded (its row is locked and
-only the places left are filled); known workers keep their identity and bank data (contact
-data only is updated); new workers and enrollments are inserted ``ON CONFLICT DO NOTHING``, so a
-crash leaves nothing half-saved, a retry finishes, and a second run, a re-upload or an
-overlapping list creates no duplicates.
+only the places left are filled); a known worker is written only when the uploader may (in
+their scope, same names and birth date — ``enrollment.list_reviews``): then only contact and
+residence data are updated (an empty cell erases nothing; names, birth date, nationality and CBU
+never change; a RENATRE number only where none is stored) and the enrollment made. Every other
+known row, and the rows giving one CUIL to two people, become identity review items with one
+``INSERT … SELECT`` each, nothing of the worker changed. New workers and enrollments are
+inserted ``ON CONFLICT DO NOTHING``, so a crash leaves nothing half-saved, a retry finishes, and
+a second run, a re-upload or an overlapping list creates no duplicates.
 """
 
 from __future__ import annotations
@@ -30,9 +34,18 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment import list_reviews
 from enrollment.imports import jobs
 from enrollment.imports.jobs import require_job_actor
-from enrollment.models import Enrollment, ImportApplyPart, ImportJob, ImportRow, ImportRowError, Worker
+from enrollment.models import (
+    Enrollment,
+    IdentityReview,
+    ImportApplyPart,
+    ImportJob,
+    ImportRow,
+    ImportRowError,
+    Worker,
+)
 from enrollment.selectors import quota_usage
 from provinces.audit import prepare_bulk_audit
 from provinces.models import Agreement, AgreementQuota
@@ -96,8 +109,9 @@ def apply_import(*, job_id: int) -> ImportJob:
 
     Rules: the agreement's quota for the activity is never exceeded — its row is locked and only
     the places left are filled, in file order; rows left without a place are reported. Known
-    workers keep their identity (names, birth date, sex) and get the list's contact data and
-    residence; new workers are registered by the uploading organisation. One enrollment per
+    workers the uploader may write keep their identity (names, birth date, sex), nationality and
+    CBU and get the list's contact data and residence; the others are held for identity review
+    (see the module's rules); new workers are registered by the uploading organisation. One enrollment per
     worker and cycle is guaranteed by the database (``ON CONFLICT DO NOTHING``).
 
     A list shorter than ``SURVEY_LIST_PARALLEL_MIN_ROWS`` (or one applied inside the caller's
@@ -159,6 +173,9 @@ def apply_import(*, job_id: int) -> ImportJob:
                     cursor, job, now=now, staged=staged, left=None if left >= staged else left
                 )
             logger.info("import %s applied: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+        with pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)), connection.cursor() as cursor:
+            list_reviews.hold_duplicate_rows(cursor, job)
+        counts["review_rows"] = IdentityReview.objects.filter(import_job=job).count()
         counts.setdefault("over_quota", 0)
         fields = ("created_workers", "updated_workers", "created_enrollments")
         chunked = ImportApplyPart.objects.filter(job=job).aggregate(**{field: Sum(field) for field in fields})
@@ -191,7 +208,7 @@ def _chunks(job: ImportJob, parts: int, staged: int) -> list[_Chunk]:
             f"""
             SELECT cuil FROM (
                 SELECT cuil, row_number() OVER (ORDER BY cuil) AS n
-                FROM {ImportRow._meta.db_table} WHERE job_id = %s
+                FROM {ImportRow._meta.db_table} WHERE job_id = %s AND held = ''
             ) r
             WHERE (n - 1) %% %s = 0
             ORDER BY n
@@ -321,8 +338,10 @@ def _write_rows(
         ImportRowError._meta.db_table,
     )
     cycle = job.cycle
-    where = "r.job_id = %s"
+    # Rows held as one CUIL for two people are not written (their review items are made apart).
+    where = "r.job_id = %s AND r.held = ''"
     picked: list[object] = [job.pk]
+    may_write, may_write_params = list_reviews.writable(job)
     if chunk is not None:
         where += " AND r.cuil >= %s"
         picked.append(chunk.first)
@@ -353,23 +372,21 @@ def _write_rows(
         cursor.execute(
             f"""
             UPDATE {workers} w SET
-                nationality = r.nationality,
                 phone = COALESCE(NULLIF(r.phone, ''), w.phone),
                 address = COALESCE(NULLIF(r.address, ''), w.address),
                 province_id = r.province_id,
-                locality = r.locality,
-                cbu = COALESCE(NULLIF(r.cbu, ''), w.cbu),
-                renatre = COALESCE(NULLIF(r.renatre, ''), w.renatre),
+                locality = COALESCE(NULLIF(r.locality, ''), w.locality),
+                renatre = COALESCE(NULLIF(w.renatre, ''), r.renatre),
                 updated_at = %s
             FROM {rows} r
-            WHERE {where} AND w.cuil = r.cuil
-              AND (w.nationality, w.phone, w.address, w.province_id, w.locality, w.cbu, w.renatre)
+            WHERE {where} AND w.cuil = r.cuil AND {may_write}
+              AND (w.phone, w.address, w.province_id, w.locality, w.renatre)
                   IS DISTINCT FROM
-                  (r.nationality, COALESCE(NULLIF(r.phone, ''), w.phone), COALESCE(NULLIF(r.address, ''), w.address),
-                   r.province_id, r.locality, COALESCE(NULLIF(r.cbu, ''), w.cbu),
-                   COALESCE(NULLIF(r.renatre, ''), w.renatre))
+                  (COALESCE(NULLIF(r.phone, ''), w.phone), COALESCE(NULLIF(r.address, ''), w.address),
+                   r.province_id, COALESCE(NULLIF(r.locality, ''), w.locality),
+                   COALESCE(NULLIF(w.renatre, ''), r.renatre))
             """,
-            [now, *picked],
+            [now, *picked, *may_write_params],
         )
         counts["updated_workers"] = cursor.rowcount
     timings["update known workers"] = time.perf_counter() - started - sum(timings.values())
@@ -382,7 +399,7 @@ def _write_rows(
         SELECT w.id, %s, %s, %s, %s, %s, %s, %s, %s
         FROM {rows} r
         JOIN {workers} w ON w.cuil = r.cuil
-        WHERE {where}
+        WHERE {where} AND {may_write}
         """
         + (
             ""
@@ -404,11 +421,14 @@ def _write_rows(
             job.confirmed_by_id,
             now,
             *picked,
+            *may_write_params,
             *([] if left is None else [cycle.pk, left]),
         ],
     )
     counts["created_enrollments"] = cursor.rowcount
     timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
+    list_reviews.hold_known_rows(cursor, job, where=where, picked=picked)
+    timings["hold rows for identity review"] = time.perf_counter() - started - sum(timings.values())
     if left is not None:
         cursor.execute(
             f"""
@@ -416,13 +436,14 @@ def _write_rows(
             SELECT r.job_id, r.row_number, 'cuil', r.cuil, %s
             FROM {rows} r
             JOIN {workers} w ON w.cuil = r.cuil
-            WHERE {where}
+            WHERE {where} AND {may_write}
               AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
             """,
             [
                 _("Sin lugar en el cupo de %(crop)s del convenio %(number)s.")
                 % {"crop": cycle.crop.name, "number": cycle.agreement.number},
                 *picked,
+                *may_write_params,
                 cycle.pk,
             ],
         )

@@ -4,13 +4,16 @@ runs each row through a ``RowChecker`` with the reference data read once (``Look
 Rules: the columns of docs/survey-list.md; a valid CUIL (check digit, prefix), names, a birth
 date making the worker 18 or older (and plausible), sex, a province and a valid CBU when given;
 a residence in the agreement's province; a CUIL already seen earlier in the list is a problem
-on the later row. Every problem is reported per row and column, never raised.
+on the later row — and when the two rows give other names or another birth date, two people
+share one CUIL: both rows are held for an identity review (``HeldRows``), never merged or
+dropped. Every problem is reported per row and column, never raised.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -68,6 +71,31 @@ class Problems(list):
             self.unlisted += 1
 
 
+@dataclass
+class HeldRows:
+    """Rows held because one CUIL names two different people in the list: the later rows'
+    staging tuples, and for each such CUIL the first row (staged already) and the later one."""
+
+    rows: list[tuple] = field(default_factory=list)
+    first_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def two_people_message(other_row: int) -> str:
+    return _(
+        "El mismo CUIL figura en la fila %(row)s con otro nombre o fecha de nacimiento: las dos filas "
+        "quedan retenidas — datos en conflicto, requiere revisión."
+    ) % {"row": other_row}
+
+
+def _other_person(first: tuple, values: dict) -> bool:
+    """Whether a later row's cleaned ``values`` name someone else than the ``first`` staged row."""
+    return (
+        ("last_name_norm" in values and values["last_name_norm"] != first[5])
+        or ("first_name_norm" in values and values["first_name_norm"] != first[6])
+        or ("birth_date" in values and values["birth_date"] != first[7])
+    )
+
+
 def validate_rows(
     table: Table,
     *,
@@ -77,10 +105,13 @@ def validate_rows(
     job_id: int = 0,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[tuple], None] | None = None,
+    held: HeldRows | None = None,
 ) -> tuple[list[tuple], Problems, int]:
     """Check every row. Returns (staging tuples for valid rows, error tuples, rows with errors);
     past ``SURVEY_LIST_MAX_ERRORS`` errors are counted, not kept (``Problems``).
     With ``sink`` each valid row is handed to it as soon as it is checked instead of collected.
+    With ``held``, a later row giving a CUIL seen earlier to another person (and otherwise
+    valid) is collected there with its problem line, not counted as a row with errors.
 
     Row rules on top of the worker's data: the activity is known and is the cycle's; 18 or older
     on the cycle's first day; residence in the agreement's province; a CUIL only once per file.
@@ -97,7 +128,8 @@ def validate_rows(
     province_id = cycle.agreement.province_id
     province_name = cycle.agreement.province.name
     first_row = table.first_row_number
-    seen: dict[str, int] = {}
+    # CUIL → the staging tuple of its first valid row (its number, folded names and birth date).
+    seen: dict[str, tuple] = {}
     valid: list[tuple] = []
     put = sink or valid.append
     errors = Problems()
@@ -108,7 +140,7 @@ def validate_rows(
         number = offset + first_row  # as the spreadsheet numbers it
         staged = quick(row, number, seen)
         if staged is not None:
-            seen[staged[2]] = number
+            seen[staged[2]] = staged
             put(staged)
             continue
         if is_blank(row):
@@ -140,10 +172,29 @@ def validate_rows(
                 % {"residence": province.name, "province": province_name}
             )
         cuil = values.get("cuil")
-        if cuil is not None and cuil in seen:
+        first = seen.get(cuil) if cuil is not None else None
+        two_people = first is not None and held is not None and _other_person(first, values)
+        if first is not None and two_people:
+            assert held is not None and cuil is not None
+            held.first_rows.setdefault(cuil, (first[1], number))
+            problems.setdefault("cuil", []).append(two_people_message(first[1]))
+        elif first is not None:
             problems.setdefault("cuil", []).append(
-                _("CUIL repetido en el archivo: ya figura en la fila %(row)s.") % {"row": seen[cuil]}
+                _("CUIL repetido en el archivo: ya figura en la fila %(row)s.") % {"row": first[1]}
             )
+        if two_people and len(problems) == 1 and len(problems["cuil"]) == 1:
+            assert held is not None and province is not None and birth is not None
+            errors.append(
+                (
+                    job_id,
+                    number,
+                    labels.get("cuil", "cuil")[:40],
+                    text_of(record.get("cuil"))[:200],
+                    problems["cuil"][0],
+                )
+            )
+            held.rows.append(_staging_tuple(job_id, number, values, birth, province.pk))
+            continue
         if problems:
             error_rows += 1
             for field, messages in problems.items():
@@ -153,28 +204,31 @@ def validate_rows(
             continue
         # A row without problems has both (a missing CUIL or province is a problem above).
         assert cuil is not None and province is not None
-        seen[cuil] = number
-        put(
-            (
-                job_id,
-                number,
-                cuil,
-                values["last_name"],
-                values["first_name"],
-                values["last_name_norm"],
-                values["first_name_norm"],
-                birth,
-                values["sex"],
-                values.get("nationality") or "Argentina",
-                values.get("phone", ""),
-                values.get("address", ""),
-                province.pk,
-                values["locality"],
-                values.get("cbu", ""),
-                values.get("renatre", ""),
-            )
-        )
+        staged = _staging_tuple(job_id, number, values, birth, province.pk)
+        seen[cuil] = staged
+        put(staged)
     return valid, errors, error_rows
+
+
+def _staging_tuple(job_id: int, number: int, values: dict, birth, province_id: int) -> tuple:
+    return (
+        job_id,
+        number,
+        values["cuil"],
+        values["last_name"],
+        values["first_name"],
+        values["last_name_norm"],
+        values["first_name_norm"],
+        birth,
+        values["sex"],
+        values.get("nationality") or "Argentina",
+        values.get("phone", ""),
+        values.get("address", ""),
+        province_id,
+        values["locality"],
+        values.get("cbu", ""),
+        values.get("renatre", ""),
+    )
 
 
 class RowChecker:

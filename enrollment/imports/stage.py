@@ -4,7 +4,11 @@ problems with PostgreSQL ``COPY`` in one transaction, and summarise what applyin
 Rules: idempotent — a job already analysed is left alone, one interrupted half-way is analysed
 again from the start, replacing whatever was staged; a late duplicate delivery never pulls a
 job analysed (or confirmed) meanwhile back to analysing. The summary counts known and new
-workers, enrollments already made and the quota left, with joins (nothing per row).
+workers, enrollments already made and the quota left, with joins (nothing per row). Known
+workers the list may not write (outside the uploader's scope, or with other names or birth
+date) and rows giving one CUIL to two people are counted apart as "requieren revisión" and
+listed among the problems (``enrollment.list_reviews``): a worker outside the uploader's scope
+is never counted as already registered.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment import list_reviews
 from enrollment.imports import jobs
-from enrollment.imports.check import Lookups, validate_rows
+from enrollment.imports.check import HeldRows, Lookups, two_people_message, validate_rows
 from enrollment.imports.read import SurveyFileError, read_table
-from enrollment.models import Enrollment, ImportJob, ImportRow, ImportRowError, Worker
+from enrollment.list_reviews import HELD_DUPLICATE
+from enrollment.models import ImportJob, ImportRow, ImportRowError
 from enrollment.selectors import quota_usage
 from provinces.bulk import collector_paused
 from provinces.models import AgreementQuota
@@ -147,10 +153,13 @@ def _analyse(job: ImportJob) -> ImportJob:
                     copy.write_row(row)
                     staged += 1
 
+                held = HeldRows()
                 _streamed, errors, error_rows = validate_rows(
-                    table, cycle=job.cycle, lookups=lookups, job_id=job.pk, progress=progress, sink=stage
+                    table, cycle=job.cycle, lookups=lookups, job_id=job.pk, progress=progress, sink=stage, held=held
                 )
                 timings["validate"] = time.perf_counter() - started - sum(timings.values())
+            held_first = _stage_held_rows(job, held, errors)
+            staged -= held_first
             copy_rows(ImportRowError._meta.db_table, ERROR_COLUMNS, errors)
             timings["finish staging with COPY"] = time.perf_counter() - started - sum(timings.values())
             # Another run of the same job (a duplicate delivery) may have finished meanwhile.
@@ -158,6 +167,14 @@ def _analyse(job: ImportJob) -> ImportJob:
             if locked.status != J.ANALYSING:
                 raise _SupersededError(locked)
             summary = _summarise(job)
+            # The known rows held for review are listed among the problems too, within the cap.
+            held_known = summary.get("review_rows", 0)
+            with connection.cursor() as cursor:
+                listed = list_reviews.report_held_rows(
+                    cursor, job, limit=max(errors.limit - len(errors), 0) if held_known else 0
+                )
+            errors.unlisted += held_known - listed
+            summary["review_rows"] = held_known + len(held.rows) + held_first
             timings["summarise"] = time.perf_counter() - started - sum(timings.values())
             jobs.set_status(
                 job,
@@ -192,25 +209,36 @@ class _SupersededError(Exception):
         self.job = job
 
 
-def _summarise(job: ImportJob) -> dict[str, int]:
+def _stage_held_rows(job: ImportJob, held: HeldRows, errors: list[tuple]) -> int:
+    """Stage the rows held as one CUIL for two people, mark the first row of each such CUIL
+    (staged already) held too, and add its problem line to ``errors``; returns how many first
+    rows were marked (no longer rows to apply)."""
+    if not held.first_rows:
+        return 0
+    copy_rows(ImportRow._meta.db_table, (*STAGING_COLUMNS, "held"), [(*row, HELD_DUPLICATE) for row in held.rows])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            SELECT count(*), count(w.id), count(e.id)
-            FROM {ImportRow._meta.db_table} r
-            LEFT JOIN {Worker._meta.db_table} w ON w.cuil = r.cuil
-            LEFT JOIN {Enrollment._meta.db_table} e ON e.worker_id = w.id AND e.cycle_id = %s
-            WHERE r.job_id = %s
-            """,
-            [job.cycle_id, job.pk],
+            f"UPDATE {ImportRow._meta.db_table} SET held = %s WHERE job_id = %s AND held = '' AND cuil = ANY(%s)",
+            [HELD_DUPLICATE, job.pk, list(held.first_rows)],
         )
-        valid, known, enrolled = cursor.fetchone()
+        marked = cursor.rowcount
+    for cuil, (first, other) in held.first_rows.items():
+        errors.append((job.pk, first, "CUIL", cuil, two_people_message(other)))
+    return marked
+
+
+def _summarise(job: ImportJob) -> dict[str, int]:
+    """What confirming would do with the rows to apply (those held as one CUIL for two people
+    are counted by the caller)."""
+    with connection.cursor() as cursor:
+        counts = list_reviews.summary_counts(cursor, job)
     quota = AgreementQuota.objects.filter(agreement_id=job.cycle.agreement_id, crop_id=job.cycle.crop_id).first()
     used = quota_usage(agreement=job.cycle.agreement, crop=job.cycle.crop)
     return {
-        "known_workers": known,
-        "new_workers": valid - known,
-        "already_enrolled": enrolled,
-        "enrollments_to_create": valid - enrolled,
+        "known_workers": counts["known"],
+        "new_workers": counts["new"],
+        "already_enrolled": counts["enrolled"],
+        "enrollments_to_create": counts["new"] + counts["known"] - counts["enrolled"],
+        "review_rows": counts["held"],
         "quota_available": max((quota.quota if quota else 0) - used, 0),
     }

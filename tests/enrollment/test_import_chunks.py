@@ -51,8 +51,9 @@ def statement_transactions(table: str, where: str, params) -> set[str]:
 @pytest.mark.django_db(transaction=True)
 def test_a_long_list_is_applied_in_chunks_with_the_same_result(long_lists, officer):
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
-    moved = WorkerFactory(cuil=row(1)["cuil"], phone="", locality="Monteros")
-    enrolled = WorkerFactory(cuil=row(2)["cuil"])
+    same = {"last_name": "Núñez", "birth_date": dt.date(1985, 3, 15)}  # the same people as rows 1 and 2
+    moved = WorkerFactory(cuil=row(1)["cuil"], first_name="José 1", phone="", locality="Monteros", **same)
+    enrolled = WorkerFactory(cuil=row(2)["cuil"], first_name="José 2", **same)
     EnrollmentFactory(worker=enrolled, cycle=cycle)
     job = confirmed(officer, cycle, [row(n) for n in range(1, 8)])
 

@@ -198,12 +198,23 @@ def test_overlapping_list_adds_only_the_new_people(officer, cycle):
     assert Enrollment.objects.filter(cycle=cycle).count() == 3
 
 
-def test_known_worker_keeps_identity_and_gets_new_contact_data(officer, cycle):
-    worker = WorkerFactory(cuil=row(1)["cuil"], last_name="Núñez", first_name="José", phone="", locality="Monteros")
-    job = run(officer, cycle, csv_bytes([row(1, apellido="NUNES", telefono="381 5555555")]))
+def test_known_worker_keeps_identity_and_bank_data_and_gets_new_contact_data(officer, cycle):
+    worker = WorkerFactory(
+        cuil=row(1)["cuil"],
+        last_name="Núñez",
+        first_name="José 1",
+        birth_date=dt.date(1985, 3, 15),
+        phone="",
+        locality="Monteros",
+        renatre="R-STORED",
+        nationality="Bolivia",
+    )
+    stored_cbu = worker.cbu
+    job = run(officer, cycle, csv_bytes([row(1, apellido="NUÑEZ", telefono="381 5555555", domicilio="")]))
     assert (job.created_workers, job.updated_workers, job.created_enrollments) == (0, 1, 1)
     worker.refresh_from_db()
     assert worker.last_name == "Núñez" and worker.phone == "381 5555555" and worker.locality == "Famaillá"
+    assert (worker.cbu, worker.renatre, worker.nationality) == (stored_cbu, "R-STORED", "Bolivia")
 
 
 def test_applying_twice_creates_nothing_more(officer, cycle):

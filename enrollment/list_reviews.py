@@ -1,0 +1,182 @@
+"""Survey lists and identity: which staged rows a list may write, and review items for the rest.
+
+The same rules as a registration through the form or the API (``enrollment.registration``),
+set-based over a job's staged rows:
+
+* A staged row whose CUIL is known is *writable* only when the stored worker is in the scope of
+  the person who uploaded the list (``enrollment.selectors.workers_for``) and has the same
+  folded names and birth date. Only then are its contact data updated and its enrollment made.
+* Every other known row is held: one review item per row ("registered by another organisation"
+  or "data in conflict"), written by one ``INSERT … SELECT`` per chunk, holding the row as sent.
+* Two rows of one list with one CUIL and other names or birth date are both held
+  ("CUIL repeated in the list with different data"); identical repetitions stay one row.
+
+The summary counts the held rows apart ("requieren revisión") and never counts a worker out of
+the uploader's scope as already registered.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment.models import Enrollment, IdentityReview, ImportJob, ImportRow, ImportRowError, Worker
+from enrollment.selectors import worker_scope_sql
+
+HELD_DUPLICATE = IdentityReview.Kind.DUPLICATE_IN_LIST
+
+#: The staged row ``r`` and the stored worker ``w`` name the same person.
+SAME_IDENTITY = (
+    "(w.last_name_norm = r.last_name_norm AND w.first_name_norm = r.first_name_norm AND w.birth_date = r.birth_date)"
+)
+
+_SUBMITTED_JSON = """jsonb_build_object(
+    'cuil', r.cuil, 'last_name', r.last_name, 'first_name', r.first_name,
+    'birth_date', to_char(r.birth_date, 'YYYY-MM-DD'), 'sex', r.sex, 'nationality', r.nationality,
+    'phone', r.phone, 'address', r.address, 'province', r.province_id, 'locality', r.locality,
+    'cbu', r.cbu, 'renatre', r.renatre)"""
+
+
+def in_scope(job: ImportJob) -> tuple[str, list]:
+    """SQL condition (on the worker aliased ``w``): the worker is in the uploader's scope, as
+    ``workers_for`` decides it."""
+    return worker_scope_sql(job.uploaded_by, alias="w")
+
+
+def writable(job: ImportJob) -> tuple[str, list]:
+    """SQL condition for a staged row ``r`` joined to its known worker ``w``: the list may write it."""
+    scope, params = in_scope(job)
+    return f"({scope} AND {SAME_IDENTITY})", params
+
+
+def messages() -> dict[str, str]:
+    """What the uploader reads in the errors CSV for each held row (never a stored value)."""
+    return {
+        IdentityReview.Kind.OTHER_ORGANISATION: str(IdentityReview.Kind.OTHER_ORGANISATION.label),
+        IdentityReview.Kind.DATA_CONFLICT: _("%(reason)s — requiere revisión")
+        % {"reason": IdentityReview.Kind.DATA_CONFLICT.label},
+    }
+
+
+def summary_counts(cursor, job: ImportJob) -> dict[str, int]:
+    """Staged rows (not held as repeated) by what confirming would do, in one pass: new workers,
+    known and writable, already enrolled in the cycle (of those), and held for review."""
+    rows, workers, enrollments = ImportRow._meta.db_table, Worker._meta.db_table, Enrollment._meta.db_table
+    condition, params = writable(job)
+    cursor.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE s.wid IS NULL),
+               count(*) FILTER (WHERE s.ok),
+               count(s.eid) FILTER (WHERE s.ok),
+               count(*) FILTER (WHERE s.wid IS NOT NULL AND NOT s.ok)
+        FROM (
+            SELECT w.id AS wid, e.id AS eid, {condition} AS ok
+            FROM {rows} r
+            LEFT JOIN {workers} w ON w.cuil = r.cuil
+            LEFT JOIN {enrollments} e ON e.worker_id = w.id AND e.cycle_id = %s
+            WHERE r.job_id = %s AND r.held = ''
+        ) s
+        """,
+        [*params, job.cycle_id, job.pk],
+    )
+    new, known, enrolled, held = cursor.fetchone()
+    return {"new": new, "known": known, "enrolled": enrolled, "held": held}
+
+
+def report_held_rows(cursor, job: ImportJob, *, limit: int) -> int:
+    """Write one problem line per staged row that confirming would hold for review, the first
+    ``limit`` in file order (the problems' cap); returns how many were written. Outside the
+    uploader's scope the line only says "registered by another organisation", whatever differs."""
+    if limit <= 0:
+        return 0
+    rows, workers, errors = ImportRow._meta.db_table, Worker._meta.db_table, ImportRowError._meta.db_table
+    scope, scope_params = in_scope(job)
+    texts = messages()
+    cursor.execute(
+        f"""
+        INSERT INTO {errors} (job_id, row_number, "column", value, message)
+        SELECT r.job_id, r.row_number, 'cuil', r.cuil,
+               CASE WHEN {scope} THEN %s ELSE %s END
+        FROM {rows} r JOIN {workers} w ON w.cuil = r.cuil
+        WHERE r.job_id = %s AND r.held = '' AND NOT ({scope} AND {SAME_IDENTITY})
+        ORDER BY r.row_number
+        LIMIT %s
+        """,
+        [
+            *scope_params,
+            texts[IdentityReview.Kind.DATA_CONFLICT],
+            texts[IdentityReview.Kind.OTHER_ORGANISATION],
+            job.pk,
+            *scope_params,
+            limit,
+        ],
+    )
+    return cursor.rowcount
+
+
+def hold_known_rows(cursor, job: ImportJob, *, where: str, picked: list) -> int:
+    """Create the review items for the staged rows (``where`` on ``r``, with ``picked``) whose
+    known worker the list may not write, in one statement; returns how many. A row already held
+    (a retry) is not held twice."""
+    rows, workers = ImportRow._meta.db_table, Worker._meta.db_table
+    scope, scope_params = in_scope(job)
+    cursor.execute(
+        f"""
+        INSERT INTO {IdentityReview._meta.db_table} (kind, state, cuil, worker_id, cycle_id, organisation_id,
+            requested_by_id, import_job_id, row_number, in_sender_scope, submitted, created_at, decision,
+            decision_reason)
+        SELECT CASE WHEN {SAME_IDENTITY} THEN %s ELSE %s END, %s, r.cuil, w.id, %s, %s, %s, r.job_id,
+            r.row_number, {scope}, {_SUBMITTED_JSON}, %s, '', ''
+        FROM {rows} r JOIN {workers} w ON w.cuil = r.cuil
+        WHERE {where} AND r.held = '' AND NOT ({scope} AND {SAME_IDENTITY})
+        ON CONFLICT (import_job_id, row_number) WHERE import_job_id IS NOT NULL DO NOTHING
+        """,
+        [
+            IdentityReview.Kind.OTHER_ORGANISATION,
+            IdentityReview.Kind.DATA_CONFLICT,
+            IdentityReview.State.OPEN,
+            job.cycle_id,
+            job.organisation_id,
+            job.uploaded_by_id,
+            *scope_params,
+            timezone.now(),
+            *picked,
+            *scope_params,
+        ],
+    )
+    return cursor.rowcount
+
+
+def hold_duplicate_rows(cursor, job: ImportJob) -> int:
+    """Create the review items for the rows held as one CUIL for different people, in one
+    statement; returns how many."""
+    rows, workers = ImportRow._meta.db_table, Worker._meta.db_table
+    cursor.execute(
+        f"""
+        INSERT INTO {IdentityReview._meta.db_table} (kind, state, cuil, worker_id, cycle_id, organisation_id,
+            requested_by_id, import_job_id, row_number, in_sender_scope, submitted, created_at, decision,
+            decision_reason)
+        SELECT %s, %s, r.cuil, w.id, %s, %s, %s, r.job_id, r.row_number, false, {_SUBMITTED_JSON}, %s, '', ''
+        FROM {rows} r LEFT JOIN {workers} w ON w.cuil = r.cuil
+        WHERE r.job_id = %s AND r.held = %s
+        ON CONFLICT (import_job_id, row_number) WHERE import_job_id IS NOT NULL DO NOTHING
+        """,
+        [
+            HELD_DUPLICATE,
+            IdentityReview.State.OPEN,
+            job.cycle_id,
+            job.organisation_id,
+            job.uploaded_by_id,
+            timezone.now(),
+            job.pk,
+            HELD_DUPLICATE,
+        ],
+    )
+    return cursor.rowcount
+
+
+def duplicate_message(first_row: int) -> str:
+    return _(
+        "CUIL repetido en el archivo con otro nombre o fecha de nacimiento (fila %(row)s): las dos filas "
+        "quedan retenidas — datos en conflicto, requiere revisión."
+    ) % {"row": first_row}
