@@ -123,3 +123,17 @@ def test_schema_documents_the_review_answer(world):
     schema = client_for(world["tucuman"]).get("/api/v1/schema/", HTTP_ACCEPT="application/json")
     text = schema.content.decode()
     assert "HeldRegistration" in text and "en_revision" in text
+
+
+def test_the_sender_reads_the_review_state_and_no_one_else_does(world):
+    response = client_for(world["tucuman"]).post("/api/v1/workers/", takeover(world["mendocina"]), format="json")
+    review_id = response.json()["review_id"]
+    mine = client_for(world["tucuman"]).get(f"/api/v1/identity-reviews/{review_id}/")
+    assert mine.status_code == 200
+    body = mine.json()
+    assert body["status"] == "en_revision" and body["submitted"]["last_name"] == "Impostor"
+    assert "Videla" not in mine.content.decode()
+    others = client_for(world["union2"])
+    assert others.get(f"/api/v1/identity-reviews/{review_id}/").status_code == 404
+    assert others.get(f"/api/v1/identity-reviews/{review_id + 1000}/").status_code == 404
+    assert others.get("/api/v1/identity-reviews/").json()["results"] == []

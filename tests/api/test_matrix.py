@@ -6,6 +6,7 @@ province; the Tucumán one registered by union 1. Each role calls every endpoint
 
 import pytest
 
+from enrollment import registration
 from enrollment.models import Enrollment
 from provinces.roles import Role
 from tests.api.conftest import client_for
@@ -60,7 +61,31 @@ def world():
     r2 = Referral.objects.create(
         enrollment=e2, worker=w2, line="vocational", course=c2, referred_on="2026-06-01", referred_by=users["reviewer"]
     )
-    return {"users": users, "w1": w1, "w2": w2, "e1": e1, "e2": e2, "c1": c1, "c2": c2, "r1": r1, "r2": r2}
+    # union2 sends w1's CUIL (registered by union1): held for review, visible to union2 and the ministry.
+    review = registration.register_worker(
+        by=users["union2"],
+        data={
+            "cuil": w1.cuil,
+            "last_name": w1.last_name,
+            "first_name": w1.first_name,
+            "birth_date": w1.birth_date,
+            "sex": w1.sex,
+            "province": w1.province,
+            "locality": w1.locality,
+        },
+    ).review
+    return {
+        "users": users,
+        "w1": w1,
+        "w2": w2,
+        "e1": e1,
+        "e2": e2,
+        "c1": c1,
+        "c2": c2,
+        "r1": r1,
+        "r2": r2,
+        "review": review,
+    }
 
 
 def sees(role, *who):
@@ -103,6 +128,13 @@ def expectations(role, w):
         ("get", "/api/v1/access-log/", 200 if role == "auditor" else 403),
         ("get", "/api/v1/access-log/export/", 200 if role == "auditor" else 403),
         ("get", "/api/v1/tokens/", 200),
+        ("get", "/api/v1/identity-reviews/", 200),
+        (
+            "get",
+            f"/api/v1/identity-reviews/{w['review'].pk}/",
+            200 if role in ("union2", "reviewer", "auditor") else 404,
+        ),
+        ("post", "/api/v1/identity-reviews/", 405),
     ]
 
 
