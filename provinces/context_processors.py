@@ -21,7 +21,7 @@ NAVIGATION = [
     ),
     (_("Revisión"), "enrollment:review_queue", {Role.MINISTRY_REVIEWER}),
     (_("Cambios de CBU"), "enrollment:cbu_changes", {Role.PAYMENTS_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
-    (_("Revisión de identidad"), "enrollment:identity_review_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
+    (_("Conflictos de identidad"), "enrollment:identity_review_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Tablero"), "reports:dashboard", set(Role.values)),
     (_("Buscar"), "reports:search", set(Role.values)),
     (_("Informes"), "reports:report_list", set(Role.values)),
