@@ -188,3 +188,12 @@ def test_a_long_list_applied_in_chunks_holds_the_same_rows(settings):
         (6, K.DUPLICATE_IN_LIST),
         (9, K.DUPLICATE_IN_LIST),
     ]
+
+
+def test_held_rows_listed_among_the_problems_respect_the_cap(officer, cycle, settings):
+    settings.SURVEY_LIST_MAX_ERRORS = 1
+    office = OrganisationFactory(province=province("Mendoza"))
+    for n in (1, 2, 3):
+        WorkerFactory(cuil=row(n)["cuil"], province=province("Mendoza"), registered_by=office)
+    job = analyse(officer, cycle, [row(1), row(2), row(3)])
+    assert (job.review_rows, ImportRowError.objects.filter(job=job).count(), job.unlisted_errors) == (3, 1, 2)
