@@ -198,7 +198,7 @@ class WorkerSpec:
     index: int  # within its period's list
     registrar: str  # organisation name
     decision: str
-    data: dict  # as ``enrollment.services.register_worker`` takes it
+    data: dict  # as ``enrollment.registration.register_worker`` takes it
 
     @property
     def cuil(self) -> str:

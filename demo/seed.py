@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from demo import data
 from demo.data import APPROVE, CLEAR_MATCH, CONFIRM_CONFLICT, REJECT, WorkerSpec
 from demo.voice import seed_voice
+from enrollment import registration
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Worker
 from enrollment.screening import services as screening_services
@@ -172,7 +173,10 @@ def _register(*, specs: list[WorkerSpec], cycles: dict, users: dict) -> dict[Wor
         enrollment = enrolled.get((spec.cuil, cycle.pk))
         if enrollment is None:
             officer = users["by_org"][spec.registrar]
-            _worker, enrollment = enrollment_services.register_and_enroll(by=officer, data=spec.data, cycle=cycle)
+            registered = registration.register_and_enroll(by=officer, data=spec.data, cycle=cycle)
+            if registered.enrollment is None:  # the demo's people are its own: none is held for review
+                raise RuntimeError(f"demo worker {spec.cuil} was held for review: {registered.review}")
+            enrollment = registered.enrollment
         enrollments[spec] = enrollment
     return enrollments
 
