@@ -14,8 +14,9 @@ Rules, for every path that registers a worker:
 * Inside the scope, with the same identity, only contact and residence data change: phone,
   address, locality, province (to one the caller also registers in), and a RENATRE number where
   none is stored. A value sent empty never erases a stored one. Names, birth date, sex and
-  nationality stay; the CBU is never written by registration (a different one sent is recorded
-  as a change request for a second person when ``enrollment.bank_accounts`` offers it).
+  nationality stay; the CBU is never written by registration: a different one sent becomes a
+  change request for a second person (``enrollment.bank_accounts.request_cbu_change``, reason
+  "informado en el registro"), unless that very change is already pending.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from enrollment.bank_accounts import request_cbu_change
 from enrollment.identity_reviews import hold_for_review, identity_differs
-from enrollment.models import Enrollment, IdentityReview, Worker
+from enrollment.models import CbuChangeRequest, Enrollment, IdentityReview, Worker
 from enrollment.selectors import workers_for
 from enrollment.services import (
     can_register_in,
@@ -43,6 +45,8 @@ from provinces.models import Cycle, Organisation
 CONTACT_FIELDS = ("phone", "address", "locality", "province")
 #: Fields written on a known worker only where nothing is stored yet.
 FILL_ONLY_FIELDS = ("renatre",)
+#: The reason of a CBU change asked for by sending another CBU in a registration.
+CBU_CHANGE_REASON = "informado en el registro"
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Registration:
     enrollment: Enrollment | None = None
     created: bool = False
     changed: list[str] = field(default_factory=list)
+    cbu_change: CbuChangeRequest | None = None
 
     @property
     def held(self) -> bool:
@@ -118,7 +123,18 @@ def register_worker(
             in_scope=in_scope,
         )
         return Registration(review=review)
-    return Registration(worker=existing, changed=_update_contact(existing, values, by=by))
+    changed = _update_contact(existing, values, by=by)
+    return Registration(worker=existing, changed=changed, cbu_change=_ask_for_cbu_change(existing, values, by=by))
+
+
+def _ask_for_cbu_change(worker: Worker, values: dict, *, by) -> CbuChangeRequest | None:
+    cbu = values.get("cbu")
+    if not cbu or cbu == worker.cbu:
+        return None
+    pending = CbuChangeRequest.objects.filter(worker=worker, status=CbuChangeRequest.Status.PENDING, new_cbu=cbu)
+    if pending.exists():
+        return pending.first()
+    return request_cbu_change(worker=worker, cbu=cbu, by=by, reason=CBU_CHANGE_REASON)
 
 
 def _update_contact(worker: Worker, values: dict, *, by) -> list[str]:

@@ -78,6 +78,14 @@ def register(request):
                 _("%(worker)s quedó inscripto/a en %(cycle)s.")
                 % {"worker": result.worker, "cycle": result.enrollment.cycle.name},
             )
+            if result.cbu_change is not None:
+                messages.info(
+                    request,
+                    _(
+                        "El CBU informado es distinto del registrado: quedó como pedido de cambio, "
+                        "que aprueba otra persona."
+                    ),
+                )
             return redirect("enrollment:worker_detail", pk=result.worker.pk)
     return render(request, "enrollment/register.html", {"form": form})
 

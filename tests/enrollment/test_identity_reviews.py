@@ -409,3 +409,22 @@ def test_sender_organisation_sees_its_items_and_no_one_elses(world):
     assert list(identity_reviews_for(colleague)) == [review]
     assert not identity_reviews_for(world["mendoza"]).exists()
     assert not identity_reviews_for(world["payments"]).exists()
+
+
+def test_another_cbu_sent_in_scope_becomes_a_change_request_not_a_write(world):
+    from enrollment.models import CbuChangeRequest
+
+    worker = world["mendocina"]
+    result = registration.register_worker(by=world["mendoza"], data=same_person(worker, cbu=make_cbu(777)))
+    worker.refresh_from_db()
+    assert worker.cbu == make_cbu(501)
+    change = CbuChangeRequest.objects.get(worker=worker)
+    assert result.cbu_change == change and change.new_cbu == make_cbu(777)
+    assert (change.status, change.reason, change.requested_by) == (
+        "pending",
+        "informado en el registro",
+        world["mendoza"],
+    )
+    # Sending the same data again asks nothing more.
+    registration.register_worker(by=world["mendoza"], data=same_person(worker, cbu=make_cbu(777)))
+    assert CbuChangeRequest.objects.filter(worker=worker).count() == 1
