@@ -101,15 +101,29 @@ class OrganisationForm(ServiceForm):
     cuit = forms.CharField(label=_("CUIT"), max_length=13, required=False, help_text=_("Con o sin guiones."))
 
 
-class MemberForm(forms.Form):
+class GrantForm(forms.Form):
+    """Give a role to a person who already has an account (the rules are in provinces.access)."""
+
+    organisation = forms.ModelChoiceField(label=_("Organización"), queryset=Organisation.objects.all())
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)
+    reason = forms.CharField(label=_("Motivo"), max_length=300, help_text=_("Queda en el registro de auditoría."))
+
+
+class AccountForm(GrantForm):
+    """A new account: no password here; the person chooses it through a one-time link."""
+
     username = forms.CharField(label=_("Usuario"), max_length=150)
     first_name = forms.CharField(label=_("Nombre"), max_length=150)
     last_name = forms.CharField(label=_("Apellido"), max_length=150)
-    email = forms.EmailField(label=_("Correo electrónico"))
-    password = forms.CharField(
-        label=_("Contraseña inicial"),
-        widget=forms.PasswordInput,
-        required=False,
-        help_text=_("Solo para usuarios nuevos."),
+    email = forms.EmailField(
+        label=_("Correo electrónico"), help_text=_("Allí recibe el enlace para elegir su contraseña.")
     )
-    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)
+    field_order = ["username", "first_name", "last_name", "email", "organisation", "role", "reason"]
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("Código"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )

@@ -211,3 +211,88 @@ def add_months(month: dt.date, n: int) -> dt.date:
     """First day of the month ``n`` months after ``month``."""
     index = month.year * 12 + (month.month - 1) + n
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@pghistory.track()
+class RoleGrant(models.Model):
+    """A national role requested by one access administrator, given only when a second one
+    approves it (see ``provinces.access``). The database refuses a decision by the requester
+    and any grant whose requester or decider is the person who would receive the role."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pendiente de aprobación")
+        APPROVED = "approved", _("Aprobada")
+        REFUSED = "refused", _("Rechazada")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("persona"), on_delete=models.CASCADE, related_name="role_grants"
+    )
+    organisation = models.ForeignKey(Organisation, verbose_name=_("organización"), on_delete=models.PROTECT)
+    role = models.CharField(_("rol"), max_length=30, choices=Role.choices)
+    reason = models.CharField(_("motivo"), max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pedida por"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("pedida"), auto_now_add=True)
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decidida por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decidida"), null=True, blank=True)
+    decision_reason = models.CharField(_("motivo de la decisión"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("pedido de rol nacional")
+        verbose_name_plural = _("pedidos de roles nacionales")
+        ordering = ["-requested_at"]
+        permissions = [("manage_access", _("Administrar accesos (otorgar y quitar roles)"))]
+        constraints = [
+            models.CheckConstraint(name="role_grant_not_to_requester", condition=~Q(user=F("requested_by"))),
+            models.CheckConstraint(
+                name="role_grant_second_person_decides",
+                condition=Q(decided_by__isnull=True) | (~Q(decided_by=F("requested_by")) & ~Q(decided_by=F("user"))),
+            ),
+            models.CheckConstraint(
+                name="role_grant_decided_iff_not_pending",
+                condition=(Q(status="pending") & Q(decided_by__isnull=True) & Q(decided_at__isnull=True))
+                | (~Q(status="pending") & Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=Q(status="pending"),
+                name="role_grant_one_pending_per_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.get_status_display()}"
+
+
+@pghistory.track()
+class TwoFactorReset(models.Model):
+    """An access administrator removed a person's second-factor devices (a lost phone): the
+    person enrols again at their next sign-in. Never done by the person themselves."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("persona"), on_delete=models.CASCADE, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("hecho por"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("motivo"), max_length=300)
+    devices = models.PositiveSmallIntegerField(_("dispositivos quitados"))
+    at = models.DateTimeField(_("fecha"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reinicio de verificación en dos pasos")
+        verbose_name_plural = _("reinicios de verificación en dos pasos")
+        ordering = ["-at"]
+        constraints = [models.CheckConstraint(name="two_factor_reset_not_by_oneself", condition=~Q(user=F("by")))]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.at:%d/%m/%Y}"

@@ -12,10 +12,35 @@ class Role(models.TextChoices):
     MINISTRY_REVIEWER = "ministry_reviewer", _("Revisor/a del Ministerio")
     PAYMENTS_OFFICER = "payments_officer", _("Oficial de pagos del Ministerio")
     AUDITOR = "auditor", _("Auditor/a")
+    ACCESS_ADMIN = "access_admin", _("Administrador/a de accesos")
 
 
-#: Roles whose scope is the whole country.
+#: Roles whose scope is the whole country: they read every province's records.
 NATIONAL_ROLES = frozenset({Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER, Role.AUDITOR})
+
+#: The ministry's national roles: they need two-factor authentication, and granting one takes a
+#: second access administrator's approval (see ``provinces.access``). The access administrator
+#: reads no worker, so it is not in ``NATIONAL_ROLES`` (scope).
+MINISTRY_ROLES = NATIONAL_ROLES | {Role.ACCESS_ADMIN}
+
+#: Roles that register workers, and roles that approve what is paid.
+REGISTERING_ROLES = frozenset({Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER})
+APPROVING_ROLES = frozenset({Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER})
+
+#: Pairs of roles one person may not hold together, so that nobody registers, approves and pays
+#: alone, nobody audits their own work and nobody administers access while acting on records.
+INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
+    {frozenset({a, b}) for a in REGISTERING_ROLES for b in APPROVING_ROLES}
+    | {frozenset({Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER})}
+    | {frozenset({Role.AUDITOR, other}) for other in REGISTERING_ROLES | APPROVING_ROLES}
+    | {frozenset({Role.ACCESS_ADMIN, other}) for other in Role.values if other != Role.ACCESS_ADMIN}
+)
+
+
+def conflicting_roles(role: str, held) -> list[str]:
+    """The roles among ``held`` that may not be held together with ``role``."""
+    return sorted(other for other in held if frozenset({role, other}) in INCOMPATIBLE_ROLES)
+
 
 #: Organisation kinds each role may belong to.
 ROLE_ORGANISATION_KINDS = {
@@ -24,6 +49,7 @@ ROLE_ORGANISATION_KINDS = {
     Role.MINISTRY_REVIEWER: {"ministry"},
     Role.PAYMENTS_OFFICER: {"ministry"},
     Role.AUDITOR: {"ministry"},
+    Role.ACCESS_ADMIN: {"ministry"},
 }
 
 _READ_REFERENCE = [
@@ -55,8 +81,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "provinces.add_organisation",
         "provinces.change_organisation",
         "provinces.view_membership",
-        "provinces.add_membership",
-        "provinces.delete_membership",
         "provinces.view_history",
         "enrollment.view_worker",
         "enrollment.view_enrollment",
@@ -83,6 +107,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_paymentbatch",
     ],
 }
+
+# Access administration (provinces.access): grants and revokes roles, approves another
+# administrator's national grants, resets a lost second factor. Reads organisations and people,
+# never workers, enrolments or payments.
+ROLE_PERMISSIONS[Role.ACCESS_ADMIN] = _READ_REFERENCE + [
+    "provinces.view_membership",
+    "provinces.add_membership",
+    "provinces.delete_membership",
+    "provinces.view_rolegrant",
+    "provinces.manage_access",
+]
 
 # Training and employment referrals (training/): managed by ministry reviewers everywhere and by
 # provincial officers in their provinces; auditors read.

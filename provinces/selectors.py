@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from provinces.models import Agreement, Crop, Cycle, Membership, Organisation, Province
+from provinces.models import Agreement, Crop, Cycle, Membership, Organisation, Province, RoleGrant
+from provinces.roles import Role
 from provinces.scoping import scope_of
 
 
@@ -31,7 +32,7 @@ def provinces_for(user) -> QuerySet[Province]:
 def organisations_for(user) -> QuerySet[Organisation]:
     scope = scope_of(user)
     qs = Organisation.objects.select_related("province")
-    if scope.is_national:
+    if scope.is_national or scope.has_role(Role.ACCESS_ADMIN):
         return qs
     return qs.filter(Q(pk__in=scope.organisation_ids) | Q(province_id__in=scope.province_ids))
 
@@ -59,6 +60,33 @@ def crops() -> QuerySet[Crop]:
 def memberships_for(user) -> QuerySet[Membership]:
     scope = scope_of(user)
     qs = Membership.objects.select_related("user", "organisation")
-    if scope.is_national:
+    if scope.is_national or scope.has_role(Role.ACCESS_ADMIN):
         return qs
     return qs.filter(user=user)
+
+
+def people_for_access(user, *, query: str = "") -> QuerySet:
+    """Access administrators' list: every person with a role or a pending grant, with them."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    if not user.has_perm("provinces.manage_access"):
+        return get_user_model().objects.none()
+    qs = (
+        get_user_model()
+        .objects.filter(Q(memberships__isnull=False) | Q(role_grants__status=RoleGrant.Status.PENDING))
+        .distinct()
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("organisation")))
+        .order_by("username")
+    )
+    if query:
+        qs = qs.filter(Q(username__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query))
+    return qs
+
+
+def pending_grants_for(user) -> QuerySet[RoleGrant]:
+    """Pending national grants, for access administrators only."""
+    qs = RoleGrant.objects.select_related("user", "organisation", "requested_by").filter(
+        status=RoleGrant.Status.PENDING
+    )
+    return qs if user.has_perm("provinces.manage_access") else qs.none()

@@ -15,7 +15,7 @@ from guardian.shortcuts import assign_perm
 
 from provinces import seams
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Membership, Organisation, add_months
-from provinces.roles import ROLE_ORGANISATION_KINDS, Role
+from provinces.roles import ROLE_ORGANISATION_KINDS, Role, conflicting_roles
 from provinces.scoping import forget_scope, require_perm
 
 
@@ -24,13 +24,22 @@ def grant_membership(*, user, organisation: Organisation, role: str) -> Membersh
     """Put ``user`` in ``role`` for ``organisation``: the role's group plus the object-level scope.
 
     A role may only be held in an organisation of a fitting kind (a union officer in a union or
-    producers' association, a provincial officer in a provincial or municipal office...).
+    producers' association, a provincial officer in a provincial or municipal office...), and
+    never together with an incompatible one (``provinces.roles.INCOMPATIBLE_ROLES``). This is
+    the act itself, for the demo, fixtures and ``provinces.access`` — which decides who may ask
+    for it; people never reach it directly.
     """
     role = Role(role)
     if organisation.kind not in ROLE_ORGANISATION_KINDS[role]:
         raise ValidationError(
             _("El rol %(role)s no corresponde a una organización de tipo %(kind)s.")
             % {"role": role.label, "kind": organisation.get_kind_display()}
+        )
+    conflicts = conflicting_roles(role, set(Membership.objects.filter(user=user).values_list("role", flat=True)))
+    if conflicts:
+        raise ValidationError(
+            _("%(role)s es incompatible con %(others)s.")
+            % {"role": role.label, "others": ", ".join(str(Role(r).label) for r in conflicts)}
         )
     membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
     user.groups.add(Group.objects.get(name=role))
@@ -274,56 +283,3 @@ def save_organisation(
         organisation.name, organisation.kind, organisation.province, organisation.cuit = name, kind, province, cuit
         organisation.save()
     return organisation
-
-
-@transaction.atomic
-def add_member(
-    *,
-    by,
-    username: str,
-    first_name: str,
-    last_name: str,
-    email: str,
-    password: str,
-    organisation: Organisation,
-    role: str,
-) -> Membership:
-    """Ministry staff give a person a role in an organisation, creating the user if new."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-
-    require_perm(by, "provinces.add_membership")
-    user_model = get_user_model()
-    user = user_model.objects.filter(username=username).first()
-    if user is None:
-        try:
-            validate_password(
-                password, user_model(username=username, first_name=first_name, last_name=last_name, email=email)
-            )
-        except ValidationError as error:
-            raise ValidationError({"password": error.messages}) from error
-        user = user_model.objects.create_user(username, email, password, first_name=first_name, last_name=last_name)
-    with pghistory.context(user=by.pk):
-        return grant_membership(user=user, organisation=organisation, role=role)
-
-
-@transaction.atomic
-def revoke_membership(*, by, membership: Membership) -> None:
-    """Take a role away; the group and object permission go when no other membership needs them."""
-    from guardian.shortcuts import remove_perm
-
-    require_perm(by, "provinces.delete_membership")
-    user, organisation, role = membership.user, membership.organisation, membership.role
-    with pghistory.context(user=by.pk):
-        membership.delete()
-    others = Membership.objects.filter(user=user)
-    if not others.filter(role=role).exists():
-        user.groups.remove(Group.objects.get(name=role))
-    if (
-        role == Role.PROVINCIAL_OFFICER
-        and not others.filter(role=role, organisation__province=organisation.province).exists()
-    ):
-        remove_perm("provinces.act_in_province", user, organisation.province)
-    if role == Role.UNION_OFFICER and not others.filter(role=role, organisation=organisation).exists():
-        remove_perm("provinces.act_for_organisation", user, organisation)
-    forget_scope(user)

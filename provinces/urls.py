@@ -16,7 +16,6 @@ urlpatterns = [
     path("organizaciones/nueva/", views.organisation_edit, name="organisation_create"),
     path("organizaciones/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("organizaciones/<int:pk>/editar/", views.organisation_edit, name="organisation_edit"),
-    path("membresias/<int:pk>/quitar/", views.membership_revoke, name="membership_revoke"),
     path("auditoria/", views.audit_log, name="audit_log"),
     path("auditoria/<str:model_key>/<int:pk>/", views.record_history, name="record_history"),
 ]

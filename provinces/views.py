@@ -3,13 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_safe
 
 from provinces import audit, services
 from provinces.forms import (
     AgreementForm,
     CycleForm,
-    MemberForm,
     OrganisationForm,
     QuotaFormSet,
     apply_service_errors,
@@ -116,31 +115,16 @@ def organisation_list(request):
     return render(request, "provinces/organisation_list.html", {"organisations": organisations_for(request.user)})
 
 
+@require_safe
 @login_required
 def organisation_detail(request, pk):
     organisation = get_object_or_404(organisations_for(request.user), pk=pk)
-    can_manage = request.user.has_perm("provinces.add_membership")
-    form = MemberForm(request.POST or None) if can_manage else None
-    if request.method == "POST":
-        require_perm(request.user, "provinces.add_membership")
-        if form.is_valid():
-            try:
-                services.add_member(by=request.user, organisation=organisation, **form.cleaned_data)
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, _("Se asignó el rol a %(user)s.") % {"user": form.cleaned_data["username"]})
-                return redirect("provinces:organisation_detail", pk=organisation.pk)
     members = (
         memberships_for(request.user).filter(organisation=organisation)
-        if can_manage or request.user.has_perm("provinces.view_membership")
+        if request.user.has_perm("provinces.view_membership")
         else []
     )
-    return render(
-        request,
-        "provinces/organisation_detail.html",
-        {"organisation": organisation, "members": members, "form": form, "can_manage": can_manage},
-    )
+    return render(request, "provinces/organisation_detail.html", {"organisation": organisation, "members": members})
 
 
 @login_required
@@ -157,14 +141,3 @@ def organisation_edit(request, pk=None):
             messages.success(request, _("Organización %(name)s guardada.") % {"name": saved.name})
             return redirect("provinces:organisation_detail", pk=saved.pk)
     return render(request, "provinces/organisation_form.html", {"form": form, "organisation": organisation})
-
-
-@require_POST
-@login_required
-def membership_revoke(request, pk):
-    require_perm(request.user, "provinces.delete_membership")
-    membership = get_object_or_404(memberships_for(request.user), pk=pk)
-    organisation_pk = membership.organisation_id
-    services.revoke_membership(by=request.user, membership=membership)
-    messages.success(request, _("Se quitó el rol."))
-    return redirect("provinces:organisation_detail", pk=organisation_pk)
