@@ -196,6 +196,7 @@ def run(n: int, engine: bool = False) -> None:
         "UPDATE payments_paymentbatch SET status = 'approved', approved_by_id = %s, approved_at = now() WHERE id = %s",
         [approver.pk, batch.pk],
     )
+    approver.is_verified = lambda: True  # as OTPMiddleware leaves a person who verified a code
     step, _ = timed(lambda: batches.approve_batch(batch=batch, by=approver))
     rows.append(("approve batch", "1 batch", step, base, "UPDATE"))
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("ingresar/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("provinces.twofactor_urls")),
+    path("", include("provinces.access_urls")),
     path("", include("provinces.urls")),
     path("", include("enrollment.urls")),
     path("", include("training.urls")),

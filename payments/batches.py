@@ -33,6 +33,7 @@ from payments.models import BatchItem, PaymentBatch
 from payments.rates import rate_for
 from provinces.audit import prepare_bulk_audit
 from provinces.models import Agreement, Province
+from provinces.twofactor import require_verified
 
 
 def request_batch(
@@ -216,8 +217,10 @@ def _add_chunk(batch: PaymentBatch, chunk_size: int, after: int = 0) -> tuple[in
 
 @transaction.atomic
 def approve_batch(*, batch: PaymentBatch, by) -> PaymentBatch:
-    """A second payments officer approves a built batch — never the one who built it."""
+    """A second payments officer approves a built batch — never the one who built it — after
+    verifying a second factor in this session (``provinces.twofactor.require_verified``)."""
     require_manager(by)
+    require_verified(by)
     locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.built_by_id == by.pk:
         raise PermissionDenied(_("Un lote lo aprueba otra persona: usted lo armó."))

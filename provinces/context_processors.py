@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from provinces.roles import Role
 from provinces.scoping import scope_of
 
+# Every role but the access administrator, who grants roles and reads no worker.
+_WORK_ROLES = set(Role.values) - {Role.ACCESS_ADMIN}
+
 # (label, url name, roles that see it; None = every signed-in user)
 NAVIGATION = [
     (_("Inicio"), "home", None),
@@ -22,13 +25,15 @@ NAVIGATION = [
     (_("Revisión"), "enrollment:review_queue", {Role.MINISTRY_REVIEWER}),
     (_("Cambios de CBU"), "enrollment:cbu_changes", {Role.PAYMENTS_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Conflictos de identidad"), "enrollment:identity_review_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
-    (_("Tablero"), "reports:dashboard", set(Role.values)),
-    (_("Buscar"), "reports:search", set(Role.values)),
-    (_("Informes"), "reports:report_list", set(Role.values)),
+    (_("Tablero"), "reports:dashboard", _WORK_ROLES),
+    (_("Buscar"), "reports:search", _WORK_ROLES),
+    (_("Informes"), "reports:report_list", _WORK_ROLES),
     (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Reclamos"), "claims:list", set(Role.values)),
     (_("API"), "api_web:tokens", None),
+    (_("Accesos"), "access:home", {Role.ACCESS_ADMIN}),
+    (_("Dos pasos"), "twofactor:enrol", None),
     (_("Consultas API"), "api_web:access_log", {Role.AUDITOR}),
     (_("Alertas de control"), "screening:flag_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Padrones externos"), "screening:registry_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),

@@ -43,3 +43,45 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class TwoFactorMiddleware:
+    """People holding a ministry role verify a second factor before any other page.
+
+    After ``OTPMiddleware``: a signed-in person with a ministry role whose session has not
+    verified a code is sent to enrol (no confirmed authenticator yet) or to verify, and comes
+    back to the page asked for. Signing in and out, the language selector, the two-factor pages
+    themselves and the set-password link stay reachable. The API answers 403 in its error shape
+    to such a session; token requests carry no session and are not affected.
+    """
+
+    OPEN_PREFIXES = ("/ingresar/", "/salir/", "/i18n/", "/dos-pasos/", "/acceso/clave/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+        from django.utils.translation import gettext as _
+
+        from provinces.twofactor import confirmed_device, is_verified, needs_two_factor
+
+        user = getattr(request, "user", None)
+        if (
+            user is None
+            or not user.is_authenticated
+            or request.path.startswith(self.OPEN_PREFIXES)
+            or is_verified(user)
+            or not needs_two_factor(user)
+        ):
+            return self.get_response(request)
+        if request.path.startswith("/api/v1/"):
+            # The API's error shape (api.errors), written here: provinces never imports api.
+            message = _("Esta cuenta requiere verificación en dos pasos: verifíquela en la web antes de usar la API.")
+            body = {"status": 403, "code": "two_factor_required", "message": message, "fields": {}}
+            return JsonResponse(body, status=403)
+        target = "twofactor:verify" if confirmed_device(user) is not None else "twofactor:enrol"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

@@ -21,6 +21,7 @@ from tests.factories import (
     make_user,
     province,
 )
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -88,13 +89,13 @@ def test_only_a_hash_of_the_key_is_stored(officer):
 
 def test_session_authentication_serves_the_web_ui(officer):
     client = APIClient()
-    client.force_login(officer)
+    sign_in(client, officer)
     assert client.get("/api/v1/workers/").status_code == 200
 
 
 def test_user_creates_a_token_and_sees_the_key_once(officer):
     client = APIClient()
-    client.force_login(officer)
+    sign_in(client, officer)
     response = client.post("/api/v1/tokens/", {"name": "integración", "days": 30}, format="json")
     assert response.status_code == 201
     key = response.json()["key"]

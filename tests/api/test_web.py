@@ -4,12 +4,14 @@ from api.models import ApiToken
 from api.services import create_token
 from provinces.roles import Role
 from tests.factories import OrganisationFactory, make_user
+from tests.twofactor import verify_if_needed
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client, user):
     client.force_login(user)
+    verify_if_needed(client, user)
     return client
 
 

@@ -62,11 +62,39 @@ def page(browser, live_server, request):
 
 
 def login(page, username: str, password: str | None = None) -> None:
-    """Sign in through the login form, as a person would."""
+    """Sign in through the login form, as a person would; a ministry user then types the code
+    their authenticator shows (computed here from the device's key)."""
     from tests.factories import PASSWORD
 
     page.goto(page.base_url + "/ingresar/")
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(password or PASSWORD)
+    device = authenticator(username)
     page.get_by_role("button", name="Ingresar").click()
+    if device is not None:
+        enter_code(page, device)
     page.wait_for_url(page.base_url + "/")
+
+
+def authenticator(username: str):
+    """The TOTP device of ``username`` if their role needs a second factor (created confirmed,
+    as if they had enrolled), else None."""
+    from django.contrib.auth import get_user_model
+
+    from provinces.twofactor import needs_two_factor
+    from tests.twofactor import totp_device
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None or not needs_two_factor(user):
+        return None
+    return totp_device(user)
+
+
+def enter_code(page, device) -> None:
+    """On the verification page, type the code the authenticator shows now."""
+    from tests.twofactor import current_code
+
+    page.wait_for_url(re.compile(r".*/dos-pasos/verificar/.*"))
+    device.refresh_from_db()
+    page.get_by_label("Código").fill(current_code(device))
+    page.get_by_role("button", name="Verificar").click()

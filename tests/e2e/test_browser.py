@@ -14,7 +14,7 @@ from enrollment.identity import normalise_name
 from enrollment.models import Enrollment
 from provinces.models import Agreement, Cycle, Organisation
 from provinces.roles import Role
-from tests.e2e.conftest import login
+from tests.e2e.conftest import authenticator, login
 from tests.factories import (
     AgreementFactory,
     CycleFactory,
@@ -26,6 +26,7 @@ from tests.factories import (
     make_user,
     province,
 )
+from tests.twofactor import current_code, verified
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -166,7 +167,13 @@ def test_keyboard_only_login_skip_link_and_menu(page, programme):
     page.keyboard.type("revisora")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Contraseña")).to_be_focused()
+    device = authenticator("revisora")
     page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    # A ministry user then types the authenticator's code: the field has the focus, Enter submits.
+    page.wait_for_url(re.compile(r".*/dos-pasos/verificar/.*"))
+    expect(page.get_by_label("Código")).to_be_focused()
+    page.keyboard.type(current_code(device))
     page.keyboard.press("Enter")
     page.wait_for_url(page.base_url + "/")
     # First Tab: the skip link; then the brand link and the menu, in reading order.
@@ -634,7 +641,7 @@ def guarded(programme):
     approved_beneficiaries(tucuman, office, 1)
     builder, second = programme["users"][Role.PAYMENTS_OFFICER], make_user(Role.PAYMENTS_OFFICER)
     approved = batches.request_batch(month=dt.date(2026, 5, 1), by=builder)  # built at once: Celery is eager
-    batches.approve_batch(batch=approved, by=second)
+    batches.approve_batch(batch=approved, by=verified(second))
     built = batches.request_batch(month=dt.date(2026, 6, 1), by=builder)
     flagged = flagged_enrollment(
         cycle=tucuman,
@@ -731,10 +738,15 @@ def refused_other_provinces_course(page, guarded):
 # URLs each role is refused (with the status), besides the checks above; "{...}" are filled from
 # the fixture, so out-of-scope records answer 404 exactly like missing ones.
 REFUSALS = {
-    "revisora": [],
-    "pagos": [("/convenios/nuevo/", 403)],
-    "auditora": [("/periodos/nuevo/", 403), ("/organizaciones/nueva/", 403)],
-    "tucuman": [("/auditoria/", 403), ("/convenios/nuevo/", 403), ("/convenios/{mza_agreement}/", 404)],
+    "revisora": [("/accesos/", 403)],
+    "pagos": [("/convenios/nuevo/", 403), ("/accesos/", 403)],
+    "auditora": [("/periodos/nuevo/", 403), ("/organizaciones/nueva/", 403), ("/accesos/nueva-cuenta/", 403)],
+    "tucuman": [
+        ("/accesos/", 403),
+        ("/auditoria/", 403),
+        ("/convenios/nuevo/", 403),
+        ("/convenios/{mza_agreement}/", 404),
+    ],
     "uatre": [("/auditoria/", 403), ("/convenios/nuevo/", 403), ("/trabajadores/{gonzalez}/legajo/", 404)],
     "mendoza": [("/trabajadores/{gonzalez}/legajo/", 404)],
 }
@@ -755,3 +767,58 @@ def test_each_role_is_refused_what_it_may_not_do(page, guarded, username):
         refused_flag_resolution(page, guarded, username)
     if username == "mendoza":
         refused_other_provinces_course(page, guarded)
+
+
+def test_access_administrators_create_a_payments_officer_who_chooses_a_password_and_enrols(page, programme):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    make_user(Role.ACCESS_ADMIN, username="accesos")
+    make_user(Role.ACCESS_ADMIN, username="accesos2")
+    login(page, "accesos")
+    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Accesos", exact=True).click()
+    page.get_by_role("link", name="Nueva cuenta").click()
+    expect(page.locator('input[type="password"]')).to_have_count(0)
+    page.get_by_label("Usuario").fill("pagos3")
+    page.get_by_label("Nombre").fill("Elena")
+    page.get_by_label("Apellido").fill("Ruiz")
+    page.get_by_label("Correo electrónico").fill("elena@example.org")
+    page.get_by_label("Organización").select_option(label="Ministerio de Trabajo, Empleo y Seguridad Social")
+    page.get_by_label("Rol").select_option(label="Oficial de pagos del Ministerio")
+    page.get_by_label("Motivo").fill("alta por concurso")
+    page.get_by_role("button", name="Crear la cuenta").click()
+    link = page.locator("code.link").inner_text()
+    expect(page.get_by_text("queda pendiente hasta que otro/a administrador/a")).to_be_visible()
+    page.get_by_role("link", name="Accesos", exact=True).first.click()
+    expect(page.get_by_text("Lo decide otro/a administrador/a.")).to_be_visible()
+    page.get_by_role("button", name="Salir").click()
+
+    login(page, "accesos2")
+    page.goto(page.base_url + "/accesos/")
+    page.get_by_role("button", name="Aprobar").click()
+    expect(page.get_by_text("Rol aprobado y otorgado a pagos3.")).to_be_visible()
+    page.get_by_role("button", name="Salir").click()
+
+    page.goto(link)
+    page.get_by_label("Contraseña nueva", exact=True).fill("una-clave-larga-2027")
+    page.get_by_label("Confirmación de contraseña nueva").fill("una-clave-larga-2027")
+    page.get_by_role("button", name="Guardar la contraseña").click()
+    expect(page.get_by_role("heading", name="Ingresar")).to_be_visible()
+    page.goto(link)
+    expect(page.get_by_text("Este enlace ya fue usado")).to_be_visible()
+
+    page.goto(page.base_url + "/ingresar/")
+    page.get_by_label("Usuario").fill("pagos3")
+    page.get_by_label("Contraseña").fill("una-clave-larga-2027")
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url(re.compile(r".*/dos-pasos/activar/.*"))
+    expect(page.locator(".qr svg")).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    device = TOTPDevice.objects.get(user__username="pagos3", confirmed=False)
+    page.get_by_label("Código").fill(current_code(device))
+    page.get_by_role("button", name="Confirmar").click()
+    expect(page.locator("ul.backup-codes li")).to_have_count(10)
+    page.get_by_role("link", name="Continuar").click()
+    expect(
+        page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Pagos", exact=True)
+    ).to_be_visible()

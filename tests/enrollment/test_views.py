@@ -18,6 +18,7 @@ from tests.factories import (
     make_user,
     province,
 )
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 S = Enrollment.Status
@@ -49,7 +50,7 @@ def cycle():
 
 
 def client_for(client, user):
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

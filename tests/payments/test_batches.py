@@ -10,6 +10,7 @@ from django.test import TestCase
 from payments import bank_files, batches, installments
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch
 from tests.factories import AgreementFactory, CycleFactory, province
+from tests.twofactor import verified
 
 pytestmark = pytest.mark.django_db
 I = Installment.Status  # noqa: E741
@@ -140,13 +141,22 @@ def test_second_officer_approves_never_the_builder(approved, officer, second_off
     approved()
     batch = built_batch(officer)
     with pytest.raises(PermissionDenied, match="otra persona"):
-        batches.approve_batch(batch=batch, by=officer)
+        batches.approve_batch(batch=batch, by=verified(officer))
     with pytest.raises(PermissionDenied):
-        batches.approve_batch(batch=batch, by=reviewer)
-    approved_batch = batches.approve_batch(batch=batch, by=second_officer)
+        batches.approve_batch(batch=batch, by=verified(reviewer))
+    approved_batch = batches.approve_batch(batch=batch, by=verified(second_officer))
     assert approved_batch.status == B.APPROVED and approved_batch.approved_by == second_officer
     with pytest.raises(ValidationError):
+        batches.approve_batch(batch=batch, by=verified(second_officer))
+
+
+def test_batch_approval_without_a_verified_second_factor_is_refused(approved, officer, second_officer):
+    approved()
+    batch = built_batch(officer)
+    with pytest.raises(PermissionDenied, match="dos pasos"):
         batches.approve_batch(batch=batch, by=second_officer)
+    batch.refresh_from_db()
+    assert batch.status == B.BUILT and batch.approved_by is None
 
 
 def test_an_installment_of_a_worker_without_cbu_is_held_not_batched(approved, officer):
@@ -185,7 +195,7 @@ def test_suspension_takes_installment_out_of_an_unapproved_batch(approved, offic
 def exported(approved, officer, second_officer, n=3):
     enrollments = [approved() for _ in range(n)]
     batch = built_batch(officer)
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     return batch, enrollments
 
 
@@ -351,7 +361,7 @@ def test_suspension_leaves_approved_batch_lines_to_the_bank(approved, officer, s
 
     enrollment = approved()
     batch = built_batch(officer)
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Nuevo empleo")
     assert enrollment.installments.get(number=1).status == I.IN_BATCH
     assert batch.items.get().outcome == BatchItem.Outcome.PENDING

@@ -14,6 +14,7 @@ from payments import bank_files, batches, installments, returns
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Reconciliation
 from provinces.roles import Role
 from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, make_user
+from tests.twofactor import verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 20
@@ -96,7 +97,7 @@ def test_twenty_approvers_one_approval_then_one_file_then_one_reconciliation():
     builder = make_user(Role.PAYMENTS_OFFICER)
     batch = batches.request_batch(month=MAY, by=builder)
     batches.build_batch(batch_id=batch.pk)
-    approvers = [make_user(Role.PAYMENTS_OFFICER) for _ in range(THREADS)]
+    approvers = [verified(make_user(Role.PAYMENTS_OFFICER)) for _ in range(THREADS)]
     outcomes = race(lambda o: batches.approve_batch(batch=batch, by=o), [(o,) for o in approvers])
     assert sorted(o for o, _ in outcomes) == ["ValidationError"] * (THREADS - 1) + ["ok"]
 

@@ -10,6 +10,7 @@ from django.test import TestCase
 from payments import bank_files, batches, installments, returns
 from payments.models import BatchItem, Installment, PaymentBatch
 from tests.factories import make_cbu
+from tests.twofactor import verified
 
 pytestmark = pytest.mark.django_db
 I = Installment.Status  # noqa: E741
@@ -21,7 +22,7 @@ def exported_batch(approved, officer, second_officer, n=4, month=MAY):
     enrollments = [approved() for _ in range(n)]
     with TestCase.captureOnCommitCallbacks(execute=True):
         batch = batches.request_batch(month=month, by=officer)
-    batch = batches.approve_batch(batch=batch, by=second_officer)
+    batch = batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     return PaymentBatch.objects.get(pk=batch.pk), enrollments
 

@@ -11,6 +11,7 @@ from payments import bank_files, batches
 from payments.models import BankFile, PaymentBatch
 from provinces.roles import Role
 from tests.factories import OrganisationFactory, UserFactory, make_user, province
+from tests.twofactor import sign_in, verified
 
 pytestmark = pytest.mark.django_db
 MAY = dt.date(2026, 5, 1)
@@ -63,7 +64,7 @@ def read_urls(batch):
 def test_payments_officer_and_auditor_read_every_page(client, batch, officer):
     auditor = make_user(Role.AUDITOR)
     for user in (officer, auditor):
-        client.force_login(user)
+        sign_in(client, user)
         for url in read_urls(batch):
             response = client.get(url)
             assert response.status_code == 200, url
@@ -73,7 +74,7 @@ def test_payments_officer_and_auditor_read_every_page(client, batch, officer):
 
 def test_other_roles_get_403_on_every_batch_and_rate_page(client, batch, outsiders):
     for name, user in outsiders.items():
-        client.force_login(user)
+        sign_in(client, user)
         for url in batch_urls(batch):
             assert client.get(url).status_code == 403, (name, url)
 
@@ -90,13 +91,13 @@ def test_installment_pages_answer_each_role_within_its_scope(client, batch, outs
         "union": (404, 200, 200),
     }
     for name, user in outsiders.items():
-        client.force_login(user)
+        sign_in(client, user)
         got = tuple(client.get(url).status_code for url in (worker_payments, totals, installments))
         assert got == expected[name], name
-    client.force_login(outsiders["union"])
+    sign_in(client, outsiders["union"])
     assert client.get(installments).context["page"].paginator.count == 0
     assert list(client.get(totals).context["rows"]) == []
-    client.force_login(outsiders["provincial"])
+    sign_in(client, outsiders["provincial"])
     assert client.get(installments).context["page"].paginator.count == 4
     page = client.get(worker_payments).content.decode()
     # a batch line is shown by its reference, without a link to the batch the officer cannot open
@@ -105,15 +106,15 @@ def test_installment_pages_answer_each_role_within_its_scope(client, batch, outs
 
 
 def test_nav_shows_payments_only_to_payments_officers_and_auditors(client, officer, outsiders):
-    client.force_login(officer)
+    sign_in(client, officer)
     assert reverse("payments:batch_list") in client.get(reverse("home")).content.decode()
-    client.force_login(outsiders["reviewer"])
+    sign_in(client, outsiders["reviewer"])
     assert reverse("payments:batch_list") not in client.get(reverse("home")).content.decode()
 
 
 def test_officer_requests_a_batch_from_the_form(client, approved, officer):
     approved()
-    client.force_login(officer)
+    sign_in(client, officer)
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(reverse("payments:batch_list"), {"month": "2026-05"})
     batch = PaymentBatch.objects.get()
@@ -122,7 +123,7 @@ def test_officer_requests_a_batch_from_the_form(client, approved, officer):
 
 
 def test_bad_month_is_a_clear_message_and_nothing_is_created(client, officer):
-    client.force_login(officer)
+    sign_in(client, officer)
     response = client.post(reverse("payments:batch_list"), {"month": "mayo"})
     assert response.status_code == 200 and "AAAA-MM" in response.content.decode()
     assert not PaymentBatch.objects.exists()
@@ -130,7 +131,7 @@ def test_bad_month_is_a_clear_message_and_nothing_is_created(client, officer):
 
 def test_auditor_cannot_build_approve_export_or_reconcile(client, batch):
     auditor = make_user(Role.AUDITOR)
-    client.force_login(auditor)
+    sign_in(client, auditor)
     assert client.post(reverse("payments:batch_list"), {"month": "2026-06"}).status_code == 403
     assert client.post(reverse("payments:batch_approve", args=[batch.pk])).status_code == 403
     assert client.post(reverse("payments:batch_export", args=[batch.pk, "csv"])).status_code == 403
@@ -152,7 +153,7 @@ def test_provincial_and_union_officers_take_no_payment_action_even_in_their_scop
     enrollment = approved(worker__registered_by=union)
     with TestCase.captureOnCommitCallbacks(execute=True):
         batch = batches.request_batch(month=MAY, by=officer)
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     held, rejected = Installment.objects.filter(enrollment=enrollment, month__gt=MAY).order_by("month")[:2]
     Installment.objects.filter(pk=held.pk).update(status="held", hold_reason="prueba")
@@ -179,7 +180,7 @@ def test_provincial_and_union_officers_take_no_payment_action_even_in_their_scop
         ("post", reverse("payments:installment_reissue", args=[rejected.pk]), {}),
     ]
     for name, user in officers.items():
-        client.force_login(user)
+        sign_in(client, user)
         # what they may read: the installment is in both scopes
         assert client.get(reverse("payments:worker_payments", args=[enrollment.worker_id])).status_code == 200
         page = client.get(reverse("payments:worker_payments", args=[enrollment.worker_id])).content.decode()
@@ -195,7 +196,7 @@ def test_provincial_and_union_officers_take_no_payment_action_even_in_their_scop
 
 def test_nav_offers_installments_but_not_batches_to_provincial_and_union_officers(client, outsiders):
     for name in ("provincial", "union"):
-        client.force_login(outsiders[name])
+        sign_in(client, outsiders[name])
         home = client.get(reverse("home")).content.decode()
         assert reverse("payments:installment_list") in home and reverse("payments:batch_list") not in home, name
 
@@ -203,12 +204,12 @@ def test_nav_offers_installments_but_not_batches_to_provincial_and_union_officer
 def test_builder_cannot_approve_but_a_second_officer_can_then_export_and_download(
     client, batch, officer, second_officer
 ):
-    client.force_login(officer)
+    sign_in(client, officer)
     response = client.post(reverse("payments:batch_approve", args=[batch.pk]), follow=True)
     assert "otra persona" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.BUILT
-    client.force_login(second_officer)
+    sign_in(client, second_officer)
     client.post(reverse("payments:batch_approve", args=[batch.pk]))
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(reverse("payments:batch_export", args=[batch.pk, "fixed"]))
@@ -219,11 +220,11 @@ def test_builder_cannot_approve_but_a_second_officer_can_then_export_and_downloa
 
 
 def test_reconcile_upload_applies_the_return(client, batch, officer, second_officer):
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     item = batch.items.get()
     content = f"H;B{batch.pk:06d};202605\nD;{item.reference};{item.cuil};{item.amount};ACREDITADA;\nT;1;0\n".encode()
-    client.force_login(officer)
+    sign_in(client, officer)
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
             reverse("payments:batch_reconcile", args=[batch.pk]),
@@ -238,10 +239,10 @@ def test_reconcile_upload_applies_the_return(client, batch, officer, second_offi
 
 
 def test_other_roles_cannot_download_bank_files(client, batch, officer, second_officer, outsiders):
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     for user in outsiders.values():
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code == 403
 
 
@@ -251,17 +252,17 @@ def test_officer_applies_a_retroactive_rate_and_auditor_cannot(client, batch, of
     from payments.models import Installment, Rate
 
     rate = Rate.objects.create(amount=Decimal("70000.00"), effective_month=MAY, resolution="Res. SE 5/2026")
-    client.force_login(make_user(Role.AUDITOR))
+    sign_in(client, make_user(Role.AUDITOR))
     assert client.post(reverse("payments:rate_apply", args=[rate.pk])).status_code == 403
     assert not Installment.objects.filter(kind="difference").exists()
-    client.force_login(officer)
+    sign_in(client, officer)
     response = client.post(reverse("payments:rate_apply", args=[rate.pk]), follow=True)
     assert "1 diferencias programadas" in response.content.decode()
     assert Installment.objects.get(kind="difference").amount == Decimal("6000.00")
 
 
 def test_export_runs_in_the_background_and_shows_its_progress(client, batch, officer, second_officer):
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     client.force_login(officer)
     with TestCase.captureOnCommitCallbacks(execute=False) as queued:
         response = client.post(reverse("payments:batch_export", args=[batch.pk, "csv"]), follow=True)
@@ -284,12 +285,12 @@ def test_export_runs_in_the_background_and_shows_its_progress(client, batch, off
 
 def test_bank_files_page_is_refused_to_other_roles(client, batch, outsiders):
     for user in outsiders.values():
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(reverse("payments:bank_files", args=[batch.pk])).status_code == 403
 
 
 def test_bank_files_are_sent_by_their_view_never_at_media(client, batch, officer, second_officer, outsiders):
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     client.force_login(officer)
     assert client.get(f"/media/{bank_file.file.name}").status_code == 404

@@ -9,6 +9,7 @@ from enrollment.models import Enrollment
 from provinces.models import Agreement
 from provinces.roles import Role
 from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, crop, make_user
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_web_change_records_who_and_from_where(client):
     reviewer = make_user(Role.MINISTRY_REVIEWER)
     agreement = AgreementFactory(title="Antes")
     agreement.quotas.create(crop=crop("cana"), quota=10)
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     data = {
         "province": agreement.province_id,
         "number": agreement.number,
@@ -80,7 +81,7 @@ def test_web_change_records_who_and_from_where(client):
 def test_auditor_reads_the_history_of_a_record(client):
     agreement = AgreementFactory(title="Primera versión")
     Agreement.objects.filter(pk=agreement.pk).update(title="Segunda versión")
-    client.force_login(make_user(Role.AUDITOR))
+    sign_in(client, make_user(Role.AUDITOR))
     response = client.get(reverse("provinces:record_history", args=["agreement", agreement.pk]))
     body = response.content.decode()
     assert response.status_code == 200

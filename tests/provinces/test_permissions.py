@@ -17,6 +17,7 @@ from tests.factories import (
     make_user,
     province,
 )
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def world():
 
 
 def status_for(client, user, url, method="get", data=None):
-    client.force_login(user)
+    sign_in(client, user)
     response = getattr(client, method)(url, data or {})
     client.logout()
     return response.status_code
@@ -84,7 +85,7 @@ def test_agreement_list_shows_each_role_only_its_provinces(client, world):
         "no_role": set(),
     }
     for role, numbers in expected.items():
-        client.force_login(world["users"][role])
+        sign_in(client, world["users"][role])
         listed = {a.number for a in client.get(reverse("provinces:agreement_list")).context["agreements"]}
         assert listed == numbers, role
 
@@ -147,7 +148,7 @@ def test_worker_pages_respect_province_and_union_scope(client, world):
 
 
 def test_enrollment_list_never_shows_another_unions_registrations(client, world):
-    client.force_login(world["users"]["union_a"])
+    sign_in(client, world["users"]["union_a"])
     listed = {e.worker_id for e in client.get(reverse("enrollment:enrollment_list")).context["page"]}
     assert listed == {world["worker_union_a"].pk}
 
@@ -162,7 +163,7 @@ def test_django_admin_is_for_superusers_only(client, world):
 
 
 def test_reviewer_creates_agreement_through_the_form(client, world):
-    client.force_login(world["users"]["reviewer"])
+    sign_in(client, world["users"]["reviewer"])
     data = {
         "province": province("Misiones").pk,
         "number": "CONV-MIS-9",
@@ -184,7 +185,7 @@ def test_reviewer_creates_agreement_through_the_form(client, world):
 
 
 def test_agreement_form_with_reversed_dates_shows_the_error_and_saves_nothing(client, world):
-    client.force_login(world["users"]["reviewer"])
+    sign_in(client, world["users"]["reviewer"])
     data = {
         "province": province("Misiones").pk,
         "number": "CONV-MIS-10",
@@ -205,7 +206,7 @@ def test_agreement_form_with_reversed_dates_shows_the_error_and_saves_nothing(cl
 
 
 def test_cycle_form_refuses_five_months_with_a_message(client, world):
-    client.force_login(world["users"]["reviewer"])
+    sign_in(client, world["users"]["reviewer"])
     data = {
         "agreement": world["tuc_agreement"].pk,
         "crop": crop("cana").pk,
@@ -223,13 +224,13 @@ def test_cycle_form_refuses_five_months_with_a_message(client, world):
 
 
 def test_english_is_available(client, world):
-    client.force_login(world["users"]["reviewer"])
+    sign_in(client, world["users"]["reviewer"])
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.get(reverse("provinces:agreement_list"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Agreements" in response.content.decode()
 
 
 def test_spanish_is_the_default_even_for_an_english_browser(client, world):
-    client.force_login(world["users"]["reviewer"])
+    sign_in(client, world["users"]["reviewer"])
     response = client.get(reverse("provinces:agreement_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "Convenios" in response.content.decode()

@@ -26,6 +26,7 @@ from tests.factories import (
     make_user,
     province,
 )
+from tests.twofactor import sign_in
 from training.models import Referral
 
 S = Enrollment.Status
@@ -86,7 +87,7 @@ def world(db) -> World:
 @pytest.fixture
 def login(client):
     def as_user(user):
-        client.force_login(user)
+        sign_in(client, user)
         return client
 
     return as_user

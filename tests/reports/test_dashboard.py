@@ -11,6 +11,7 @@ from django.urls import reverse
 from enrollment.models import Enrollment
 from reports import dashboard, selectors
 from tests.factories import UserFactory, crop
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 S = Enrollment.Status
@@ -123,7 +124,7 @@ def test_dashboard_page_of_a_province_never_mentions_another_province(world, log
 
 
 def test_dashboard_needs_a_role(db, client):
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
     assert client.get(reverse("reports:dashboard")).status_code == 403
 
 

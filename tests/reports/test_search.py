@@ -9,6 +9,7 @@ from enrollment.identity import normalise_name
 from provinces.roles import Role
 from reports.selectors import search_workers
 from tests.factories import EnrollmentFactory, OrganisationFactory, WorkerFactory, make_cuil, make_user, province
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_search_page_lists_results_linking_to_the_worker_page(world, people, log
 def test_search_page_needs_a_role(db, client):
     from tests.factories import UserFactory
 
-    client.force_login(UserFactory())
+    sign_in(client, UserFactory())
     assert client.get(reverse("reports:search"), {"q": "x"}).status_code == 403
 
 

@@ -15,12 +15,14 @@ from tests.factories import (
     make_user,
     province,
 )
+from tests.twofactor import verify_if_needed
 
 pytestmark = pytest.mark.django_db
 
 
 def client_for(client, user):
     client.force_login(user)
+    verify_if_needed(client, user)
     return client
 
 

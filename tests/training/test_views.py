@@ -11,6 +11,7 @@ from tests.factories import (
     make_user,
     province,
 )
+from tests.twofactor import verify_if_needed
 from training import services
 from training.models import Referral
 
@@ -24,6 +25,7 @@ def officer():
 
 def login(client, user):
     client.force_login(user)
+    verify_if_needed(client, user)
     return client
 
 
