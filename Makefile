@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test test-production test-e2e e2e-browser deploy-check lint format typecheck bench lock messages install clean-db
+.PHONY: otp run test test-production test-e2e e2e-browser deploy-check lint format typecheck bench lock messages install clean-db
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ install: $(STAMP)
 ## Start the app with demo data (embedded PostgreSQL + Celery worker + web server). Ctrl-C stops all.
 run: install
 	$(BIN)/python scripts/run.py
+
+## The current two-factor code of a demo ministry user: make otp USER=revisora (local demo only).
+otp: install
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py demo_otp "$(USER)"
 
 ## Run the whole test suite against real PostgreSQL (embedded unless DATABASE_URL is set).
 test: install

@@ -18,6 +18,13 @@ from provinces.models import Organisation
 from provinces.roles import Role
 
 DEMO_PASSWORD = "interzafra-demo"
+
+#: The demo's ministry users (who must verify a second factor) share this published TOTP key, so
+#: that anyone can walk the demo: add it to an authenticator app (base32
+#: ``DEMO_OTP_KEY_BASE32``) or print the current code with ``make otp USER=revisora``. It is public:
+#: never give it to a real account (``demo_otp`` prints codes only for devices with this key).
+DEMO_OTP_KEY = b"interzafra-demo-otp!".hex()
+DEMO_OTP_KEY_BASE32 = "NFXHIZLSPJQWM4TBFVSGK3LPFVXXI4BB"
 MINISTRY = "Ministerio de Trabajo, Empleo y Seguridad Social"
 
 # province, agreement number, budget, {crop: quota}, [(crop, first month, months)]
@@ -62,6 +69,8 @@ USERS = [
     ("pagos", ("Martín", "Quiroga"), Role.PAYMENTS_OFFICER, MINISTRY),
     ("pagos2", ("Silvia", "Ledesma"), Role.PAYMENTS_OFFICER, MINISTRY),
     ("auditora", ("Graciela", "Sosa"), Role.AUDITOR, MINISTRY),
+    ("accesos", ("Patricia", "Ojeda"), Role.ACCESS_ADMIN, MINISTRY),
+    ("accesos2", ("Hugo", "Barrionuevo"), Role.ACCESS_ADMIN, MINISTRY),
     ("tucuman", ("Jorge", "Albornoz"), Role.PROVINCIAL_OFFICER, "Secretaría de Empleo de Tucumán"),
     ("mendoza", ("Verónica", "Giménez"), Role.PROVINCIAL_OFFICER, "Subsecretaría de Trabajo de Mendoza"),
     ("misiones", ("Carlos", "Duarte"), Role.PROVINCIAL_OFFICER, "Ministerio del Agro de Misiones"),

@@ -35,6 +35,7 @@ from payments.batches import approve_batch, build_batch, monthly_screening, requ
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch
 from payments.returns import reconcile_batch
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation, Province
+from provinces.roles import MINISTRY_ROLES
 from provinces.services import grant_membership
 from training import services as training_services
 from training.models import Course, Provider, Referral
@@ -71,6 +72,34 @@ def _verified(user):
     return user
 
 
+def _demo_device(user) -> None:
+    """The demo ministry user's authenticator: confirmed, with the published demo key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="demo", key=data.DEMO_OTP_KEY, confirmed=True)
+
+
+def demo_code(username: str) -> str:
+    """The 6-digit code a demo ministry user's authenticator shows now.
+
+    Refused (ValueError) unless ``username`` is one of the demo's ministry users and their device
+    still has the published demo key: a real account's codes are never printed."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if username not in {u for u, _name, role, _org in data.USERS if role in MINISTRY_ROLES}:
+        raise ValueError(username)
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True, key=data.DEMO_OTP_KEY).first()
+    if device is None:
+        raise ValueError(username)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
 def _people() -> dict:
     user_model = get_user_model()
     orgs = {}
@@ -88,6 +117,8 @@ def _people() -> dict:
             )
         grant_membership(user=user, organisation=orgs[org_name], role=role)
         users[username] = user
+        if role in MINISTRY_ROLES:
+            _demo_device(user)
     for org_name, (username, role) in data.CLERKS.items():
         user = user_model.objects.filter(username=username).first()
         if user is None:

@@ -48,7 +48,11 @@ Usuarios de demostración (contraseña de todos: interzafra-demo):
   revisora    Revisora del Ministerio           pagos, pagos2  Oficiales de pagos
   auditora    Auditora                          tucuman        Oficial provincial de Tucumán
   mendoza     Oficial provincial de Mendoza     uatre          Oficial de sindicato (UATRE Tucumán)
+  accesos, accesos2  Administración de accesos (otorgan y quitan roles)
   admin       Superusuario (solo /admin/)
+Los usuarios del Ministerio (revisora, pagos, pagos2, auditora, accesos, accesos2) verifican en dos
+pasos: código vigente con `make otp USER=revisora`, o cargue en su aplicación la clave de
+demostración NFXH IZLS PJQW M4TB FVSG K3LP FVXX I4BB.
 Ctrl-C detiene todo.
 """,
         flush=True,
