@@ -30,7 +30,7 @@ NAVIGATION = [
     (_("Informes"), "reports:report_list", _WORK_ROLES),
     (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
-    (_("Reclamos"), "claims:list", set(Role.values)),
+    (_("Reclamos"), "claims:list", _WORK_ROLES),
     (_("API"), "api_web:tokens", None),
     (_("Accesos"), "access:home", {Role.ACCESS_ADMIN}),
     (_("Dos pasos"), "twofactor:enrol", None),

@@ -11,7 +11,7 @@ from claims import services
 from claims.models import Claim
 from enrollment.models import Enrollment
 from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, UserFactory, crop, province
-from tests.twofactor import verify_client
+from tests.twofactor import sign_in, verify_client
 
 pytestmark = pytest.mark.django_db
 C = Claim.Status
@@ -37,7 +37,7 @@ def mendoza_claim():
 
 
 def login(client, user):
-    client.force_login(user)
+    sign_in(client, user)
     verify_client(client, user)
     return client
 

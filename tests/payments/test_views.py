@@ -263,7 +263,7 @@ def test_officer_applies_a_retroactive_rate_and_auditor_cannot(client, batch, of
 
 def test_export_runs_in_the_background_and_shows_its_progress(client, batch, officer, second_officer):
     batches.approve_batch(batch=batch, by=verified(second_officer))
-    client.force_login(officer)
+    sign_in(client, officer)
     with TestCase.captureOnCommitCallbacks(execute=False) as queued:
         response = client.post(reverse("payments:batch_export", args=[batch.pk, "csv"]), follow=True)
     assert "en preparación" in response.content.decode()
@@ -292,12 +292,12 @@ def test_bank_files_page_is_refused_to_other_roles(client, batch, outsiders):
 def test_bank_files_are_sent_by_their_view_never_at_media(client, batch, officer, second_officer, outsiders):
     batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
-    client.force_login(officer)
+    sign_in(client, officer)
     assert client.get(f"/media/{bank_file.file.name}").status_code == 404
     download = client.get(reverse("payments:bank_file_download", args=[bank_file.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content) == bank_file.read()
     for user in outsiders.values():
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(f"/media/{bank_file.file.name}").status_code == 404
         assert client.get(reverse("payments:bank_file_download", args=[bank_file.pk])).status_code in (403, 404)
 

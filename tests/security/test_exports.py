@@ -11,6 +11,7 @@ from provinces.roles import Role
 from provinces.spreadsheets import spreadsheet_safe
 from tests.api.conftest import client_for
 from tests.factories import OrganisationFactory, make_user
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_access_log_export_neutralises_the_cuil_as_typed(client):
     for typed in HOSTILE[:2]:
         api.get(f"/api/v1/status/{quote(typed, safe='')}/")
     auditor = make_user(Role.AUDITOR)
-    client.force_login(auditor)
+    sign_in(client, auditor)
     page = client.get(reverse("api_web:access_log")).content.decode()
     export_url = reverse("api:statuslookup-export")
     assert export_url in page  # the web page's "Exportar CSV" is this export
@@ -48,7 +49,7 @@ def test_access_log_export_neutralises_the_cuil_as_typed(client):
 def test_access_log_export_neutralises_usernames(client):
     officer = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(), username="@SUM(1+1)")
     client_for(officer).get("/api/v1/status/20123456786/")
-    client.force_login(make_user(Role.AUDITOR))
+    sign_in(client, make_user(Role.AUDITOR))
     response = client.get(reverse("api:statuslookup-export"))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[1][1] == "'@SUM(1+1)"

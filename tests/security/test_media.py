@@ -11,6 +11,7 @@ import config.urls
 from provinces.roles import Role
 from reports.models import ReportJob
 from tests.factories import make_user
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_no_url_serves_media_even_under_debug(report, debug_urls, client):
     path = f"/media/{report.file.name}"
     with pytest.raises(Resolver404):
         resolve(path)
-    client.force_login(report.requested_by)
+    sign_in(client, report.requested_by)
     assert client.get(path).status_code == 404
 
 
@@ -55,12 +56,12 @@ def test_stored_names_are_not_guessable(report):
 
 def test_the_report_view_sends_the_file_to_its_requester_only(report, client):
     url = reverse("reports:job_download", args=[report.pk])
-    client.force_login(report.requested_by)
+    sign_in(client, report.requested_by)
     response = client.get(url)
     assert response.status_code == 200 and b"20123456786" in b"".join(response.streaming_content)
     assert 'filename="beneficiarios-tucuman.csv"' in response["Content-Disposition"]
     for role in (Role.MINISTRY_REVIEWER, Role.AUDITOR, Role.PAYMENTS_OFFICER):
-        client.force_login(make_user(role))
+        sign_in(client, make_user(role))
         assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302  # to the login page
