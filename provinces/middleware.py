@@ -50,9 +50,11 @@ class TwoFactorMiddleware:
 
     After ``OTPMiddleware``: a signed-in person with a ministry role whose session has not
     verified a code is sent to enrol (no confirmed authenticator yet) or to verify, and comes
-    back to the page asked for. Signing in and out, the language selector, the two-factor pages
-    themselves and the set-password link stay reachable. The API answers 403 in its error shape
-    to such a session; token requests carry no session and are not affected.
+    back to the page asked for. Anyone else who enrolled voluntarily verifies too: an enrolled
+    authenticator that a stolen password could skip would protect nothing. Signing in and out,
+    the language selector, the two-factor pages themselves and the set-password link stay
+    reachable. The API answers 403 in its error shape to such a session; token requests carry no
+    session and are not affected.
     """
 
     OPEN_PREFIXES = ("/ingresar/", "/salir/", "/i18n/", "/dos-pasos/", "/acceso/clave/", "/static/")
@@ -75,13 +77,15 @@ class TwoFactorMiddleware:
             or not user.is_authenticated
             or request.path.startswith(self.OPEN_PREFIXES)
             or is_verified(user)
-            or not needs_two_factor(user)
         ):
+            return self.get_response(request)
+        device = confirmed_device(user)
+        if device is None and not needs_two_factor(user):
             return self.get_response(request)
         if request.path.startswith("/api/v1/"):
             # The API's error shape (api.errors), written here: provinces never imports api.
             message = _("Esta cuenta requiere verificación en dos pasos: verifíquela en la web antes de usar la API.")
             body = {"status": 403, "code": "two_factor_required", "message": message, "fields": {}}
             return JsonResponse(body, status=403)
-        target = "twofactor:verify" if confirmed_device(user) is not None else "twofactor:enrol"
+        target = "twofactor:verify" if device is not None else "twofactor:enrol"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

@@ -75,11 +75,16 @@ def test_api_session_of_an_unverified_national_role_is_refused_but_tokens_work(c
     assert api.get("/api/v1/workers/").status_code == 200
 
 
-def test_officers_are_not_forced_but_may_enrol(client):
+def test_officers_are_not_forced_but_once_enrolled_they_verify(client):
     officer = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory())
     client.force_login(officer)
     assert client.get("/").status_code == 200
     assert client.get(reverse("twofactor:enrol")).status_code == 200
+    device = TOTPDevice.objects.get(user=officer, confirmed=False)
+    client.post(reverse("twofactor:enrol"), {"token": current_code(device)})
+    client.logout()
+    client.force_login(officer)
+    assert client.get("/")["Location"] == reverse("twofactor:verify") + "?next=%2F"
 
 
 def test_enrolment_shows_qr_and_key_confirms_with_a_code_and_gives_backup_codes(client):
