@@ -59,7 +59,7 @@ def test_change_holds_unpaid_installments_and_pays_nothing_until_a_second_person
     june = built_batch(officer, month=dt.date(2026, 6, 1))
     line = june.items.get(installment__worker=worker, installment__number=1)
     assert line.cbu == NEW_CBU
-    batches.approve_batch(batch=june, by=second_officer)
+    batches.approve_batch(batch=june, by=verified(second_officer))
     content, _count, _total = bank_files.render_bank_file(batch=june, fmt="csv")
     assert f";{NEW_CBU};{worker.cuil};".encode() in content
     assert f";{change.old_cbu};".encode() not in content
@@ -80,7 +80,7 @@ def test_change_pulls_the_line_out_of_an_approved_batch_not_yet_exported(
 ):
     enrollment, other = approved(), approved()
     batch = built_batch(officer)
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     ask(enrollment.worker, tucuman_officer)
     batch.refresh_from_db()
     assert batch.item_count == 1 and batch.total_amount == Decimal("64000.00")
@@ -96,7 +96,7 @@ def test_change_pulls_the_line_out_of_an_approved_batch_not_yet_exported(
 def test_a_batch_already_sent_to_the_bank_keeps_its_line(approved, officer, second_officer, tucuman_officer):
     enrollment = approved()
     batch = built_batch(officer)
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     ask(enrollment.worker, tucuman_officer)
     line = BatchItem.objects.get(installment__enrollment=enrollment)
@@ -128,7 +128,7 @@ def test_a_pending_change_found_at_build_holds_the_worker_there_too(approved, of
 def test_export_refuses_a_line_whose_cbu_is_no_longer_on_file(approved, officer, second_officer):
     enrollment = approved()
     batch = built_batch(officer)
-    batches.approve_batch(batch=batch, by=second_officer)
+    batches.approve_batch(batch=batch, by=verified(second_officer))
     # Written behind the services' back: the export still never pays the CBU that was replaced.
     Worker.objects.filter(pk=enrollment.worker_id).update(cbu=NEW_CBU)
     with pytest.raises(ValidationError) as error:
