@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,6 +40,8 @@ def _refused(request, error) -> None:
 def home(request):
     require_perm(request.user, "provinces.manage_access")
     query = request.GET.get("q", "").strip()
+    if "\x00" in query:  # PostgreSQL text cannot hold it: no person's name has one
+        return HttpResponseBadRequest(_("La búsqueda no es válida."))
     return render(
         request,
         "provinces/access/home.html",

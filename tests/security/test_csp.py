@@ -9,6 +9,7 @@ from django.conf import settings
 
 from provinces.roles import Role
 from tests.factories import make_user
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +27,13 @@ def test_pages_carry_a_strict_policy(client):
         assert policy["default-src"] == ["'self'"] and policy["script-src"] == ["'self'"], path
         assert "'unsafe-inline'" not in policy["style-src"] and "'unsafe-eval'" not in policy["script-src"]
         assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
-    client.force_login(make_user(Role.MINISTRY_REVIEWER))
+    sign_in(client, make_user(Role.MINISTRY_REVIEWER))
     for path in ("/", "/tablero/", "/inscripciones/", "/pagos/totales/"):
         assert directives(client.get(path))["script-src"] == ["'self'"], path
 
 
 def test_swagger_ui_needs_no_inline_script_and_its_style_has_the_nonce(client):
-    client.force_login(make_user(Role.MINISTRY_REVIEWER))
+    sign_in(client, make_user(Role.MINISTRY_REVIEWER))
     page = client.get("/api/v1/docs/")
     policy = directives(page)
     assert policy["script-src"] == ["'self'"]
@@ -45,7 +46,7 @@ def test_swagger_ui_needs_no_inline_script_and_its_style_has_the_nonce(client):
 
 
 def test_redoc_alone_allows_inline_styles_and_blob_workers_but_no_inline_script(client):
-    client.force_login(make_user(Role.MINISTRY_REVIEWER))
+    sign_in(client, make_user(Role.MINISTRY_REVIEWER))
     page = client.get("/api/v1/redoc/")
     policy = directives(page)
     assert policy["script-src"] == ["'self'"] and "'unsafe-inline'" in policy["style-src"]

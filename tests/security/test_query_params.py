@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from provinces.roles import Role
 from tests.factories import make_user
+from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ PARAMS = {
 }
 SKIP = re.compile(r"^(admin/|i18n/|api/v1/(schema|docs|redoc)/|salir/)")
 #: one demo user of each role, and the superuser
-DEMO_USERS = ["revisora", "pagos", "auditora", "tucuman", "uatre", "admin"]
+DEMO_USERS = ["revisora", "pagos", "auditora", "accesos", "tucuman", "uatre", "admin"]
 
 
 def _filter_names(cls=django_filters.FilterSet):
@@ -72,7 +73,7 @@ def test_hostile_query_values_never_answer_500():
     for username in [None, *DEMO_USERS]:
         client = Client(raise_request_exception=False)
         if username is not None:
-            client.force_login(users[username])
+            sign_in(client, users[username])
         for path in paths:
             if client.get(path).status_code != 200:
                 continue  # a page this role may not open (or a POST-only URL): nothing more to try
@@ -92,7 +93,7 @@ def test_hostile_query_values_never_answer_500():
 @pytest.mark.parametrize("anio", ["-1", "0", "abc", "99999", "\x00"])
 def test_monthly_totals_answers_400_for_a_year_it_cannot_read(anio):
     client = Client()
-    client.force_login(make_user(Role.PAYMENTS_OFFICER))
+    sign_in(client, make_user(Role.PAYMENTS_OFFICER))
     assert client.get("/pagos/totales/", {"anio": anio}).status_code == 400
     assert client.get("/pagos/totales/", {"anio": "2026"}).status_code == 200
     assert client.get("/pagos/totales/").status_code == 200
@@ -100,7 +101,7 @@ def test_monthly_totals_answers_400_for_a_year_it_cannot_read(anio):
 
 def test_access_log_filter_answers_400_for_a_value_it_cannot_search():
     client = Client()
-    client.force_login(make_user(Role.AUDITOR))
+    sign_in(client, make_user(Role.AUDITOR))
     assert client.get("/consultas-api/", {"cuil": "20\x0012345678"}).status_code == 400
     assert client.get("/consultas-api/", {"cuil": "x" * 500}).status_code == 400
     page = client.get("/consultas-api/", {"cuil": "=1+2"})
