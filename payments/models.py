@@ -339,7 +339,7 @@ class BatchItem(models.Model):
         return self.reference
 
 
-@pghistory.track(exclude=["progress_done"])  # progress is not history
+@pghistory.track(exclude=["progress_done", "attempts"])  # progress and deliveries are not history
 class BankFile(models.Model):
     """An exported bank file, kept in file storage with its SHA-256. Written once per batch and
     format by a Celery task (progress stored here), so exporting again gives the very same file."""
@@ -357,6 +357,8 @@ class BankFile(models.Model):
     format = models.CharField(_("formato"), max_length=5, choices=Format.choices)
     filename = models.CharField(_("nombre del archivo"), max_length=80)
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    #: deliveries of the writing task that started (``payments.attempts``)
+    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
     file = models.FileField(_("archivo"), upload_to="bank_files/%Y/%m/", blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("tamaño (bytes)"), default=0)
@@ -422,7 +424,7 @@ class Reconciliation(models.Model):
         return f"{self.filename} · {self.batch}"
 
 
-@pghistory.track(exclude=["content"])
+@pghistory.track(exclude=["content", "attempts"])
 class ReturnFile(models.Model):
     """A bank return file as uploaded; a Celery task applies it (see ``Reconciliation``)."""
 
@@ -438,6 +440,8 @@ class ReturnFile(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     content = models.BinaryField(_("contenido"))
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    #: deliveries of the applying task that started (``payments.attempts``)
+    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
     error = models.TextField(_("error"), blank=True)
     reconciliation = models.OneToOneField(
         Reconciliation,

@@ -5,7 +5,9 @@ Rules: only an exported batch is reconciled; a file needs its header (the batch'
 closing record, or nothing of it is applied; each line is matched to the batch's line by its
 reference and is paid or rejected once (a reconciled batch is immutable, a paid installment is
 never paid again, the same file sent twice is the same reconciliation); lines that match
-nothing or cannot be read are reported as problems, never applied.
+nothing or cannot be read are reported as problems, never applied. A file over the size limits
+(``RETURN_FILE_MAX_BYTES``, ``RETURN_FILE_MAX_LINES``) is refused before it is read; at most
+``RETURN_FILE_MAX_PROBLEMS`` problems are kept, the rest counted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 import pghistory
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -54,10 +57,47 @@ def _split_return(text: str) -> list[list[str]]:
     return [record.split(";") if record else [] for record in records]
 
 
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def size_problem(content: bytes) -> str | None:
+    """Why a return file is too large to be read (``RETURN_FILE_MAX_BYTES``, ``_MAX_LINES``),
+    measured without reading it, or None."""
+    limit = settings.RETURN_FILE_MAX_BYTES
+    if len(content) > limit:
+        return _("El archivo pesa más de %(limit)s MB, el máximo para una respuesta del banco.") % {
+            "limit": _number(limit // (1024 * 1024))
+        }
+    lines, max_lines = content.count(b"\n"), settings.RETURN_FILE_MAX_LINES
+    if lines > max_lines + 2:  # header and closing record
+        return _("El archivo tiene %(lines)s líneas y el máximo es %(limit)s.") % {
+            "lines": _number(lines),
+            "limit": _number(max_lines),
+        }
+    return None
+
+
+def capped(problems: list[dict]) -> list[dict]:
+    """The first ``RETURN_FILE_MAX_PROBLEMS`` problems, and one more that counts the rest."""
+    limit = settings.RETURN_FILE_MAX_PROBLEMS
+    if len(problems) <= limit:
+        return problems
+    rest = len(problems) - limit
+    return [
+        *problems[:limit],
+        {"line": 0, "problem": _("y %(n)s observaciones más, no guardadas.") % {"n": _number(rest)}},
+    ]
+
+
 def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], list[dict], list[dict]]:
-    """Parse a return file. Returns (lines, line problems, file problems)."""
+    """Parse a return file. Returns (lines, line problems, file problems). A file over the size
+    limits is not read (a file problem)."""
     file_problems: list[dict] = []
     line_problems: list[dict] = []
+    too_large = size_problem(content)
+    if too_large:
+        return [], [], [{"line": 0, "problem": too_large}]
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -89,7 +129,8 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
     for number, row in enumerate(details, start=2):
         if len(row) != 6 or row[0] != "D":
             line_problems.append(
-                {"line": number, "problem": _("Registro mal formado: %(row)s") % {"row": ";".join(row)}}
+                # At most 200 characters of it: a line can be megabytes long.
+                {"line": number, "problem": _("Registro mal formado: %(row)s") % {"row": ";".join(row)[:200]}}
             )
             continue
         _kind, reference, cuil, amount_text, outcome_text, reason = row
@@ -151,7 +192,7 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
         if file_problems or locked.status == B.RECONCILED:
             if locked.status == B.RECONCILED and not file_problems:
                 file_problems.append({"line": 0, "problem": _("El lote ya está conciliado: no se aplicó nada.")})
-            record.problems = file_problems + problems
+            record.problems = capped(file_problems + problems)
             record.save()
             return record
         usable = lines
@@ -190,7 +231,7 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
             applied = _apply_lines(locked, usable, problems)
             record.accepted = True
             record.paid_count, record.rejected_count, record.unchanged_count = applied
-            record.problems = sorted(problems, key=lambda p: p["line"])
+            record.problems = capped(sorted(problems, key=lambda p: p["line"]))
             record.save()
             if not locked.items.filter(outcome=BatchItem.Outcome.PENDING).exists():
                 locked.status = B.RECONCILED
@@ -203,7 +244,8 @@ def submit_return_file(*, batch: PaymentBatch, content: bytes, filename: str, by
     """Receive a bank return file for an exported batch and queue it to be applied.
 
     The same file (same SHA-256) for the same batch is received once: uploading it again
-    returns the first upload. The Celery task calls ``apply_return_file``.
+    returns the first upload. A file over ``RETURN_FILE_MAX_BYTES`` or ``RETURN_FILE_MAX_LINES``
+    is refused. The Celery task calls ``apply_return_file``.
     """
     from payments.tasks import apply_return_file_task
 
@@ -212,6 +254,9 @@ def submit_return_file(*, batch: PaymentBatch, content: bytes, filename: str, by
         raise ValidationError(_("Solo se concilia un lote exportado al banco."))
     if not content:
         raise ValidationError(_("El archivo está vacío."))
+    too_large = size_problem(content)
+    if too_large:
+        raise ValidationError(too_large)
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         try:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -140,10 +141,12 @@ def batch_reconcile(request, pk):
         messages.error(request, _("Adjunte el archivo de respuesta del banco."))
         return redirect("payments:batch_detail", pk=batch.pk)
     upload = form.cleaned_data["file"]
+    # One byte past the limit is enough for the service to refuse the file.
+    content = upload.read(settings.RETURN_FILE_MAX_BYTES + 1)
     return _act(
         request,
         pk,
-        lambda b: returns.submit_return_file(batch=b, content=upload.read(), filename=upload.name, by=request.user),
+        lambda b: returns.submit_return_file(batch=b, content=content, filename=upload.name, by=request.user),
         lambda f: (
             _("Archivo %(name)s recibido: se aplica en segundo plano.") % {"name": f.filename}
             if f.status == f.Status.QUEUED
