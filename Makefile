@@ -24,9 +24,10 @@ run: install
 otp: install
 	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py demo_otp "$(USER)"
 
-## Run the whole test suite against real PostgreSQL (embedded unless DATABASE_URL is set).
+## Run the whole test suite against real PostgreSQL (embedded unless DATABASE_URL is set); an
+## embedded server the tests started is stopped afterwards, one already running is left running.
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python -m config.embedded run -- $(BIN)/pytest $(PYTEST_ARGS)
 
 ## Production-like tests: system PostgreSQL and a real Celery worker on Redis (see .ci/run).
 test-production: install

