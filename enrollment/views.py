@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from enrollment import bank_account_views, imports, registration, services, tasks
@@ -192,7 +193,11 @@ def review_queue(request):
             done = len(chosen) - len(failures)
             messages.success(
                 request,
-                (_("%(n)s inscripciones aprobadas.") if approve else _("%(n)s inscripciones rechazadas."))
+                (
+                    ngettext("%(n)s inscripción aprobada.", "%(n)s inscripciones aprobadas.", done)
+                    if approve
+                    else ngettext("%(n)s inscripción rechazada.", "%(n)s inscripciones rechazadas.", done)
+                )
                 % {"n": done},
             )
             for failure in failures:

@@ -47,7 +47,7 @@ def batch_list(request):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Lote %(batch)s solicitado.") % {"batch": batch})
+                messages.success(request, _("%(batch)s: solicitado.") % {"batch": batch})
                 return redirect("payments:batch_detail", pk=batch.pk)
     page = Paginator(selectors.batches_for(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "payments/batch_list.html", {"page": page, "form": form})

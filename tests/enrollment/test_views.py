@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.apps import apps
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -241,6 +242,23 @@ def test_bulk_approve_and_bulk_reject_with_required_reason(client, reviewer):
     statuses = {e.pk: (e.status, e.status_reason) for e in Enrollment.objects.all()}
     assert statuses[a.pk][0] == statuses[b.pk][0] == S.APPROVED
     assert statuses[c_.pk] == (S.REJECTED, "Fuera de término")
+
+
+def test_a_single_bulk_decision_is_reported_in_the_singular(client, reviewer):
+    one, two, three = (EnrollmentFactory(status=S.PENDING_REVIEW) for _ in range(3))
+    c = client_for(client, reviewer)
+    url = reverse("enrollment:review_queue")
+    page = c.post(url, {"enrollments": [one.pk], "action": "reject", "reason": "Fuera de término"}, follow=True)
+    assert "1 inscripción rechazada." in page.content.decode()
+    page = c.post(url, {"enrollments": [two.pk, three.pk], "action": "approve"}, follow=True)
+    assert "2 inscripciones aprobadas." in page.content.decode()
+
+
+def test_import_summary_figures_use_argentine_thousands_separators():
+    job = ImportJob(status=ImportJob.Status.READY, total_rows=12500, enrollments_to_create=12000, quota_available=11988)
+    html = render_to_string("enrollment/_import_status.html", {"job": job})
+    assert "11.988" in html and "12.500" in html
+    assert "11988" not in html
 
 
 # --- survey-list imports ----------------------------------------------------------------------

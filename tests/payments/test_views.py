@@ -122,6 +122,16 @@ def test_officer_requests_a_batch_from_the_form(client, approved, officer):
     assert batch.item_count == 1 and batch.built_by == officer
 
 
+def test_the_request_message_names_the_batch_once(client, approved, officer):
+    approved()
+    client.force_login(officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        page = client.post(reverse("payments:batch_list"), {"month": "2026-05"}, follow=True)
+    shown = [str(m) for m in page.context["messages"]]
+    assert shown == [f"{PaymentBatch.objects.get()}: solicitado."]
+    assert "Lote Lote" not in page.content.decode()
+
+
 def test_bad_month_is_a_clear_message_and_nothing_is_created(client, officer):
     sign_in(client, officer)
     response = client.post(reverse("payments:batch_list"), {"month": "mayo"})

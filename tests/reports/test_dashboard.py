@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from enrollment.models import Enrollment
@@ -115,6 +116,13 @@ def test_dashboard_page_shows_figures_in_argentine_format_with_links(world, logi
     assert "/inscripciones/?status=approved" in body
     assert "vendor/chartjs/chart.umd.min.js" in body
     assert 'id="chart-enrollments_by_status"' in body
+
+
+def test_budget_table_columns_have_distinct_titles():
+    row = {"agreement": "CONV-TUC", "budget": 1, "committed": 1, "committed_n": 1, "paid": 1, "paid_n": 1}
+    body = render_to_string("reports/_budget_table.html", {"section": {"rows": [row]}})
+    assert ">Cuotas comprometidas</th>" in body and ">Cuotas pagadas</th>" in body
+    assert ">Cuotas</th>" not in body
 
 
 def test_dashboard_page_of_a_province_never_mentions_another_province(world, login):
