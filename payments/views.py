@@ -86,7 +86,12 @@ def bank_files(request, pk):
 
 @login_required
 def batch_progress(request, pk):
-    return render(request, "payments/_progress.html", {"batch": _batch(request, pk)})
+    batch = _batch(request, pk)
+    response = render(request, "payments/_progress.html", {"batch": batch})
+    if request.headers.get("HX-Request") and batch.status != batch.Status.BUILDING:
+        # the page polled while building: its totals and lines are stale, so htmx reloads it
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _act(request, pk, action, done_message):

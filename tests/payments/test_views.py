@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from payments import bank_files, batches
 from payments.models import BankFile, PaymentBatch
@@ -209,6 +210,40 @@ def test_nav_offers_installments_but_not_batches_to_provincial_and_union_officer
         sign_in(client, outsiders[name])
         home = client.get(reverse("home")).content.decode()
         assert reverse("payments:installment_list") in home and reverse("payments:batch_list") not in home, name
+
+
+def test_the_batch_page_offers_approval_only_to_a_second_officer_and_names_people(
+    client, batch, officer, second_officer
+):
+    batch.refresh_from_db()
+    url = reverse("payments:batch_detail", args=[batch.pk])
+    approve = reverse("payments:batch_approve", args=[batch.pk])
+    client.force_login(officer)
+    page = client.get(url).content.decode()
+    assert approve not in page and "lo aprueba otro oficial de pagos" in page
+    assert officer.get_full_name() in page and f"{timezone.localtime(batch.built_at):%d/%m/%Y}" in page
+    client.force_login(second_officer)
+    page = client.get(url).content.decode()
+    assert approve in page
+
+
+def test_progress_polling_reloads_the_page_once_the_batch_is_built(client, batch, officer):
+    client.force_login(officer)
+    url = reverse("payments:batch_progress", args=[batch.pk])
+    PaymentBatch.objects.filter(pk=batch.pk).update(status=PaymentBatch.Status.BUILDING)
+    polling = client.get(url, headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in polling and b"hx-trigger" in polling.content
+    PaymentBatch.objects.filter(pk=batch.pk).update(status=PaymentBatch.Status.BUILT)
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done["HX-Refresh"] == "true" and b"hx-trigger" not in done.content
+
+
+def test_batch_lines_show_the_month_and_installment_number(client, batch, officer):
+    client.force_login(officer)
+    page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
+    line = batch.items.select_related("installment").get()
+    assert "<th>Mes</th>" in page and "Cuota n.º" in page
+    assert f'<td>{line.installment.month:%m/%Y}</td><td class="num">{line.installment.number}</td>' in page
 
 
 def test_builder_cannot_approve_but_a_second_officer_can_then_export_and_download(
