@@ -44,7 +44,15 @@ class RegistrationForm(forms.Form):
     address = forms.CharField(label=_("Domicilio"), max_length=200, required=False)
     province = forms.ModelChoiceField(label=_("Provincia de residencia"), queryset=Province.objects.none())
     locality = forms.CharField(label=_("Localidad"), max_length=120)
-    cbu = forms.CharField(label=_("CBU"), max_length=26, required=False, help_text=_("Opcional: 22 dígitos."))
+    cbu = forms.CharField(
+        label=_("CBU"),
+        max_length=26,
+        required=False,
+        help_text=_(
+            "22 dígitos. Puede cargarse después, pero sin CBU no se transfiere: "
+            "cada cuota queda retenida hasta que se cargue."
+        ),
+    )
     renatre = forms.CharField(label=_("N° RENATRE"), max_length=20, required=False)
 
     def __init__(self, *args, user, **kwargs):

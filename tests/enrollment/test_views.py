@@ -244,6 +244,12 @@ def test_bulk_approve_and_bulk_reject_with_required_reason(client, reviewer):
     assert statuses[c_.pk] == (S.REJECTED, "Fuera de término")
 
 
+def test_the_registration_form_warns_that_without_cbu_installments_are_held(client, officer, cycle):
+    page = client_for(client, officer).get(reverse("enrollment:register")).content.decode()
+    assert "sin CBU no se transfiere: cada cuota queda retenida hasta que se cargue" in page
+    assert "Opcional: 22 dígitos." not in page
+
+
 def test_a_single_bulk_decision_is_reported_in_the_singular(client, reviewer):
     one, two, three = (EnrollmentFactory(status=S.PENDING_REVIEW) for _ in range(3))
     c = client_for(client, reviewer)
