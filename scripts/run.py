@@ -37,7 +37,7 @@ Usuarios de demostración (contraseña de todos: {DEMO_PASSWORD}):
 {logins}
   {"admin":<{width}}Superusuario (solo /admin/)
 Los usuarios del Ministerio verifican en dos pasos: código vigente con `make otp USER=revisora`,
-o cargue en su aplicación la clave de demostración {" ".join(DEMO_OTP_KEY_BASE32[i:i + 4] for i in range(0, 32, 4))}.
+o cargue en su aplicación la clave de demostración {" ".join(DEMO_OTP_KEY_BASE32[i : i + 4] for i in range(0, 32, 4))}.
 Ctrl-C detiene todo.
 """
 
