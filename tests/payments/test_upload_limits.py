@@ -9,6 +9,7 @@ from django.test import TestCase
 from payments import bank_files, batches, returns, tasks
 from payments.models import BankFile, ReturnFile
 from tests.payments.test_reconciliation import MAY, exported_batch, line, return_file
+from tests.twofactor import verified
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_a_bank_file_whose_worker_died_twice_is_failed_without_writing_it(
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
         batch = batches.request_batch(month=MAY, by=officer)
-    batch = batches.approve_batch(batch=batch, by=second_officer)
+    batch = batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_file = bank_files.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
     BankFile.objects.filter(pk=bank_file.pk).update(attempts=2)
     monkeypatch.setattr(bank_files, "write_bank_file", lambda **kw: pytest.fail("the file was written again"))

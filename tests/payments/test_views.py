@@ -125,7 +125,7 @@ def test_officer_requests_a_batch_from_the_form(client, approved, officer):
 
 def test_the_request_message_names_the_batch_once(client, approved, officer):
     approved()
-    client.force_login(officer)
+    sign_in(client, officer)
     with TestCase.captureOnCommitCallbacks(execute=True):
         page = client.post(reverse("payments:batch_list"), {"month": "2026-05"}, follow=True)
     shown = [str(m) for m in page.context["messages"]]
@@ -218,17 +218,17 @@ def test_the_batch_page_offers_approval_only_to_a_second_officer_and_names_peopl
     batch.refresh_from_db()
     url = reverse("payments:batch_detail", args=[batch.pk])
     approve = reverse("payments:batch_approve", args=[batch.pk])
-    client.force_login(officer)
+    sign_in(client, officer)
     page = client.get(url).content.decode()
     assert approve not in page and "lo aprueba otro oficial de pagos" in page
     assert officer.get_full_name() in page and f"{timezone.localtime(batch.built_at):%d/%m/%Y}" in page
-    client.force_login(second_officer)
+    sign_in(client, second_officer)
     page = client.get(url).content.decode()
     assert approve in page
 
 
 def test_progress_polling_reloads_the_page_once_the_batch_is_built(client, batch, officer):
-    client.force_login(officer)
+    sign_in(client, officer)
     url = reverse("payments:batch_progress", args=[batch.pk])
     PaymentBatch.objects.filter(pk=batch.pk).update(status=PaymentBatch.Status.BUILDING)
     polling = client.get(url, headers={"HX-Request": "true"})
@@ -239,7 +239,7 @@ def test_progress_polling_reloads_the_page_once_the_batch_is_built(client, batch
 
 
 def test_batch_lines_show_the_month_and_installment_number(client, batch, officer):
-    client.force_login(officer)
+    sign_in(client, officer)
     page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
     line = batch.items.select_related("installment").get()
     assert "<th>Mes</th>" in page and "Cuota n.º" in page
