@@ -139,9 +139,16 @@ def run(command: list[str], *, pgdata: Path | None = None) -> int:
     """
     import subprocess
 
+    from config.localkey import ensure_local_secret_key
+
+    # Importing ``config`` (its Celery app) set DJANGO_SETTINGS_MODULE in this process; the
+    # command must not inherit it, or pytest would take the production settings over the test
+    # settings named in pyproject.toml. A fresh checkout gets its local key here as well.
+    ensure_local_secret_key()
+    env = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
     was_running = "DATABASE_URL" in os.environ or is_running(pgdata)
     try:
-        return subprocess.run(command, check=False).returncode
+        return subprocess.run(command, check=False, env=env).returncode
     finally:
         if not was_running:
             stop(pgdata)

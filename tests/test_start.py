@@ -92,3 +92,21 @@ def test_every_page_links_the_site_icon_and_favicon_ico_leads_to_it(client):
     assert 'rel="icon" href="/static/favicon.svg"' in page
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+
+
+def test_the_wrapped_command_gets_the_test_settings_and_a_key_on_a_fresh_checkout(tmp_path):
+    """On a fresh clone (no .env, no key in the environment) `make test` must reach pytest with
+    the settings named in pyproject.toml: importing ``config`` sets DJANGO_SETTINGS_MODULE to the
+    production settings in the wrapper, which the command must not inherit."""
+    seen = tmp_path / "seen"
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    env["DATABASE_URL"] = "postgres://unused"
+    probe = f"import os, pathlib; pathlib.Path({str(seen)!r}).write_text(repr(os.environ.get('DJANGO_SETTINGS_MODULE')))"
+    subprocess.run(
+        [sys.executable, "-m", "config.embedded", "run", "--", sys.executable, "-c", probe],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    assert seen.read_text() == "None"
+    assert "DJANGO_SECRET_KEY=" in (ROOT / ".env").read_text()
