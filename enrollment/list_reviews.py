@@ -114,6 +114,40 @@ def report_held_rows(cursor, job: ImportJob, *, limit: int) -> int:
     return cursor.rowcount
 
 
+def report_other_cbus(cursor, job: ImportJob, *, limit: int) -> tuple[int, int]:
+    """A list never changes a known worker's CBU: a change is a request that a second person
+    approves (``enrollment.bank_accounts``). So each row the list may write whose CBU differs from
+    the one on file is imported without it, and a problem line (the first ``limit`` in file order)
+    tells the uploader how to ask for the change. Returns (rows with another CBU, lines written)."""
+    rows, workers, errors = ImportRow._meta.db_table, Worker._meta.db_table, ImportRowError._meta.db_table
+    condition, params = writable(job)
+    cursor.execute(
+        f"""
+        WITH other AS (
+            SELECT r.job_id, r.row_number, r.cbu
+            FROM {rows} r JOIN {workers} w ON w.cuil = r.cuil
+            WHERE r.job_id = %s AND r.held = '' AND r.cbu <> '' AND r.cbu IS DISTINCT FROM w.cbu AND {condition}
+        ), listed AS (
+            INSERT INTO {errors} (job_id, row_number, "column", value, message)
+            SELECT job_id, row_number, 'cbu', cbu, %s FROM other ORDER BY row_number LIMIT %s
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM other), (SELECT count(*) FROM listed)
+        """,
+        [job.pk, *params, other_cbu_message(), max(limit, 0)],
+    )
+    total, listed = cursor.fetchone()
+    return total, listed
+
+
+def other_cbu_message() -> str:
+    """What the uploader reads for a row whose CBU differs from the one on file."""
+    return _(
+        "CBU distinto del registrado: la lista no cambia el CBU. Pida el cambio desde la ficha del "
+        "trabajador/a; lo aprueba otra persona."
+    )
+
+
 def hold_known_rows(cursor, job: ImportJob, *, where: str, picked: list) -> int:
     """Create the review items for the staged rows (``where`` on ``r``, with ``picked``) whose
     known worker the list may not write, in one statement; returns how many. A row already held

@@ -174,6 +174,11 @@ def _analyse(job: ImportJob) -> ImportJob:
                     cursor, job, limit=max(errors.limit - len(errors), 0) if held_known else 0
                 )
             errors.unlisted += held_known - listed
+            with connection.cursor() as cursor:
+                other_cbus, cbus_listed = list_reviews.report_other_cbus(
+                    cursor, job, limit=errors.limit - len(errors) - listed
+                )
+            errors.unlisted += other_cbus - cbus_listed
             summary["review_rows"] = held_known + len(held.rows) + held_first
             timings["summarise"] = time.perf_counter() - started - sum(timings.values())
             jobs.set_status(

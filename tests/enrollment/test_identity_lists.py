@@ -197,3 +197,24 @@ def test_held_rows_listed_among_the_problems_respect_the_cap(officer, cycle, set
         WorkerFactory(cuil=row(n)["cuil"], province=province("Mendoza"), registered_by=office)
     job = analyse(officer, cycle, [row(1), row(2), row(3)])
     assert (job.review_rows, ImportRowError.objects.filter(job=job).count(), job.unlisted_errors) == (3, 1, 2)
+
+
+def test_a_list_never_changes_a_known_workers_cbu_and_says_so(officer, cycle):
+    """A CBU change is a money event for a second person: a list row with another CBU for a
+    worker it may write is imported without it, and the problems list says how to ask."""
+    worker = WorkerFactory(
+        cuil=row(1)["cuil"], last_name="Núñez", first_name="José 1", birth_date=dt.date(1985, 3, 15), cbu=make_cbu(7)
+    )
+    same = WorkerFactory(
+        cuil=row(2)["cuil"], last_name="Núñez", first_name="José 2", birth_date=dt.date(1985, 3, 15), cbu=make_cbu(8)
+    )
+    job = analyse(officer, cycle, [row(1, cbu=make_cbu(9)), row(2, cbu=make_cbu(8))])
+    assert (job.known_workers, job.review_rows) == (2, 0)
+    problems = errors_csv(job)
+    assert problems.count("CBU distinto del registrado") == 1
+    assert make_cbu(9) in problems and make_cbu(8) not in problems
+    apply(officer, job)
+    worker.refresh_from_db()
+    same.refresh_from_db()
+    assert (worker.cbu, same.cbu) == (make_cbu(7), make_cbu(8))
+    assert Enrollment.objects.filter(worker__in=[worker, same], cycle=cycle).count() == 2
