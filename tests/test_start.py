@@ -101,7 +101,9 @@ def test_the_wrapped_command_gets_the_test_settings_and_a_key_on_a_fresh_checkou
     seen = tmp_path / "seen"
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
     env["DATABASE_URL"] = "postgres://unused"
-    probe = f"import os, pathlib; pathlib.Path({str(seen)!r}).write_text(repr(os.environ.get('DJANGO_SETTINGS_MODULE')))"
+    probe = (
+        f"import os, pathlib; pathlib.Path({str(seen)!r}).write_text(repr(os.environ.get('DJANGO_SETTINGS_MODULE')))"
+    )
     subprocess.run(
         [sys.executable, "-m", "config.embedded", "run", "--", sys.executable, "-c", probe],
         env=env,
