@@ -85,7 +85,7 @@ page=$(curl -fsS -D "$WORK/headers" -H "X-Forwarded-Proto: https" -H "Host: inte
   "http://127.0.0.1:$PORT/ingresar/")
 grep -q 'name="username"' <<<"$page" || { echo "login page not served"; exit 1; }
 grep -qi '^strict-transport-security: max-age=31536000' "$WORK/headers" || { echo "no HSTS header"; exit 1; }
-grep -qi "^content-security-policy: default-src 'self'" "$WORK/headers" || { echo "no Content-Security-Policy"; exit 1; }
+grep -qiE "^content-security-policy:.*(^|[ ;])default-src 'self'" "$WORK/headers" || { echo "no Content-Security-Policy"; exit 1; }
 css=$(grep -o '/static/css/app\.[0-9a-f]*\.css' <<<"$page" | head -n1)
 test -n "$css" || { echo "static files are not hashed by the manifest storage"; exit 1; }
 curl -fsS -o /dev/null -H "X-Forwarded-Proto: https" -H "Host: interzafra.example.gob.ar" "http://127.0.0.1:$PORT$css"
