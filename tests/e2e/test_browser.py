@@ -267,7 +267,7 @@ def test_reviewer_approves_from_the_review_queue_and_the_worker_page_tells_it(pa
     page.get_by_label("Chocobar, Ramona").check()
     page.get_by_label("Decisión").select_option("approve")
     page.get_by_role("button", name="Aplicar a las marcadas").click()
-    expect(page.get_by_text("1 inscripciones aprobadas.")).to_be_visible()
+    expect(page.get_by_text("1 inscripción aprobada.")).to_be_visible()
     page.goto(page.base_url + f"/trabajadores/{pending.worker_id}/legajo/")
     expect(page.locator("#enrollments")).to_contain_text("Aprobada")
     expect(page.locator("#history")).to_contain_text("pending_review → approved")
@@ -482,9 +482,9 @@ def test_payments_batch_is_built_approved_by_a_second_officer_exported_and_recon
     batch_url = page.url
     batch = PaymentBatch.objects.get()
     assert batch.item_count == 3
-    # The officer who built it may not approve it.
-    page.get_by_role("button", name="Aprobar (segunda firma)").click()
-    expect(page.get_by_text("Un lote lo aprueba otra persona: usted lo armó.")).to_be_visible()
+    # The officer who built it is not offered the approval: another officer signs second.
+    expect(page.get_by_role("button", name="Aprobar (segunda firma)")).to_have_count(0)
+    expect(page.get_by_text("Usted armó este lote: lo aprueba otro oficial de pagos (segunda firma).")).to_be_visible()
     expect(progress).to_contain_text(re.compile(r"Estado: Armado\b"))
     page.get_by_role("button", name="Salir").click()
 
@@ -799,8 +799,8 @@ def test_access_administrators_create_a_payments_officer_who_chooses_a_password_
     page.get_by_role("button", name="Salir").click()
 
     page.goto(link)
-    page.get_by_label("Contraseña nueva", exact=True).fill("una-clave-larga-2027")
-    page.get_by_label("Confirmación de contraseña nueva").fill("una-clave-larga-2027")
+    page.get_by_label(re.compile(r"^Contraseña nueva:?$")).fill("una-clave-larga-2027")
+    page.get_by_label(re.compile(r"^Confirmación de contraseña nueva:?$")).fill("una-clave-larga-2027")
     page.get_by_role("button", name="Guardar la contraseña").click()
     expect(page.get_by_role("heading", name="Ingresar")).to_be_visible()
     page.goto(link)
