@@ -4,4 +4,8 @@ from notifications import views
 
 app_name = "notifications"
 
-urlpatterns = [path("trabajadores/<int:worker_pk>/avisos/", views.contact, name="contact")]
+urlpatterns = [
+    path("trabajadores/<int:worker_pk>/avisos/", views.contact, name="contact"),
+    path("avisos/", views.message_list, name="message_list"),
+    path("avisos/exportar.csv", views.message_export, name="message_export"),
+]

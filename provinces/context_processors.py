@@ -31,6 +31,7 @@ NAVIGATION = [
     (_("Capacitación"), "training:course_list", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Derivaciones"), "training:report", {Role.PROVINCIAL_OFFICER, Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("Reclamos"), "claims:list", _WORK_ROLES),
+    (_("Avisos"), "notifications:message_list", {Role.MINISTRY_REVIEWER, Role.AUDITOR}),
     (_("API"), "api_web:tokens", None),
     (_("Accesos"), "access:home", {Role.ACCESS_ADMIN}),
     (_("Dos pasos"), "twofactor:enrol", None),
