@@ -12,10 +12,11 @@ Rules:
   (ministry reviewers and payments officers); a decision needs a reason.
 - An upheld claim acts only through the services that own the record: it re-opens a rejected
   enrollment (``reopen_enrollment``), resolves a flag as not the same person (``resolve_flag``),
-  releases a held installment (``release_hold``) or re-issues a bank-rejected one
-  (``reissue_installment``). Each checks its own permission: a reviewer re-opens and resolves
-  flags, a payments officer releases and re-issues. If the effect is refused, the claim stays
-  in review (one transaction).
+  releases a held installment (``release_hold``), re-issues a bank-rejected one
+  (``reissue_installment``) or, for a wrong amount, schedules the difference to the rate in
+  force for the month (``pay_difference``). Each checks its own permission: a reviewer
+  re-opens and resolves flags, a payments officer releases, re-issues and pays differences. If
+  the effect is refused, the claim stays in review (one transaction).
 - Every write runs inside ``pghistory.context`` with who and why; deciding queues the worker's
   "claim resolved" message in the outbox in the same transaction (``notifications``).
 """
@@ -36,6 +37,8 @@ from enrollment.screening.services import resolve_flag
 from enrollment.selectors import enrollments_for, workers_for
 from enrollment.services import registering_organisation, reopen_enrollment
 from notifications.services import notify_claim_resolved
+from notifications.texts import money as _money
+from payments.differences import pay_difference
 from payments.installments import reissue_installment, release_hold
 from payments.models import Installment
 from provinces.calendar import add_business_days
@@ -198,6 +201,11 @@ def _apply_effect(claim: Claim, *, by, resolution: str) -> str:
         if installment.status == Installment.Status.REJECTED:
             reissue_installment(installment=installment, by=by)
             return _("Cuota reemitida: entra en el próximo lote de pago.")
+    if claim.subject == S.WRONG_AMOUNT and installment is not None:
+        difference = pay_difference(installment=installment, by=by, reason=reason)
+        return _("Diferencia de %(amount)s programada: entra en el próximo lote de pago.") % {
+            "amount": _money(difference.amount)
+        }
     if claim.subject == S.HOLD:
         raise ValidationError(_("La rehabilitación de una inscripción suspendida todavía no se hace desde un reclamo."))
     if claim.subject == S.NOT_RECEIVED:
@@ -205,8 +213,8 @@ def _apply_effect(claim: Claim, *, by, resolution: str) -> str:
             _("La cuota está «%(status)s»: no hay retención ni rechazo del banco que corregir.")
             % {"status": installment.get_status_display() if installment else "—"}
         )
-    # Wrong amounts are paid by a retroactive resolution and data are corrected by the office
-    # that registered the worker: upholding records the decision for them to act on.
+    # Data are corrected by the office that registered the worker (or, for names and birth date,
+    # through an identity review): upholding records the decision for them to act on.
     return _("Sin efecto automático: la corrección la hace el área responsable.")
 
 

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -264,3 +265,66 @@ def test_worker_of_another_province_cannot_be_claimed_for_by_provincial_officer(
     worker = WorkerFactory(province=province("Mendoza"))
     with pytest.raises(PermissionDenied):
         services.file_claim(by=officer, worker=worker, subject="data_correction", description="x")
+
+
+def _paid(approved, number=1):
+    installment = approved.installments.get(number=number)
+    Installment.objects.filter(pk=installment.pk).update(status=Installment.Status.PAID)
+    installment.refresh_from_db()
+    return installment
+
+
+def _wrong_amount_claim(installment, by):
+    claim = services.file_claim(
+        by=None,
+        worker=installment.worker,
+        subject="wrong_amount",
+        installment=installment,
+        description="Me pagaron menos que a mis compañeros",
+    )
+    services.take_claim(claim=claim, by=by)
+    return claim
+
+
+def test_upheld_wrong_amount_claim_schedules_the_difference_to_the_rate_in_force(approved, payer):
+    from payments.models import Rate
+
+    paid = _paid(approved)
+    Rate.objects.create(effective_month=dt.date(2026, 5, 1), amount=Decimal("70000.00"), resolution="Res. 9/2026")
+    claim = _wrong_amount_claim(paid, payer)
+    services.uphold_claim(claim=claim, by=payer, resolution="La resolución 9/2026 rige desde mayo")
+    difference = Installment.objects.get(difference_of=paid)
+    assert difference.kind == Installment.Kind.DIFFERENCE and difference.status == Installment.Status.DUE
+    assert difference.amount == Decimal("6000.00") and difference.month == paid.month
+    claim.refresh_from_db()
+    assert claim.status == C.UPHELD and "$6.000,00" in claim.effect
+
+    # the same gap is never scheduled twice
+    from payments.differences import pay_difference
+
+    with pytest.raises(ValidationError, match="no hay diferencia"):
+        pay_difference(installment=paid, by=payer, reason="otra vez")
+    assert Installment.objects.filter(difference_of=paid).count() == 1
+
+
+def test_a_wrong_amount_claim_on_an_installment_paid_at_the_rate_in_force_is_refused(approved, payer):
+    paid = _paid(approved)
+    claim = _wrong_amount_claim(paid, payer)
+    with pytest.raises(ValidationError, match="no hay diferencia que pagar"):
+        services.uphold_claim(claim=claim, by=payer, resolution="Revisado")
+    claim.refresh_from_db()
+    assert claim.status == C.IN_REVIEW and not Installment.objects.filter(difference_of=paid).exists()
+
+
+def test_only_payments_officers_pay_a_difference(approved, reviewer, payer):
+    from payments.differences import pay_difference
+    from payments.models import Rate
+
+    paid = _paid(approved)
+    Rate.objects.create(effective_month=dt.date(2026, 5, 1), amount=Decimal("70000.00"), resolution="Res. 9/2026")
+    claim = _wrong_amount_claim(paid, reviewer)
+    with pytest.raises(PermissionDenied):
+        services.uphold_claim(claim=claim, by=reviewer, resolution="La resolución 9/2026 rige desde mayo")
+    assert not Installment.objects.filter(difference_of=paid).exists()
+    with pytest.raises(ValidationError, match="ya pagada"):
+        pay_difference(installment=approved.installments.get(number=2), by=payer, reason="x")
