@@ -17,7 +17,8 @@ from enrollment.models import Worker
 
 @pghistory.track()
 class Contact(models.Model):
-    """How a worker wants to be told: an e-mail address, WhatsApp instead of SMS, or nothing."""
+    """How a worker wants to be told: an e-mail address, WhatsApp instead of SMS, or nothing; and
+    whether her phone, typed without the ``15``, is her mobile."""
 
     worker = models.OneToOneField(
         Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="contact"
@@ -25,6 +26,11 @@ class Contact(models.Model):
     email = models.EmailField(_("correo electrónico"), blank=True)
     whatsapp = models.BooleanField(_("prefiere WhatsApp"), default=False)
     opted_out = models.BooleanField(_("no quiere recibir avisos"), default=False)
+    mobile_confirmed = models.BooleanField(
+        _("el teléfono es celular"),
+        default=False,
+        help_text=_("Confirmado con la persona: el número se cargó sin el 15 pero es su celular."),
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -31,7 +31,7 @@ from enrollment.selectors import workers_for
 from notifications import texts
 from notifications.backends import DeliveryError, phone_backend
 from notifications.models import Contact, Message
-from notifications.phones import is_mobile, normalise_phone
+from notifications.phones import mobile_number
 from payments.models import BatchItem, Installment, PaymentBatch
 from payments.rates import rate_for
 
@@ -46,8 +46,8 @@ def recipients(worker: Worker, contact: Contact | None = None) -> list[tuple[str
     if contact is not None and contact.opted_out:
         return []
     found: list[tuple[str, str]] = []
-    phone = normalise_phone(worker.phone)
-    if phone and is_mobile(phone):
+    phone = mobile_number(worker.phone, confirmed_mobile=bool(contact and contact.mobile_confirmed))
+    if phone:
         found.append((Message.Channel.WHATSAPP if contact and contact.whatsapp else Message.Channel.SMS, phone))
     if contact is not None and contact.email:
         found.append((Message.Channel.EMAIL, contact.email))
@@ -244,15 +244,24 @@ def send_due_messages(*, limit: int = 500) -> dict[str, int]:
 
 
 @transaction.atomic
-def set_contact(*, by, worker: Worker, opted_out: bool, email: str = "", whatsapp: bool = False) -> Contact:
+def set_contact(
+    *, by, worker: Worker, opted_out: bool, email: str = "", whatsapp: bool = False, mobile_confirmed: bool = False
+) -> Contact:
     """An officer records how a worker in their scope wants to be told (or that she wants no
-    messages); opting out leaves her pending messages unsent."""
+    messages), and whether her phone, typed without the ``15``, is her mobile; opting out
+    leaves her pending messages unsent."""
     if not (by.has_perm("notifications.change_contact") and workers_for(by).filter(pk=worker.pk).exists()):
         raise PermissionDenied(_("No puede cambiar los avisos de esta persona."))
     with pghistory.context(user=by.pk, reason="preferencia de avisos"):
         contact, _created = Contact.objects.update_or_create(
             worker=worker,
-            defaults={"opted_out": opted_out, "email": email.strip(), "whatsapp": whatsapp, "updated_by": by},
+            defaults={
+                "opted_out": opted_out,
+                "email": email.strip(),
+                "whatsapp": whatsapp,
+                "mobile_confirmed": mobile_confirmed,
+                "updated_by": by,
+            },
         )
     if opted_out:
         Message.objects.filter(worker=worker, status=M.PENDING).update(status=M.SKIPPED)

@@ -52,7 +52,7 @@ def worker_messages_section(user, worker) -> WorkerSection | None:
     if not (sees_messages or user.has_perm("notifications.view_contact")):
         return None
     from notifications.models import Contact, Message
-    from notifications.phones import normalise_phone
+    from notifications.phones import mobile_number, normalise_phone
 
     contact = Contact.objects.filter(worker=worker).first()
     messages = Message.objects.filter(worker=worker).order_by("-created_at")[:50] if sees_messages else []
@@ -63,7 +63,8 @@ def worker_messages_section(user, worker) -> WorkerSection | None:
         {
             "worker": worker,
             "contact": contact,
-            "phone": normalise_phone(worker.phone),
+            "phone": mobile_number(worker.phone, confirmed_mobile=bool(contact and contact.mobile_confirmed)),
+            "landline": normalise_phone(worker.phone) if not mobile_number(worker.phone) else None,
             "messages": messages,
             "can_change": user.has_perm("notifications.change_contact"),
         },

@@ -295,3 +295,30 @@ def test_officer_cannot_set_preferences_out_of_scope(client, officer):
     client.force_login(officer)
     assert client.post(reverse("notifications:contact", args=[worker.pk]), {"opted_out": "on"}).status_code == 404
     assert not Contact.objects.exists()
+
+
+def test_a_phone_typed_without_15_gets_sms_only_once_confirmed_as_a_mobile(rejected, reviewer, officer):
+    from notifications.phones import mobile_number
+
+    assert mobile_number("381 5551234") is None
+    assert mobile_number("381 5551234", confirmed_mobile=True) == "+5493815551234"
+    assert mobile_number("0381 15-555-1234") == "+5493815551234"
+    assert mobile_number("12345", confirmed_mobile=True) is None
+
+    worker = with_phone(rejected.worker, "381 5551234")
+    assert services.recipients(worker) == []
+    services.set_contact(by=officer, worker=worker, opted_out=False, mobile_confirmed=True)
+    assert services.recipients(worker) == [(Message.Channel.SMS, "+5493815551234")]
+
+
+def test_the_worker_page_says_a_landline_gets_no_sms_and_an_officer_confirms_the_mobile(client, rejected, officer):
+    from django.urls import reverse
+
+    worker = with_phone(rejected.worker, "381 5551234")
+    client.force_login(officer)
+    page = client.get(reverse("reports:worker", args=[worker.pk])).content.decode()
+    assert "figura como fijo" in page and 'name="mobile_confirmed"' in page
+    client.post(reverse("notifications:contact", args=[worker.pk]), {"mobile_confirmed": "on", "email": ""})
+    assert Contact.objects.get(worker=worker).mobile_confirmed
+    page = client.get(reverse("reports:worker", args=[worker.pk])).content.decode()
+    assert "figura como fijo" not in page and "+5493815551234" in page
