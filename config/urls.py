@@ -4,7 +4,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from provinces import views as province_views
+from reports import views as report_views
 
 
 class SuperuserAdminSite(admin.AdminSite):
@@ -24,7 +24,7 @@ def favicon(request):
 
 urlpatterns = [
     path("api/", include("api.urls")),  # first: the API's hot path resolves without walking the UI's routes
-    path("", province_views.home, name="home"),
+    path("", report_views.home, name="home"),
     path("ingresar/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -12,6 +12,7 @@ from enrollment import bank_account_views, imports, registration, services, task
 from enrollment.filters import EnrollmentFilter, ReviewFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.identity_reviews import identity_reviews_for, open_review_count, sender_message
+from enrollment.models import ImportJob
 from enrollment.selectors import enrollments_for, status_history, workers_for
 from enrollment.validation import WorkerDataCleaner
 from provinces.forms import apply_service_errors
@@ -228,9 +229,19 @@ def review_queue(request):
 
 @login_required
 def import_list(request):
-    page = Paginator(imports.import_jobs_for(request.user), 50).get_page(request.GET.get("page"))
+    jobs = imports.import_jobs_for(request.user)
+    status = request.GET.get("estado", "")
+    if status in ImportJob.Status.values:
+        jobs = jobs.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(jobs, 50).get_page(request.GET.get("page"))
     can_upload = scope_of(request.user).has_role(Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER)
-    return render(request, "enrollment/import_list.html", {"page": page, "can_upload": can_upload})
+    return render(
+        request,
+        "enrollment/import_list.html",
+        {"page": page, "can_upload": can_upload, "status": status, "statuses": ImportJob.Status.choices},
+    )
 
 
 @login_required

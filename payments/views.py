@@ -15,7 +15,7 @@ from payments import batches, common, installments, rates, returns, selectors
 from payments.bank_files import request_bank_file
 from payments.filters import InstallmentFilter
 from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm, YearForm
-from payments.models import BankFile, Installment, Rate
+from payments.models import BankFile, Installment, PaymentBatch, Rate
 from provinces.scoping import require_perm
 
 VIEW = "payments.view_paymentbatch"
@@ -49,8 +49,18 @@ def batch_list(request):
             else:
                 messages.success(request, _("%(batch)s: solicitado.") % {"batch": batch})
                 return redirect("payments:batch_detail", pk=batch.pk)
-    page = Paginator(selectors.batches_for(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "payments/batch_list.html", {"page": page, "form": form})
+    batch_rows = selectors.batches_for(request.user)
+    status = request.GET.get("estado", "")
+    if status in PaymentBatch.Status.values:
+        batch_rows = batch_rows.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(batch_rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "payments/batch_list.html",
+        {"page": page, "form": form, "status": status, "statuses": PaymentBatch.Status.choices},
+    )
 
 
 @login_required

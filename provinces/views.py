@@ -14,14 +14,8 @@ from provinces.forms import (
     apply_service_errors,
     quotas_from,
 )
-from provinces.scoping import require_perm, scope_of
+from provinces.scoping import require_perm
 from provinces.selectors import agreements_for, cycles_for, memberships_for, organisations_for
-
-
-@login_required
-def home(request):
-    scope = scope_of(request.user)
-    return render(request, "home.html", {"scope": scope})
 
 
 @login_required

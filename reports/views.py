@@ -16,10 +16,17 @@ from enrollment.identity import is_valid_cuil
 from enrollment.selectors import workers_for
 from provinces.scoping import require_perm, scope_of
 from provinces.spreadsheets import csv_stream
-from reports import dashboard, services, worker_story
+from reports import dashboard, services, today, worker_story
 from reports.exports import CONTENT_TYPES, REPORTS, clean_params, csv_rows, write_report
 from reports.models import ReportJob
 from reports.selectors import search_workers
+
+
+@login_required
+def home(request):
+    """What waits on the user today, by role, each count linking to its list."""
+    scope = scope_of(request.user)
+    return render(request, "home.html", {"scope": scope, "tasks": today.todays_work(request.user)})
 
 
 def _require_role(user) -> None:

@@ -9,4 +9,35 @@
       target.form.submit();
     }
   });
+
+  // The menu's groups are <details>: they open and close without script. With it, one group is
+  // open at a time, Escape closes the open one (the focus returns to its name) and a click
+  // elsewhere closes it.
+  function groups() {
+    return Array.prototype.slice.call(document.querySelectorAll("details.menu-group"));
+  }
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var opened = event.target;
+      if (!(opened instanceof HTMLDetailsElement) || !opened.classList.contains("menu-group") || !opened.open) return;
+      groups().forEach(function (other) {
+        if (other !== opened) other.open = false;
+      });
+    },
+    true
+  );
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.activeElement && document.activeElement.closest("details.menu-group[open]");
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    groups().forEach(function (group) {
+      if (group.open && !group.contains(event.target)) group.open = false;
+    });
+  });
 })();

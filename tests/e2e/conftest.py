@@ -98,3 +98,12 @@ def enter_code(page, device) -> None:
     device.refresh_from_db()
     page.get_by_label("Código").fill(current_code(device))
     page.get_by_role("button", name="Verificar").click()
+
+
+def menu(page, name: str, *, navigation: str = "Navegación principal"):
+    """The menu entry ``name``, its group opened first as a person would (a click on its name)."""
+    nav = page.get_by_role("navigation", name=navigation)
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        nav.locator("details.menu-group", has=page.locator(f"a:text-is({name!r})")).locator("summary").click()
+    return link

@@ -14,7 +14,7 @@ from enrollment.identity import normalise_name
 from enrollment.models import Enrollment
 from provinces.models import Agreement, Cycle, Organisation
 from provinces.roles import Role
-from tests.e2e.conftest import authenticator, login
+from tests.e2e.conftest import authenticator, login, menu
 from tests.factories import (
     AgreementFactory,
     CycleFactory,
@@ -77,10 +77,10 @@ def test_each_role_logs_in_navigates_its_menu_and_sees_its_dashboard(page, progr
     nav = page.get_by_role("navigation", name="Navegación principal")
     present, absent = NAVIGATION[username]
     for label in present:
-        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+        expect(menu(page, label)).to_be_visible()
     for label in absent:
         expect(nav.get_by_role("link", name=label, exact=True)).to_have_count(0)
-    nav.get_by_role("link", name="Tablero", exact=True).click()
+    menu(page, "Tablero").click()
     expect(page.get_by_role("heading", name="Tablero", level=1)).to_be_visible()
     # The vendored Chart.js drew the status chart (no network is needed).
     page.wait_for_function(
@@ -136,17 +136,16 @@ def test_switching_the_language_to_english(page, programme):
     page.get_by_label("Idioma").select_option("en")
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    nav = page.get_by_role("navigation", name="Main navigation")
-    expect(nav.get_by_role("link", name="Agreements", exact=True)).to_be_visible()
-    expect(nav.get_by_role("link", name="Dashboard", exact=True)).to_be_visible()
-    nav.get_by_role("link", name="Dashboard", exact=True).click()
+    expect(menu(page, "Agreements", navigation="Main navigation")).to_be_visible()
+    expect(menu(page, "Dashboard", navigation="Main navigation")).to_be_visible()
+    menu(page, "Dashboard", navigation="Main navigation").click()
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
     expect(page.get_by_text("Enrollments by status")).to_be_visible()
 
 
 def test_search_finds_a_worker_typed_without_accents_and_with_a_typo(page, programme):
     login(page, "tucuman")
-    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Buscar").click()
+    menu(page, "Buscar").click()
     search = page.get_by_label("CUIL, DNI o apellido y nombre")
     search.fill("gonzales maria")
     search.press("Enter")
@@ -182,13 +181,24 @@ def test_keyboard_only_login_skip_link_and_menu(page, programme):
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent.trim()") == "Inicio"
-    # Enter on a focused menu entry follows it.
-    for _ in range(6):
-        page.keyboard.press("Tab")
+    # The next stop is the first group's name: Enter opens it, Escape closes it again.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Inscripción"
+    page.keyboard.press("Enter")
+    expect(page.locator("details.menu-group").first).to_have_attribute("open", "")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")
+    expect(page.locator("details.menu-group[open]")).to_have_count(0)
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Inscripción"
+    # Space opens it too; Tab reaches its first entry and Enter follows it.
+    page.keyboard.press(" ")
+    page.keyboard.press("Tab")
     label = page.evaluate("() => document.activeElement.textContent.trim()")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    expect(page.get_by_role("link", name=label, exact=True).first).to_have_attribute("aria-current", "page")
+    current = page.get_by_role("navigation", name="Navegación principal").locator("a[aria-current=page]")
+    expect(current).to_have_count(1)
+    expect(current).to_have_text(label)
     # The skip link jumps to the content.
     page.keyboard.press("Tab")
     expect(page.locator("a.skip")).to_be_focused()
@@ -312,7 +322,7 @@ def flagged_enrollment(*, cycle, dni: int, last: str, first: str, registry_row: 
 
 def open_from_review_queue(page, name: str) -> None:
     """The reviewer narrows the queue to blocking flags and opens the enrollment."""
-    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Revisión").click()
+    menu(page, "Revisión").click()
     page.get_by_label("Alertas de control").select_option(label="Con alertas que bloquean, sin resolver")
     page.get_by_role("button", name="Filtrar").click()
     page.get_by_role("link", name=name, exact=True).click()
@@ -381,7 +391,7 @@ def test_reviewer_resolves_a_flag_as_not_the_same_person_and_approves(page, prog
     # Screening runs again, over this period and over next year's (where the registry still
     # lists the person): the decision is remembered for the worker, nothing is raised again.
     for screened in (cycle, next_year):
-        page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Controles").click()
+        menu(page, "Controles").click()
         page.get_by_label(re.compile(r"^Período:?$")).select_option(label=str(screened))
         page.get_by_role("button", name="Iniciar control").click()
         expect(page.locator("#run-progress")).to_contain_text("Terminado")
@@ -474,7 +484,7 @@ def test_payments_batch_is_built_approved_by_a_second_officer_exported_and_recon
     make_user(Role.PAYMENTS_OFFICER, username="pagos2")
 
     login(page, "pagos")
-    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Pagos", exact=True).click()
+    menu(page, "Pagos").click()
     page.get_by_label(re.compile(r"^Mes:?$")).fill("2026-05")
     page.get_by_role("button", name="Armar el lote del mes").click()
     progress = page.locator("#batch-progress")
@@ -545,8 +555,7 @@ def test_provincial_officer_refers_a_beneficiary_to_a_course_until_it_is_full(pa
     )
 
     def refer(worker_name: str) -> None:
-        nav = page.get_by_role("navigation", name="Navegación principal")
-        nav.get_by_role("link", name="Trabajadores", exact=True).click()
+        menu(page, "Trabajadores").click()
         page.get_by_role("row", name=re.compile(worker_name)).get_by_role("link").click()
         page.get_by_role("link", name="Derivaciones a capacitación y empleo").click()
         page.get_by_label("Inscripción").select_option(index=1)
@@ -559,8 +568,7 @@ def test_provincial_officer_refers_a_beneficiary_to_a_course_until_it_is_full(pa
     expect(page.get_by_text("Derivación registrada.")).to_be_visible()
     expect(page.locator("main table")).to_contain_text("Poda y cosecha mecanizada")
 
-    nav = page.get_by_role("navigation", name="Navegación principal")
-    nav.get_by_role("link", name="Capacitación", exact=True).click()
+    menu(page, "Capacitación").click()
     page.get_by_role("link", name="Poda y cosecha mecanizada").click()
     expect(page.locator("main table")).to_contain_text("Juárez, Pedro")
     expect(page.locator("dl")).to_contain_text("1 / 1")
@@ -589,7 +597,7 @@ def test_union_officer_checks_a_worker_in_the_ui_and_through_the_api_with_its_to
     outsider = programme["gonzalez"]  # registered by the provincial office, not by the union
 
     login(page, "uatre")
-    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Buscar").click()
+    menu(page, "Buscar").click()
     search = page.get_by_label("CUIL, DNI o apellido y nombre")
     search.fill(worker.cuil)
     search.press("Enter")
@@ -601,7 +609,7 @@ def test_union_officer_checks_a_worker_in_the_ui_and_through_the_api_with_its_to
     page.goto(page.base_url + f"/buscar/?q={outsider.cuil}")
     expect(page.get_by_role("link", name=re.compile("González"))).to_have_count(0)
 
-    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="API", exact=True).click()
+    menu(page, "API").click()
     page.get_by_label("Nombre (para qué sistema)").fill("Sistema de afiliados UATRE")
     page.get_by_role("button", name="Crear token").click()
     key = page.get_by_role("alert").locator("code").inner_text().strip()
@@ -775,7 +783,7 @@ def test_access_administrators_create_a_payments_officer_who_chooses_a_password_
     make_user(Role.ACCESS_ADMIN, username="accesos")
     make_user(Role.ACCESS_ADMIN, username="accesos2")
     login(page, "accesos")
-    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Accesos", exact=True).click()
+    menu(page, "Accesos").click()
     page.get_by_role("link", name="Nueva cuenta").click()
     expect(page.locator('input[type="password"]')).to_have_count(0)
     page.get_by_label("Usuario").fill("pagos3")
@@ -819,6 +827,4 @@ def test_access_administrators_create_a_payments_officer_who_chooses_a_password_
     page.get_by_role("button", name="Confirmar").click()
     expect(page.locator("ul.backup-codes li")).to_have_count(10)
     page.get_by_role("link", name="Continuar").click()
-    expect(
-        page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Pagos", exact=True)
-    ).to_be_visible()
+    expect(menu(page, "Pagos")).to_be_visible()

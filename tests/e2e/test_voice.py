@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from enrollment.models import Enrollment
 from provinces.roles import Role
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, menu
 from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, make_user, province
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -82,7 +82,7 @@ def test_worker_looks_herself_up_on_a_phone_files_a_claim_and_a_reviewer_upholds
     expect(phone.get_by_text("Recibido")).to_be_visible()
 
     login(page, "revisora")
-    page.get_by_role("navigation", name="Navegación principal").get_by_role("link", name="Reclamos").click()
+    menu(page, "Reclamos").click()
     page.get_by_role("link", name=str(claim.pk), exact=True).click()
     page.get_by_role("button", name="Tomar para revisión").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("En revisión")
