@@ -390,6 +390,13 @@ ATTENDANCE_MAX_BYTES = env.int("ATTENDANCE_MAX_BYTES", default=2 * 1024 * 1024)
 ATTENDANCE_MAX_ROWS = env.int("ATTENDANCE_MAX_ROWS", default=5_000)
 ATTENDANCE_MAX_COLUMNS = env.int("ATTENDANCE_MAX_COLUMNS", default=20)
 ATTENDANCE_MAX_ERRORS = env.int("ATTENDANCE_MAX_ERRORS", default=100)
+# Branch-pickup orders (payments.pickup, docs/bank-files.md): the DNI calendar of a batch opens on
+# the first business day from this day of the batch's month, and never sooner than this many
+# business days after the batch is built; an order can be collected for this many business days
+# from its day.
+PAYMENTS_PICKUP_OPENS_DAY = env.int("PAYMENTS_PICKUP_OPENS_DAY", default=10)
+PAYMENTS_PICKUP_LEAD_DAYS = env.int("PAYMENTS_PICKUP_LEAD_DAYS", default=3)
+PAYMENTS_PICKUP_VALID_DAYS = env.int("PAYMENTS_PICKUP_VALID_DAYS", default=20)
 # A bank return file (payments): size, lines, problems stored.
 RETURN_FILE_MAX_BYTES = env.int("RETURN_FILE_MAX_BYTES", default=64 * 1024 * 1024)
 RETURN_FILE_MAX_LINES = env.int("RETURN_FILE_MAX_LINES", default=1_000_000)

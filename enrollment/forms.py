@@ -49,8 +49,8 @@ class RegistrationForm(forms.Form):
         max_length=26,
         required=False,
         help_text=_(
-            "22 dígitos. Puede cargarse después, pero sin CBU no se transfiere: "
-            "cada cuota queda retenida hasta que se cargue."
+            "22 dígitos. Puede cargarse después; sin CBU cada cuota se cobra por ventanilla en Banco Nación "
+            "con el DNI, el día que fija su último número."
         ),
     )
     renatre = forms.CharField(label=_("N° RENATRE"), max_length=20, required=False)

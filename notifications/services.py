@@ -144,14 +144,18 @@ def queue_payment_events(*, limit: int = 5000) -> int:
         BatchItem.objects.filter(
             installment__status=Installment.Status.IN_BATCH,
             batch__status__in=[PaymentBatch.Status.APPROVED, PaymentBatch.Status.EXPORTED],
+            released_at__isnull=True,  # the line now carrying it, not an expired or rejected one
         )
         .select_related("installment__worker")
         .order_by("pk")[:limit]
     )
+    pickup_from = {}
     for item in ready:
         candidates.append(
             (f"installment:{item.installment_id}:ready:{item.batch_id}", item.installment, K.PAYMENT_READY)
         )
+        if item.method == BatchItem.Method.PICKUP:
+            pickup_from[item.installment_id] = item.pickup_day
     if not candidates:
         return 0
     keys = [key for key, _i, _k in candidates]
@@ -167,7 +171,9 @@ def queue_payment_events(*, limit: int = 5000) -> int:
             if kind == K.HELD:
                 body = texts.held(month=month, reason=installment.hold_reason or _("en control"))
             else:
-                body = texts.payment_ready(month=month, amount=installment.amount)
+                body = texts.payment_ready(
+                    month=month, amount=installment.amount, pickup_from=pickup_from.get(installment.pk)
+                )
             rows += _messages(
                 worker=installment.worker,
                 kind=kind,

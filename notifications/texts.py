@@ -3,6 +3,7 @@ fit, never the part that says what to do."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -60,7 +61,19 @@ def held(*, month: str, reason: str) -> str:
     )
 
 
-def payment_ready(*, month: str, amount: Decimal) -> str:
+def payment_ready(*, month: str, amount: Decimal, pickup_from: dt.date | None = None) -> str:
+    """The installment is on its way: to her account, or — without a CBU — to a Banco Nación
+    branch, where she collects it with her DNI from the day her DNI's last digit sets."""
+    if pickup_from is not None:
+        return _fit(
+            _(
+                "Interzafra: su cuota de %(month)s por %(amount)s: cobro por ventanilla en Banco Nación "
+                "desde el %(day)s con su DNI."
+            ),
+            month=month,
+            amount=money(amount),
+            day=pickup_from.strftime("%d/%m/%Y"),
+        )
     return _fit(
         _("Interzafra: su cuota de %(month)s por %(amount)s se acredita en su cuenta en los próximos días."),
         month=month,

@@ -2,8 +2,9 @@
 requesting the file, writing it in Celery and exporting it.
 
 Rules: only a batch approved by a second person (or already exported) is exported; the
-fixed-width layout's records are 120 characters; the file's transfers and sum must equal the
-batch's count and total or it is not written; its hash is stored with it, and asking again for a
+fixed-width layout's records are 120 characters; transfers and branch-pickup orders go in
+sections of their own, each closed by its count and sum; the file's lines and sum must equal
+the batch's count and total or it is not written; its hash is stored with it, and asking again for a
 file already written returns it unchanged.
 """
 
@@ -45,26 +46,52 @@ def _export_summary(batch: PaymentBatch) -> tuple[int, Decimal]:
     return summary["count"], summary["total"] or Decimal("0")
 
 
-def _detail_sql(fmt: str) -> str:
-    """The detail records whose reference is in (lower, upper], in reference order, as one text,
-    with their count and the sum of their amounts.
+def _detail_sql(fmt: str, method: str) -> str:
+    """The detail records of one section (transfers or pickup orders) whose reference is in
+    (lower, upper], in reference order, as one text, with their count and the sum of their
+    amounts.
 
     One value per range instead of one COPY message per record: the client receives a few
     large strings rather than looping over every record in Python. The records are what
     ``COPY … TO`` would write: the lines' check constraints keep every field free of what
     either layout would have to quote or escape (delimiter, quotes, backslash, line breaks).
     """
-    where = "batch_id = %s AND outcome <> 'withdrawn' AND reference > %s AND reference <= coalesce(%s::text, reference)"
-    if fmt == BankFile.Format.CSV:
-        record = "'D;' || reference || ';' || cbu || ';' || cuil || ';' || name || ';' || amount::text"
-    else:
-        record = f"""rpad('2' || rpad(cbu, 22) || rpad(cuil, 11)
-                     || rpad(regexp_replace(name, '[^A-Z0-9 ]', ' ', 'g'), 40)
-                     || lpad(((amount * 100)::bigint)::text, 15, '0') || rpad(reference, 20), {RECORD_WIDTH})"""
-    return (
-        f"SELECT count(*), coalesce(sum(amount), 0),"
-        f" coalesce(string_agg({record} || E'\\n', '' ORDER BY reference), '') FROM payments_batchitem WHERE {where}"
+    where = (
+        "i.batch_id = %s AND i.outcome <> 'withdrawn' AND i.method = %s"
+        " AND i.reference > %s AND i.reference <= coalesce(%s::text, i.reference)"
     )
+    name = "regexp_replace(i.name, '[^A-Z0-9 ]', ' ', 'g')"
+    cents = "lpad(((i.amount * 100)::bigint)::text, 15, '0')"
+    if method == BatchItem.Method.PICKUP:
+        days = "to_char(i.pickup_day, 'YYYYMMDD')", "to_char(i.pickup_until, 'YYYYMMDD')"
+        if fmt == BankFile.Format.CSV:
+            record = (
+                "'P;' || i.reference || ';' || substr(i.cuil, 3, 8) || ';' || i.cuil || ';' || i.name || ';'"
+                f" || i.amount::text || ';' || {days[0]} || ';' || {days[1]} || ';' || p.indec_code || ';' || i.branch"
+            )
+        else:
+            record = f"""rpad('3' || substr(i.cuil, 3, 8) || rpad(i.cuil, 11) || rpad({name}, 30) || {cents}
+                         || rpad(i.reference, 20) || {days[0]} || {days[1]} || p.indec_code || rpad(i.branch, 17),
+                         {RECORD_WIDTH})"""
+    elif fmt == BankFile.Format.CSV:
+        record = "'D;' || i.reference || ';' || i.cbu || ';' || i.cuil || ';' || i.name || ';' || i.amount::text"
+    else:
+        record = f"""rpad('2' || rpad(i.cbu, 22) || rpad(i.cuil, 11) || rpad({name}, 40) || {cents}
+                     || rpad(i.reference, 20), {RECORD_WIDTH})"""
+    return (
+        f"SELECT count(*), coalesce(sum(i.amount), 0),"
+        f" coalesce(string_agg({record} || E'\\n', '' ORDER BY i.reference), '')"
+        f" FROM payments_batchitem i JOIN provinces_province p ON p.id = i.province_id WHERE {where}"
+    )
+
+
+def _closing(fmt: str, method: str, count: int, total: Decimal) -> bytes:
+    """The closing record of a section: its number of records and the sum of their amounts."""
+    if fmt == BankFile.Format.CSV:
+        kind = "T" if method == BatchItem.Method.TRANSFER else "Q"
+        return f"{kind};{count};{total:.2f}\n".encode()
+    kind = "9" if method == BatchItem.Method.TRANSFER else "8"
+    return ((kind + f"{count:07d}" + f"{int(total * 100):017d}").ljust(RECORD_WIDTH) + "\n").encode()
 
 
 def _bank_file_chunks(
@@ -74,10 +101,12 @@ def _bank_file_chunks(
     summary: tuple[int, Decimal] | None = None,
 ) -> Iterable[bytes]:
     """The bytes of the batch's bank file, in pieces: deterministic (ordered by reference, no
-    clock). The detail records are read in ranges of references; ``progress`` is told
-    how many were written after each range. ``summary`` is the (count, total) of the trailer
-    when the caller already has it (an approved batch's lines no longer change); the count and
-    the sum of the records actually written must match it."""
+    clock). The transfers' section comes first, closed by its control record as it always was;
+    when the batch has branch-pickup orders, their own section follows with its own closing.
+    The detail records are read in ranges of references; ``progress`` is told how many were
+    written after each range. ``summary`` is the (count, total) of the whole batch when the
+    caller already has it (an approved batch's lines no longer change); the count and the sum
+    of the records actually written, both sections together, must match it."""
     if fmt not in BankFile.Format.values:
         raise ValidationError(_("Formato de archivo desconocido: %(fmt)s.") % {"fmt": fmt})
     count, total = summary if summary is not None else _export_summary(batch)
@@ -99,32 +128,38 @@ def _bank_file_chunks(
                 [batch.pk, EXPORT_CHUNK],
             )
             bounds = [row[0] for row in cursor.fetchall()]
-    sql = _detail_sql(fmt)
-    lower: str | None = ""
+    sections = [BatchItem.Method.TRANSFER]
+    if batch.items.filter(method=BatchItem.Method.PICKUP).exclude(outcome=BatchItem.Outcome.WITHDRAWN).exists():
+        sections.append(BatchItem.Method.PICKUP)
     written, written_total = 0, Decimal("0")
-    for upper in [*bounds, None]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [batch.pk, lower, upper])
-            records, amount, text = cursor.fetchone()
-        if records:
-            written += records
-            written_total += amount
-            yield text.encode()
-        lower = upper
-        if progress is not None:
-            progress(written)
-    if written != count:
-        raise ValidationError(
-            _("El archivo tiene %(written)s transferencias y el lote %(count)s.") % {"written": written, "count": count}
-        )
-    if written_total != total:
-        raise ValidationError(
-            _("El archivo suma %(written)s y el lote %(total)s.") % {"written": written_total, "total": total}
-        )
-    if fmt == BankFile.Format.CSV:
-        yield f"T;{count};{total:.2f}\n".encode()
-    else:
-        yield (("9" + f"{count:07d}" + f"{int(total * 100):017d}").ljust(RECORD_WIDTH) + "\n").encode()
+    for method in sections:
+        sql = _detail_sql(fmt, method)
+        lower: str | None = ""
+        in_section, section_total = 0, Decimal("0")
+        for upper in [*bounds, None]:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [batch.pk, method, lower, upper])
+                records, amount, text = cursor.fetchone()
+            if records:
+                in_section += records
+                section_total += amount
+                yield text.encode()
+            lower = upper
+            if progress is not None:
+                progress(written + in_section)
+        written += in_section
+        written_total += section_total
+        if method == sections[-1]:
+            if written != count:
+                raise ValidationError(
+                    _("El archivo tiene %(written)s transferencias y el lote %(count)s.")
+                    % {"written": written, "count": count}
+                )
+            if written_total != total:
+                raise ValidationError(
+                    _("El archivo suma %(written)s y el lote %(total)s.") % {"written": written_total, "total": total}
+                )
+        yield _closing(fmt, method, in_section, section_total)
 
 
 def render_bank_file(*, batch: PaymentBatch, fmt: str) -> tuple[bytes, int, Decimal]:

@@ -1,5 +1,6 @@
-"""Monthly payment batches: requesting one, building it (re-screening, holding conflicts and
-workers without a CBU, adding the due installments in chunks) and approving it.
+"""Monthly payment batches: requesting one, building it (re-screening, holding conflicts,
+branch-pickup orders for workers without a CBU (``payments.pickup``), adding the due transfers
+in chunks) and approving it.
 
 Rules: one batch per month and scope (unique constraint); building is resumable and
 idempotent (each chunk commits under the batch row lock, an installment is in one open batch
@@ -30,6 +31,7 @@ from payments.common import (
 )
 from payments.installments import hold_installments
 from payments.models import BatchItem, PaymentBatch
+from payments.pickup import add_pickup_orders, release_pickup_holds
 from payments.rates import rate_for
 from provinces.audit import prepare_bulk_audit
 from provinces.models import Agreement, Province
@@ -98,6 +100,7 @@ def build_batch(
         batch = _lock_building(batch_id)
         if batch is None:
             return PaymentBatch.objects.get(pk=batch_id)
+        release_pickup_holds(batch=batch, scoped=scope_to_batch)
         base = "SELECT DISTINCT i.enrollment_id FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s"
         sql, params = scope_to_batch(base, [batch.month], batch, alias="i")
         with connection.cursor() as cursor:
@@ -107,8 +110,8 @@ def build_batch(
         batch.save(update_fields=["progress_step"])
         conflicts = dict(screen(month=batch.month, enrollment_ids=enrollment_ids)) if enrollment_ids else {}
         held = hold_installments(month=batch.month, conflicts=conflicts, by=batch.built_by, batch=batch)
-        held += _hold_without_cbu(batch)
         held += hold_for_bank_data(batch=batch, scoped=scope_to_batch)
+        add_pickup_orders(batch=batch, up_to=batch.month, scoped=scope_to_batch)
         count_sql, count_params = scope_to_batch(
             "SELECT count(*) FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s",
             [batch.month],
@@ -157,23 +160,6 @@ def build_batch(
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE payments_batchitem")
     return batch
-
-
-def _hold_without_cbu(batch: PaymentBatch) -> int:
-    sql, params = scope_to_batch(
-        """
-        UPDATE payments_installment i SET status = 'held', hold_reason = %s, updated_at = now()
-          FROM enrollment_worker w
-         WHERE w.id = i.worker_id AND w.cbu = '' AND i.status = 'due' AND i.month <= %s
-        """,
-        [_("Sin CBU válido para la transferencia"), batch.month],
-        batch,
-        alias="i",
-    )
-    with connection.cursor() as cursor, pghistory.context(reason="retenida: sin CBU"):
-        prepare_bulk_audit(cursor)
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def _add_chunk(batch: PaymentBatch, chunk_size: int, after: int = 0) -> tuple[int | None, int]:

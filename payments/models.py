@@ -176,6 +176,15 @@ class Installment(models.Model):
     def __str__(self) -> str:
         return f"Cuota {self.number} · {self.month:%m/%Y} · {self.worker_id}"
 
+    @property
+    def pickup_order(self) -> BatchItem | None:
+        """The branch-pickup order now carrying it (a pending pickup line), if any. Reads
+        ``batch_items`` as prefetched: list pages prefetch them."""
+        for item in self.batch_items.all():
+            if item.method == BatchItem.Method.PICKUP and item.outcome == BatchItem.Outcome.PENDING:
+                return item
+        return None
+
 
 @pghistory.track()
 class PaymentBatch(models.Model):
@@ -222,6 +231,9 @@ class PaymentBatch(models.Model):
     )
     approved_at = models.DateTimeField(_("aprobado el"), null=True, blank=True)
     reconciled_at = models.DateTimeField(_("conciliado el"), null=True, blank=True)
+    # The day its DNI calendar opens for branch-pickup orders, fixed when the build starts so
+    # that a resumed build gives every order the same day (``payments.pickup``).
+    pickup_opens_on = models.DateField(_("cobro por ventanilla desde"), null=True, blank=True)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
 
     class Meta:
@@ -269,18 +281,28 @@ class PaymentBatch(models.Model):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
-    fields=["reference", "amount", "cbu", "outcome", "bank_reason", "released_at"],
+    fields=["reference", "method", "amount", "cbu", "pickup_day", "outcome", "bank_reason", "released_at"],
     level=pghistory.Statement,
     model_name="BatchItemEvent",
 )
 class BatchItem(models.Model):
-    """One transfer line of a batch, with the payee's data frozen at build time."""
+    """One line of a batch, with the payee's data frozen at build time: a transfer to the
+    worker's CBU, or — for a worker without one — an order collected at a Banco Nación branch
+    with the DNI from its ``pickup_day`` (the DNI calendar) through ``pickup_until``."""
+
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Transferencia")
+        PICKUP = "pickup", _("Cobro por ventanilla")
 
     class Outcome(models.TextChoices):
         PENDING = "pending", _("Pendiente")
         PAID = "paid", _("Acreditada")
         REJECTED = "rejected", _("Rechazada")
         WITHDRAWN = "withdrawn", _("Retirada del lote")
+        EXPIRED = "expired", _("Vencida sin cobrar")
+
+    #: Outcomes that let the line's installment go (``released_at`` is set with them).
+    RELEASED = (Outcome.REJECTED, Outcome.WITHDRAWN, Outcome.EXPIRED)
 
     batch = models.ForeignKey(
         PaymentBatch, verbose_name=_("lote"), on_delete=models.PROTECT, related_name="items", db_index=False
@@ -294,10 +316,18 @@ class BatchItem(models.Model):
     # unique through a constraint: a plain ``unique=True`` adds a second (LIKE) index that no
     # query uses and every batch line would maintain
     reference = models.CharField(_("referencia"), max_length=20)
+    method = models.CharField(
+        _("forma de pago"), max_length=8, choices=Method.choices, default=Method.TRANSFER, db_default="transfer"
+    )
     cbu = models.CharField(_("CBU"), max_length=22)
     cuil = models.CharField(_("CUIL"), max_length=11)
     name = models.CharField(_("apellido y nombre"), max_length=60)
     amount = models.DecimalField(_("importe (ARS)"), max_digits=12, decimal_places=2)
+    pickup_day = models.DateField(_("cobro por ventanilla desde"), null=True, blank=True)
+    pickup_until = models.DateField(_("cobro por ventanilla hasta"), null=True, blank=True)
+    # The worker's locality, upper case without accents: the bank pays the order at its branch
+    # there. Empty on transfers.
+    branch = models.CharField(_("localidad de la sucursal"), max_length=40, blank=True, default="", db_default="")
     outcome = models.CharField(_("resultado"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     bank_reason = models.CharField(_("motivo del banco"), max_length=200, blank=True)
     # Set when the line lets its installment go (rejected by the bank or withdrawn from the
@@ -323,14 +353,36 @@ class BatchItem(models.Model):
             ),
             models.CheckConstraint(
                 name="batch_item_released_at_iff_released",
-                condition=(Q(outcome__in=["rejected", "withdrawn"]) & Q(released_at__isnull=False))
+                condition=(Q(outcome__in=["rejected", "withdrawn", "expired"]) & Q(released_at__isnull=False))
                 | (Q(outcome__in=["pending", "paid"]) & Q(released_at__isnull=True)),
+            ),
+            # Only an order at the branch expires uncollected.
+            models.CheckConstraint(
+                name="batch_item_only_pickup_expires", condition=~Q(outcome="expired") | Q(method="pickup")
             ),
             models.CheckConstraint(name="batch_item_amount_positive", condition=Q(amount__gt=0)),
             # What the bank file writes as it is: no field needs quoting or escaping in either
             # layout (see docs/bank-files.md), so the export renders records without checking.
             models.CheckConstraint(name="batch_item_reference_plain", condition=Q(reference__regex=r"^[A-Z0-9]+$")),
-            models.CheckConstraint(name="batch_item_cbu_digits", condition=Q(cbu__regex=r"^[0-9]{22}$")),
+            # A transfer carries a CBU and no pickup data; an order at the branch carries no CBU,
+            # its days (the first at most the last) and the branch's locality.
+            models.CheckConstraint(
+                name="batch_item_payee_by_method",
+                condition=(
+                    Q(method="transfer")
+                    & Q(cbu__regex=r"^[0-9]{22}$")
+                    & Q(pickup_day__isnull=True)
+                    & Q(pickup_until__isnull=True)
+                    & Q(branch="")
+                )
+                | (
+                    Q(method="pickup")
+                    & Q(cbu="")
+                    & Q(pickup_day__isnull=False)
+                    & Q(pickup_until__gte=F("pickup_day"))
+                    & Q(branch__regex=r"^[A-Z0-9 ]*$")
+                ),
+            ),
             models.CheckConstraint(name="batch_item_cuil_digits", condition=Q(cuil__regex=r"^[0-9]{11}$")),
             models.CheckConstraint(name="batch_item_name_plain", condition=Q(name__regex=r'^[^;"\\\r\n]+$')),
         ]
@@ -408,6 +460,7 @@ class Reconciliation(models.Model):
     paid_count = models.PositiveIntegerField(_("acreditadas"), default=0)
     rejected_count = models.PositiveIntegerField(_("rechazadas"), default=0)
     unchanged_count = models.PositiveIntegerField(_("ya aplicadas"), default=0)
+    expired_count = models.PositiveIntegerField(_("órdenes vencidas"), default=0, db_default=0)
     problems = models.JSONField(_("observaciones"), default=list, blank=True)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("aplicado por"), on_delete=models.PROTECT, related_name="+"

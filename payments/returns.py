@@ -5,7 +5,9 @@ Rules: only an exported batch is reconciled; a file needs its header (the batch'
 closing record, or nothing of it is applied; each line is matched to the batch's line by its
 reference and is paid or rejected once (a reconciled batch is immutable, a paid installment is
 never paid again, the same file sent twice is the same reconciliation); lines that match
-nothing or cannot be read are reported as problems, never applied. A file over the size limits
+nothing or cannot be read are reported as problems, never applied. A branch-pickup order
+returned uncollected (``VENCIDA``) is expired: its installment is due again for a later batch the
+first time, held the second time (``payments.pickup``); only a pickup order can expire. A file over the size limits
 (``RETURN_FILE_MAX_BYTES``, ``RETURN_FILE_MAX_LINES``) is refused before it is read; at most
 ``RETURN_FILE_MAX_PROBLEMS`` problems are kept, the rest counted.
 """
@@ -24,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from payments.bank_files import batch_code
 from payments.common import (
@@ -31,13 +34,20 @@ from payments.common import (
     require_manager,
 )
 from payments.models import BatchItem, PaymentBatch, Reconciliation, ReturnFile
+from payments.pickup import HOLD_PICKUP_EXPIRED_TWICE
 from provinces.audit import prepare_bulk_audit
 from provinces.bulk import collector_paused
 
-PAID_WORDS = {"ACREDITADA", "ACREDITADO", "PAGADA", "OK"}
+PAID_WORDS = {"ACREDITADA", "ACREDITADO", "PAGADA", "OK", "COBRADA", "COBRADO"}
 REJECTED_WORDS = {"RECHAZADA", "RECHAZADO"}
+#: a branch-pickup order nobody collected by its last day (``payments.pickup``)
+EXPIRED_WORDS = {"VENCIDA", "VENCIDO", "NO COBRADA"}
 #: status word (upper case, no surrounding spaces) → outcome of the line
-OUTCOME_WORDS = {word: "paid" for word in PAID_WORDS} | {word: "rejected" for word in REJECTED_WORDS}
+OUTCOME_WORDS = (
+    {word: "paid" for word in PAID_WORDS}
+    | {word: "rejected" for word in REJECTED_WORDS}
+    | {word: "expired" for word in EXPIRED_WORDS}
+)
 
 
 def _split_return(text: str) -> list[list[str]]:
@@ -230,7 +240,7 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
         with pghistory.context(user=by.pk, reason=f"conciliación {filename}"):
             applied = _apply_lines(locked, usable, problems)
             record.accepted = True
-            record.paid_count, record.rejected_count, record.unchanged_count = applied
+            record.paid_count, record.rejected_count, record.unchanged_count, record.expired_count = applied
             record.problems = capped(sorted(problems, key=lambda p: p["line"]))
             record.save()
             if not locked.items.filter(outcome=BatchItem.Outcome.PENDING).exists():
@@ -324,7 +334,11 @@ def _copy_return_lines(copy, lines: list[tuple]) -> None:
                 copy.write_row(row)
 
 
-def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) -> tuple[int, int, int]:
+#: The bank's reason on an expired order when it gives none.
+EXPIRED_REASON = gettext_noop("Orden de cobro por ventanilla vencida sin cobrarse")
+
+
+def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) -> tuple[int, int, int, int]:
     with connection.cursor() as cursor:
         prepare_bulk_audit(cursor)
         cursor.execute("DROP TABLE IF EXISTS payments_return")
@@ -342,12 +356,14 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
                         WHEN i.amount <> r.amount THEN 'amount'
                         WHEN i.cuil <> r.cuil THEN 'cuil'
                         WHEN i.outcome = 'withdrawn' THEN 'withdrawn'
+                        WHEN r.outcome = 'expired' AND i.method <> 'pickup' THEN 'not_pickup'
                         WHEN i.outcome <> 'pending' AND i.outcome <> r.outcome THEN 'contradicts'
                         WHEN i.outcome <> 'pending' THEN 'same' END,
                    i.amount, r.amount
               FROM payments_return r
               LEFT JOIN payments_batchitem i ON i.reference = r.reference AND i.batch_id = %s
              WHERE i.id IS NULL OR i.amount <> r.amount OR i.cuil <> r.cuil OR i.outcome <> 'pending'
+                OR (r.outcome = 'expired' AND i.method <> 'pickup')
             """,
             [batch.pk],
         )
@@ -357,6 +373,7 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
             "cuil": _("El CUIL no coincide con el de la transferencia."),
             "withdrawn": _("La transferencia fue retirada del lote."),
             "contradicts": _("Contradice un resultado ya aplicado: no se cambia."),
+            "not_pickup": _("Una transferencia no vence: solo las órdenes de cobro por ventanilla."),
         }
         for line, reference, reason, expected, found in cursor.fetchall():
             skip.append(line)
@@ -375,23 +392,36 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
                 problems.append({"line": line, "reference": reference, "problem": str(messages[reason])})
         if skip:
             cursor.execute("DELETE FROM payments_return WHERE line = ANY(%s)", [skip])
+        # An expired order's installment is due again (a later batch re-issues it) unless an
+        # earlier order of it expired too: then it is held. The statement sees the lines as they
+        # were before it, so "an earlier one" is any other expired line of the installment.
         cursor.execute(
             """
             WITH done AS (
                 UPDATE payments_batchitem i
                    SET outcome = r.outcome, bank_reason = r.reason,
-                       released_at = CASE WHEN r.outcome = 'rejected' THEN now() END
+                       released_at = CASE WHEN r.outcome IN ('rejected', 'expired') THEN now() END
                   FROM payments_return r
                  WHERE i.reference = r.reference AND i.batch_id = %s AND i.outcome = 'pending'
                 RETURNING i.installment_id, i.outcome, i.bank_reason
+            ),
+            settled AS (
+                SELECT d.installment_id, d.outcome, d.bank_reason,
+                       d.outcome = 'expired' AND EXISTS (
+                           SELECT 1 FROM payments_batchitem e
+                            WHERE e.installment_id = d.installment_id AND e.outcome = 'expired') AS twice
+                  FROM done d
             )
             UPDATE payments_installment n
-               SET status = d.outcome, bank_reason = d.bank_reason, updated_at = now(),
-                   paid_at = CASE WHEN d.outcome = 'paid' THEN now() ELSE NULL END
-              FROM done d WHERE n.id = d.installment_id
-            RETURNING n.status
+               SET status = CASE WHEN s.outcome <> 'expired' THEN s.outcome WHEN s.twice THEN 'held' ELSE 'due' END,
+                   hold_reason = CASE WHEN s.twice THEN %s ELSE n.hold_reason END,
+                   bank_reason = CASE WHEN s.outcome = 'expired' AND s.bank_reason = '' THEN %s ELSE s.bank_reason END,
+                   updated_at = now(),
+                   paid_at = CASE WHEN s.outcome = 'paid' THEN now() ELSE NULL END
+              FROM settled s WHERE n.id = s.installment_id
+            RETURNING s.outcome
             """,
-            [batch.pk],
+            [batch.pk, HOLD_PICKUP_EXPIRED_TWICE, EXPIRED_REASON],
         )
-        statuses = Counter(row[0] for row in cursor.fetchall())
-    return statuses.get("paid", 0), statuses.get("rejected", 0), unchanged
+        outcomes = Counter(row[0] for row in cursor.fetchall())
+    return outcomes.get("paid", 0), outcomes.get("rejected", 0), unchanged, outcomes.get("expired", 0)

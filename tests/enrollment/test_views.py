@@ -244,9 +244,9 @@ def test_bulk_approve_and_bulk_reject_with_required_reason(client, reviewer):
     assert statuses[c_.pk] == (S.REJECTED, "Fuera de término")
 
 
-def test_the_registration_form_warns_that_without_cbu_installments_are_held(client, officer, cycle):
+def test_the_registration_form_says_that_without_cbu_installments_are_collected_at_the_branch(client, officer, cycle):
     page = client_for(client, officer).get(reverse("enrollment:register")).content.decode()
-    assert "sin CBU no se transfiere: cada cuota queda retenida hasta que se cargue" in page
+    assert "sin CBU cada cuota se cobra por ventanilla en Banco Nación con el DNI" in page
     assert "Opcional: 22 dígitos." not in page
 
 

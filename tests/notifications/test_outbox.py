@@ -322,3 +322,36 @@ def test_the_worker_page_says_a_landline_gets_no_sms_and_an_officer_confirms_the
     assert Contact.objects.get(worker=worker).mobile_confirmed
     page = client.get(reverse("reports:worker", args=[worker.pk])).content.decode()
     assert "figura como fijo" not in page and "+5493815551234" in page
+
+
+def _approved_batch(payer, month=dt.date(2026, 5, 1)):
+    from payments import batches
+    from payments.models import PaymentBatch
+    from provinces.roles import Role
+    from tests.factories import make_user
+    from tests.twofactor import verified
+
+    batch = PaymentBatch.objects.create(month=month, built_by=payer, pickup_opens_on=dt.date(2027, 1, 11))
+    batches.build_batch(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return batches.approve_batch(batch=batch, by=verified(make_user(Role.PAYMENTS_OFFICER)))
+
+
+def test_payment_ready_tells_a_worker_without_cbu_her_pickup_day(approved, payer):
+    worker = with_phone(approved.worker)
+    worker.cbu = ""
+    worker.save(update_fields=["cbu"])
+    _approved_batch(payer)
+    assert services.queue_payment_events() == 1
+    body = Message.objects.get(kind="payment_ready").body
+    day = dt.date(2027, 1, 11 + int(worker.dni[-1]) // 2)  # 11/01/2027 is a Monday, no holidays that week
+    assert f"cobro por ventanilla en Banco Nación desde el {day:%d/%m/%Y} con su DNI" in body
+    assert "se acredita en su cuenta" not in body and len(body) <= 160
+
+
+def test_payment_ready_of_a_transfer_says_nothing_of_a_branch(approved, payer):
+    with_phone(approved.worker)
+    _approved_batch(payer)
+    assert services.queue_payment_events() == 1
+    body = Message.objects.get(kind="payment_ready").body
+    assert "se acredita en su cuenta" in body and "ventanilla" not in body

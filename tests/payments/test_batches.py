@@ -89,15 +89,6 @@ def test_batch_build_runs_the_screening_and_holds_what_it_finds(approved, office
     assert conflicted.installments.get(number=1).status == I.HELD
 
 
-def test_worker_without_valid_cbu_is_held(approved, officer):
-    enrollment = approved()
-    enrollment.worker.cbu = ""
-    enrollment.worker.save()
-    batch = built_batch(officer)
-    assert batch.item_count == 0
-    assert enrollment.installments.get(number=1).status == I.HELD
-
-
 def test_released_hold_goes_in_the_next_batch(approved, officer):
     enrollment = approved()
     installments.hold_installments(month=MAY, conflicts={enrollment.pk: "Conflicto"}, by=officer)
@@ -157,18 +148,6 @@ def test_batch_approval_without_a_verified_second_factor_is_refused(approved, of
         batches.approve_batch(batch=batch, by=second_officer)
     batch.refresh_from_db()
     assert batch.status == B.BUILT and batch.approved_by is None
-
-
-def test_an_installment_of_a_worker_without_cbu_is_held_not_batched(approved, officer):
-    from enrollment.models import Worker
-
-    without, fine = approved(), approved()
-    Worker.objects.filter(pk=without.worker_id).update(cbu="")
-    batch = built_batch(officer)
-    assert batch.held_count == 1 and batch.item_count == 1
-    assert batch.items.get().installment.enrollment_id == fine.pk
-    held = without.installments.get(number=1)
-    assert held.status == I.HELD and held.hold_reason == "Sin CBU válido para la transferencia"
 
 
 def test_database_refuses_builder_as_approver(approved, officer):
