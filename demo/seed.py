@@ -6,8 +6,9 @@ registry is loaded by the real loader and every new enrollment is screened by th
 rejects through the enrollment services (approval schedules the installments); a payments
 officer builds the month's batch (re-screening against the registry's monthly update holds
 what now conflicts), a second officer approves it, the bank file is exported, and the bank's
-return file — generated from the exported file — is reconciled; the beneficiaries paid become
-active; some are referred to training and followed to their outcome.
+return file — generated from the exported file — is reconciled, which makes the beneficiaries
+paid active; the periods that ended close their registration; some are referred to training
+and followed to their outcome.
 
 Rules: nothing is written around the services (no ``UPDATE`` of states, flags or
 installments); idempotent — each step looks for what it would create and only does what is
@@ -32,11 +33,11 @@ from enrollment.screening import services as screening_services
 from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion
 from payments.bank_files import export_bank_file
 from payments.batches import approve_batch, build_batch, monthly_screening, request_batch
-from payments.models import BankFile, BatchItem, Installment, PaymentBatch
+from payments.models import BankFile, PaymentBatch
 from payments.returns import reconcile_batch
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation, Province
 from provinces.roles import MINISTRY_ROLES
-from provinces.services import grant_membership
+from provinces.services import close_registration_for_ended_cycles, grant_membership
 from training import services as training_services
 from training.models import Course, Provider, Referral
 
@@ -57,6 +58,9 @@ def seed(stdout=None) -> None:
     _pay(month=data.WAITING_MONTH, builder=users["pagos"], approver=None, reviewer=users["revisora"])
     _refer(enrollments=enrollments, users=users)
     seed_voice(users=users)
+    # What Celery beat does every night, done once now so the demo opens as beat would leave it:
+    # the periods that ended say "Cerrada".
+    close_registration_for_ended_cycles()
     if stdout:
         stdout.write(
             f"Datos de demostración listos: {Worker.objects.count()} trabajadores, "
@@ -279,14 +283,6 @@ def _pay(*, month: dt.date, builder, approver, reviewer) -> None:
     if batch.status == B.EXPORTED:
         content, name = _bank_return(bank_file)
         reconcile_batch(batch=batch, content=content, filename=name, by=builder)
-    paid = Enrollment.objects.filter(
-        status=S.APPROVED,
-        installments__status=Installment.Status.PAID,
-        installments__batch_items__batch=batch,
-        installments__batch_items__outcome=BatchItem.Outcome.PAID,
-    ).distinct()
-    for enrollment in paid:
-        enrollment_services.activate_enrollment(enrollment=enrollment, by=reviewer, reason="Cobró la primera cuota.")
 
 
 #: Every eighth transfer comes back from the bank rejected.

@@ -257,6 +257,35 @@ def send_many_to_review(*, reasons: dict[str, list[int]], by=None) -> list[int]:
     return moved
 
 
+def activate_many(*, enrollment_ids: Iterable[int], by=None, reason: str = "") -> list[int]:
+    """Approved enrollments whose first installment was paid become active, in one statement.
+
+    Rules: the state machine's approved → active, only for enrollments still approved (any other
+    state is left alone, so running it twice moves nothing twice); who and why on the rows and,
+    through ``pghistory.context``, in the audit events. The caller (payments, which knows what
+    was paid) chooses the enrollments. Returns the ids moved."""
+    return _move_many(
+        enrollment_ids=enrollment_ids,
+        source=S.APPROVED,
+        to=S.ACTIVE,
+        by=by,
+        reason=reason or _("Cobró la primera cuota"),
+    )
+
+
+def complete_many(*, enrollment_ids: Iterable[int], by=None, reason: str = "") -> list[int]:
+    """Active enrollments whose last installment was paid or cancelled are completed, in one
+    statement: active → completed, only for enrollments still active (idempotent), audited like
+    ``activate_many``. Returns the ids moved."""
+    return _move_many(
+        enrollment_ids=enrollment_ids,
+        source=S.ACTIVE,
+        to=S.COMPLETED,
+        by=by,
+        reason=reason or _("Cobró o se anuló su última cuota"),
+    )
+
+
 def _move_many(*, enrollment_ids: Iterable[int], source: str, to: str, by, reason: str) -> list[int]:
     """One UPDATE of the enrollments in ``source`` among ``enrollment_ids`` to ``to`` (a move the
     state machine allows). The WHERE on the state does what the row lock of ``_transition``

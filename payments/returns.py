@@ -33,6 +33,7 @@ from payments.common import (
     B,
     require_manager,
 )
+from payments.lifecycle import follow_paid_installments
 from payments.models import BatchItem, PaymentBatch, Reconciliation, ReturnFile
 from payments.pickup import HOLD_PICKUP_EXPIRED_TWICE
 from provinces.audit import prepare_bulk_audit
@@ -185,7 +186,10 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
     reason. A file of another batch, without its closing record, or cut short is refused whole;
     unknown references, amounts that differ, duplicated or contradictory lines are reported and
     skipped. Only lines still pending are applied, so applying a return twice changes nothing.
-    When no line is pending any more the batch is reconciled (and immutable).
+    The batch's enrollments follow what was paid in the same transaction: approved ones with a
+    paid installment become active, active ones with nothing left to pay completed
+    (``payments.lifecycle``). When no line is pending any more the batch is reconciled (and
+    immutable).
     """
     require_manager(by)
     digest = hashlib.sha256(content).hexdigest()
@@ -243,6 +247,9 @@ def reconcile_batch(*, batch: PaymentBatch, content: bytes, filename: str, by) -
             record.paid_count, record.rejected_count, record.unchanged_count, record.expired_count = applied
             record.problems = capped(sorted(problems, key=lambda p: p["line"]))
             record.save()
+            follow_paid_installments(
+                batch_id=locked.pk, by=by, reason=_("Cobró la primera cuota (%(file)s)") % {"file": filename[:200]}
+            )
             if not locked.items.filter(outcome=BatchItem.Outcome.PENDING).exists():
                 locked.status = B.RECONCILED
                 locked.reconciled_at = timezone.now()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from celery import shared_task
 
-from payments import attempts, bank_files, batches, returns
+from payments import attempts, bank_files, batches, lifecycle, returns
 from payments.models import BankFile, ReturnFile
 
 #: seconds before the second try of a task whose work raised an error
@@ -42,3 +42,10 @@ def apply_return_file_task(self, return_file_id: int) -> None:
 def write_bank_file_task(self, bank_file_id: int) -> None:
     """Write a requested bank file; a file already written is left as it is."""
     _guarded(self, BankFile, bank_file_id, lambda: bank_files.write_bank_file(bank_file_id=bank_file_id))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def follow_paid_installments_task() -> dict[str, int]:
+    """Daily (Celery beat): approved enrollments that were paid become active and active ones
+    with nothing left to pay are completed; running it again moves nothing."""
+    return lifecycle.follow_paid_installments()

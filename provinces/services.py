@@ -10,6 +10,8 @@ import pghistory
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DateField, DateTimeField, ExpressionWrapper, F, Func, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
@@ -229,16 +231,29 @@ def save_cycle(
 
 
 @transaction.atomic
-def close_registration_for_started_cycles(*, today: dt.date | None = None) -> int:
-    """Close registration of every cycle whose first month has begun. Returns how many closed.
+def close_registration_for_ended_cycles(*, today: dt.date | None = None) -> int:
+    """Close registration of every period that has ended (today is past its last month), in one
+    UPDATE audited under the reason below. Returns how many closed.
 
-    Run daily by Celery beat; safe to run any number of times.
-    """
+    A period takes registrations while it runs: workers reach the lists during the break, and
+    an officer may still close one earlier by hand (``save_cycle``). Run daily by Celery beat;
+    safe to run any number of times (a closed period is not touched again)."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    with pghistory.context(reason="cierre automático de inscripción"):
-        return Cycle.objects.filter(registration_open=True, first_month__lte=today).update(registration_open=False)
+    # first_month + months months: the first day after the period (make_interval(years, months))
+    ends = Cast(
+        ExpressionWrapper(
+            F("first_month") + Func(Value(0), F("months"), function="make_interval"), output_field=DateTimeField()
+        ),
+        DateField(),
+    )
+    with pghistory.context(reason="cierre automático de inscripción: terminó el período"):
+        return (
+            Cycle.objects.alias(ends=ends)
+            .filter(registration_open=True, ends__lte=today)
+            .update(registration_open=False)
+        )
 
 
 LOCAL_KINDS = {

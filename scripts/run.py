@@ -1,8 +1,10 @@
-"""`make run`: database, migrations, demo data, a Celery worker and the web server.
+"""`make run`: database, migrations, demo data, a Celery worker, Celery beat and the web server.
 
 Uses DATABASE_URL / CELERY_BROKER_URL when set; otherwise an embedded PostgreSQL in .pgdata/
-and a file-based broker in .celery/. Ctrl-C stops the worker, the server and, if this script
-started it, the embedded PostgreSQL.
+and a file-based broker in .celery/. Beat sends the periodic tasks of ``CELERY_BEAT_SCHEDULE``
+(closing registration of ended periods, completing paid enrollments, the outbox) to the
+worker. Ctrl-C stops the worker, beat, the server and, if this script started it, the embedded
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ Ctrl-C detiene todo.
 """
 
 
+def beat_command() -> list[str]:
+    """Celery beat with the database scheduler of the settings (django-celery-beat) and no pid
+    file in the checkout."""
+    return [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO", "--pidfile="]
+
+
 def main() -> int:
     from config.localkey import ensure_local_secret_key
 
@@ -63,23 +71,24 @@ def main() -> int:
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"], env=env, cwd=ROOT
     )
+    beat = subprocess.Popen(beat_command(), env=env, cwd=ROOT)
     server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env, cwd=ROOT)
     print(banner(port, env), flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     code = 0
     try:
         while True:
-            for proc in (worker, server):
+            for proc in (worker, beat, server):
                 if proc.poll() is not None:
                     raise SystemExit(proc.returncode or 1)
             time.sleep(1)
     except (KeyboardInterrupt, SystemExit) as stop:
         code = stop.code if isinstance(stop, SystemExit) and isinstance(stop.code, int) else 0
     finally:
-        for proc in (server, worker):
+        for proc in (server, beat, worker):
             if proc.poll() is None:
                 proc.terminate()
-        for proc in (server, worker):
+        for proc in (server, beat, worker):
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:

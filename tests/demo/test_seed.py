@@ -45,12 +45,16 @@ def test_seeding_twice_duplicates_nothing(seeded):
 
 def test_states_come_from_the_state_machine(seeded):
     """Every enrollment moved through the services: screened (by the engine), then decided by
-    the reviewer; the audit trail holds each step."""
+    the reviewer, and made active by the bank's return; the audit trail holds each step."""
     states = dict(Enrollment.objects.values_list("status").annotate(n=Count("id")))
     assert set(states) == {"pending_review", "approved", "active", "rejected"}
     reviewer = get_user_model().objects.get(username="revisora")
-    decided = Enrollment.objects.exclude(status="pending_review")
+    decided = Enrollment.objects.exclude(status__in=["pending_review", "active"])
     assert set(decided.values_list("status_changed_by", flat=True)) == {reviewer.pk}
+    # the bank's return, applied by the payments officer, made the paid ones active
+    builder = get_user_model().objects.get(username="pagos")
+    active = Enrollment.objects.filter(status="active")
+    assert active.exists() and set(active.values_list("status_changed_by", flat=True)) == {builder.pk}
     events = apps.get_model("enrollment", "EnrollmentEvent").objects
     for enrollment in Enrollment.objects.filter(status="active"):
         seen = list(events.filter(pgh_obj_id=enrollment.pk).order_by("pgh_id").values_list("status", flat=True))
@@ -117,3 +121,22 @@ def test_demo_has_a_claim_in_each_state_and_messages_in_the_outbox():
     counts = (Claim.objects.count(), Message.objects.count())
     demo.seed()
     assert counts == (Claim.objects.count(), Message.objects.count())
+
+
+def test_periods_that_ended_say_closed_and_running_ones_stay_open(seeded):
+    """The seed leaves registration as the nightly beat task would: closed once a period has
+    ended, open while it runs (the demo's periods are dated, so which is which follows today)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from provinces.models import Cycle, add_months
+
+    today = timezone.localdate()
+    cycles = list(Cycle.objects.all())
+    assert cycles
+    for cycle in cycles:
+        ended = add_months(cycle.first_month, cycle.months) <= today
+        assert cycle.registration_open is not ended, cycle.name
+    if today < dt.date(2027, 3, 1):  # the Tucumán citrus period (12/2026–03/2027) still runs
+        assert any(c.registration_open for c in cycles)
