@@ -65,13 +65,13 @@ def registering_organisation(user, organisation: Organisation | None = None) -> 
 
 
 def can_register_in(user, cycle: Cycle) -> bool:
-    """Provincial officers register in their provinces' cycles; unions in their province's
-    (any province for a national union)."""
+    """Provincial officers register in their provinces' cycles; unions, producers' associations
+    and municipalities in their organisation's province's (any province for a national union)."""
     scope = scope_of(user)
     province_id = cycle.agreement.province_id
     if province_id in scope.province_ids:
         return True
-    if scope.is_union:
+    if scope.organisation_ids:
         orgs = Organisation.objects.filter(pk__in=scope.organisation_ids)
         return orgs.filter(province__isnull=True).exists() or orgs.filter(province_id=province_id).exists()
     return False
@@ -79,11 +79,11 @@ def can_register_in(user, cycle: Cycle) -> bool:
 
 def can_register_residents_of(user, province: Province) -> bool:
     """Who may register (or update) a worker living in ``province``: provincial officers of that
-    province, unions of that province, and national unions."""
+    province, unions, associations and municipalities of that province, and national unions."""
     scope = scope_of(user)
     if province.pk in scope.province_ids:
         return True
-    if scope.is_union:
+    if scope.organisation_ids:
         orgs = Organisation.objects.filter(pk__in=scope.organisation_ids)
         return orgs.filter(province__isnull=True).exists() or orgs.filter(province_id=province.pk).exists()
     return False

@@ -41,8 +41,8 @@ from guardian.shortcuts import remove_perm
 
 from provinces.models import Membership, Organisation, RoleGrant, TwoFactorReset
 from provinces.roles import MINISTRY_ROLES, ROLE_ORGANISATION_KINDS, Role, conflicting_roles
-from provinces.scoping import forget_scope, require_perm
-from provinces.services import grant_membership
+from provinces.scoping import ORGANISATION_SCOPED_ROLES, forget_scope, require_perm
+from provinces.services import acts_for_organisation, grant_membership
 from provinces.twofactor import require_verified
 
 logger = logging.getLogger(__name__)
@@ -194,13 +194,16 @@ def revoke_role(*, by, membership: Membership, reason: str) -> None:
     others = Membership.objects.filter(user=user)
     if not others.filter(role=role).exists():
         user.groups.remove(Group.objects.get(name=role))
-    if (
+    if acts_for_organisation(role, organisation):
+        if not others.filter(organisation=organisation, role__in=ORGANISATION_SCOPED_ROLES).exists():
+            remove_perm("provinces.act_for_organisation", user, organisation)
+    elif (
         role == Role.PROVINCIAL_OFFICER
-        and not others.filter(role=role, organisation__province=organisation.province).exists()
+        and not others.filter(role=role, organisation__province=organisation.province)
+        .exclude(organisation__kind=Organisation.Kind.MUNICIPALITY)
+        .exists()
     ):
         remove_perm("provinces.act_in_province", user, organisation.province)
-    if role == Role.UNION_OFFICER and not others.filter(role=role, organisation=organisation).exists():
-        remove_perm("provinces.act_for_organisation", user, organisation)
     forget_scope(user)
 
 

@@ -1,9 +1,11 @@
 """Who sees what: the user's scope, computed once per request.
 
 A national role (ministry reviewer, payments officer, auditor) sees every province. A
-provincial officer sees the provinces where django-guardian grants them ``act_in_province``.
-A union officer acts for the organisations where they hold ``act_for_organisation`` and sees
-only what those organisations registered. Every model's scoping function (``*_for(user)`` in
+provincial officer of a provincial office or territorial agency sees the provinces where
+django-guardian grants them ``act_in_province``. A union officer (of a union or a producers'
+association) and a provincial officer of a municipality act for the organisations where they
+hold ``act_for_organisation`` and see only what those organisations registered: a
+municipality's officers are not given the whole province. Every model's scoping function (``*_for(user)`` in
 each app's ``selectors.py``) starts from here.
 """
 
@@ -40,6 +42,12 @@ class Scope:
     def is_union(self) -> bool:
         return Role.UNION_OFFICER in self.roles
 
+    @property
+    def sees_only_own_registrations(self) -> bool:
+        """A union, a producers' association or a municipality: no province of its own to see,
+        only what its organisations registered."""
+        return not self.is_national and not self.province_ids
+
     def restrict(self, qs, *, provinces: tuple[str, ...] = (), organisation: str | None = None):
         """``qs`` narrowed to this scope: untouched for national roles; otherwise the rows whose
         province (any of the ``provinces`` lookups) is one of the user's, or whose organisation
@@ -73,9 +81,14 @@ def acting_province_ids(user) -> QuerySet:
     ).values_list("pk", flat=True)
 
 
+#: Roles whose scope may be organisations (``act_for_organisation``): unions and producers'
+#: associations, and provincial officers of a municipality.
+ORGANISATION_SCOPED_ROLES = frozenset({Role.UNION_OFFICER, Role.PROVINCIAL_OFFICER})
+
+
 def acting_organisation_ids(user) -> QuerySet:
     """The organisations where django-guardian grants the user ``act_for_organisation`` (lazy;
-    counts only with the union role, see ``scope_from``)."""
+    counts only with a role of ``ORGANISATION_SCOPED_ROLES``, see ``scope_from``)."""
     from provinces.models import Organisation
 
     return get_objects_for_user(
@@ -90,7 +103,7 @@ def scope_from(roles: Iterable[str], province_ids: Iterable[int], organisation_i
     return Scope(
         role_set,
         frozenset(province_ids) if Role.PROVINCIAL_OFFICER in role_set else frozenset(),
-        frozenset(organisation_ids) if Role.UNION_OFFICER in role_set else frozenset(),
+        frozenset(organisation_ids) if role_set & ORGANISATION_SCOPED_ROLES else frozenset(),
     )
 
 
@@ -104,7 +117,7 @@ def scope_of(user) -> Scope:
     scope = scope_from(
         roles,
         acting_province_ids(user) if Role.PROVINCIAL_OFFICER in roles else (),
-        acting_organisation_ids(user) if Role.UNION_OFFICER in roles else (),
+        acting_organisation_ids(user) if roles & ORGANISATION_SCOPED_ROLES else (),
     )
     user._interzafra_scope = scope
     return scope

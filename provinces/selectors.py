@@ -15,7 +15,7 @@ def _visible_province_q(user, field: str) -> Q | None:
     if scope.is_national:
         return None
     province_ids = set(scope.province_ids)
-    if scope.is_union:
+    if scope.organisation_ids:
         orgs = Organisation.objects.filter(pk__in=scope.organisation_ids)
         if orgs.filter(province__isnull=True).exists():
             return None  # a national union sees every agreement it may register workers under

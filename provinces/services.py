@@ -22,11 +22,23 @@ from provinces.scoping import forget_scope, require_perm
 
 
 @transaction.atomic
+def acts_for_organisation(role: str, organisation: Organisation) -> bool:
+    """Whether ``role`` in ``organisation`` is scoped to what the organisation registered
+    (``act_for_organisation``) rather than to its province: unions and producers' associations,
+    and a municipality's provincial officers — a municipality acts for its own people, not the
+    whole province."""
+    return role == Role.UNION_OFFICER or (
+        role == Role.PROVINCIAL_OFFICER and organisation.kind == Organisation.Kind.MUNICIPALITY
+    )
+
+
 def grant_membership(*, user, organisation: Organisation, role: str) -> Membership:
     """Put ``user`` in ``role`` for ``organisation``: the role's group plus the object-level scope.
 
     A role may only be held in an organisation of a fitting kind (a union officer in a union or
     producers' association, a provincial officer in a provincial or municipal office...), and
+    is scoped to the organisation's registrations (unions, associations, municipalities) or to
+    its province (provincial offices, territorial agencies); it is
     never together with an incompatible one (``provinces.roles.INCOMPATIBLE_ROLES``). This is
     the act itself, for the demo, fixtures and ``provinces.access`` — which decides who may ask
     for it; people never reach it directly.
@@ -45,10 +57,10 @@ def grant_membership(*, user, organisation: Organisation, role: str) -> Membersh
         )
     membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
     user.groups.add(Group.objects.get(name=role))
-    if role == Role.PROVINCIAL_OFFICER:
-        assign_perm("provinces.act_in_province", user, organisation.province)
-    elif role == Role.UNION_OFFICER:
+    if acts_for_organisation(role, organisation):
         assign_perm("provinces.act_for_organisation", user, organisation)
+    elif role == Role.PROVINCIAL_OFFICER:
+        assign_perm("provinces.act_in_province", user, organisation.province)
     forget_scope(user)
     return membership
 

@@ -217,8 +217,8 @@ def enrollments_by_crop(user) -> Chart:
 def budget_by_agreement(user) -> Chart | None:
     """The budget of each agreement in scope (money spent is added by the payments section)."""
     scope = scope_of(user)
-    if scope.is_union and not scope.is_national and not scope.is_provincial:
-        return None  # a union registers workers; the agreements' money is not its business
+    if scope.sees_only_own_registrations:
+        return None  # a union or municipality registers workers; the agreements' money is not its business
     agreements = agreements_for(user).order_by("province__name", "number")
     return Chart(
         key="budget_by_agreement",
@@ -248,7 +248,7 @@ def quota_usage_by_agreement(user) -> list[QuotaRow]:
     """Places taken (enrollments not rejected or withdrawn) against each quota in scope, in one
     grouped query. Not shown to a union: it sees only its own registrations, not the quota."""
     scope = scope_of(user)
-    if scope.is_union and not scope.is_national and not scope.is_provincial:
+    if scope.sees_only_own_registrations:
         return []
     scoped = enrollments_for(user).exclude(status__in=Enrollment.RELEASED_STATES).order_by()
     taken = {
