@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import EmptyResultSet
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from api import fastsql
@@ -38,13 +38,17 @@ def _installments(enrollments: RawSQL) -> QuerySet | None:
     has no Installment model."""
     try:
         installment = apps.get_model("payments", "Installment")
+        batch_item = apps.get_model("payments", "BatchItem")
     except LookupError:
         return None
+    # The branch-pickup order now carrying it, if any: the day the worker collects it.
+    order = batch_item.objects.filter(installment_id=OuterRef("pk"), method="pickup", outcome="pending")
     return (
         installment.objects.filter(enrollment_id__in=enrollments)
         .exclude(status="cancelled")
+        .annotate(pickup_day=Subquery(order.values("pickup_day")[:1]))
         .order_by()
-        .values_list("enrollment_id", "number", "month", "amount", "status")
+        .values_list("enrollment_id", "number", "month", "amount", "status", "pickup_day")
     )
 
 
@@ -60,7 +64,8 @@ SELECT w.cuil, w.last_name, w.first_name,
           'paid', count(*) FILTER (WHERE i.status = 'paid'),
           'pending', count(*) FILTER (WHERE i.status <> 'paid'),
           'items', coalesce(json_agg(json_build_object(
-            'number', i.number, 'month', i.month, 'amount', i.amount::text, 'status', i.status
+            'number', i.number, 'month', i.month, 'amount', i.amount::text, 'status', i.status,
+            'pickup_day', i.pickup_day
           ) ORDER BY i.number), '[]'))
         FROM status_installments i WHERE i.enrollment_id = e.id)
     ) ORDER BY e.first_month DESC, e.id), '[]') FROM status_enrollments e),
@@ -117,13 +122,13 @@ def _status_statement(user, marker: str, *, logged: bool) -> tuple[str, list[Any
             "id, cycle, cycle_name, province, crop, first_month, months, status, status_changed_at",
             enrollments,
         ),
-        ("status_installments", "enrollment_id, number, month, amount, status", installments),
+        ("status_installments", "enrollment_id, number, month, amount, status, pickup_day", installments),
         ("status_referrals", "id, line, status, referred_on, course, office", referrals),
     ]
     for name, columns, queryset in parts:
         if queryset is None:  # no payments app: no installments
             part_params: list[Any] = []
-            nothing = "SELECT NULL::bigint, NULL::int, NULL::date, NULL::text, NULL::text WHERE false"
+            nothing = "SELECT NULL::bigint, NULL::int, NULL::date, NULL::text, NULL::text, NULL::date WHERE false"
             sql = f"SELECT * FROM ({nothing}) AS q ({columns})"
         else:
             sql, part_params = _subquery(queryset, columns)

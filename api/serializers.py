@@ -199,7 +199,13 @@ class BulkEnrollmentResultSerializer(serializers.Serializer):
 class InstallmentsSummarySerializer(serializers.Serializer):
     paid = serializers.IntegerField()
     pending = serializers.IntegerField()
-    items = serializers.ListField(child=serializers.DictField())
+    items = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=gettext_lazy(
+            "Cuotas: number, month, amount, status y pickup_day — el día desde el que se cobra por ventanilla "
+            "en Banco Nación con el DNI cuando no hay CBU (null si se transfiere o aún no está en un lote)."
+        ),
+    )
 
 
 class StatusEnrollmentSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from claims.models import Claim
 from claims.selectors import default_target
 from enrollment.models import Enrollment, Worker
 from payments.models import Installment
+from payments.pickup import pickup_words
 
 ES = Enrollment.Status
 IS = Installment.Status
@@ -48,6 +49,9 @@ def installment_words(installment: Installment) -> str:
     if installment.status == IS.HELD:
         return _("Retenida: %(reason)s") % {"reason": installment.hold_reason or _("en control")}
     if installment.status == IS.IN_BATCH:
+        order = installment.pickup_order
+        if order is not None and order.pickup_day is not None:
+            return pickup_words(order.pickup_day)
         return _("En camino al banco")
     if installment.status == IS.PAID:
         if installment.paid_at:
@@ -86,7 +90,10 @@ def worker_status(worker: Worker) -> WorkerStatus:
         .order_by("-cycle__first_month", "-pk")
     )
     installments = list(
-        Installment.objects.filter(worker=worker).exclude(status=IS.CANCELLED).order_by("month", "kind", "pk")
+        Installment.objects.filter(worker=worker)
+        .exclude(status=IS.CANCELLED)
+        .prefetch_related("batch_items")
+        .order_by("month", "kind", "pk")
     )
     views = []
     for enrollment in enrollments:
@@ -110,8 +117,17 @@ def worker_status(worker: Worker) -> WorkerStatus:
             "end": worker.cbu[-4:],
             "month": next_payment.month.strftime("%m/%Y"),
         }
+    elif (order := next_payment.pickup_order) is not None and order.pickup_day is not None:
+        words = _("%(pickup)s (hasta el %(until)s).") % {
+            "pickup": pickup_words(order.pickup_day),
+            "until": order.pickup_until.strftime("%d/%m/%Y") if order.pickup_until else "",
+        }
     else:
-        words = _("No tenemos su CBU: acérquese a su oficina de empleo o sindicato para cargarlo y poder cobrar.")
+        words = _(
+            "No tenemos su CBU: cobra por ventanilla en Banco Nación con su DNI, el día que fija su último "
+            "número; se lo avisamos cuando se arme el lote de pagos. Para cobrar por transferencia, cargue su "
+            "CBU en su oficina de empleo o sindicato."
+        )
     subjects = [
         (value, str(label))
         for value, label in Claim.Subject.choices

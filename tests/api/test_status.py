@@ -114,7 +114,13 @@ def _enrollment(e: Enrollment, items: list[tuple[int, str]]) -> dict:
             "paid": sum(1 for _n, s in items if s == "paid"),
             "pending": sum(1 for _n, s in items if s != "paid"),
             "items": [
-                {"number": n, "month": dt.date(2026, 4 + n, 1).isoformat(), "amount": "85000.50", "status": s}
+                {
+                    "number": n,
+                    "month": dt.date(2026, 4 + n, 1).isoformat(),
+                    "amount": "85000.50",
+                    "status": s,
+                    "pickup_day": None,
+                }
                 for n, s in items
             ],
         },
@@ -265,3 +271,33 @@ def test_the_token_check_and_the_lookup_run_as_prepared_statements(story, settin
         statements = [row[0] for row in cursor.fetchall()]
     assert any(s.startswith("WITH status_worker") and "INSERT INTO api_statuslookup" in s for s in statements)
     assert any(s.startswith('SELECT "api_apitoken"."id"') for s in statements)
+
+
+def test_an_installment_on_a_pickup_order_answers_its_day_and_only_within_scope(story):
+    from payments.models import BatchItem, PaymentBatch
+
+    worker = story["worker"]
+    installment = Installment.objects.get(enrollment=story["tucuman"], number=2)
+    Installment.objects.filter(pk=installment.pk).update(status="in_batch")
+    batch = PaymentBatch.objects.create(month=dt.date(2026, 6, 1), built_by=story["users"]["auditor"])
+    BatchItem.objects.create(
+        batch=batch,
+        installment=installment,
+        province=installment.province,
+        reference=f"B{batch.pk:06d}C{installment.pk:012d}",
+        method="pickup",
+        cbu="",
+        cuil=worker.cuil,
+        name="GONZALEZ MARIA",
+        amount=installment.amount,
+        pickup_day=dt.date(2027, 1, 12),
+        pickup_until=dt.date(2027, 2, 9),
+        branch="FAMAILLA",
+    )
+    body = client_for(story["users"]["union"]).get(f"/api/v1/status/{worker.cuil}/").json()
+    items = body["enrollments"][0]["installments"]["items"]
+    assert [(i["number"], i["status"], i["pickup_day"]) for i in items] == [
+        (1, "paid", None),
+        (2, "in_batch", "2027-01-12"),
+    ]
+    assert client_for(story["users"]["other_union"]).get(f"/api/v1/status/{worker.cuil}/").status_code == 404

@@ -324,3 +324,28 @@ def test_a_hold_after_two_expiries_is_released_into_a_transfer_once_the_worker_h
     june = build(officer, JUNE, D(2026, 6, 10))
     first = june.items.get(installment__number=1)
     assert first.method == BatchItem.Method.TRANSFER
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+
+def test_the_batch_and_payment_pages_show_the_pickup_day_to_payments_officers_only(
+    client, approved, officer, second_officer
+):
+    from django.urls import reverse
+
+    from provinces.roles import Role
+    from tests.factories import OrganisationFactory, make_user, province
+    from tests.twofactor import sign_in
+
+    enrollment = without_cbu(approved, 31_000_003)  # DNI ending in 3: second day, Tuesday 12/05/2026
+    batch = build(officer)
+    sign_in(client, verified(second_officer))
+    page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
+    assert "Ventanilla desde el 12/05/2026" in page
+    page = client.get(reverse("payments:worker_payments", args=[enrollment.worker_id])).content.decode()
+    assert "sin CBU: cobra por ventanilla en Banco Nación con su DNI" in page
+    assert "ventanilla del 12/05/2026 al 10/06/2026" in page  # 25/05 is a holiday
+    mendoza = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Mendoza")))
+    sign_in(client, mendoza)
+    assert client.get(reverse("payments:worker_payments", args=[enrollment.worker_id])).status_code == 404

@@ -157,3 +157,28 @@ def test_worker_page_shows_the_cbu_history_and_the_pending_change(world, login, 
     section = body[body.index('id="cbu"') :]
     assert "cambio de CBU pendiente de aprobación" in section and "Cuenta cerrada" in section
     assert new_cbu not in section and new_cbu[-4:] in section
+
+
+def test_the_installments_show_the_pickup_day_of_a_worker_without_cbu_within_scope_only(world, login):
+    import datetime as dt
+
+    from payments import batches
+    from payments.installments import schedule_installments
+    from payments.models import PaymentBatch
+
+    enrollment = Enrollment.objects.filter(cycle=world.tuc_cane, status="approved").order_by("pk").first()
+    worker = enrollment.worker
+    worker.cbu = ""
+    worker.save(update_fields=["cbu"])
+    schedule_installments(enrollment=enrollment, by=world.users["reviewer"])
+    first_month = enrollment.installments.order_by("month").first().month
+    batch = PaymentBatch.objects.create(
+        month=first_month, built_by=world.users["payments"], pickup_opens_on=dt.date(2027, 1, 11)
+    )
+    batches.build_batch(batch_id=batch.pk)
+    day = dt.date(2027, 1, 11 + int(worker.dni[-1]) // 2)  # a week without holidays
+    text = f"Cobro por ventanilla en Banco Nación desde el {day:%d/%m/%Y} con su DNI"
+    for role in ("payments", "auditor", "tucuman"):
+        body = login(world.users[role]).get(reverse("reports:worker", args=[worker.pk])).content.decode()
+        assert text in body, role
+    assert login(world.users["mendoza"]).get(reverse("reports:worker", args=[worker.pk])).status_code == 404

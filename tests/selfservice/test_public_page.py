@@ -143,3 +143,36 @@ def test_claim_subjects_offered_are_those_that_apply(client, approved):
         value for value, _label in look_up(client, approved.worker).context["claim_form"].fields["subject"].choices
     ]
     assert "rejection" not in subjects and "data_correction" in subjects
+
+
+def _pickup_batch(month=dt.date(2026, 6, 1)):
+    """Build a batch whose DNI calendar opens on Monday 11/01/2027 (a week without holidays)."""
+    from payments import batches
+    from payments.models import PaymentBatch
+    from provinces.roles import Role
+    from tests.factories import make_user
+
+    batch = PaymentBatch.objects.create(
+        month=month, built_by=make_user(Role.PAYMENTS_OFFICER), pickup_opens_on=dt.date(2027, 1, 11)
+    )
+    return batches.build_batch(batch_id=batch.pk)
+
+
+def test_a_worker_without_cbu_sees_her_pickup_day_and_branch(client, approved):
+    worker = approved.worker
+    worker.cbu = ""
+    worker.save(update_fields=["cbu"])
+    html = look_up(client, worker).content.decode()
+    assert "cobra por ventanilla en Banco Nación con su DNI" in html  # before the batch: the rule
+    cache.clear()
+    _pickup_batch()
+    html = look_up(client, worker).content.decode()
+    day = dt.date(2027, 1, 11 + int(worker.dni[-1]) // 2)
+    assert f"Cobro por ventanilla en Banco Nación desde el {day:%d/%m/%Y} con su DNI" in html
+    assert "CBU terminado en" not in html
+
+
+def test_a_worker_with_cbu_sees_no_branch(client, approved):
+    _pickup_batch()
+    html = look_up(client, approved.worker).content.decode()
+    assert "ventanilla" not in html and "En camino al banco" in html
