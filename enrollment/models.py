@@ -82,7 +82,9 @@ class Worker(models.Model):
         return f"{self.cuil[:2]}-{self.cuil[2:10]}-{self.cuil[10:]}"
 
 
-@pghistory.track(pghistory.InsertEvent(level=pghistory.Statement), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Statement-level audit triggers: screening and bulk decisions move thousands of enrollments in
+# one UPDATE, and a row-level trigger would write each event (and attach its context) one by one.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), level=pghistory.Statement)
 class Enrollment(models.Model):
     """A worker's inscription in one inter-harvest period, registered by an organisation."""
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from enrollment import seams
 from enrollment.models import Enrollment, Worker
+from provinces.audit import prepare_bulk_audit
 from provinces.bulk import any_of
 from provinces.models import AgreementQuota, Cycle, Organisation, Province
 from provinces.roles import Role
@@ -301,6 +302,7 @@ def _move_many(*, enrollment_ids: Iterable[int], source: str, to: str, by, reaso
         return []
     context = pghistory.context(user=getattr(by, "pk", None), reason=reason or S(to).label)
     with transaction.atomic(), context, connection.cursor() as cursor:
+        prepare_bulk_audit(cursor)
         cursor.execute(
             "UPDATE enrollment_enrollment SET status = %s, status_reason = %s, status_changed_at = %s,"
             " status_changed_by_id = %s WHERE id = ANY(%s::bigint[]) AND status = %s RETURNING id",

@@ -346,7 +346,8 @@ class ScreeningRun(models.Model):
         return int(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
 
 
-@pghistory.track()
+# Statement-level audit triggers: a screening writes thousands of flags in one statement.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), level=pghistory.Statement)
 class MatchFlag(models.Model):
     """Something the engine found about an enrollment: the same person in an overlapping cycle,
     a beneficiary of an incompatible programme in the same months, formal pay above the aid, an

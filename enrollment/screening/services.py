@@ -43,6 +43,7 @@ from enrollment.screening.models import (
     RegistryVersion,
     ScreeningRun,
 )
+from provinces.audit import prepare_bulk_audit
 
 S = Enrollment.Status
 #: How many row errors a registry version keeps in full (the count is always exact).
@@ -212,33 +213,64 @@ def _drop_old_versions(*, registry_id: int) -> None:
 
 def _save_flags(*, result: PassResult, by, run: ScreeningRun | None) -> int:
     """Insert new flags (one per enrollment and match, so re-runs add nothing) and refresh the
-    text of open ones. Returns how many were created."""
+    text of open ones, reopening cleared ones found again: one INSERT and one UPDATE, whatever
+    the number of flags. Returns how many were created."""
     flagged = sorted({f.enrollment_id for f in result.flags})
     existing = {
-        (f.enrollment_id, f.match_key): f
-        for f in MatchFlag.objects.extra(
+        (enrollment_id, key): (pk, status, reasons, level)
+        for pk, enrollment_id, key, status, reasons, level in MatchFlag.objects.extra(
             where=["screening_matchflag.enrollment_id = ANY(%s::bigint[])"], params=[flagged]
-        )
+        ).values_list("pk", "enrollment_id", "match_key", "status", "reasons", "level")
     }
-    new, changed = [], []
+    new: list[FoundFlag] = []
+    changed: list[tuple[int, FoundFlag]] = []
     for found in result.flags:
         current = existing.get((found.enrollment_id, found.match_key))
         if current is None:
-            new.append(_flag_from(found, run))
-        elif current.status in (MatchFlag.Status.OPEN, MatchFlag.Status.CLEARED) and (
-            current.reasons != found.reasons
-            or current.status == MatchFlag.Status.CLEARED
-            or current.level != found.level
+            new.append(found)
+            continue
+        pk, status, reasons, level = current
+        if status == MatchFlag.Status.CLEARED or (
+            status == MatchFlag.Status.OPEN and (reasons != found.reasons or level != found.level)
         ):
-            current.reasons, current.level, current.score = found.reasons, found.level, found.score
-            current.status, current.matched = MatchFlag.Status.OPEN, found.matched
-            current.matched_record_id = found.matched_record_id
-            changed.append(current)
+            changed.append((pk, found))
+    if not new and not changed:
+        return 0
     with pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados"):
-        _insert_flags(new)
-        for flag in changed:
-            flag.save(update_fields=["reasons", "level", "score", "status", "matched", "matched_record"])
+        with connection.cursor() as cursor:
+            prepare_bulk_audit(cursor)
+        _insert_flags(new, run_id=run.pk if run is not None else None)
+        _refresh_flags(changed)
     return len(new)
+
+
+def _refresh_flags(changed: list[tuple[int, FoundFlag]]) -> None:
+    """Open flags found again with other words or level, and cleared ones found again: one
+    UPDATE from arrays (the audit trigger fires once, under the caller's context)."""
+    if not changed:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE screening_matchflag f
+               SET reasons = n.reasons, level = n.level, score = n.score, status = %s,
+                   matched = n.matched::jsonb, matched_record_id = n.record_id
+              FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[], %s::text[], %s::bigint[])
+                   AS n(id, reasons, level, score, matched, record_id)
+             WHERE f.id = n.id AND f.status IN (%s, %s)
+            """,
+            [
+                str(MatchFlag.Status.OPEN),
+                [pk for pk, _f in changed],
+                [f.reasons for _pk, f in changed],
+                [str(f.level) for _pk, f in changed],
+                [f.score for _pk, f in changed],
+                [json.dumps(f.matched) for _pk, f in changed],
+                [f.matched_record_id for _pk, f in changed],
+                str(MatchFlag.Status.OPEN),
+                str(MatchFlag.Status.CLEARED),
+            ],
+        )
 
 
 _FLAG_COLUMNS = (
@@ -247,7 +279,7 @@ _FLAG_COLUMNS = (
 )
 
 
-def _insert_flags(flags: list[MatchFlag]) -> None:
+def _insert_flags(flags: list[FoundFlag], *, run_id: int | None) -> None:
     """New flags by COPY into a temporary table and one INSERT … SELECT (the audit trigger fires
     for that one statement, under the caller's ``pghistory.context``): a bulk INSERT of thousands
     of rows would be a statement of megabytes, parsed again to attach the audit context. A flag
@@ -264,8 +296,8 @@ def _insert_flags(flags: list[MatchFlag]) -> None:
         with cursor.copy(f"COPY flag_stage ({_FLAG_COLUMNS}) FROM STDIN") as copy:
             for f in flags:
                 copy.write_row(
-                    (f.enrollment_id, f.kind, f.level, f.score, f.reasons, f.match_key, json.dumps(f.matched),
-                     f.matched_enrollment_id, f.matched_record_id, f.registry_id, f.month, f.run_id)
+                    (f.enrollment_id, str(f.kind), str(f.level), f.score, f.reasons, f.match_key, json.dumps(f.matched),
+                     f.matched_enrollment_id, f.matched_record_id, f.registry_id, f.month, run_id)
                 )  # fmt: skip
         cursor.execute(
             f"INSERT INTO screening_matchflag ({_FLAG_COLUMNS}, status, note, created_at)"
@@ -275,44 +307,28 @@ def _insert_flags(flags: list[MatchFlag]) -> None:
         )
 
 
-def _flag_from(found: FoundFlag, run: ScreeningRun | None) -> MatchFlag:
-    return MatchFlag(
-        enrollment_id=found.enrollment_id,
-        kind=found.kind,
-        level=found.level,
-        score=found.score,
-        reasons=found.reasons,
-        match_key=found.match_key,
-        matched=found.matched,
-        matched_enrollment_id=found.matched_enrollment_id,
-        matched_record_id=found.matched_record_id,
-        registry_id=found.registry_id,
-        month=found.month,
-        run=run,
-    )
-
-
 def _clear_stale(*, enrollment_ids, result: PassResult, by) -> None:
     """Open flags of a full screening that this pass no longer finds (a registry was replaced,
     SIPA data arrived) are marked as no longer applying — one UPDATE, audited under the pass's
-    context."""
-    found = sorted({(f.enrollment_id, f.match_key) for f in result.flags})
+    context. The open flags are read first and compared here: an anti-join against an array of
+    thousands of pairs is planned as a nested loop (seconds on one screening of 20,000)."""
+    found = {(f.enrollment_id, f.match_key) for f in result.flags}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, enrollment_id, match_key FROM screening_matchflag"
+            " WHERE enrollment_id = ANY(%s::bigint[]) AND status = %s AND month IS NULL",
+            [sorted(set(enrollment_ids)), str(MatchFlag.Status.OPEN)],
+        )
+        stale = sorted(pk for pk, enrollment_id, key in cursor.fetchall() if (enrollment_id, key) not in found)
+    if not stale:
+        return
     note = _("Ya no aparece en el control del %(day)s.") % {"day": timezone.localdate().strftime("%d/%m/%Y")}
     context = pghistory.context(user=getattr(by, "pk", None), reason="control de duplicados")
     with context, connection.cursor() as cursor:
+        prepare_bulk_audit(cursor)
         cursor.execute(
-            "UPDATE screening_matchflag f SET status = %s, note = %s"
-            " WHERE f.enrollment_id = ANY(%s::bigint[]) AND f.status = %s AND f.month IS NULL"
-            "   AND NOT EXISTS (SELECT 1 FROM unnest(%s::bigint[], %s::text[]) AS k(enrollment_id, match_key)"
-            "                    WHERE k.enrollment_id = f.enrollment_id AND k.match_key = f.match_key)",
-            [
-                str(MatchFlag.Status.CLEARED),
-                note,
-                sorted(set(enrollment_ids)),
-                str(MatchFlag.Status.OPEN),
-                [e for e, _m in found],
-                [m for _e, m in found],
-            ],
+            "UPDATE screening_matchflag SET status = %s, note = %s WHERE id = ANY(%s::bigint[]) AND status = %s",
+            [str(MatchFlag.Status.CLEARED), note, stale, str(MatchFlag.Status.OPEN)],
         )
 
 
@@ -354,19 +370,21 @@ def screen_enrollments(
             [screened, str(MatchFlag.Status.OPEN)],
         )
         per_enrollment = dict(cursor.fetchall())
-    by_reason: defaultdict[str, list[int]] = defaultdict(list)
+    by_count: defaultdict[int, list[int]] = defaultdict(list)
     for pk in screened:
-        count = per_enrollment.get(pk, 0)
-        reason = (
+        by_count[per_enrollment.get(pk, 0)].append(pk)
+    by_reason = {
+        (
             ngettext(
                 "Control terminado: %(n)s alerta para revisar.", "Control terminado: %(n)s alertas para revisar.", count
             )
             % {"n": count}
             if count
             else _("Control terminado sin alertas.")
-        )
-        by_reason[reason].append(pk)
-    enrollment_services.send_many_to_review(reasons=dict(by_reason), by=by)
+        ): ids
+        for count, ids in by_count.items()
+    }
+    enrollment_services.send_many_to_review(reasons=by_reason, by=by)
     return {"screened": len(screened), "flags_created": created, "notes": result.notes, "stats": result.stats}
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pghistory.models import Events
@@ -84,3 +85,71 @@ def test_a_run_that_stopped_half_way_is_finished_by_the_retry_and_a_rerun_change
     before = Events.objects.filter(pgh_obj_model="enrollment.Enrollment").count()
     enrollment_services.screen_submitted(enrollment_ids=ids)
     assert Events.objects.filter(pgh_obj_model="enrollment.Enrollment").count() == before
+
+
+def registry_rows(enrollments):
+    return [
+        f"{e.worker.cuil},,{e.worker.last_name},{e.worker.first_name},{e.worker.birth_date:%Y-%m-%d},2026-06,2026-12"
+        for e in enrollments
+    ]
+
+
+def flag_writes(queries) -> int:
+    return sum(1 for q in queries if re.search(r"(INSERT INTO|UPDATE) screening_matchflag", q["sql"]))
+
+
+def test_flags_are_written_in_statements_that_do_not_grow_with_the_flags(reviewer, load_registry):
+    from enrollment.screening.models import MatchFlag
+
+    cycle = CycleFactory()
+    few, many = submitted(2, cycle), submitted(12, cycle, start=41_000_000)
+    load_registry(registry_rows(few + many))
+    with CaptureQueriesContext(connection) as small:
+        services.screen_enrollments(enrollment_ids=[e.pk for e in few], by=reviewer)
+    with CaptureQueriesContext(connection) as large:
+        services.screen_enrollments(enrollment_ids=[e.pk for e in many], by=reviewer)
+    raised = MatchFlag.objects.filter(enrollment__cycle=cycle)
+    assert {f.enrollment_id for f in raised if "mismo CUIL" in f.reasons} == {e.pk for e in few + many}
+    assert flag_writes(large.captured_queries) == flag_writes(small.captured_queries) == 1
+    assert len(large.captured_queries) == len(small.captured_queries)
+    # One audit event per flag, each with who and why.
+    events = Events.objects.filter(pgh_obj_model="screening.MatchFlag", pgh_label="insert")
+    assert events.count() == raised.count()
+    assert {(ev.pgh_context["user"], ev.pgh_context["reason"]) for ev in events} == {
+        (reviewer.pk, "control de duplicados")
+    }
+
+
+def test_a_rescreening_refreshes_changed_flags_reopens_cleared_ones_and_clears_stale_ones_in_one_update_each(
+    reviewer, load_registry
+):
+    from enrollment.screening.models import MatchFlag
+
+    cycle = CycleFactory()
+    kept, reopened, gone = submitted(3, cycle)
+    load_registry(registry_rows([kept, reopened, gone]))
+    ids = [kept.pk, reopened.pk, gone.pk]
+    services.screen_enrollments(enrollment_ids=ids, by=reviewer)
+    flag = {f.enrollment_id: f for f in MatchFlag.objects.filter(enrollment_id__in=ids)}
+    MatchFlag.objects.filter(pk=flag[reopened.pk].pk).update(status=MatchFlag.Status.CLEARED)
+    MatchFlag.objects.filter(pk=flag[kept.pk].pk).update(reasons="texto anterior")
+    # The new list no longer holds the third worker.
+    load_registry(registry_rows([kept, reopened]))
+    event_model = apps.get_model("screening", "MatchFlagEvent")
+    last_event = event_model.objects.order_by("-pgh_id").values_list("pgh_id", flat=True).first()
+    with CaptureQueriesContext(connection) as queries:
+        services.screen_enrollments(enrollment_ids=ids, by=reviewer)
+    assert flag_writes(queries.captured_queries) == 2  # one UPDATE refreshing, one clearing
+    status = dict(MatchFlag.objects.filter(enrollment_id__in=ids).values_list("enrollment_id", "status"))
+    assert status == {
+        kept.pk: MatchFlag.Status.OPEN,
+        reopened.pk: MatchFlag.Status.OPEN,
+        gone.pk: MatchFlag.Status.CLEARED,
+    }
+    refreshed = MatchFlag.objects.get(pk=flag[kept.pk].pk)
+    assert refreshed.reasons != "texto anterior" and "mismo CUIL" in refreshed.reasons
+    updates = event_model.objects.filter(pgh_id__gt=last_event, pgh_label="update").select_related("pgh_context")
+    assert sorted(ev.pgh_obj_id for ev in updates) == sorted(flag[e.pk].pk for e in (kept, reopened, gone))
+    assert {(ev.pgh_context.metadata["user"], ev.pgh_context.metadata["reason"]) for ev in updates} == {
+        (reviewer.pk, "control de duplicados")
+    }
