@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from enrollment.models import Enrollment
 from enrollment.screening.matching import Match, Person, Stats, describe, find_matches, load_candidates
 from enrollment.screening.models import (
-    ExternalRecord,
     ExternalRegistry,
     MatchFlag,
     NotSamePerson,
@@ -276,12 +275,9 @@ def _run_pass(
         matches = find_matches(
             cursor, candidates=people, possible=possible, same=same, stats=stats, **registry_targets(version_ids)
         )
-        records = {
-            r.pk: r
-            for r in ExternalRecord.objects.filter(pk__in=any_of(m.target.ref for m in matches)).select_related(
-                "registry"
-            )
-        }
+        records = _matched_records(cursor, [m.target.ref for m in matches])
+        benefit = _("beneficio de %(programme)s de %(from)s a %(to)s")
+        conflict_intro = _("el padrón lista su CUIL con otros datos personales: ")
         for m in _best_per_key(matches):
             r = records[m.target.ref]
             me = info[m.candidate.ref]
@@ -289,14 +285,14 @@ def _run_pass(
             if (me["worker_id"], key) in excluded:
                 continue
             reasons = describe(m.facts, me["last"], me["first"], r.last_name, r.first_name)
-            reasons += ", " + _("beneficio de %(programme)s de %(from)s a %(to)s") % {
-                "programme": r.registry.programme,
+            reasons += ", " + benefit % {
+                "programme": r.programme,
                 "from": f"{r.benefit_from:%m/%Y}",
                 "to": f"{r.benefit_to:%m/%Y}",
             }
             conflict = "cuil_conflict" in m.facts
             if conflict:
-                reasons = _("el padrón lista su CUIL con otros datos personales: ") + reasons
+                reasons = conflict_intro + reasons
             flags.append(
                 FoundFlag(
                     enrollment_id=m.candidate.ref,
@@ -362,9 +358,43 @@ def _programme_details(enrollment_ids: list[int]) -> dict[int, dict]:
     return out
 
 
-def _record_snapshot(r: ExternalRecord) -> dict:
+@dataclass(slots=True)
+class _Record:
+    """A matched registry record, as much of it as a flag shows."""
+
+    pk: int
+    registry_id: int
+    programme: str
+    cuil: str
+    dni: str
+    last_name: str
+    first_name: str
+    name_key: str
+    birth_date: dt.date | None
+    benefit_from: dt.date
+    benefit_to: dt.date
+    version_id: int
+    row_number: int
+
+
+def _matched_records(cursor, ids: list[int]) -> dict[int, _Record]:
+    """The matched records in one query, as plain rows (thousands of model instances with their
+    registry would cost more than the matching)."""
+    if not ids:
+        return {}
+    cursor.execute(
+        "SELECT r.id, r.registry_id, g.programme, r.cuil, r.dni, r.last_name, r.first_name, r.name_key,"
+        " r.birth_date, r.benefit_from, r.benefit_to, r.version_id, r.row_number"
+        " FROM screening_externalrecord r JOIN screening_externalregistry g ON g.id = r.registry_id"
+        " WHERE r.id = ANY(%s::bigint[])",
+        [sorted(set(ids))],
+    )
+    return {row[0]: _Record(*row) for row in cursor.fetchall()}
+
+
+def _record_snapshot(r: _Record) -> dict:
     return {
-        "fuente": r.registry.programme,
+        "fuente": r.programme,
         "cuil": r.cuil,
         "dni": r.dni,
         "apellido": r.last_name,
@@ -468,13 +498,13 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
             )
             found = {row[0]: row[1:] for row in cursor.fetchall()}
             window = _("entre %(start)s y %(end)s") % {"start": f"{start:%m/%Y}", "end": f"{latest:%m/%Y}"}
+            no_seasonal_work = _(
+                "sin meses de trabajo agrario o agroindustrial %(window)s (se requieren al menos %(min)s)"
+            ) % {"window": window, "min": rules.min_seasonal_months}
             for p in group:
                 row = found.get(p.ref)
                 if row is None:
-                    failures[p.ref].append(
-                        _("sin meses de trabajo agrario o agroindustrial %(window)s (se requieren al menos %(min)s)")
-                        % {"window": window, "min": rules.min_seasonal_months}
-                    )
+                    failures[p.ref].append(no_seasonal_work)
                     continue
                 first_seasonal, smvm, count, average = row
                 if smvm is None:
