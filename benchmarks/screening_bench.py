@@ -17,7 +17,8 @@
    written. Its time is printed beside the matcher alone (step 2) on the same data.
 Every figure is printed with its ratio to the SQL join measured in the same run.
 
-It runs in its own scratch database (``interzafra_screening_bench``, created, migrated and
+It runs in its own scratch database (the development database's name followed by
+``_screening_bench``, so that two checkouts on one server do not share it: created, migrated and
 dropped), never the development one; ``--keep`` leaves it for a later ``--reuse`` run.
 """
 
@@ -65,7 +66,7 @@ SAME = 0.9  # replaced by the rules in force
 HEADER = ["cuil", "dni", "apellido", "nombre", "fecha_nacimiento", "desde", "hasta"]
 
 
-SCRATCH_DB = "interzafra_screening_bench"
+SCRATCH_DB = f"{connection.settings_dict['NAME']}_screening_bench"
 PROFILE = False
 
 
