@@ -33,8 +33,9 @@ from rapidfuzz import fuzz, process
 
 from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
 from enrollment.screening.weights import (
-    PRIOR_BITS,
+    DEFAULT,
     RARE_NAME_BITS,
+    Weights,
     bits_for,
     evidence,
     is_cuil_conflict,
@@ -96,7 +97,9 @@ class Stats:
     seconds_scoring: float = 0.0
 
 
-def score_pair(a: Person, b: Person, *, rare_name: bool = False, names: float | None = None) -> tuple[float, list[str]]:
+def score_pair(
+    a: Person, b: Person, *, rare_name: bool = False, names: float | None = None, weights: Weights | None = None
+) -> tuple[float, list[str]]:
     """Probability that ``a`` and ``b`` are the same person, with the facts that led there.
 
     The sum of the Fellegi–Sunter weights of name, birth date, DNI and sex (the CUIL prefix)
@@ -107,9 +110,10 @@ def score_pair(a: Person, b: Person, *, rare_name: bool = False, names: float | 
     that both names are rare among the lists compared (see ``RARE_NAME_EXPECTED``): it adds
     ``RARE_NAME_BITS`` when ``weights.may_add_rare_name`` allows. ``names`` is accepted for
     callers that computed a similarity already; the levels are computed here."""
-    fields = evidence(a.cuil, a.dni, a.name_key, a.birth_date, b.cuil, b.dni, b.name_key, b.birth_date)
+    weights = weights or DEFAULT
+    fields = evidence(a.cuil, a.dni, a.name_key, a.birth_date, b.cuil, b.dni, b.name_key, b.birth_date, weights)
     name, birth, dni, sex = (e.level for e in fields)
-    bits = PRIOR_BITS + sum(e.bits for e in fields)
+    bits = weights.prior_bits + sum(e.bits for e in fields)
     facts = [f"name:{name}", f"birth:{'placeholder' if birth == 'missing' else birth}"]
     if a.cuil and a.cuil == b.cuil:
         facts.append("cuil")
@@ -121,7 +125,7 @@ def score_pair(a: Person, b: Person, *, rare_name: bool = False, names: float | 
         facts.append(f"sex:{sex}")
     if rare_name and may_add_rare_name(name, birth, dni):
         facts.append("rare_name")
-        bits += RARE_NAME_BITS
+        bits += weights.rare_name_bits
     return probability(bits), facts
 
 
@@ -236,6 +240,7 @@ def find_matches(
     tokens_sql: str | None = None,
     target_total: int | None = None,
     blocks_sql: str | None = None,
+    weights: Weights | None = None,
 ) -> list[Match]:
     """Every (candidate, target) pair scoring at least ``possible`` whose months overlap. ``same``
     (the "same person" threshold) bounds the pairs whose names' frequencies are looked up.
@@ -246,7 +251,8 @@ def find_matches(
     ``token, records`` aliased ``tf``) and ``target_total`` may give the targets' name-word counts
     precomputed (a registry version's); without them they are counted from ``targets_sql``.
     ``blocks_sql`` (aliased ``b``, the columns of ``RegistryBirthBlock``) likewise gives the
-    targets already grouped by birth date; without it they are grouped here."""
+    targets already grouped by birth date; without it they are grouped here. ``weights`` replaces
+    the default level tables (an evaluation with weights estimated for its data set)."""
     stats = stats if stats is not None else Stats()
     if not candidates:
         return []
@@ -272,6 +278,7 @@ def find_matches(
             tokens_sql,
             target_total,
             blocks_sql,
+            weights,
         )
     # (After an error the transaction rolls back, and the SET LOCAL with it.)
     cursor.execute("SELECT set_config('enable_mergejoin', %s, true)", [mergejoin])
@@ -291,6 +298,7 @@ def _find_matches(
     tokens_sql,
     target_total,
     blocks_sql,
+    weights=None,
 ):
     started = time.perf_counter()
     found: dict[tuple[int, int], Match] = {}
@@ -306,7 +314,7 @@ def _find_matches(
         if target.month_from > cand.month_to or target.month_to < cand.month_from:
             return
         stats.scored_pairs += 1
-        score, facts = score_pair(cand, target, names=names)
+        score, facts = score_pair(cand, target, names=names, weights=weights)
         if same_worker_is_target and cand.worker_id is not None and cand.worker_id == target.worker_id:
             score, facts = 1.0, [*facts, "same_worker"]
         if score >= keep or "cuil_conflict" in facts:
@@ -340,11 +348,15 @@ def _find_matches(
 
     started = time.perf_counter()
     # 2. Name block: the same sounding full name with a birth date one field away (same year and
-    # month, or same year and day), or a placeholder date against a record without DNI. A
-    # placeholder never blocks on its own: it says nothing, and would make one huge block.
+    # month, or same year and day, or same year and a DNI that shares its first or last four
+    # digits: one mistyped digit in each), or a placeholder date against a record without DNI or
+    # with a DNI that shares four digits. A placeholder never blocks on its own: it says nothing,
+    # and would make one huge block.
     placeholders = list(PLACEHOLDER_BIRTH_DATES)
+    near_dni = "(left(t.dni, 4) = left(c.dni, 4) OR right(t.dni, 4) = right(c.dni, 4))"
     # The birth year is part of the join key: joining on the name alone would pair every
-    # "GONZALEZ MARIA" with every other before any filter.
+    # "GONZALEZ MARIA" with every other before any filter. The placeholder side is filtered
+    # before the join (few rows), one branch per side.
     cursor.execute(
         f"""
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
@@ -352,14 +364,19 @@ def _find_matches(
             ON t.name_key = c.name_key AND extract(year FROM t.birth_date)::int = c.birth_year
          WHERE {overlap} AND t.birth_date <> c.birth_date
            AND (extract(month FROM t.birth_date) = extract(month FROM c.birth_date)
-                OR extract(day FROM t.birth_date) = extract(day FROM c.birth_date))
+                OR extract(day FROM t.birth_date) = extract(day FROM c.birth_date) OR {near_dni})
            AND NOT (t.birth_date = ANY(%(placeholders)s)) AND NOT (c.birth_date = ANY(%(placeholders)s))
         UNION ALL
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
           FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
-         WHERE {overlap} AND t.dni = ''
-           AND (t.birth_date IS NULL OR c.birth_date IS NULL
-                OR t.birth_date = ANY(%(placeholders)s) OR c.birth_date = ANY(%(placeholders)s))
+         WHERE {overlap} AND (t.birth_date IS NULL OR t.birth_date = ANY(%(placeholders)s))
+           AND (t.dni = '' OR c.dni IS NULL OR {near_dni})
+        UNION ALL
+        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
+          FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
+         WHERE {overlap} AND (c.birth_date IS NULL OR c.birth_date = ANY(%(placeholders)s))
+           AND t.birth_date IS NOT NULL AND NOT (t.birth_date = ANY(%(placeholders)s))
+           AND (t.dni = '' OR c.dni IS NULL OR {near_dni})
         """,
         {**params, "placeholders": placeholders},
     )
@@ -488,7 +505,7 @@ def _find_matches(
         )
         for m in pending:
             if m.candidate.name_key in rare_cands and m.target.name_key in rare_targets:
-                m.score, m.facts = score_pair(m.candidate, m.target, rare_name=True)
+                m.score, m.facts = score_pair(m.candidate, m.target, rare_name=True, weights=weights)
     stats.seconds_scoring += time.perf_counter() - scoring_started
     stats.seconds_fuzzy += time.perf_counter() - started
     return [m for m in found.values() if m.score >= possible or "cuil_conflict" in m.facts]

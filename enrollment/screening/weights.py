@@ -99,6 +99,26 @@ PRIOR_BITS = -8.0
 _GJ = str.maketrans("J", "G")
 
 
+@dataclass(frozen=True)
+class Weights:
+    """A full set of level tables and the prior. ``DEFAULT`` is the table above, set for the
+    programme's lists; ``enrollment.screening.learning`` estimates another set from the pairs a
+    data set produces (Expectation–Maximisation), as record-linkage tools do per data set."""
+
+    name: dict[str, Level]
+    birth: dict[str, Level]
+    dni: dict[str, Level]
+    sex: dict[str, Level]
+    prior_bits: float = PRIOR_BITS
+    rare_name_bits: float = RARE_NAME_BITS
+
+    def tables(self) -> dict[str, dict[str, Level]]:
+        return {"name": self.name, "birth": self.birth, "dni": self.dni, "sex": self.sex}
+
+
+DEFAULT = Weights(NAME, BIRTH, DNI, SEX)
+
+
 def probability(bits: float) -> float:
     return 1.0 / (1.0 + 2.0 ** (-bits))
 
@@ -194,13 +214,23 @@ class Evidence:
         return "agreed" if self.bits > 0 else "disagreed"
 
 
-def evidence(a_cuil: str, a_dni: str, a_key: str, a_birth, b_cuil: str, b_dni: str, b_key: str, b_birth):
+def evidence(
+    a_cuil: str,
+    a_dni: str,
+    a_key: str,
+    a_birth,
+    b_cuil: str,
+    b_dni: str,
+    b_key: str,
+    b_birth,
+    weights: Weights = DEFAULT,
+):
     """The field-by-field evidence of a pair: name, birth date, DNI, sex."""
     levels = (
-        ("name", NAME, name_level(a_key, b_key)),
-        ("birth", BIRTH, birth_level(a_birth, b_birth)),
-        ("dni", DNI, dni_level(a_dni, b_dni)),
-        ("sex", SEX, sex_level(a_cuil, b_cuil)),
+        ("name", weights.name, name_level(a_key, b_key)),
+        ("birth", weights.birth, birth_level(a_birth, b_birth)),
+        ("dni", weights.dni, dni_level(a_dni, b_dni)),
+        ("sex", weights.sex, sex_level(a_cuil, b_cuil)),
     )
     return [Evidence(name, level, table[level].weight if level in table else 0.0) for name, table, level in levels]
 

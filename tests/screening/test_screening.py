@@ -383,3 +383,32 @@ def test_shared_dni_alone_with_other_name_birth_date_and_sex_raises_no_flag(revi
     load_registry([f"{other},,Ledesma,Rosa Beatriz,1961-07-30,2026-01,2026-12"])
     services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
     assert flags(e) == []
+
+
+def test_same_name_with_a_placeholder_birth_date_and_a_dni_typo_is_found(reviewer, load_registry):
+    # The registry lists the DNI with one digit mistyped and no real birth date: the name block
+    # now admits a DNI sharing four digits (it only admitted records without DNI).
+    e = enrollment_of()
+    load_registry([",30111223,Rodriguez,Ramon Alberto,1900-01-01,2026-06,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    [flag] = flags(e, MatchFlag.Kind.REGISTRY)
+    assert flag.level == MatchFlag.Level.SAME
+    assert "DNI con un dígito distinto" in flag.reasons and "genérica" in flag.reasons
+
+
+def test_same_name_and_year_with_a_transposed_birth_date_and_a_dni_typo_is_found(reviewer, load_registry):
+    # 10/02/1985 typed 20/01/1985: neither day nor month agree, so only the DNI sharing four
+    # digits puts the pair in the name block.
+    e = enrollment_of(birth=dt.date(1985, 2, 10))
+    load_registry([",30111232,Rodriguez,Ramon Alberto,1985-01-20,2026-06,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    [flag] = flags(e, MatchFlag.Kind.REGISTRY)
+    assert flag.level == MatchFlag.Level.SAME
+    assert "fecha de nacimiento con un dígito distinto" in flag.reasons
+
+
+def test_same_name_and_year_with_another_birth_date_and_an_unrelated_dni_is_not_flagged(reviewer, load_registry):
+    e = enrollment_of(birth=dt.date(1985, 2, 10))
+    load_registry([",17555888,Rodriguez,Ramon Alberto,1985-01-20,2026-06,2026-12"])
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    assert flags(e, MatchFlag.Kind.REGISTRY) == []
