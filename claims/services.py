@@ -13,10 +13,11 @@ Rules:
 - An upheld claim acts only through the services that own the record: it re-opens a rejected
   enrollment (``reopen_enrollment``), resolves a flag as not the same person (``resolve_flag``),
   releases a held installment (``release_hold``), re-issues a bank-rejected one
-  (``reissue_installment``) or, for a wrong amount, schedules the difference to the rate in
-  force for the month (``pay_difference``). Each checks its own permission: a reviewer
-  re-opens and resolves flags, a payments officer releases, re-issues and pays differences. If
-  the effect is refused, the claim stays in review (one transaction).
+  (``reissue_installment``), lifts a suspension (``reinstate_enrollment``, with the months
+  that passed under it stated as owed) or, for a wrong amount, schedules the difference to the
+  rate in force for the month (``pay_difference``). Each checks its own permission: a reviewer
+  re-opens, resolves flags and reinstates, a payments officer releases, re-issues and pays
+  differences. If the effect is refused, the claim stays in review (one transaction).
 - Every write runs inside ``pghistory.context`` with who and why; deciding queues the worker's
   "claim resolved" message in the outbox in the same transaction (``notifications``).
 """
@@ -36,6 +37,7 @@ from enrollment.screening.models import MatchFlag
 from enrollment.screening.services import resolve_flag
 from enrollment.selectors import enrollments_for, workers_for
 from enrollment.services import registering_organisation, reopen_enrollment
+from enrollment.suspensions import months_passed_under, reinstate_enrollment
 from notifications.services import notify_claim_resolved
 from notifications.texts import money as _money
 from payments.differences import pay_difference
@@ -206,8 +208,22 @@ def _apply_effect(claim: Claim, *, by, resolution: str) -> str:
         return _("Diferencia de %(amount)s programada: entra en el próximo lote de pago.") % {
             "amount": _money(difference.amount)
         }
+    if claim.subject == S.HOLD and claim.enrollment is not None:
+        enrollment = claim.enrollment
+        enrollment.refresh_from_db()
+        if enrollment.status == Enrollment.Status.SUSPENDED:
+            # Upholding the claim says the suspension should not have been: the months that
+            # passed under it are owed, for the reason the reviewer gives.
+            reinstate_enrollment(
+                enrollment=enrollment,
+                by=by,
+                reason=reason,
+                owed_months=months_passed_under(enrollment),
+                owed_reason=reason,
+            )
+            return _("Inscripción rehabilitada: se pagan los meses adeudados y los que faltan del período.")
     if claim.subject == S.HOLD:
-        raise ValidationError(_("La rehabilitación de una inscripción suspendida todavía no se hace desde un reclamo."))
+        raise ValidationError(_("No hay cuota retenida ni inscripción suspendida que corregir."))
     if claim.subject == S.NOT_RECEIVED:
         raise ValidationError(
             _("La cuota está «%(status)s»: no hay retención ni rechazo del banco que corregir.")

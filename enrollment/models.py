@@ -621,3 +621,23 @@ class IdentityReview(models.Model):
     @property
     def cuil_display(self) -> str:
         return f"{self.cuil[:2]}-{self.cuil[2:10]}-{self.cuil[10:]}"
+
+
+# Suspensions live in a module of their own (this one is long); importing them here registers
+# them with the app.
+from enrollment.suspension_models import Suspension, SuspensionCause, SuspensionProposal  # noqa: E402
+
+__all__ = [
+    "CbuChangeRequest",
+    "Enrollment",
+    "IdentityReview",
+    "ImportApplyPart",
+    "ImportJob",
+    "ImportRow",
+    "ImportRowError",
+    "SharedCbuReview",
+    "Suspension",
+    "SuspensionCause",
+    "SuspensionProposal",
+    "Worker",
+]

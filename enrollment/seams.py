@@ -11,6 +11,10 @@ Each seam must be filled before it is needed; an empty one raises ``SeamNotFille
   (payments schedules all their installments in one statement).
 - ``enrollment_ended``: ``(*, enrollment, by, reason)`` after an enrollment is suspended or
   withdrawn (payments cancels its unpaid installments).
+- ``enrollment_reinstated``: ``(*, enrollment, by, from_month, owed_months, reason)`` after a
+  suspension is lifted (payments schedules the cycle's months from ``from_month`` on and the
+  earlier ``owed_months`` a reviewer stated; the months that passed under the suspension are
+  not paid otherwise).
 - ``cbu_change_requested``: ``(*, change, by)`` after a CBU change is requested, with the
   worker row locked (payments holds the worker's due installments and takes their lines out of
   batches whose bank file was not requested).
@@ -34,6 +38,7 @@ __all__ = [
     "cbu_change_requested",
     "enrollment_approved",
     "enrollment_ended",
+    "enrollment_reinstated",
     "enrollment_rejected",
     "enrollments_approved_in_bulk",
     "monthly_aid_in_force",
@@ -43,6 +48,7 @@ __all__ = [
 enrollment_approved = Seam("enrollment approved")
 enrollments_approved_in_bulk = Seam("enrollments approved in bulk")
 enrollment_ended = Seam("enrollment suspended or withdrawn")
+enrollment_reinstated = Seam("enrollment reinstated")
 enrollment_rejected = Seam("enrollment rejected", required=False)
 monthly_aid_in_force = Provider("monthly aid in force in a month")
 cbu_change_requested = Seam("CBU change requested")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from enrollment import seams
 from enrollment.models import Enrollment, Worker
+from enrollment.selectors import enrollments_for
 from provinces.audit import prepare_bulk_audit
 from provinces.bulk import any_of
 from provinces.models import AgreementQuota, Cycle, Organisation, Province
@@ -36,7 +37,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.PENDING_REVIEW: {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.SCREENING},
     S.APPROVED: {S.ACTIVE, S.SUSPENDED, S.WITHDRAWN},
     S.ACTIVE: {S.COMPLETED, S.SUSPENDED, S.WITHDRAWN},
-    S.SUSPENDED: {S.ACTIVE, S.APPROVED, S.WITHDRAWN},
+    # Lifting a suspension is ``enrollment.suspensions.reinstate_enrollment``, never an approval.
+    S.SUSPENDED: {S.WITHDRAWN},
     S.COMPLETED: set(),
     S.REJECTED: set(),
     S.WITHDRAWN: set(),
@@ -382,26 +384,14 @@ def complete_enrollment(*, enrollment: Enrollment, by=None, reason: str = "") ->
 
 
 @transaction.atomic
-def suspend_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
-    """Suspend a benefit (new incompatible income, moving out, death, fraud, a request)."""
-    if by is not None:
-        _require_reviewer(by)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("Indique el motivo de la suspensión.")})
-    suspended = _transition(enrollment=enrollment, to=S.SUSPENDED, by=by, reason=reason.strip())
-    seams.enrollment_ended.run(enrollment=suspended, by=by, reason=reason.strip())
-    return suspended
-
-
-@transaction.atomic
 def withdraw_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollment:
-    """The registering organisation or a reviewer withdraws an enrollment."""
-    scope = scope_of(by)
-    may = by.has_perm("enrollment.review_enrollment") or (
-        enrollment.organisation_id in scope.organisation_ids
-        or enrollment.cycle.agreement.province_id in scope.province_ids
-    )
-    if not may:
+    """Withdraw an enrollment at the worker's request: a ministry reviewer, or a provincial or
+    union officer with the enrollment in scope (the registering organisation, or the province's
+    office). An enrollment outside the caller's scope is refused like an unknown one; its
+    unpaid installments are cancelled (``seams.enrollment_ended``)."""
+    reviewer = by.has_perm("enrollment.review_enrollment")
+    registering = scope_of(by).has_role(Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER)
+    if not (reviewer or registering) or not enrollments_for(by).filter(pk=enrollment.pk).exists():
         raise PermissionDenied(_("No puede dar de baja esta inscripción."))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique el motivo de la baja.")})

@@ -13,7 +13,7 @@ the bank rejected.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 
 import pghistory
@@ -40,7 +40,9 @@ from provinces.models import Agreement
 
 
 @transaction.atomic
-def schedule_installments(*, enrollment: Enrollment, by) -> list[Installment]:
+def schedule_installments(
+    *, enrollment: Enrollment, by, months: Collection[dt.date] | None = None
+) -> list[Installment]:
     """Schedule one installment per month of the enrollment's cycle (at most 4).
 
     Rules: only approved or active enrollments; the amount is the rate in force in each month,
@@ -48,7 +50,8 @@ def schedule_installments(*, enrollment: Enrollment, by) -> list[Installment]:
     number, nor for the same worker and month anywhere in the programme (unique indexes);
     the agreement's budget is never exceeded — checked with the agreement row locked, so two
     approvals racing for the last pesos cannot both get them. Running it again schedules
-    only what is missing, so it is safe to repeat.
+    only what is missing, so it is safe to repeat. ``months``, when given, narrows the plan to
+    those months (a reinstatement schedules only the future ones and those stated as owed).
     """
     enrollment = Enrollment.objects.select_related("cycle__agreement", "worker").get(pk=enrollment.pk)
     if enrollment.status not in SCHEDULABLE_STATES:
@@ -63,7 +66,11 @@ def schedule_installments(*, enrollment: Enrollment, by) -> list[Installment]:
         .exclude(status=I.CANCELLED)
         .values_list("number", flat=True)
     )
-    plan = [(n, month) for n, month in enumerate(cycle.month_list, start=1) if n not in existing]
+    plan = [
+        (n, month)
+        for n, month in enumerate(cycle.month_list, start=1)
+        if n not in existing and (months is None or month in months)
+    ]
     if not plan:
         return []
     taken = list(

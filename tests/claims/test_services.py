@@ -215,6 +215,42 @@ def test_upheld_hold_claim_releases_the_installment(held, payer):
     assert held.status == Installment.Status.DUE and held.hold_reason == ""
 
 
+def _suspended_claim(approved, reviewer):
+    from enrollment.suspensions import suspend_enrollment
+
+    suspend_enrollment(enrollment=approved, by=reviewer, cause="incompatible_benefit", note="Pensión en el padrón")
+    claim = services.file_claim(
+        by=None, worker=approved.worker, subject="hold", enrollment=approved, description="Nunca cobré esa pensión"
+    )
+    services.take_claim(claim=claim, by=reviewer)
+    return claim
+
+
+def test_upheld_suspension_claim_reinstates_and_pays_the_months_passed_under_it(approved, reviewer):
+    from enrollment.models import Suspension
+
+    claim = _suspended_claim(approved, reviewer)
+    services.uphold_claim(claim=claim, by=reviewer, resolution="Es otra persona con el mismo apellido")
+    approved.refresh_from_db()
+    claim.refresh_from_db()
+    assert approved.status == Enrollment.Status.APPROVED and claim.status == C.UPHELD
+    assert "rehabilitada" in claim.effect
+    suspension = Suspension.objects.get(enrollment=approved)
+    # The cycle (May–August 2026) passed under the suspension: the reviewer's decision owes it.
+    assert suspension.owed_months == approved.cycle.month_list and suspension.owed_reason
+    assert approved.installments.filter(status=Installment.Status.DUE).count() == 4
+
+
+def test_a_payments_officer_cannot_uphold_a_suspension_claim_and_nothing_changes(approved, reviewer, payer):
+    claim = _suspended_claim(approved, reviewer)
+    with pytest.raises(PermissionDenied):
+        services.uphold_claim(claim=claim, by=payer, resolution="ok")
+    approved.refresh_from_db()
+    claim.refresh_from_db()
+    assert (approved.status, claim.status) == (Enrollment.Status.SUSPENDED, C.IN_REVIEW)
+    assert not approved.installments.filter(status=Installment.Status.DUE).exists()
+
+
 def test_upheld_not_received_claim_reissues_a_bank_rejected_installment(approved, payer):
     installment = approved.installments.get(number=1)
     Installment.objects.filter(pk=installment.pk).update(status=Installment.Status.REJECTED, bank_reason="CBU cerrado")

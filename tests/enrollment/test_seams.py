@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 
 from enrollment import seams, services
 from enrollment.models import Enrollment
+from enrollment.suspensions import suspend_enrollment
 from payments.installments import cancel_unpaid_installments, schedule_installments, schedule_installments_bulk
 from payments.models import Installment
+from payments.reinstatement import reschedule_after_reinstatement
 from provinces.roles import Role
 from provinces.seams import Provider, Seam, SeamNotFilled, quota_in_use
 from tests.factories import EnrollmentFactory, make_user
@@ -18,6 +20,7 @@ def test_payments_fills_every_enrollment_seam_at_start_up():
     assert schedule_installments in seams.enrollment_approved.handlers
     assert schedule_installments_bulk in seams.enrollments_approved_in_bulk.handlers
     assert cancel_unpaid_installments in seams.enrollment_ended.handlers
+    assert reschedule_after_reinstatement in seams.enrollment_reinstated.handlers
     assert seams.monthly_aid_in_force.is_filled
     assert quota_in_use.is_filled
 
@@ -79,5 +82,5 @@ def test_approval_schedules_through_the_seam_and_suspension_cancels_through_it()
     enrollment = services.approve_enrollment(enrollment=EnrollmentFactory(status=S.PENDING_REVIEW), by=reviewer)
     months = enrollment.cycle.months
     assert Installment.objects.filter(enrollment=enrollment, status=Installment.Status.DUE).count() == months
-    services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="fallecimiento")
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="death", note="Acta de defunción")
     assert Installment.objects.filter(enrollment=enrollment, status=Installment.Status.CANCELLED).count() == months

@@ -158,12 +158,12 @@ def test_database_refuses_builder_as_approver(approved, officer):
 
 
 def test_suspension_takes_installment_out_of_an_unapproved_batch(approved, officer, reviewer):
-    from enrollment.services import suspend_enrollment
+    from enrollment.suspensions import suspend_enrollment
 
     enrollment, other = approved(), approved()
     batch = built_batch(officer)
     assert batch.item_count == 2
-    suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Fraude")
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="false_data", note="Fraude")
     batch.refresh_from_db()
     assert batch.item_count == 1 and batch.total_amount == Decimal("64000.00")
     assert enrollment.installments.filter(status=I.CANCELLED).count() == 4
@@ -336,12 +336,12 @@ def test_agreement_batch_only_takes_that_agreement_and_refuses_a_mismatched_prov
 
 
 def test_suspension_leaves_approved_batch_lines_to_the_bank(approved, officer, second_officer, reviewer):
-    from enrollment.services import suspend_enrollment
+    from enrollment.suspensions import suspend_enrollment
 
     enrollment = approved()
     batch = built_batch(officer)
     batches.approve_batch(batch=batch, by=verified(second_officer))
-    suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Nuevo empleo")
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Nuevo empleo")
     assert enrollment.installments.get(number=1).status == I.IN_BATCH
     assert batch.items.get().outcome == BatchItem.Outcome.PENDING
     assert enrollment.installments.filter(status=I.CANCELLED).count() == 3

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
+from enrollment.suspensions import reinstate_enrollment, suspend_enrollment
 from payments import installments, rates
 from payments.models import Installment, Rate
 from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, WorkerFactory
@@ -127,11 +128,11 @@ def test_suspension_cancels_unpaid_installments_and_keeps_them(approved, reviewe
     enrollment = approved()
     first = enrollment.installments.get(number=1)
     Installment.objects.filter(pk=first.pk).update(status=I.PAID)
-    enrollment_services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Nuevo empleo registrado")
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Nuevo empleo registrado")
     statuses = dict(enrollment.installments.values_list("number", "status"))
     assert statuses == {1: I.PAID, 2: I.CANCELLED, 3: I.CANCELLED, 4: I.CANCELLED}
     assert set(enrollment.installments.filter(status=I.CANCELLED).values_list("cancel_reason", flat=True)) == {
-        "Nuevo empleo registrado"
+        "Remuneración registrada mayor a la ayuda: Nuevo empleo registrado"
     }
 
 
@@ -141,7 +142,7 @@ def test_cancellation_sets_cancelled_at_and_the_audit_records_it(approved, revie
     enrollment = approved()
     first = enrollment.installments.get(number=1)
     Installment.objects.filter(pk=first.pk).update(status=I.PAID)
-    enrollment_services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="Baja")
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="own_request", note="Baja")
     rows = {r.number: r for r in enrollment.installments.all()}
     assert rows[1].cancelled_at is None
     assert all(rows[n].status == I.CANCELLED and rows[n].cancelled_at is not None for n in (2, 3, 4))
@@ -213,14 +214,41 @@ def test_no_index_of_installments_covers_status():
     assert "fillfactor=75" in (options or [])
 
 
-def test_withdrawal_cancels_and_reapproval_schedules_again(approved, reviewer):
-    enrollment = approved()
-    enrollment_services.suspend_enrollment(enrollment=enrollment, by=reviewer, reason="A pedido")
-    enrollment_services.approve_enrollment(enrollment=enrollment, by=reviewer)
-    assert enrollment.installments.filter(status=I.DUE).count() == 4
+def _months_from_now(offset: int) -> dt.date:
+    from django.utils import timezone
+
+    from provinces.models import add_months
+
+    return add_months(timezone.localdate().replace(day=1), offset)
+
+
+def test_reinstatement_schedules_only_the_months_still_to_come(approved, reviewer):
+    """Two months passed under the suspension: only this month and the next are paid again."""
+    enrollment = approved(cycle=CycleFactory(first_month=_months_from_now(-2), months=4))
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
+    with pytest.raises(ValidationError):  # lifting a suspension is not an approval
+        enrollment_services.approve_enrollment(enrollment=enrollment, by=reviewer)
+    reinstate_enrollment(enrollment=enrollment, by=reviewer, reason="La relación laboral terminó")
+    due = sorted(enrollment.installments.filter(status=I.DUE).values_list("number", "month"))
+    assert due == [(3, _months_from_now(0)), (4, _months_from_now(1))]
     assert enrollment.installments.filter(status=I.CANCELLED).count() == 4
     enrollment_services.withdraw_enrollment(enrollment=enrollment, by=reviewer, reason="Baja")
-    assert enrollment.installments.filter(status=I.CANCELLED).count() == 8
+    assert enrollment.installments.filter(status=I.CANCELLED).count() == 6
+
+
+def test_reinstatement_pays_the_passed_months_a_reviewer_states_are_owed(approved, reviewer):
+    enrollment = approved(cycle=CycleFactory(first_month=_months_from_now(-2), months=4))
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="incompatible_benefit", note="Pensión")
+    reinstate_enrollment(
+        enrollment=enrollment,
+        by=reviewer,
+        reason="El padrón tenía un error",
+        owed_months=[_months_from_now(-1)],
+        owed_reason="La pensión empezó después",
+    )
+    due = sorted(enrollment.installments.filter(status=I.DUE).values_list("number", flat=True))
+    assert due == [2, 3, 4]
+    assert not enrollment.installments.filter(number=1).exclude(status=I.CANCELLED).exists()
 
 
 def test_bulk_scheduling_is_set_based_and_idempotent(reviewer):
