@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from api import bank_accounts, claims, identity, oversight, views
+from api import bank_accounts, claims, identity, oversight, transitions, views
 from api.exceptions import not_found_view
 
 app_name = "api"
@@ -38,6 +38,9 @@ urlpatterns = [
     ),
     path("v1/status/<str:cuil>/", views.BeneficiaryStatusView.as_view(), name="status"),
     path("v1/workers/<int:pk>/cbu-change/", bank_accounts.WorkerCbuChangeView.as_view(), name="worker-cbu-change"),
+    path("v1/enrollments/<int:pk>/suspend/", transitions.SuspendView.as_view(), name="enrollment-suspend"),
+    path("v1/enrollments/<int:pk>/reinstate/", transitions.ReinstateView.as_view(), name="enrollment-reinstate"),
+    path("v1/enrollments/<int:pk>/withdraw/", transitions.WithdrawView.as_view(), name="enrollment-withdraw"),
     path("v1/", include(router.urls)),
     # Anything else under the API answers 404 in the API's error shape, not as an HTML page.
     re_path(r"^v1/", not_found_view),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import bank_account_views, identity_views, views
+from enrollment import bank_account_views, identity_views, suspension_views, views
 
 app_name = "enrollment"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("inscribir/revisar-dato/", views.register_check, name="register_check"),
     path("inscripciones/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
     path("inscripciones/<int:pk>/decidir/", views.decide, name="decide"),
+    path("inscripciones/<int:pk>/suspender/", suspension_views.suspend, name="suspend"),
+    path("inscripciones/<int:pk>/rehabilitar/", suspension_views.reinstate, name="reinstate"),
+    path("inscripciones/<int:pk>/dar-de-baja/", suspension_views.withdraw, name="withdraw"),
     path("revision/", views.review_queue, name="review_queue"),
     path("revision/identidad/", identity_views.identity_review_list, name="identity_review_list"),
     path("revision/identidad/<int:pk>/", identity_views.identity_review_detail, name="identity_review_detail"),

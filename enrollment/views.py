@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from enrollment import bank_account_views, imports, registration, services, tasks
+from enrollment.detail import render_enrollment_detail
 from enrollment.filters import EnrollmentFilter, ReviewFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.identity_reviews import identity_reviews_for, open_review_count, sender_message
@@ -117,29 +118,10 @@ def register_check(request):
     return render(request, "enrollment/_field_check.html", {"field": field, "problems": problems, "note": note})
 
 
-def _screening_flags(user, enrollment):
-    """The enrollment's screening flags, for the roles that may read them (None for the others)."""
-    if not user.has_perm("screening.view_matchflag"):
-        return None
-    from enrollment.screening.selectors import flags_for
-
-    return flags_for(user).filter(enrollment=enrollment).order_by("level", "-score", "pk")
-
-
 @login_required
 def enrollment_detail(request, pk):
     enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
-    return render(
-        request,
-        "enrollment/enrollment_detail.html",
-        {
-            "enrollment": enrollment,
-            "history": status_history([enrollment.pk]),
-            "form": DecisionForm(),
-            "can_review": request.user.has_perm("enrollment.review_enrollment"),
-            "flags": _screening_flags(request.user, enrollment),
-        },
-    )
+    return render_enrollment_detail(request, enrollment)
 
 
 @login_required
@@ -162,18 +144,7 @@ def decide(request, pk):
                 request, _("Decisión registrada: %(status)s.") % {"status": enrollment.get_status_display()}
             )
             return redirect("enrollment:enrollment_detail", pk=enrollment.pk)
-    return render(
-        request,
-        "enrollment/enrollment_detail.html",
-        {
-            "enrollment": enrollment,
-            "history": status_history([enrollment.pk]),
-            "form": form,
-            "can_review": True,
-            "flags": _screening_flags(request.user, enrollment),
-        },
-        status=400,
-    )
+    return render_enrollment_detail(request, enrollment, status=400, form=form)
 
 
 @login_required

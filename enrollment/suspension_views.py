@@ -1,0 +1,84 @@
+"""The enrollment page's transitions after approval: suspend, reinstate, withdraw.
+
+Views parse the form and call ``enrollment.suspensions`` / ``enrollment.services``; an
+enrollment outside the caller's scope answers 404 like an unknown one, a role that may not act
+403, and a refusal of the service re-shows the page with the form and its errors (400).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enrollment import services, suspensions
+from enrollment.detail import render_enrollment_detail
+from enrollment.selectors import enrollments_for
+from enrollment.suspension_forms import ReinstateForm, SuspendForm, WithdrawForm
+from provinces.forms import apply_service_errors
+
+
+def _require_reviewer(user) -> None:
+    if not user.has_perm("enrollment.review_enrollment"):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def suspend(request, pk):
+    _require_reviewer(request.user)
+    enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
+    form = SuspendForm(request.POST)
+    if form.is_valid():
+        try:
+            suspensions.suspend_enrollment(
+                enrollment=enrollment, by=request.user, cause=form.cleaned_data["cause"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Inscripción suspendida: sus cuotas no pagadas se cancelaron."))
+            return redirect("enrollment:enrollment_detail", pk=enrollment.pk)
+    return render_enrollment_detail(request, enrollment, status=400, suspend_form=form)
+
+
+@login_required
+@require_POST
+def reinstate(request, pk):
+    _require_reviewer(request.user)
+    enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
+    form = ReinstateForm(request.POST, passed_months=suspensions.months_passed_under(enrollment))
+    if form.is_valid():
+        try:
+            suspensions.reinstate_enrollment(
+                enrollment=enrollment,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                owed_months=form.owed(),
+                owed_reason=form.cleaned_data.get("owed_reason", ""),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Inscripción rehabilitada: se programaron las cuotas que corresponden."))
+            return redirect("enrollment:enrollment_detail", pk=enrollment.pk)
+    return render_enrollment_detail(request, enrollment, status=400, reinstate_form=form)
+
+
+@login_required
+@require_POST
+def withdraw(request, pk):
+    enrollment = get_object_or_404(enrollments_for(request.user), pk=pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw_enrollment(enrollment=enrollment, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Inscripción dada de baja a pedido del trabajador/a."))
+            return redirect("enrollment:enrollment_detail", pk=enrollment.pk)
+    return render_enrollment_detail(request, enrollment, status=400, withdraw_form=form)
