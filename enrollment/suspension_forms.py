@@ -66,7 +66,13 @@ class ProposalDecisionForm(forms.Form):
 
     proposal = forms.ModelChoiceField(queryset=SuspensionProposal.objects.none(), widget=forms.HiddenInput)
     action = forms.ChoiceField(label=_("Decisión"), choices=ACTIONS)
-    reason = forms.CharField(label=_("Nota"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Nota"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Para descartar, el motivo es obligatorio."),
+    )
 
     def __init__(self, *args, queryset, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("inscripciones/<int:pk>/rehabilitar/", suspension_views.reinstate, name="reinstate"),
     path("inscripciones/<int:pk>/dar-de-baja/", suspension_views.withdraw, name="withdraw"),
     path("revision/", views.review_queue, name="review_queue"),
+    path("revision/suspensiones/", suspension_views.proposal_list, name="suspension_proposals"),
     path("revision/identidad/", identity_views.identity_review_list, name="identity_review_list"),
     path("revision/identidad/<int:pk>/", identity_views.identity_review_detail, name="identity_review_detail"),
     path("revision/identidad/<int:pk>/decidir/", identity_views.identity_review_decide, name="identity_review_decide"),

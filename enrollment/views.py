@@ -15,6 +15,7 @@ from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, R
 from enrollment.identity_reviews import identity_reviews_for, open_review_count, sender_message
 from enrollment.models import ImportJob
 from enrollment.selectors import enrollments_for, status_history, workers_for
+from enrollment.suspension_proposals import open_proposal_count
 from enrollment.validation import WorkerDataCleaner
 from provinces.forms import apply_service_errors
 from provinces.roles import Role
@@ -190,6 +191,7 @@ def review_queue(request):
             "form": form,
             "query": query.urlencode(),
             "identity_open": open_review_count(request.user),
+            "suspension_open": open_proposal_count(request.user),
         },
         status=status,
     )

@@ -122,6 +122,8 @@ class ExternalRegistry(models.Model):
         MUNICIPAL_PROGRAMME = "municipal_programme", _("Programa municipal de empleo o capacitación")
         EDUCATION = "education", _("Beca educativa")
         FAMILY_ALLOWANCE = "family_allowance", _("Asignación familiar o AUH")
+        #: Not a benefit: a same-person match means the worker died (a suspension is proposed).
+        DEATH_REGISTRY = "death_registry", _("Registro de personas fallecidas")
         OTHER = "other", _("Otro")
 
     code = models.SlugField(_("código"), max_length=40, unique=True)

@@ -43,6 +43,7 @@ from enrollment.screening.models import (
     RegistryVersion,
     ScreeningRun,
 )
+from enrollment.suspension_proposals import propose_suspensions
 from provinces.audit import prepare_bulk_audit
 
 S = Enrollment.Status
@@ -489,7 +490,9 @@ def screen_for_month(*, month: dt.date, enrollment_ids, monthly_aid: Decimal | N
     Held in ``month``: a same-person match to an incompatible benefit covering ``month``,
     formal pay above ``monthly_aid`` or self-employment income in ``month``, and any other
     blocking flag (unresolved same-person, or confirmed the same person); a pair resolved as
-    "not the same person" is not raised again. New findings are recorded as flags for review.
+    "not the same person" is not raised again. New findings are recorded as flags for review,
+    and the approved or active enrollments in conflict, or living outside the agreement's
+    province, get a suspension proposed to reviewers (``enrollment.suspension_proposals``).
     Returns enrollment id → reason in words."""
     month = month.replace(day=1)
     ids = sorted(set(enrollment_ids))
@@ -544,10 +547,14 @@ def screen_for_month(*, month: dt.date, enrollment_ids, monthly_aid: Decimal | N
         ).values_list("pk", "benefit_from", "benefit_to")
     )
     held: dict[int, list[str]] = defaultdict(list)
+    in_conflict: list[int] = []
     for flag in blocking:
         reason = f"{flag.get_kind_display()}: {flag.reasons}"
-        if flag.is_blocking and _conflicts_in(flag, month, records) and reason not in held[flag.enrollment_id]:
-            held[flag.enrollment_id].append(reason)
+        if flag.is_blocking and _conflicts_in(flag, month, records):
+            in_conflict.append(flag.pk)
+            if reason not in held[flag.enrollment_id]:
+                held[flag.enrollment_id].append(reason)
+    propose_suspensions(month=month, enrollment_ids=ids, flag_ids=in_conflict)
     return {pk: "; ".join(reasons) for pk, reasons in held.items() if reasons}
 
 
