@@ -7,7 +7,8 @@ rejects through the enrollment services (approval schedules the installments); a
 officer builds the month's batch (re-screening against the registry's monthly update holds
 what now conflicts), a second officer approves it, the bank file is exported, and the bank's
 return file — generated from the exported file — is reconciled, which makes the beneficiaries
-paid active; the periods that ended close their registration; some are referred to training
+paid active; one beneficiary is suspended with a coded cause and reinstated with one month
+stated as owed; the periods that ended close their registration; some are referred to training
 and followed to their outcome.
 
 Rules: nothing is written around the services (no ``UPDATE`` of states, flags or
@@ -28,9 +29,10 @@ from demo.data import APPROVE, CLEAR_MATCH, CONFIRM_CONFLICT, REJECT, WorkerSpec
 from demo.voice import seed_voice
 from enrollment import registration
 from enrollment import services as enrollment_services
-from enrollment.models import Enrollment, Worker
+from enrollment.models import Enrollment, Suspension, SuspensionCause, Worker
 from enrollment.screening import services as screening_services
 from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion
+from enrollment.suspensions import months_passed_under, reinstate_enrollment, suspend_enrollment
 from payments.bank_files import export_bank_file
 from payments.batches import approve_batch, build_batch, monthly_screening, request_batch
 from payments.models import BankFile, PaymentBatch
@@ -56,6 +58,7 @@ def seed(stdout=None) -> None:
     _registry(by=users["revisora"], specs=specs, update=True, registry=registry)
     _pay(month=data.PAID_MONTH, builder=users["pagos"], approver=users["pagos2"], reviewer=users["revisora"])
     _pay(month=data.WAITING_MONTH, builder=users["pagos"], approver=None, reviewer=users["revisora"])
+    _suspend_and_reinstate(reviewer=users["revisora"])
     _refer(enrollments=enrollments, users=users)
     seed_voice(users=users)
     # What Celery beat does every night, done once now so the demo opens as beat would leave it:
@@ -283,6 +286,31 @@ def _pay(*, month: dt.date, builder, approver, reviewer) -> None:
     if batch.status == B.EXPORTED:
         content, name = _bank_return(bank_file)
         reconcile_batch(batch=batch, content=content, filename=name, by=builder)
+
+
+def _suspend_and_reinstate(*, reviewer) -> None:
+    """One beneficiary suspended for registered pay above the aid and reinstated when the
+    employer reports it was a one-day job: of the months that passed under the suspension,
+    the reviewer states the last one is owed (the others are not paid)."""
+    if Suspension.objects.exists():
+        return
+    enrollment = Enrollment.objects.filter(status=S.APPROVED).order_by("pk").first()
+    if enrollment is None:
+        return
+    suspend_enrollment(
+        enrollment=enrollment,
+        by=reviewer,
+        cause=SuspensionCause.PAY_ABOVE_AID,
+        note="SIPA registra un alta en una empresa de transporte con remuneración mayor a la ayuda.",
+    )
+    passed = months_passed_under(enrollment)
+    reinstate_enrollment(
+        enrollment=enrollment,
+        by=reviewer,
+        reason="El empleador informó la baja: fue un alta de un solo día.",
+        owed_months=passed[-1:],
+        owed_reason="En ese mes no cobró otra remuneración." if passed else "",
+    )
 
 
 #: Every eighth transfer comes back from the bank rejected.

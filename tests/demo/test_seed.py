@@ -140,3 +140,20 @@ def test_periods_that_ended_say_closed_and_running_ones_stay_open(seeded):
         assert cycle.registration_open is not ended, cycle.name
     if today < dt.date(2027, 3, 1):  # the Tucumán citrus period (12/2026–03/2027) still runs
         assert any(c.registration_open for c in cycles)
+
+
+def test_demo_has_a_beneficiary_suspended_and_reinstated_with_one_month_owed(seeded):
+    from enrollment.models import Suspension, SuspensionProposal
+    from enrollment.suspensions import months_passed_under
+
+    suspension = Suspension.objects.get()
+    assert suspension.cause == "pay_above_aid" and suspension.lifted_at is not None
+    assert suspension.enrollment.status == Enrollment.Status.APPROVED
+    assert len(suspension.owed_months) == 1 and suspension.owed_reason
+    live = suspension.enrollment.installments.exclude(status=Installment.Status.CANCELLED)
+    passed = months_passed_under(suspension.enrollment)
+    # Of the months that passed, only the one owed is paid; the ones to come are scheduled again.
+    expected = suspension.owed_months + [m for m in suspension.enrollment.cycle.month_list if m not in passed]
+    assert sorted(live.values_list("month", flat=True)) == sorted(expected)
+    # The registry's monthly update also left suspensions proposed for the reviewer.
+    assert SuspensionProposal.objects.filter(status=SuspensionProposal.Status.OPEN).exists()
