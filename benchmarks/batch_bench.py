@@ -122,6 +122,7 @@ def seed(n: int) -> list[int]:
 
 def run(n: int, engine: bool = False) -> None:
     from payments import bank_files, batches, installments, returns
+    from payments.common import batch_month_for
     from payments.models import BatchItem, PaymentBatch
     from provinces.roles import Role
     from tests.factories import make_user
@@ -177,7 +178,7 @@ def run(n: int, engine: bool = False) -> None:
 
     def build():
         with transaction.atomic():
-            batch = PaymentBatch.objects.create(month=MAY, built_by=builder)
+            batch = PaymentBatch.objects.create(month=batch_month_for(MAY), built_by=builder)  # pays May
         return batches.build_batch(batch_id=batch.pk, screen=screen)
 
     step, batch = timed(build)
@@ -221,7 +222,7 @@ def run(n: int, engine: bool = False) -> None:
     items = list(
         BatchItem.objects.filter(batch=batch).order_by("reference").values_list("id", "reference", "cuil", "amount")
     )
-    lines = [f"H;B{batch.pk:06d};{MAY:%Y%m}"]
+    lines = [f"H;B{batch.pk:06d};{batch.month:%Y%m}"]
     for item_id, reference, cuil, amount in items:
         if item_id % REJECT_EVERY == 0:
             lines.append(f"D;{reference};{cuil};{amount};RECHAZADA;CBU inexistente")

@@ -421,3 +421,6 @@ SURVEY_LIST_APPLY_CHUNK_ROWS = env.int("SURVEY_LIST_APPLY_CHUNK_ROWS", default=1
 # (seconds) to spare a busy database while a large batch is built.
 PAYMENTS_BATCH_CHUNK_SIZE = env.int("PAYMENTS_BATCH_CHUNK_SIZE", default=50_000)
 PAYMENTS_BATCH_CHUNK_PAUSE = env.float("PAYMENTS_BATCH_CHUNK_PAUSE", default=0.0)
+# The aid is paid "a mes vencido": the installment of month M is due in the batch of month
+# M + PAYMENT_LAG_MONTHS (0 would pay each month in its own batch).
+PAYMENT_LAG_MONTHS = env.int("PAYMENT_LAG_MONTHS", default=1)

@@ -182,8 +182,8 @@ APPROVE, REJECT, PENDING = "approve", "reject", "pending"
 #: ... and with one whose screening found the worker in the other programme's registry.
 CONFIRM_CONFLICT, CLEAR_MATCH = "confirm_conflict", "clear_match"
 
-#: The month whose installments the demo pays (the batch of "a mes vencido"), and the next one,
-#: whose batch is left built and waiting for a second officer's approval.
+#: The month whose installments the demo pays (in the next month's batch: "a mes vencido"), and
+#: the next one, whose batch is left built and waiting for a second officer's approval.
 PAID_MONTH = dt.date(2026, 6, 1)
 WAITING_MONTH = dt.date(2026, 7, 1)
 

@@ -35,6 +35,7 @@ from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVer
 from enrollment.suspensions import months_passed_under, reinstate_enrollment, suspend_enrollment
 from payments.bank_files import export_bank_file
 from payments.batches import approve_batch, build_batch, monthly_screening, request_batch
+from payments.common import batch_month_for
 from payments.models import BankFile, PaymentBatch
 from payments.returns import reconcile_batch
 from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation, Province
@@ -56,8 +57,14 @@ def seed(stdout=None) -> None:
     enrollment_services.screen_submitted(enrollment_ids=[e.pk for e in enrollments.values()])
     _review(specs=specs, enrollments=enrollments, reviewer=users["revisora"])
     _registry(by=users["revisora"], specs=specs, update=True, registry=registry)
-    _pay(month=data.PAID_MONTH, builder=users["pagos"], approver=users["pagos2"], reviewer=users["revisora"])
-    _pay(month=data.WAITING_MONTH, builder=users["pagos"], approver=None, reviewer=users["revisora"])
+    # paid "a mes vencido": the installments of a month go in the next month's batch
+    _pay(
+        month=batch_month_for(data.PAID_MONTH),
+        builder=users["pagos"],
+        approver=users["pagos2"],
+        reviewer=users["revisora"],
+    )
+    _pay(month=batch_month_for(data.WAITING_MONTH), builder=users["pagos"], approver=None, reviewer=users["revisora"])
     _suspend_and_reinstate(reviewer=users["revisora"])
     _refer(enrollments=enrollments, users=users)
     seed_voice(users=users)

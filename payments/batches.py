@@ -2,8 +2,10 @@
 branch-pickup orders for workers without a CBU (``payments.pickup``), adding the due transfers
 in chunks) and approving it.
 
-Rules: one batch per month and scope (unique constraint); building is resumable and
-idempotent (each chunk commits under the batch row lock, an installment is in one open batch
+Rules: the batch of month M pays "a mes vencido" — the installments of months up to
+M - ``PAYMENT_LAG_MONTHS`` still due (``common.due_through``), so months a late approval or a
+release left behind go together; one batch per month and scope (unique constraint); building
+is resumable and idempotent (each chunk commits under the batch row lock, an installment is in one open batch
 line only); a batch is approved by a second payments officer, never the one who built it.
 """
 
@@ -24,6 +26,7 @@ from enrollment.screening.services import screen_for_month
 from payments.cbu_holds import hold_for_bank_data
 from payments.common import (
     B,
+    due_through,
     first_of_month,
     require_manager,
     scope_to_batch,
@@ -101,20 +104,22 @@ def build_batch(
         if batch is None:
             return PaymentBatch.objects.get(pk=batch_id)
         release_pickup_holds(batch=batch, scoped=scope_to_batch)
+        through = due_through(batch.month)
         base = "SELECT DISTINCT i.enrollment_id FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s"
-        sql, params = scope_to_batch(base, [batch.month], batch, alias="i")
+        sql, params = scope_to_batch(base, [through], batch, alias="i")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             enrollment_ids = [row[0] for row in cursor.fetchall()]
         batch.progress_step = _("Control mensual de incompatibilidades")
         batch.save(update_fields=["progress_step"])
-        conflicts = dict(screen(month=batch.month, enrollment_ids=enrollment_ids)) if enrollment_ids else {}
-        held = hold_installments(month=batch.month, conflicts=conflicts, by=batch.built_by, batch=batch)
+        # re-screening checks the month the installments cover, not the month they are paid in
+        conflicts = dict(screen(month=through, enrollment_ids=enrollment_ids)) if enrollment_ids else {}
+        held = hold_installments(month=through, conflicts=conflicts, by=batch.built_by, batch=batch)
         held += hold_for_bank_data(batch=batch, scoped=scope_to_batch)
-        add_pickup_orders(batch=batch, up_to=batch.month, scoped=scope_to_batch)
+        add_pickup_orders(batch=batch, up_to=through, scoped=scope_to_batch)
         count_sql, count_params = scope_to_batch(
             "SELECT count(*) FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s",
-            [batch.month],
+            [through],
             batch,
             alias="i",
         )
@@ -171,7 +176,7 @@ def _add_chunk(batch: PaymentBatch, chunk_size: int, after: int = 0) -> tuple[in
     """
     pick, params = scope_to_batch(
         "SELECT i.id FROM payments_installment i WHERE i.status = 'due' AND i.month <= %s AND i.id > %s",
-        [batch.month, after],
+        [due_through(batch.month), after],
         batch,
         alias="i",
     )

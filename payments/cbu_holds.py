@@ -29,7 +29,7 @@ from enrollment.bank_accounts import (
     HOLD_SHARED_CBU,
     UNRESOLVED_SHARED_CBUS_SQL,
 )
-from payments.common import store_totals
+from payments.common import due_through, store_totals
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch
 from provinces.audit import prepare_bulk_audit
 
@@ -110,7 +110,7 @@ def release_shared(*, worker_ids: list[int], by) -> None:
 
 def hold_for_bank_data(*, batch: PaymentBatch, scoped) -> int:
     """At batch build: release holds whose bank-data cause is gone, then hold the due
-    installments (up to the batch's month, in its scope) of workers with a pending CBU change
+    installments (those the batch pays, in its scope) of workers with a pending CBU change
     and of workers whose CBU is shared and unresolved. ``scoped(sql, params, batch, alias)``
     narrows a statement to the batch's province or agreement. Returns how many were held."""
     pending = (
@@ -133,13 +133,13 @@ def hold_for_bank_data(*, batch: PaymentBatch, scoped) -> int:
         (
             "UPDATE payments_installment i SET status = 'held', hold_reason = %s, updated_at = now()"
             f" WHERE i.status = 'due' AND i.month <= %s AND {pending}",
-            [HOLD_PENDING_CHANGE, batch.month],
+            [HOLD_PENDING_CHANGE, due_through(batch.month)],
             True,
         ),
         (
             "UPDATE payments_installment i SET status = 'held', hold_reason = %s, updated_at = now()"
             f" WHERE i.status = 'due' AND i.month <= %s AND {shared}",
-            [HOLD_SHARED_CBU, batch.month],
+            [HOLD_SHARED_CBU, due_through(batch.month)],
             True,
         ),
     ]

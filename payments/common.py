@@ -1,6 +1,6 @@
 """What every payments module shares: who may operate money (ministry payments officers), the
-first day of a month, limiting a statement to a batch's province or agreement, and a batch's
-totals per province.
+first day of a month, which installment months a batch pays, limiting a statement to a batch's
+province or agreement, and a batch's totals per province.
 
 Rules: only holders of ``payments.manage_payments`` operate batches, holds, re-issues and rates;
 only approved or active enrollments have installments scheduled; a batch's totals never count
@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment
 from payments.models import BatchItem, Installment, PaymentBatch
+from provinces.models import add_months
 
 I = Installment.Status  # noqa: E741
 B = PaymentBatch.Status
@@ -34,6 +36,18 @@ def require_manager(by) -> None:
 
 def first_of_month(month: dt.date) -> dt.date:
     return month.replace(day=1)
+
+
+def due_through(batch_month: dt.date) -> dt.date:
+    """The last installment month a batch of ``batch_month`` pays: the aid is paid "a mes
+    vencido", so the batch of M pays the installments of M - ``PAYMENT_LAG_MONTHS`` and any
+    earlier ones still due (a worker approved late gets every owed month in one batch)."""
+    return add_months(first_of_month(batch_month), -settings.PAYMENT_LAG_MONTHS)  # as PaymentBatch.pays_through
+
+
+def batch_month_for(installment_month: dt.date) -> dt.date:
+    """The month of the batch in which an installment of ``installment_month`` is first due."""
+    return add_months(first_of_month(installment_month), settings.PAYMENT_LAG_MONTHS)
 
 
 def scope_to_batch(sql: str, params: list, batch: PaymentBatch, alias: str) -> tuple[str, list]:

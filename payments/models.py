@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Enrollment, Worker
-from provinces.models import Agreement, Province
+from provinces.models import Agreement, Province, add_months
 
 
 @pghistory.track()
@@ -266,6 +266,12 @@ class PaymentBatch(models.Model):
     def __str__(self) -> str:
         scope = self.agreement or self.province or _("todo el país")
         return f"Lote {self.month:%m/%Y} · {scope}"
+
+    @property
+    def pays_through(self):
+        """The last installment month this batch pays ("a mes vencido", see
+        ``payments.common.due_through``)."""
+        return add_months(self.month, -settings.PAYMENT_LAG_MONTHS)
 
     @property
     def progress_percent(self) -> int:

@@ -59,7 +59,13 @@ def batch_list(request):
     return render(
         request,
         "payments/batch_list.html",
-        {"page": page, "form": form, "status": status, "statuses": PaymentBatch.Status.choices},
+        {
+            "page": page,
+            "form": form,
+            "status": status,
+            "statuses": PaymentBatch.Status.choices,
+            "lag": settings.PAYMENT_LAG_MONTHS,
+        },
     )
 
 

@@ -4,16 +4,19 @@ CUIL and birth date), never anyone else's."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.models import Claim
 from claims.selectors import default_target
 from enrollment.models import Enrollment, Worker
-from payments.models import Installment
+from payments.common import batch_month_for, first_of_month
+from payments.models import BatchItem, Installment
 from payments.pickup import pickup_words
 
 ES = Enrollment.Status
@@ -83,6 +86,19 @@ class WorkerStatus:
     claim_subjects: list[tuple[str, str]]
 
 
+def payment_batch_month(installment: Installment) -> dt.date:
+    """The month of the batch that carries (or will carry) an installment: the batch it is in,
+    or — paid "a mes vencido" — the batch of the month after it covers, never one already past."""
+    line = (
+        BatchItem.objects.filter(installment=installment, outcome=BatchItem.Outcome.PENDING)
+        .values_list("batch__month", flat=True)
+        .first()
+    )
+    if line is not None:
+        return line
+    return max(batch_month_for(installment.month), first_of_month(timezone.localdate()))
+
+
 def worker_status(worker: Worker) -> WorkerStatus:
     enrollments = list(
         Enrollment.objects.filter(worker=worker)
@@ -115,7 +131,7 @@ def worker_status(worker: Worker) -> WorkerStatus:
     elif worker.cbu:
         words = _("Se transfiere a su cuenta (CBU terminado en %(end)s) con el lote de pagos de %(month)s.") % {
             "end": worker.cbu[-4:],
-            "month": next_payment.month.strftime("%m/%Y"),
+            "month": payment_batch_month(next_payment).strftime("%m/%Y"),
         }
     elif (order := next_payment.pickup_order) is not None and order.pickup_day is not None:
         words = _("%(pickup)s (hasta el %(until)s).") % {

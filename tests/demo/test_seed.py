@@ -1,6 +1,8 @@
 """The demo year comes out of the real services: flags with their matched record, paid
 installments with their batch and the bank's outcome, and a second run adds nothing."""
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -95,11 +97,15 @@ def test_paid_installments_show_their_batch_and_the_banks_outcome(seeded):
     assert all(reason for reason in rejected.values_list("bank_reason", flat=True))
     batch = PaymentBatch.objects.get(status=PaymentBatch.Status.RECONCILED)
     assert batch.built_by.username == "pagos" and batch.approved_by.username == "pagos2"
+    # paid "a mes vencido": July's batch pays June's installments (and earlier ones still due)
+    assert batch.month == dt.date(2026, 7, 1) and batch.pays_through == dt.date(2026, 6, 1)
+    months = set(batch.items.values_list("installment__month", flat=True))
+    assert dt.date(2026, 6, 1) in months and max(months) == dt.date(2026, 6, 1)
     # the registry's monthly update found workers already approved: their month is held, not paid
     held = Installment.objects.filter(status=Installment.Status.HELD)
     assert held.exists()
     assert MatchFlag.objects.filter(
-        enrollment__in=held.values("enrollment"), month=batch.month, matched_record__isnull=False
+        enrollment__in=held.values("enrollment"), month=batch.pays_through, matched_record__isnull=False
     ).exists()
     assert PaymentBatch.objects.filter(status=PaymentBatch.Status.BUILT).exists()  # next month, awaiting approval
 

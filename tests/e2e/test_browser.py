@@ -648,9 +648,9 @@ def guarded(programme):
     office = programme["gonzalez"].registered_by
     approved_beneficiaries(tucuman, office, 1)
     builder, second = programme["users"][Role.PAYMENTS_OFFICER], make_user(Role.PAYMENTS_OFFICER)
-    approved = batches.request_batch(month=dt.date(2026, 5, 1), by=builder)  # built at once: Celery is eager
+    approved = batches.request_batch(month=dt.date(2026, 6, 1), by=builder)  # built at once: Celery is eager
     batches.approve_batch(batch=approved, by=verified(second))
-    built = batches.request_batch(month=dt.date(2026, 6, 1), by=builder)
+    built = batches.request_batch(month=dt.date(2026, 7, 1), by=builder)
     flagged = flagged_enrollment(
         cycle=tucuman,
         dni=30333444,

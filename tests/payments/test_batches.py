@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.test import TestCase
 
 from payments import bank_files, batches, installments
+from payments.common import batch_month_for
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch
 from tests.factories import AgreementFactory, CycleFactory, province
 from tests.twofactor import verified
@@ -19,9 +20,10 @@ MAY = dt.date(2026, 5, 1)
 
 
 def built_batch(officer, month=MAY, **scope):
-    """Request a batch and run the Celery task (eager) as the commit would."""
+    """Request the batch that pays ``month``'s installments (the next month's: "a mes vencido")
+    and run the Celery task (eager) as the commit would."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = batches.request_batch(month=month, by=officer, **scope)
+        batch = batches.request_batch(month=batch_month_for(month), by=officer, **scope)
     return PaymentBatch.objects.get(pk=batch.pk)
 
 
@@ -76,7 +78,7 @@ def test_hold_installments_holds_conflicts_with_their_reason(approved, officer):
 
 def test_batch_build_runs_the_screening_and_holds_what_it_finds(approved, officer):
     keep, conflicted = approved(), approved()
-    batch = batches.request_batch(month=MAY, by=officer)  # on_commit never fires here: still building
+    batch = batches.request_batch(month=batch_month_for(MAY), by=officer)  # on_commit never fires here: still building
     seen = {}
 
     def screen(*, month, enrollment_ids):
@@ -102,7 +104,7 @@ def test_released_hold_goes_in_the_next_batch(approved, officer):
 def test_resumed_build_after_partial_chunks_has_no_duplicates(approved, officer):
     for _ in range(5):
         approved()
-    batch = PaymentBatch.objects.create(month=MAY, built_by=officer)
+    batch = PaymentBatch.objects.create(month=batch_month_for(MAY), built_by=officer)
     batches._add_chunk(batch, 2)  # a worker died after its first chunk committed
     result = batches.build_batch(batch_id=batch.pk, chunk_size=2)
     assert result.item_count == 5
@@ -113,7 +115,7 @@ def test_resumed_build_after_partial_chunks_has_no_duplicates(approved, officer)
 def test_installment_cannot_be_in_two_open_batches(approved, officer):
     approved()
     first = built_batch(officer)
-    other = PaymentBatch.objects.create(month=MAY, province=province("Tucumán"), built_by=officer)
+    other = PaymentBatch.objects.create(month=batch_month_for(MAY), province=province("Tucumán"), built_by=officer)
     item = first.items.get()
     with pytest.raises(IntegrityError, match="batch_item_one_live_per_installment"), transaction.atomic():
         BatchItem.objects.create(
@@ -190,7 +192,7 @@ def test_csv_export_has_control_total_and_hash_and_is_identical_twice(approved, 
     bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     content = bank_file.read()
     lines = content.decode().splitlines()
-    assert lines[0] == f"H;B{batch.pk:06d};202605;011;INTERZAFRA"
+    assert lines[0] == f"H;B{batch.pk:06d};{batch.month:%Y%m};011;INTERZAFRA"
     assert lines[-1] == "T;3;192000.00"
     assert len(lines) == 5
     first = batch.items.order_by("reference").first()
@@ -329,7 +331,7 @@ def test_agreement_batch_only_takes_that_agreement_and_refuses_a_mismatched_prov
     approved(cycle=CycleFactory(agreement=agreement))
     approved()
     with pytest.raises(ValidationError, match="no es de Mendoza"):
-        batches.request_batch(month=MAY, by=officer, agreement=agreement, province=province("Mendoza"))
+        batches.request_batch(month=batch_month_for(MAY), by=officer, agreement=agreement, province=province("Mendoza"))
     batch = built_batch(officer, agreement=agreement)
     assert batch.item_count == 1 and batch.agreement == agreement and batch.province is None
     assert batch.items.get().installment.agreement_id == agreement.pk
@@ -350,7 +352,7 @@ def test_suspension_leaves_approved_batch_lines_to_the_bank(approved, officer, s
 def test_only_payments_officers_request_batches(approved, reviewer):
     approved()
     with pytest.raises(PermissionDenied):
-        batches.request_batch(month=MAY, by=reviewer)
+        batches.request_batch(month=batch_month_for(MAY), by=reviewer)
     assert not PaymentBatch.objects.exists()
 
 

@@ -11,6 +11,7 @@ from enrollment import bank_accounts
 from enrollment.bank_accounts import HOLD_PENDING_CHANGE, HOLD_SHARED_CBU
 from enrollment.models import Worker
 from payments import bank_files, batches
+from payments.common import batch_month_for
 from payments.models import BatchItem, Installment, PaymentBatch
 from provinces.roles import Role
 from tests.factories import OrganisationFactory, make_cbu, make_user, province
@@ -25,7 +26,7 @@ NEW_CBU = make_cbu(424_242)
 
 def built_batch(officer, month=MAY):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = batches.request_batch(month=month, by=officer)
+        batch = batches.request_batch(month=batch_month_for(month), by=officer)
     return PaymentBatch.objects.get(pk=batch.pk)
 
 

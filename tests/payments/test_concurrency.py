@@ -11,6 +11,7 @@ from django.db import connection
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from payments import bank_files, batches, installments, returns
+from payments.common import batch_month_for
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Reconciliation
 from provinces.roles import Role
 from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, make_user
@@ -80,7 +81,7 @@ def test_twenty_builders_of_the_same_month_make_one_batch_with_each_installment_
     officers = [make_user(Role.PAYMENTS_OFFICER) for _ in range(THREADS)]
 
     def build(officer):
-        batch = batches.request_batch(month=MAY, by=officer)
+        batch = batches.request_batch(month=batch_month_for(MAY), by=officer)
         return batches.build_batch(batch_id=batch.pk, chunk_size=7).pk
 
     outcomes = race(build, [(o,) for o in officers])
@@ -95,7 +96,7 @@ def test_twenty_builders_of_the_same_month_make_one_batch_with_each_installment_
 def test_twenty_approvers_one_approval_then_one_file_then_one_reconciliation():
     _scheduled(5)
     builder = make_user(Role.PAYMENTS_OFFICER)
-    batch = batches.request_batch(month=MAY, by=builder)
+    batch = batches.request_batch(month=batch_month_for(MAY), by=builder)
     batches.build_batch(batch_id=batch.pk)
     approvers = [verified(make_user(Role.PAYMENTS_OFFICER)) for _ in range(THREADS)]
     outcomes = race(lambda o: batches.approve_batch(batch=batch, by=o), [(o,) for o in approvers])
@@ -106,7 +107,7 @@ def test_twenty_approvers_one_approval_then_one_file_then_one_reconciliation():
 
     items = list(BatchItem.objects.order_by("reference"))
     lines = [f"D;{i.reference};{i.cuil};{i.amount};ACREDITADA;" for i in items]
-    content = ("\n".join([f"H;B{batch.pk:06d};202605", *lines, f"T;{len(lines)};0"]) + "\n").encode()
+    content = ("\n".join([f"H;B{batch.pk:06d};{batch.month:%Y%m}", *lines, f"T;{len(lines)};0"]) + "\n").encode()
     outcomes = race(
         lambda o: returns.reconcile_batch(batch=batch, content=content, filename="r.csv", by=o).pk,
         [(o,) for o in approvers],

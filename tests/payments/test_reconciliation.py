@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.test import TestCase
 
 from payments import bank_files, batches, installments, returns
+from payments.common import batch_month_for
 from payments.models import BatchItem, Installment, PaymentBatch
 from tests.factories import make_cbu
 from tests.twofactor import verified
@@ -21,7 +22,7 @@ MAY = dt.date(2026, 5, 1)
 def exported_batch(approved, officer, second_officer, n=4, month=MAY):
     enrollments = [approved() for _ in range(n)]
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = batches.request_batch(month=month, by=officer)
+        batch = batches.request_batch(month=batch_month_for(month), by=officer)
     batch = batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     return PaymentBatch.objects.get(pk=batch.pk), enrollments
@@ -133,7 +134,7 @@ def test_another_batchs_file_is_refused(approved, officer, second_officer):
 def test_only_exported_batches_are_reconciled(approved, officer, second_officer):
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = batches.request_batch(month=MAY, by=officer)
+        batch = batches.request_batch(month=batch_month_for(MAY), by=officer)
     with pytest.raises(ValidationError):
         returns.reconcile_batch(batch=batch, content=b"H;x;y\n", filename="r.csv", by=officer)
 
@@ -183,7 +184,7 @@ def test_a_line_is_released_exactly_when_rejected_or_withdrawn(approved, officer
     with pytest.raises(IntegrityError, match="batch_item_released_at_iff_released"), transaction.atomic():
         BatchItem.objects.filter(pk=a.pk).update(outcome="rejected")
     # a paid installment never goes in another batch line, pending or not
-    june = PaymentBatch.objects.create(month=dt.date(2026, 6, 1), built_by=officer)
+    june = PaymentBatch.objects.create(month=batch_month_for(dt.date(2026, 6, 1)), built_by=officer)
     with pytest.raises(IntegrityError, match="batch_item_one_live_per_installment"), transaction.atomic():
         BatchItem.objects.create(
             batch=june,
@@ -262,7 +263,7 @@ def test_return_file_for_unexported_batch_is_refused_and_a_failed_apply_is_recor
 
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = batches.request_batch(month=MAY, by=officer)
+        batch = batches.request_batch(month=batch_month_for(MAY), by=officer)
     with pytest.raises(ValidationError):
         returns.submit_return_file(batch=batch, content=b"H;x\n", filename="r.csv", by=officer)
     queued = ReturnFile.objects.create(batch=batch, filename="r.csv", sha256="x", content=b"H;x\n", uploaded_by=officer)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.test import TestCase
 
 from payments import bank_files, batches, returns, tasks
+from payments.common import batch_month_for
 from payments.models import BankFile, ReturnFile
 from tests.payments.test_reconciliation import MAY, exported_batch, line, return_file
 from tests.twofactor import verified
@@ -87,7 +88,7 @@ def test_a_bank_file_whose_worker_died_twice_is_failed_without_writing_it(
 ):
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = batches.request_batch(month=MAY, by=officer)
+        batch = batches.request_batch(month=batch_month_for(MAY), by=officer)
     batch = batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_file = bank_files.request_bank_file(batch=batch, fmt="csv", by=officer, queue=False)
     BankFile.objects.filter(pk=bank_file.pk).update(attempts=2)

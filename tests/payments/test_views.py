@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from payments import bank_files, batches
+from payments.common import batch_month_for
 from payments.models import BankFile, PaymentBatch
 from provinces.roles import Role
 from tests.factories import OrganisationFactory, UserFactory, make_user, province
@@ -34,7 +35,7 @@ def outsiders():
 def batch(approved, officer):
     approved()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return batches.request_batch(month=MAY, by=officer)
+        return batches.request_batch(month=batch_month_for(MAY), by=officer)
 
 
 def batch_urls(batch):
@@ -117,10 +118,22 @@ def test_officer_requests_a_batch_from_the_form(client, approved, officer):
     approved()
     sign_in(client, officer)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("payments:batch_list"), {"month": "2026-05"})
+        response = client.post(reverse("payments:batch_list"), {"month": "2026-06"})
     batch = PaymentBatch.objects.get()
     assert response.status_code == 302 and response.url == reverse("payments:batch_detail", args=[batch.pk])
-    assert batch.item_count == 1 and batch.built_by == officer
+    assert batch.item_count == 1 and batch.built_by == officer  # May's installment, a month in arrears
+    page = client.get(response.url).content.decode()
+    assert "Lote de 06/2026 — paga cuotas de 05/2026 y anteriores." in page
+
+
+def test_a_batch_of_the_covered_month_itself_pays_nothing_yet(client, approved, officer):
+    approved()
+    sign_in(client, officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("payments:batch_list"), {"month": "2026-05"})
+    assert PaymentBatch.objects.get().item_count == 0
+    listing = client.get(reverse("payments:batch_list")).content.decode()
+    assert "05/2026" in listing and "04/2026" in listing  # the batch and the last month it pays
 
 
 def test_the_request_message_names_the_batch_once(client, approved, officer):
@@ -163,7 +176,7 @@ def test_provincial_and_union_officers_take_no_payment_action_even_in_their_scop
     union = OrganisationFactory(kind="union", province=province("Tucumán"))
     enrollment = approved(worker__registered_by=union)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = batches.request_batch(month=MAY, by=officer)
+        batch = batches.request_batch(month=batch_month_for(MAY), by=officer)
     batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_file = bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     held, rejected = Installment.objects.filter(enrollment=enrollment, month__gt=MAY).order_by("month")[:2]
@@ -268,7 +281,8 @@ def test_reconcile_upload_applies_the_return(client, batch, officer, second_offi
     batches.approve_batch(batch=batch, by=verified(second_officer))
     bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
     item = batch.items.get()
-    content = f"H;B{batch.pk:06d};202605\nD;{item.reference};{item.cuil};{item.amount};ACREDITADA;\nT;1;0\n".encode()
+    header = f"H;B{batch.pk:06d};{batch.month:%Y%m}"
+    content = f"{header}\nD;{item.reference};{item.cuil};{item.amount};ACREDITADA;\nT;1;0\n".encode()
     sign_in(client, officer)
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(

@@ -17,6 +17,7 @@ import pytest
 
 from enrollment.models import Enrollment
 from payments import batches, installments, rates
+from payments.common import batch_month_for
 from payments.models import BatchItem, Installment, PaymentBatch
 from provinces.roles import Role
 from tests.factories import CycleFactory, EnrollmentFactory, make_user
@@ -64,7 +65,7 @@ def test_worker_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(star
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", str(VISIBILITY))
     first = start_worker("pay1")
     requested = time.monotonic()
-    batch = batches.request_batch(month=AUGUST, by=officer)
+    batch = batches.request_batch(month=batch_month_for(AUGUST), by=officer)
     wait_until(lambda: PaymentBatch.objects.get(pk=batch.pk).progress_done >= 100, timeout=60, interval=0.05)
     _kill_worker(first)
 

@@ -11,6 +11,7 @@ from enrollment.models import Enrollment
 from enrollment.screening import services
 from enrollment.screening.models import MatchFlag, RegistryCheck, RegistryScan, Remuneration
 from payments import batches, installments
+from payments.common import batch_month_for
 from payments.models import Installment, PaymentBatch
 from provinces.roles import Role
 from tests.factories import CycleFactory, make_cuil, make_user
@@ -116,12 +117,12 @@ def test_batch_of_a_later_month_holds_what_a_registry_loaded_since_finds(load_re
     installments.schedule_installments_bulk(enrollment_ids=[conflict.pk, clean.pk], by=reviewer)
     load_registry([OTHER])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        may = batches.request_batch(month=MAY, by=officer)
+        may = batches.request_batch(month=batch_month_for(MAY), by=officer)
     assert PaymentBatch.objects.get(pk=may.pk).item_count == 2
 
     version = load_registry([OTHER, f"{RODRIGUEZ},2026-06,2026-08"])
     with TestCase.captureOnCommitCallbacks(execute=True):
-        june = batches.request_batch(month=JUNE, by=officer)
+        june = batches.request_batch(month=batch_month_for(JUNE), by=officer)
     june.refresh_from_db()
     assert (june.item_count, june.held_count) == (1, 1)
     held = conflict.installments.get(month=JUNE)
