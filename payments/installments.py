@@ -130,7 +130,8 @@ _PLAN_SQL = """
       CROSS JOIN LATERAL generate_series(1, c.months) AS gs(n)
       LEFT JOIN LATERAL (
             SELECT r.id, r.amount FROM payments_rate r
-             WHERE r.effective_month <= (c.first_month + make_interval(months => gs.n - 1))::date
+             WHERE r.status = 'approved'
+               AND r.effective_month <= (c.first_month + make_interval(months => gs.n - 1))::date
              ORDER BY r.effective_month DESC LIMIT 1
       ) r ON TRUE
      WHERE e.id = ANY(%(ids)s) AND e.status = ANY(%(states)s)

@@ -21,21 +21,70 @@ from provinces.models import Agreement, Province, add_months
 
 @pghistory.track()
 class Rate(models.Model):
-    """The monthly aid set by a resolution, in force from ``effective_month`` on."""
+    """The monthly aid set by a resolution, in force from ``effective_month`` on.
+
+    A new amount is proposed by one person and approved by another (four eyes, enforced by a
+    check constraint); until then it is pending and nothing uses it. Rows without a proposer
+    are the published resolutions loaded as reference data (``payments.reference_data``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pendiente de aprobación")
+        APPROVED = "approved", _("Aprobada")
+        REJECTED = "rejected", _("Rechazada")
 
     amount = models.DecimalField(_("monto mensual (ARS)"), max_digits=12, decimal_places=2)
-    effective_month = models.DateField(_("vigente desde el mes"), unique=True)
+    effective_month = models.DateField(_("vigente desde el mes"))
     resolution = models.CharField(_("resolución"), max_length=80)
     published_on = models.DateField(_("publicada el"), null=True, blank=True)
     notes = models.CharField(_("observaciones"), max_length=200, blank=True)
+    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.APPROVED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("propuesta por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("propuesta el"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decidida por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decidida el"), null=True, blank=True)
+    decision_reason = models.CharField(_("motivo del rechazo"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("monto de la ayuda")
         verbose_name_plural = _("montos de la ayuda")
         ordering = ["-effective_month"]
+        permissions = [
+            ("propose_rate", _("Proponer un nuevo monto de la ayuda")),
+            ("approve_rate", _("Aprobar o rechazar un monto de la ayuda propuesto por otra persona")),
+        ]
         constraints = [
             models.CheckConstraint(name="rate_amount_positive", condition=Q(amount__gt=0)),
             models.CheckConstraint(name="rate_month_day_1", condition=Q(effective_month__day=1)),
+            # one resolution in force or waiting per month; a rejected proposal frees the month
+            models.UniqueConstraint(
+                fields=["effective_month"], condition=~Q(status="rejected"), name="rate_one_live_per_month"
+            ),
+            # a proposed amount is approved by someone else, never by its proposer
+            models.CheckConstraint(
+                name="rate_four_eyes",
+                condition=~Q(status="approved")
+                | Q(proposed_by__isnull=True)
+                | (Q(decided_by__isnull=False) & ~Q(decided_by=F("proposed_by"))),
+            ),
+            models.CheckConstraint(
+                name="rate_pending_undecided",
+                condition=~Q(status="pending") | (Q(decided_by__isnull=True) & Q(proposed_by__isnull=False)),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """The programme's monthly aid since 2016, as set by successive resolutions.
 
 Months and resolution numbers not yet confirmed against the Boletín Oficial say so in
-``notes``; support staff correct them in the admin (the table is audited). Loaded by a
+``notes``; support staff correct those texts in the admin (the table is audited); a new amount
+is proposed and approved by two people on the rates page (``payments.rates``). Loaded by a
 data migration and again after every ``migrate``/flush (only the rows that are missing).
 """
 
@@ -24,9 +25,8 @@ RATES = [
 
 def ensure_rates(rate_model) -> None:
     for month, amount, resolution, notes in RATES:
-        rate_model.objects.get_or_create(
-            effective_month=month, defaults={"amount": Decimal(amount), "resolution": resolution, "notes": notes}
-        )
+        if not rate_model.objects.filter(effective_month=month).exists():
+            rate_model.objects.create(effective_month=month, amount=Decimal(amount), resolution=resolution, notes=notes)
 
 
 def ensure_rates_after_migrate(sender, using="default", **kwargs) -> None:

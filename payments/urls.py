@@ -20,4 +20,6 @@ urlpatterns = [
     path("pagos/totales/", views.monthly_totals, name="monthly_totals"),
     path("pagos/montos/", views.rate_list, name="rate_list"),
     path("pagos/montos/<int:pk>/aplicar/", views.rate_apply, name="rate_apply"),
+    path("pagos/montos/<int:pk>/aprobar/", views.rate_approve, name="rate_approve"),
+    path("pagos/montos/<int:pk>/rechazar/", views.rate_reject, name="rate_reject"),
 ]

@@ -14,7 +14,7 @@ from enrollment.selectors import workers_for
 from payments import batches, common, installments, rates, returns, selectors
 from payments.bank_files import request_bank_file
 from payments.filters import InstallmentFilter
-from payments.forms import BatchRequestForm, ReasonForm, ReturnFileForm, YearForm
+from payments.forms import BatchRequestForm, RateProposalForm, ReasonForm, ReturnFileForm, YearForm
 from payments.models import BankFile, Installment, PaymentBatch, Rate
 from provinces.scoping import require_perm
 
@@ -265,8 +265,77 @@ def monthly_totals(request):
 
 @login_required
 def rate_list(request):
+    """The resolutions' amounts: those in force, those waiting for a second person, those turned
+    down; a payments officer proposes a new one here and another one approves it."""
     require_perm(request.user, "payments.view_rate")
-    return render(request, "payments/rate_list.html", {"rates": Rate.objects.order_by("-effective_month")})
+    form = RateProposalForm(request.POST or None)
+    if request.method == "POST":
+        require_perm(request.user, rates.PROPOSE)
+        if form.is_valid():
+            try:
+                rate = rates.propose_rate(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Monto de %(month)s propuesto: lo aprueba otro oficial de pagos.")
+                    % {"month": f"{rate.effective_month:%m/%Y}"},
+                )
+                return redirect("payments:rate_list")
+    listed = Rate.objects.select_related("proposed_by", "decided_by").order_by("-effective_month", "-pk")
+    return render(
+        request,
+        "payments/rate_list.html",
+        {
+            "pending": [r for r in listed if r.status == Rate.Status.PENDING],
+            "rates": [r for r in listed if r.status != Rate.Status.PENDING],
+            "form": form,
+            "reject_form": ReasonForm(),
+        },
+    )
+
+
+def _rate_action(request, pk, action, done_message):
+    require_perm(request.user, "payments.view_rate")
+    require_perm(request.user, rates.APPROVE)
+    rate = get_object_or_404(Rate, pk=pk)
+    try:
+        result = action(rate)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("No tiene permiso para esta acción."))
+    else:
+        messages.success(request, done_message(result))
+    return redirect("payments:rate_list")
+
+
+@login_required
+@require_POST
+def rate_approve(request, pk):
+    return _rate_action(
+        request,
+        pk,
+        lambda rate: rates.approve_rate(rate=rate, by=request.user),
+        lambda result: (
+            _("Monto aprobado y aplicado: %(raised)s cuotas actualizadas, %(differences)s diferencias programadas.")
+            % result[1]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def rate_reject(request, pk):
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _rate_action(
+        request,
+        pk,
+        lambda rate: rates.reject_rate(rate=rate, by=request.user, reason=reason),
+        lambda rate: _("Monto de %(month)s rechazado.") % {"month": f"{rate.effective_month:%m/%Y}"},
+    )
 
 
 @login_required

@@ -91,6 +91,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrollment.view_worker",
         "enrollment.view_enrollment",
         "payments.view_rate",
+        "payments.propose_rate",
+        "payments.approve_rate",
         "payments.view_installment",
         "payments.view_paymentbatch",
         "payments.manage_payments",
