@@ -485,10 +485,11 @@ def test_payments_batch_is_built_approved_by_a_second_officer_exported_and_recon
 
     login(page, "pagos")
     menu(page, "Pagos").click()
-    page.get_by_label(re.compile(r"^Mes:?$")).fill("2026-05")
+    page.get_by_label(re.compile(r"^Mes:?$")).fill("2026-06")  # a month in arrears: June's batch pays May
     page.get_by_role("button", name="Armar el lote del mes").click()
     progress = page.locator("#batch-progress")
     expect(progress).to_contain_text(re.compile(r"Estado: Armado\b"))
+    expect(page.get_by_text("Lote de 06/2026 — paga cuotas de 05/2026 y anteriores.")).to_be_visible()
     batch_url = page.url
     batch = PaymentBatch.objects.get()
     assert batch.item_count == 3
