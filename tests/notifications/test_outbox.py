@@ -326,12 +326,16 @@ def test_the_worker_page_says_a_landline_gets_no_sms_and_an_officer_confirms_the
 
 def _approved_batch(payer, month=dt.date(2026, 5, 1)):
     from payments import batches
+    from payments.common import batch_month_for
     from payments.models import PaymentBatch
     from provinces.roles import Role
     from tests.factories import make_user
     from tests.twofactor import verified
 
-    batch = PaymentBatch.objects.create(month=month, built_by=payer, pickup_opens_on=dt.date(2027, 1, 11))
+    # the batch that pays ``month`` ("a mes vencido": the next month's)
+    batch = PaymentBatch.objects.create(
+        month=batch_month_for(month), built_by=payer, pickup_opens_on=dt.date(2027, 1, 11)
+    )
     batches.build_batch(batch_id=batch.pk)
     batch.refresh_from_db()
     return batches.approve_batch(batch=batch, by=verified(make_user(Role.PAYMENTS_OFFICER)))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from enrollment.models import Worker
 from payments import bank_files, batches, pickup, returns
+from payments.common import batch_month_for
 from payments.models import BatchItem, Installment, PaymentBatch
 from provinces.calendar import dni_calendar, dni_day
 from tests.factories import WorkerFactory, make_cbu, make_cuil
@@ -66,8 +67,9 @@ MAY_OPENS = D(2026, 5, 11)
 
 
 def build(officer, month=MAY, opens=MAY_OPENS):
-    """Build a batch whose DNI calendar opens on ``opens`` (fixed before the build)."""
-    batch = PaymentBatch.objects.create(month=month, built_by=officer, pickup_opens_on=opens)
+    """Build the batch that pays ``month``'s installments (the next month's: "a mes vencido"),
+    whose DNI calendar opens on ``opens`` (fixed before the build)."""
+    batch = PaymentBatch.objects.create(month=batch_month_for(month), built_by=officer, pickup_opens_on=opens)
     return batches.build_batch(batch_id=batch.pk)
 
 
@@ -106,7 +108,7 @@ def test_pickup_orders_last_twenty_business_days_from_their_day(approved, office
 
 def test_a_resumed_build_keeps_the_calendar_fixed_when_it_started(approved, officer):
     without_cbu(approved, 31_000_002)
-    batch = PaymentBatch.objects.create(month=MAY, built_by=officer)
+    batch = PaymentBatch.objects.create(month=batch_month_for(MAY), built_by=officer)
     batches.build_batch(batch_id=batch.pk)
     batch.refresh_from_db()
     opens = batch.pickup_opens_on
@@ -170,7 +172,7 @@ def test_csv_file_has_the_transfers_section_unchanged_then_the_pickup_section_wi
     transfers = [approved(), approved()]
     batch, bank_file = exported(officer, second_officer)
     rows = [r.split(";") for r in bank_file.read().decode().splitlines()]
-    assert rows[0] == ["H", f"B{batch.pk:06d}", "202605", "011", "INTERZAFRA"]
+    assert rows[0] == ["H", f"B{batch.pk:06d}", "202606", "011", "INTERZAFRA"]  # June's batch pays May
     details = [r for r in rows if r[0] == "D"]
     assert rows[1:3] == details and len(details) == 2 and all(len(r) == 6 for r in details)
     assert {r[2] for r in details} == {e.worker.cbu for e in transfers}
