@@ -3,11 +3,36 @@ every dashboard figure can link to exactly the rows it counts
 (``/inscripciones/?status=approved&province=12``)."""
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import Enrollment
+from enrollment.identity import normalise_name
+from enrollment.models import Enrollment, Worker
+from provinces.filters import CuilFilter, ListFilterSet, StatusFilter
 from provinces.models import Agreement, Crop, Cycle, Organisation, Province
+
+
+class NameSearchFilter(django_filters.CharFilter):
+    """Words of a name, each matching the start of a word of the surnames or names, without
+    caring for accents or case (read from the ``*_norm`` columns the worker keeps)."""
+
+    def __init__(self, *args, prefix: str = "", **kwargs):
+        kwargs.setdefault("label", _("Apellido o nombre"))
+        kwargs.setdefault("max_length", 100)
+        self.prefix = prefix
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        for word in normalise_name(value).split():
+            qs = qs.filter(
+                Q(**{f"{self.prefix}last_name_norm__startswith": word})
+                | Q(**{f"{self.prefix}last_name_norm__contains": f" {word}"})
+                | Q(**{f"{self.prefix}first_name_norm__startswith": word})
+                | Q(**{f"{self.prefix}first_name_norm__contains": f" {word}"})
+            )
+        return qs
 
 
 class ReviewFilter(django_filters.FilterSet):
@@ -52,8 +77,32 @@ class ReviewFilter(django_filters.FilterSet):
         return queryset.filter(Exists(unresolved))
 
 
-class EnrollmentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(label=_("Estado"), choices=Enrollment.Status.choices)
+class WorkerFilter(ListFilterSet):
+    """The workers list: by CUIL (whole or part), name, province of residence and the
+    organisation that registered them."""
+
+    cuil = CuilFilter()
+    name = NameSearchFilter()
+    province = django_filters.ModelChoiceFilter(label=_("Provincia"), queryset=Province.objects.all())
+    registered_by = django_filters.ModelChoiceFilter(label=_("Registrado/a por"), queryset=Organisation.objects.all())
+
+    class Meta:
+        model = Worker
+        fields = ["cuil", "name", "province", "registered_by"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        if request is not None:
+            from provinces.selectors import organisations_for, provinces_for
+
+            self.filters["province"].queryset = provinces_for(request.user)
+            self.filters["registered_by"].queryset = organisations_for(request.user)
+
+
+class EnrollmentFilter(ListFilterSet):
+    cuil = CuilFilter(field_name="worker__cuil")
+    name = NameSearchFilter(prefix="worker__")
+    status = StatusFilter(choices=Enrollment.Status.choices)
     province = django_filters.ModelChoiceFilter(
         label=_("Provincia"), field_name="cycle__agreement__province", queryset=Province.objects.all()
     )
@@ -66,7 +115,7 @@ class EnrollmentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Enrollment
-        fields = ["status", "province", "crop", "agreement", "cycle", "organisation"]
+        fields = ["cuil", "name", "status", "province", "crop", "agreement", "cycle", "organisation"]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from enrollment import bank_account_views, imports, registration, services, tasks
+from enrollment import bank_account_views, imports, lists, registration, services, tasks
 from enrollment.detail import render_enrollment_detail
-from enrollment.filters import EnrollmentFilter, ReviewFilter
+from enrollment.filters import EnrollmentFilter, ReviewFilter, WorkerFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.identity_reviews import identity_reviews_for, open_review_count, sender_message
 from enrollment.models import ImportJob
@@ -18,6 +18,7 @@ from enrollment.selectors import enrollments_for, status_history, workers_for
 from enrollment.suspension_proposals import open_proposal_count
 from enrollment.validation import WorkerDataCleaner
 from provinces.forms import apply_service_errors
+from provinces.listing import render_list
 from provinces.roles import Role
 from provinces.scoping import scope_of
 from provinces.spreadsheets import csv_stream
@@ -35,8 +36,16 @@ def _require_reviewer(user) -> None:
 
 @login_required
 def worker_list(request):
-    page = Paginator(workers_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "enrollment/worker_list.html", {"page": page})
+    """Workers in the user's scope, by CUIL, name, province and registering organisation."""
+    return render_list(
+        request,
+        filterset=WorkerFilter(request.GET, queryset=workers_for(request.user), request=request),
+        template="enrollment/worker_list.html",
+        columns=lists.WORKER_COLUMNS,
+        filename="trabajadores",
+        noun=lists.workers_noun,
+        order_by=("last_name_norm", "first_name_norm", "pk"),
+    )
 
 
 @login_required
@@ -53,9 +62,15 @@ def worker_detail(request, pk):
 @login_required
 def enrollment_list(request):
     # The filters narrow the user's scope; they never widen it (the base queryset is scoped).
-    filtered = EnrollmentFilter(request.GET, queryset=enrollments_for(request.user), request=request)
-    page = Paginator(filtered.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "enrollment/enrollment_list.html", {"page": page, "filter": filtered})
+    return render_list(
+        request,
+        filterset=EnrollmentFilter(request.GET, queryset=enrollments_for(request.user), request=request),
+        template="enrollment/enrollment_list.html",
+        columns=lists.ENROLLMENT_COLUMNS,
+        filename="inscripciones",
+        noun=lists.enrollments_noun,
+        order_by=("worker__last_name_norm", "worker__first_name_norm", "-cycle__first_month", "pk"),
+    )
 
 
 @login_required

@@ -1,52 +1,23 @@
-"""Query-string filters of the installment list (django-filter), so that every dashboard figure
-about transfers links to exactly the installments it counts
+"""Query-string filters of the installment and batch lists (django-filter), so that every
+dashboard figure about transfers links to exactly the installments it counts
 (``/pagos/cuotas/?month=2026-05&status=paid&agreement=3``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from payments.models import Installment
+from payments.models import Installment, PaymentBatch
+from provinces.filters import CuilFilter, ListFilterSet, MonthField, MonthFilter, StatusFilter, parse_month
 from provinces.models import Agreement, Province
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+__all__ = ["BatchFilter", "InstallmentFilter", "MonthField", "MonthFilter", "parse_month"]
 
 
-def parse_month(value: str) -> dt.date | None:
-    """``2026-05`` → 1 May 2026; anything else → None."""
-    match = _MONTH.match(value or "")
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    return dt.date(year, month, 1) if 1 <= month <= 12 else None
-
-
-class MonthField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        if value in (None, ""):
-            return None
-        month = parse_month(value)
-        if month is None:
-            raise forms.ValidationError(_("Indique el mes como AAAA-MM."), code="invalid")
-        return month
-
-
-class MonthFilter(django_filters.Filter):
-    field_class = MonthField
-
-    def filter(self, qs, value):
-        return qs if value is None else qs.filter(month=value)
-
-
-class InstallmentFilter(django_filters.FilterSet):
-    month = MonthFilter(label=_("Mes (AAAA-MM)"))
-    status = django_filters.MultipleChoiceFilter(label=_("Estado"), choices=Installment.Status.choices)
+class InstallmentFilter(ListFilterSet):
+    cuil = CuilFilter(field_name="worker__cuil")
+    month = MonthFilter()
+    status = StatusFilter(choices=Installment.Status.choices)
     kind = django_filters.ChoiceFilter(label=_("Tipo"), choices=Installment.Kind.choices)
     province = django_filters.ModelChoiceFilter(label=_("Provincia"), queryset=Province.objects.all())
     agreement = django_filters.ModelChoiceFilter(
@@ -55,7 +26,7 @@ class InstallmentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Installment
-        fields = ["month", "status", "kind", "province", "agreement"]
+        fields = ["cuil", "month", "status", "kind", "province", "agreement"]
 
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
@@ -64,3 +35,13 @@ class InstallmentFilter(django_filters.FilterSet):
 
             self.filters["province"].queryset = provinces_for(request.user)
             self.filters["agreement"].queryset = agreements_for(request.user).select_related("province")
+
+
+class BatchFilter(ListFilterSet):
+    month = MonthFilter(label=_("Mes del lote"))
+    estado = StatusFilter(label=_("Estado del lote"), field_name="status", choices=PaymentBatch.Status.choices)
+    province = django_filters.ModelChoiceFilter(label=_("Provincia del lote"), queryset=Province.objects.all())
+
+    class Meta:
+        model = PaymentBatch
+        fields = ["month", "estado", "province"]

@@ -6,16 +6,18 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enrollment.bank_accounts import may_decide
 from enrollment.selectors import workers_for
-from payments import batches, common, installments, rates, returns, selectors
+from payments import batches, common, installments, lists, rates, returns, selectors
 from payments.bank_files import request_bank_file
-from payments.filters import InstallmentFilter
+from payments.filters import BatchFilter, InstallmentFilter
 from payments.forms import BatchRequestForm, RateProposalForm, ReasonForm, ReturnFileForm, YearForm
-from payments.models import BankFile, Installment, PaymentBatch, Rate
+from payments.models import BankFile, Installment, Rate
+from provinces.listing import render_list
 from provinces.scoping import require_perm
 
 VIEW = "payments.view_paymentbatch"
@@ -49,23 +51,16 @@ def batch_list(request):
             else:
                 messages.success(request, _("%(batch)s: solicitado.") % {"batch": batch})
                 return redirect("payments:batch_detail", pk=batch.pk)
-    batch_rows = selectors.batches_for(request.user)
-    status = request.GET.get("estado", "")
-    if status in PaymentBatch.Status.values:
-        batch_rows = batch_rows.filter(status=status)
-    else:
-        status = ""
-    page = Paginator(batch_rows, 30).get_page(request.GET.get("page"))
-    return render(
+    return render_list(
         request,
-        "payments/batch_list.html",
-        {
-            "page": page,
-            "form": form,
-            "status": status,
-            "statuses": PaymentBatch.Status.choices,
-            "lag": settings.PAYMENT_LAG_MONTHS,
-        },
+        filterset=BatchFilter(request.GET, queryset=selectors.batches_for(request.user)),
+        template="payments/batch_list.html",
+        columns=lists.BATCH_COLUMNS,
+        filename="lotes-de-pago",
+        noun=lists.batches_noun,
+        per_page=30,
+        order_by=("-month", "-created_at", "-pk"),
+        context={"form": form, "lag": settings.PAYMENT_LAG_MONTHS},
     )
 
 
@@ -242,14 +237,21 @@ def installment_list(request):
     require_perm(request.user, "payments.view_installment")
     visible = selectors.installments_for(request.user).select_related("worker")
     flt = InstallmentFilter(request.GET, queryset=visible, request=request)
-    # A filter the form refuses (a malformed month, a province or agreement out of scope) lists
-    # nothing, rather than being dropped and read as "every one".
+    # A filter the form refuses (a malformed month or CUIL, a province or agreement out of scope)
+    # lists nothing, rather than being dropped and read as "every one".
     rows = flt.qs if flt.is_valid() else visible.none()
     total = rows.order_by().aggregate(total=Sum("amount"))["total"] or 0
-    page = Paginator(rows.order_by("-month", "province__name", "worker__last_name_norm", "pk"), 50).get_page(
-        request.GET.get("page")
+    return render_list(
+        request,
+        filterset=flt,
+        template="payments/installment_list.html",
+        columns=lists.installment_columns(request.user),
+        filename="cuotas",
+        noun=lists.installments_noun,
+        order_by=("-month", "province__name", "worker__last_name_norm", "pk"),
+        context={"total_amount": total},
+        count_values={"amount": number_format(total, decimal_pos=2, use_l10n=True, force_grouping=True)},
     )
-    return render(request, "payments/installment_list.html", {"filter": flt, "page": page, "total": total})
 
 
 @login_required
