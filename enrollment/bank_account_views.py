@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from enrollment import bank_accounts
+from enrollment import bank_accounts, lists
+from enrollment.filters import CbuChangeFilter
 from enrollment.models import CbuChangeRequest, Worker
 from enrollment.selectors import workers_for
 from provinces.forms import apply_service_errors
+from provinces.listing import render_list
 from provinces.roles import Role
 from provinces.scoping import scope_of
 
@@ -88,10 +90,6 @@ def request_change(request, pk):
 @login_required
 def queue(request):
     _require_queue_role(request.user)
-    changes = changes_for(request.user)
-    show = request.GET.get("estado", CbuChangeRequest.Status.PENDING)
-    if show in CbuChangeRequest.Status.values:
-        changes = changes.filter(status=show)
     shared = bank_accounts.unresolved_shared_cbus()
     workers = Worker.objects.in_bulk([pk for _cbu, ids in shared for pk in ids])
     full = _shows_full_cbu(request.user)
@@ -105,13 +103,15 @@ def queue(request):
         }
         for index, (cbu, ids) in enumerate(shared[:200])
     ]
-    return render(
+    return render_list(
         request,
-        "enrollment/cbu_changes.html",
-        {
-            "changes": changes[:200],
-            "show": show,
-            "statuses": CbuChangeRequest.Status.choices,
+        filterset=CbuChangeFilter(request.GET, queryset=changes_for(request.user)),
+        template="enrollment/cbu_changes.html",
+        columns=lists.cbu_change_columns(full_cbu=full),
+        filename="cambios-de-cbu",
+        noun=lists.cbu_changes_noun,
+        order_by=("-requested_at", "-pk"),
+        context={
             "full_cbu": full,
             "shared": rows,
             "shared_total": len(shared),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
+from enrollment import seams
 from enrollment.forms import DecisionForm
 from enrollment.models import Enrollment
 from enrollment.selectors import status_history
@@ -53,6 +54,7 @@ def render_enrollment_detail(request, enrollment: Enrollment, *, status: int = 2
         "suspensions": enrollment.suspensions.select_related("suspended_by", "lifted_by").order_by("-pk"),
         "open_suspension": open_suspension(enrollment) if enrollment.status == S.SUSPENDED else None,
         "form": bound.get("form") or DecisionForm(),
+        "payments": seams.payment_history(user=user, enrollment=enrollment),
     }
     if can_review and enrollment.status in SUSPENDABLE:
         context["suspend_form"] = bound.get("suspend_form") or SuspendForm()

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.identity import normalise_name
-from enrollment.models import Enrollment, Worker
+from enrollment.models import CbuChangeRequest, Enrollment, IdentityReview, Worker
 from provinces.filters import CuilFilter, ListFilterSet, StatusFilter
 from provinces.models import Agreement, Crop, Cycle, Organisation, Province
 
@@ -35,10 +35,11 @@ class NameSearchFilter(django_filters.CharFilter):
         return qs
 
 
-class ReviewFilter(django_filters.FilterSet):
+class ReviewFilter(ListFilterSet):
     """The review queue's filters. With no status chosen it shows what is pending review; the
     flags filter narrows to enrollments with (blocking) unresolved screening flags."""
 
+    cuil = CuilFilter(field_name="worker__cuil")
     province = django_filters.ModelChoiceFilter(
         label=_("Provincia"), field_name="cycle__agreement__province", queryset=Province.objects.all()
     )
@@ -58,7 +59,7 @@ class ReviewFilter(django_filters.FilterSet):
 
     class Meta:
         model = Enrollment
-        fields = ["province", "cycle", "status"]
+        fields = ["cuil", "province", "cycle", "status"]
 
     def __init__(self, data=None, *args, **kwargs):
         data = data.copy() if data is not None else {}
@@ -128,3 +129,43 @@ class EnrollmentFilter(ListFilterSet):
             self.filters["agreement"].queryset = agreements_for(user)
             self.filters["cycle"].queryset = cycles_for(user)
             self.filters["organisation"].queryset = organisations_for(user)
+
+
+class IdentityReviewFilter(ListFilterSet):
+    """The identity reviews queue: open ones by default, by reason and CUIL."""
+
+    estado = django_filters.ChoiceFilter(
+        label=_("Estado"), field_name="state", choices=IdentityReview.State.choices, empty_label=None
+    )
+    kind = django_filters.ChoiceFilter(label=_("Motivo"), choices=IdentityReview.Kind.choices)
+    cuil = CuilFilter()
+
+    class Meta:
+        model = IdentityReview
+        fields = ["estado", "kind", "cuil"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("estado"):
+            data["estado"] = IdentityReview.State.OPEN
+        super().__init__(data, *args, **kwargs)
+
+
+class CbuChangeFilter(ListFilterSet):
+    """The CBU changes queue: pending ones by default, by the worker's CUIL or name."""
+
+    estado = django_filters.ChoiceFilter(
+        label=_("Estado"), field_name="status", choices=CbuChangeRequest.Status.choices, empty_label=None
+    )
+    cuil = CuilFilter(field_name="worker__cuil")
+    name = NameSearchFilter(prefix="worker__")
+
+    class Meta:
+        model = CbuChangeRequest
+        fields = ["estado", "cuil", "name"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if not data.get("estado"):
+            data["estado"] = CbuChangeRequest.Status.PENDING
+        super().__init__(data, *args, **kwargs)

@@ -11,13 +11,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from enrollment import lists
+from enrollment.filters import IdentityReviewFilter
 from enrollment.identity_reviews import (
     SUBMITTED_FIELDS,
     allowed_decisions,
@@ -27,6 +28,7 @@ from enrollment.identity_reviews import (
 )
 from enrollment.models import IdentityReview, Worker
 from provinces.forms import apply_service_errors
+from provinces.listing import render_list
 from provinces.models import Province
 
 FIELD_LABELS = {
@@ -95,19 +97,20 @@ def identity_review_list(request):
     """The reviewers' queue (auditors read it): open items first, with counts by reason."""
     _require_reader(request.user)
     reviews = identity_reviews_for(request.user)
-    state = request.GET.get("estado", IdentityReview.State.OPEN)
-    if state not in IdentityReview.State.values:
-        state = IdentityReview.State.OPEN
     counts = reviews.filter(state=IdentityReview.State.OPEN).aggregate(
         total=Count("pk"),
         **{kind: Count("pk", filter=Q(kind=kind)) for kind in IdentityReview.Kind.values},
     )
     by_kind = [(IdentityReview.Kind(kind).label, counts[kind]) for kind in IdentityReview.Kind.values]
-    page = Paginator(reviews.filter(state=state).order_by("created_at", "pk"), 50).get_page(request.GET.get("page"))
-    return render(
+    return render_list(
         request,
-        "enrollment/identity_review_list.html",
-        {"page": page, "state": state, "open_total": counts["total"], "by_kind": by_kind},
+        filterset=IdentityReviewFilter(request.GET, queryset=reviews),
+        template="enrollment/identity_review_list.html",
+        columns=lists.IDENTITY_REVIEW_COLUMNS,
+        filename="revisiones-de-identidad",
+        noun=lists.reviews_noun,
+        order_by=("created_at", "pk"),
+        context={"open_total": counts["total"], "by_kind": by_kind},
     )
 
 

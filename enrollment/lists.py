@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -37,3 +39,66 @@ def workers_noun(n: int) -> str:
 
 def enrollments_noun(n: int) -> str:
     return ngettext("%(n)s inscripción", "%(n)s inscripciones", n)
+
+
+REVIEW_COLUMNS = (
+    *ENROLLMENT_COLUMNS[:8],
+    Column(_("Alertas sin resolver"), lambda e: e.open_flags),
+    Column(_("Inscripta el"), lambda e: e.created_at),
+)
+
+
+def with_open_flags(enrollments):
+    """Each enrollment with the number of its unresolved screening flags (one subquery)."""
+    from enrollment.screening.models import MatchFlag
+
+    open_flags = (
+        MatchFlag.objects.filter(enrollment=OuterRef("pk"), status=MatchFlag.Status.OPEN)
+        .order_by()
+        .values("enrollment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return enrollments.annotate(open_flags=Coalesce(Subquery(open_flags, output_field=IntegerField()), 0))
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+IDENTITY_REVIEW_COLUMNS = (
+    Column(_("CUIL"), lambda r: r.cuil_display),
+    Column(_("Motivo"), lambda r: r.get_kind_display()),
+    Column(_("Organización que envía"), lambda r: r.organisation),
+    Column(_("Período"), lambda r: r.cycle.name if r.cycle_id else ""),
+    Column(_("Enviado"), lambda r: r.created_at),
+    Column(_("Estado"), lambda r: r.get_decision_display() if r.decision else r.get_state_display()),
+)
+
+
+def cbu_change_columns(*, full_cbu: bool):
+    """The CBU is written whole only for those who see it whole on the page."""
+
+    def shown(cbu: str) -> str:
+        if not cbu:
+            return ""
+        return cbu if full_cbu else f"•••• {cbu[-4:]}"
+
+    return (
+        Column(_("CUIL"), lambda c: c.worker.cuil_display),
+        Column(_("Trabajador/a"), lambda c: f"{c.worker.last_name}, {c.worker.first_name}"),
+        Column(_("CBU anterior"), lambda c: shown(c.old_cbu)),
+        Column(_("CBU nuevo"), lambda c: shown(c.new_cbu)),
+        Column(_("Motivo"), lambda c: c.reason),
+        Column(_("Pedido el"), lambda c: c.requested_at),
+        Column(_("Pedido por"), lambda c: _person(c.requested_by)),
+        Column(_("Estado"), lambda c: c.get_status_display()),
+    )
+
+
+def reviews_noun(n: int) -> str:
+    return ngettext("%(n)s revisión", "%(n)s revisiones", n)
+
+
+def cbu_changes_noun(n: int) -> str:
+    return ngettext("%(n)s pedido de cambio de CBU", "%(n)s pedidos de cambio de CBU", n)

@@ -24,6 +24,9 @@ Each seam must be filled before it is needed; an empty one raises ``SeamNotFille
   sharing a CBU are distinct holders (payments releases their shared-CBU holds).
 - ``enrollment_rejected``: ``(*, enrollment, by)`` after one enrollment is rejected (notifications
   tells the worker why and how to claim). Nobody following it is not an error.
+- ``payment_history``: ``(*, user, worker=None, enrollment=None) -> list[dict] | None``, the
+  installments of a worker or of one enrollment that ``user`` may read, each with its batch and
+  the bank's outcome (payments answers; None for a role that may not read installments).
 - ``monthly_aid_in_force``: ``(month) -> Decimal``, the aid in force in ``month``; raises
   ``ValidationError`` when no resolution is in force yet (payments answers from its rate table).
 """
@@ -42,6 +45,7 @@ __all__ = [
     "enrollment_rejected",
     "enrollments_approved_in_bulk",
     "monthly_aid_in_force",
+    "payment_history",
     "shared_cbu_resolved",
 ]
 
@@ -51,6 +55,7 @@ enrollment_ended = Seam("enrollment suspended or withdrawn")
 enrollment_reinstated = Seam("enrollment reinstated")
 enrollment_rejected = Seam("enrollment rejected", required=False)
 monthly_aid_in_force = Provider("monthly aid in force in a month")
+payment_history = Provider("installments of a worker or an enrollment, with batch and bank outcome")
 cbu_change_requested = Seam("CBU change requested")
 cbu_change_decided = Seam("CBU change decided")
 shared_cbu_resolved = Seam("shared CBU resolved")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from enrollment import bank_account_views, imports, lists, registration, services, tasks
+from enrollment import bank_account_views, imports, lists, registration, seams, services, tasks
 from enrollment.detail import render_enrollment_detail
 from enrollment.filters import EnrollmentFilter, ReviewFilter, WorkerFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
@@ -56,6 +56,7 @@ def worker_detail(request, pk):
     context = {"worker": worker, "enrollments": enrollments, "history": history}
     context.update(bank_account_views.worker_section(user=request.user, worker=worker))
     context["identity_reviews"] = identity_reviews_for(request.user).filter(cuil=worker.cuil).order_by("-created_at")
+    context["payments"] = seams.payment_history(user=request.user, worker=worker)
     return render(request, "enrollment/worker_detail.html", context)
 
 
@@ -165,51 +166,49 @@ def decide(request, pk):
 
 @login_required
 def review_queue(request):
-    """Ministry reviewers: filter by province, cycle and status; decide one by one or in bulk."""
+    """Ministry reviewers: filter by CUIL, province, cycle, status and alerts; decide one by one
+    or in bulk. Each row counts its open screening flags."""
     _require_reviewer(request.user)
     scoped = enrollments_for(request.user)
-    filterset = ReviewFilter(request.GET, queryset=scoped)
-    queryset = filterset.qs.order_by("created_at", "pk")
     form = BulkDecisionForm(request.POST or None, queryset=scoped)
-    if request.method == "POST":
-        if form.is_valid():
-            chosen = list(form.cleaned_data["enrollments"])
-            approve = form.cleaned_data["action"] == "approve"
-            failures = services.bulk_decide(
-                enrollments=chosen, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+    if request.method == "POST" and form.is_valid():
+        chosen = list(form.cleaned_data["enrollments"])
+        approve = form.cleaned_data["action"] == "approve"
+        failures = services.bulk_decide(
+            enrollments=chosen, by=request.user, approve=approve, reason=form.cleaned_data["reason"]
+        )
+        done = len(chosen) - len(failures)
+        messages.success(
+            request,
+            (
+                ngettext("%(n)s inscripción aprobada.", "%(n)s inscripciones aprobadas.", done)
+                if approve
+                else ngettext("%(n)s inscripción rechazada.", "%(n)s inscripciones rechazadas.", done)
             )
-            done = len(chosen) - len(failures)
-            messages.success(
-                request,
-                (
-                    ngettext("%(n)s inscripción aprobada.", "%(n)s inscripciones aprobadas.", done)
-                    if approve
-                    else ngettext("%(n)s inscripción rechazada.", "%(n)s inscripciones rechazadas.", done)
-                )
-                % {"n": done},
-            )
-            for failure in failures:
-                messages.error(request, failure)
-            return redirect(request.get_full_path())
-        status = 400
-    else:
-        status = 200
-    page = Paginator(queryset, 100).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+            % {"n": done},
+        )
+        for failure in failures:
+            messages.error(request, failure)
+        return redirect(request.get_full_path())
+    response = render_list(
         request,
-        "enrollment/review_queue.html",
-        {
-            "filter": filterset,
-            "page": page,
+        filterset=ReviewFilter(request.GET, queryset=scoped),
+        template="enrollment/review_queue.html",
+        columns=lists.REVIEW_COLUMNS,
+        filename="revision",
+        noun=lists.enrollments_noun,
+        per_page=100,
+        order_by=("created_at", "pk"),
+        rows_of=lists.with_open_flags,
+        context={
             "form": form,
-            "query": query.urlencode(),
             "identity_open": open_review_count(request.user),
             "suspension_open": open_proposal_count(request.user),
         },
-        status=status,
     )
+    if request.method == "POST":
+        response.status_code = 400
+    return response
 
 
 # --- survey-list imports ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from payments.cbu_holds import hold_for_change, release_for_change, release_shar
 from payments.installments import cancel_unpaid_installments, schedule_installments, schedule_installments_bulk
 from payments.rates import rate_for
 from payments.reinstatement import reschedule_after_reinstatement
+from payments.selectors import payment_lines
 
 
 def monthly_aid(month: dt.date) -> Decimal:
@@ -33,6 +34,7 @@ def connect_enrollment_seams() -> None:
     seams.enrollment_ended.connect(cancel_unpaid_installments)
     seams.enrollment_reinstated.connect(reschedule_after_reinstatement)
     seams.monthly_aid_in_force.provide(monthly_aid)
+    seams.payment_history.provide(payment_lines)
     seams.cbu_change_requested.connect(hold_for_change)
     seams.cbu_change_decided.connect(release_for_change)
     seams.shared_cbu_resolved.connect(release_shared)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from payments.models import BatchItem, Installment, PaymentBatch, Reconciliation
@@ -39,6 +39,18 @@ def batch_items(*, batch: PaymentBatch) -> QuerySet[BatchItem]:
     return batch.items.select_related("installment", "province").order_by("reference")
 
 
+def held_for_batch(*, batch: PaymentBatch) -> QuerySet[Installment]:
+    """The installments held back from ``batch``: held, of its month or before, within its
+    province or agreement, with the reason each one waits (hold reasons: ministry roles only,
+    as is the batch page)."""
+    qs = Installment.objects.filter(status=Installment.Status.HELD, month__lte=batch.month)
+    if batch.agreement_id:
+        qs = qs.filter(agreement_id=batch.agreement_id)
+    elif batch.province_id:
+        qs = qs.filter(province_id=batch.province_id)
+    return qs.select_related("worker", "province").order_by("worker__last_name_norm", "month", "number", "pk")
+
+
 def reconciliations_of(*, batch: PaymentBatch) -> QuerySet[Reconciliation]:
     return batch.reconciliations.select_related("applied_by")
 
@@ -46,6 +58,46 @@ def reconciliations_of(*, batch: PaymentBatch) -> QuerySet[Reconciliation]:
 def payment_history(*, user, worker) -> QuerySet[Installment]:
     """Every installment of a worker, with the batch lines that carried it."""
     return installments_for(user).filter(worker=worker).prefetch_related("batch_items__batch").order_by("month", "kind")
+
+
+def payment_lines(*, user, worker=None, enrollment=None) -> list[dict] | None:
+    """The installments of ``worker`` (or of one ``enrollment``) that ``user`` may read, in
+    month order, each with the last batch that carried it and the bank's outcome there (and the
+    day a branch-pickup order can be collected from, for a worker paid at the counter). Hold
+    reasons name other programmes' registries: national roles only. None for a role that may not read installments. Two
+    queries, whatever the number of installments."""
+    if not (user and user.is_authenticated and user.has_perm("payments.view_installment")):
+        return None
+    qs = installments_for(user)
+    qs = qs.filter(enrollment=enrollment) if enrollment is not None else qs.filter(worker=worker)
+    items = BatchItem.objects.select_related("batch").order_by("-pk")
+    national = scope_of(user).is_national
+    may_see_batches = _may(user, "payments.view_paymentbatch")
+    lines = []
+    for installment in qs.prefetch_related(Prefetch("batch_items", queryset=items)).order_by(
+        "month", "number", "kind", "pk"
+    ):
+        item = next(iter(installment.batch_items.all()), None)
+        reasons = [installment.bank_reason, installment.cancel_reason]
+        if national:
+            reasons.append(installment.hold_reason)
+        lines.append(
+            {
+                "installment": installment,
+                "month": installment.month,
+                "number": installment.number,
+                "kind": installment.get_kind_display() if installment.kind != Installment.Kind.REGULAR else "",
+                "amount": installment.amount,
+                "status": installment.get_status_display(),
+                "batch": item.batch if item is not None else None,
+                "batch_link": may_see_batches and item is not None,
+                "outcome": item.get_outcome_display() if item is not None else "",
+                "pickup_day": item.pickup_day if item is not None and item.method == BatchItem.Method.PICKUP else None,
+                "detail": " · ".join(r for r in reasons if r),
+                "paid_at": installment.paid_at,
+            }
+        )
+    return lines
 
 
 def monthly_totals(*, user, year: int | None = None):

@@ -21,6 +21,8 @@ from provinces.listing import render_list
 from provinces.scoping import require_perm
 
 VIEW = "payments.view_paymentbatch"
+#: held installments listed on a batch's page (the Cuotas list, filtered, has them all)
+HELD_SHOWN = 200
 MANAGE = common.MANAGE
 
 
@@ -68,12 +70,15 @@ def batch_list(request):
 def batch_detail(request, pk):
     batch = _batch(request, pk)
     items = Paginator(selectors.batch_items(batch=batch), 50).get_page(request.GET.get("page"))
+    held = selectors.held_for_batch(batch=batch)
     return render(
         request,
         "payments/batch_detail.html",
         {
             "batch": batch,
             "items": items,
+            "held": held[:HELD_SHOWN],
+            "held_total": held.count(),
             **_files_context(batch),
             "reconciliations": selectors.reconciliations_of(batch=batch),
             "return_files": batch.return_files.defer("content").select_related("uploaded_by"),

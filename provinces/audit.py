@@ -49,11 +49,6 @@ def history_of(*, user, model_key: str, pk: int):
     return obj, Events.objects.tracks(obj).order_by("-pgh_created_at")
 
 
-def recent_events(*, user, limit: int = 200):
-    require_history_access(user)
-    return Events.objects.order_by("-pgh_created_at")[:limit]
-
-
 def prepare_bulk_audit(cursor) -> None:
     """Prepare the transaction for a bulk statement on audited tables.
 
@@ -70,3 +65,15 @@ def prepare_bulk_audit(cursor) -> None:
     """
     cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
     cursor.execute("DISCARD PLANS")
+
+
+def event_models_of(label: str) -> list:
+    """The event tables django-pghistory keeps for the model ``label`` (``app.Model``)."""
+    model = apps.get_model(label)
+    return [m for m in apps.get_models() if getattr(m, "pgh_tracked_model", None) is model]
+
+
+def audit_events(*, user):
+    """Every recorded change, newest first (paged and filtered by the audit page)."""
+    require_history_access(user)
+    return Events.objects.order_by("-pgh_created_at", "-pgh_id")

@@ -77,9 +77,25 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def export_response(rows, *, columns: Sequence[Column], filename: str, fmt: str) -> HttpResponse:
+def _described(rows: Iterator, describe: Callable[[list], list]) -> Iterator:
+    """``rows`` turned into what the page shows, ``CHUNK`` at a time (set-based per chunk)."""
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield from describe(chunk)
+            chunk = []
+    if chunk:
+        yield from describe(chunk)
+
+
+def export_response(
+    rows, *, columns: Sequence[Column], filename: str, fmt: str, describe: Callable[[list], list] | None = None
+) -> HttpResponse:
     """The rows of a filtered list as a CSV or XLSX download (``fmt`` in ``EXPORT_FORMATS``)."""
     iterator = rows.iterator(chunk_size=CHUNK) if hasattr(rows, "iterator") else iter(rows)
+    if describe is not None:
+        iterator = _described(iterator, describe)
     table = export_rows(iterator, columns)
     if fmt == "csv":
         response = StreamingHttpResponse(
@@ -123,11 +139,13 @@ def render_list(
     context: dict | None = None,
     count_values: dict | None = None,
     rows_of: Callable | None = None,
+    describe: Callable[[list], list] | None = None,
 ) -> HttpResponse:
     """The filtered list page (or its export, with ``?exportar=csv|xlsx``).
 
     ``filterset`` is bound to ``request.GET`` over the user's scoped queryset; ``rows_of``, if
-    given, turns the filtered queryset into what is paged and exported (annotations, ordering).
+    given, turns the filtered queryset into what is paged and exported (annotations, ordering);
+    ``describe``, if given, turns a page (or an export's chunk) of rows into what is shown.
     The template receives ``filter``, ``page``, ``total_text`` and ``export_formats``."""
     valid = filterset.is_valid()
     rows = filterset.qs if valid else filterset.queryset.none()
@@ -137,8 +155,10 @@ def render_list(
         rows = rows_of(rows)
     fmt = request.GET.get(EXPORT_PARAM)
     if valid and columns and fmt in EXPORT_FORMATS:
-        return export_response(rows, columns=columns, filename=filename, fmt=fmt)
+        return export_response(rows, columns=columns, filename=filename, fmt=fmt, describe=describe)
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    if describe is not None:
+        page.object_list = describe(list(page.object_list))
     data = {
         "filter": filterset,
         "page": page,

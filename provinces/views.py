@@ -1,11 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 
 from provinces import audit, services
+from provinces.audit_display import describe
+from provinces.audit_filters import AuditFilter
 from provinces.forms import (
     AgreementForm,
     CycleForm,
@@ -14,6 +18,7 @@ from provinces.forms import (
     apply_service_errors,
     quotas_from,
 )
+from provinces.listing import Column, render_list
 from provinces.scoping import require_perm
 from provinces.selectors import agreements_for, cycles_for, memberships_for, organisations_for
 
@@ -94,14 +99,40 @@ def cycle_edit(request, pk=None):
 
 @login_required
 def record_history(request, model_key, pk):
+    """One record's changes, newest first, in words and paged."""
     obj, events = audit.history_of(user=request.user, model_key=model_key, pk=pk)
-    return render(request, "provinces/history.html", {"object": obj, "events": events})
+    page = Paginator(events.order_by("-pgh_created_at", "-pgh_id"), 50).get_page(request.GET.get("page"))
+    page.object_list = describe(list(page.object_list))
+    return render(request, "provinces/record_history.html", {"object": obj, "page": page, "model_key": model_key})
 
 
 @login_required
 def audit_log(request):
-    events = audit.recent_events(user=request.user)
-    return render(request, "provinces/audit_log.html", {"events": events})
+    """Every recorded change, newest first: by who, on what, when; paged, and exported as filtered."""
+    return render_list(
+        request,
+        filterset=AuditFilter(request.GET, queryset=audit.audit_events(user=request.user)),
+        template="provinces/audit_trail.html",
+        columns=AUDIT_COLUMNS,
+        filename="auditoria",
+        noun=_changes_noun,
+        describe=describe,
+    )
+
+
+def _changes_noun(n: int) -> str:
+    return ngettext("%(n)s cambio registrado", "%(n)s cambios registrados", n)
+
+
+AUDIT_COLUMNS = (
+    Column(gettext_lazy("Cuándo"), lambda row: row.at),
+    Column(gettext_lazy("Registro"), lambda row: f"{row.model_label}: {row.obj_text}"),
+    Column(gettext_lazy("Qué"), lambda row: row.action),
+    Column(gettext_lazy("Quién"), lambda row: row.who),
+    Column(gettext_lazy("Motivo"), lambda row: row.reason),
+    Column(gettext_lazy("Desde"), lambda row: row.origin),
+    Column(gettext_lazy("Cambios"), lambda row: "; ".join(f"{c.label}: {c.old} → {c.new}" for c in row.changes)),
+)
 
 
 @login_required

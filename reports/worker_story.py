@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
 from enrollment.selectors import enrollments_for, status_history
+from provinces.audit_display import describe
+
+#: changes shown on the worker's page, newest first (the record's history page has them all)
+HISTORY_SHOWN = 100
 
 
 @dataclass
@@ -79,15 +83,15 @@ def history_section(user, worker) -> WorkerSection | None:
     if not user.has_perm("provinces.view_history"):
         return None
     enrollments = list(enrollments_for(user).filter(worker=worker))
-    events = Events.objects.tracks(worker)
+    events = Events.objects.tracks(worker).order_by("-pgh_created_at")[: HISTORY_SHOWN + 1]
     if enrollments:
-        events = chain(events, Events.objects.tracks(enrollments))
+        events = chain(events, Events.objects.tracks(enrollments).order_by("-pgh_created_at")[: HISTORY_SHOWN + 1])
     ordered = sorted(events, key=lambda e: e.pgh_created_at, reverse=True)
     return WorkerSection(
         "history",
         str(_("Historial de cambios")),
         "reports/worker/_history.html",
-        {"events": ordered, "show_model": True},
+        {"rows": describe(ordered[:HISTORY_SHOWN]), "more": len(ordered) > HISTORY_SHOWN, "worker": worker},
     )
 
 

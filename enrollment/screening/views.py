@@ -8,17 +8,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from enrollment.screening import services
+from enrollment.screening.filters import FLAG_COLUMNS, FlagFilter, flags_noun
 from enrollment.screening.forms import RegistryForm, ResolveForm, RunForm, UploadForm
 from enrollment.screening.models import MatchFlag
 from enrollment.screening.selectors import (
-    ALL,
     MATCH_KINDS,
-    RESOLVED,
     flag_evidence,
     flags_for,
     registries_for,
     runs_for,
 )
+from provinces.listing import render_list
 from provinces.selectors import cycles_for
 
 
@@ -28,36 +28,15 @@ def _errors(error: ValidationError) -> list[str]:
 
 @login_required
 def flag_list(request):
-    flags = flags_for(request.user)
-    status = request.GET.get("estado", MatchFlag.Status.OPEN)
-    if status in MatchFlag.Status.values:
-        flags = flags.filter(status=status)
-    elif status == RESOLVED:
-        flags = flags.exclude(status=MatchFlag.Status.OPEN)
-    kind = request.GET.get("tipo")
-    if kind in MatchFlag.Kind.values:
-        flags = flags.filter(kind=kind)
-    level = request.GET.get("nivel")
-    if level in MatchFlag.Level.values:
-        flags = flags.filter(level=level)
-    page = Paginator(flags.order_by("level", "-score", "pk"), 50).get_page(request.GET.get("page"))
-    return render(
+    """Flags in the user's scope (open ones first by default), filtered, paged and exported."""
+    return render_list(
         request,
-        "screening/flag_list.html",
-        {
-            "page": page,
-            "status": status,
-            "kind": kind,
-            "level": level,
-            "statuses": [
-                *MatchFlag.Status.choices[:1],
-                (RESOLVED, _("Resueltas (cualquier decisión)")),
-                *MatchFlag.Status.choices[1:],
-                (ALL, _("Todas")),
-            ],
-            "kinds": MatchFlag.Kind.choices,
-            "levels": MatchFlag.Level.choices,
-        },
+        filterset=FlagFilter(request.GET, queryset=flags_for(request.user)),
+        template="screening/flag_list.html",
+        columns=FLAG_COLUMNS,
+        filename="alertas",
+        noun=flags_noun,
+        order_by=("level", "-score", "pk"),
     )
 
 

@@ -41,3 +41,31 @@
     });
   });
 })();
+
+/* A checkbox with data-select-all="NAME" ticks or clears every checkbox named NAME in its form
+   (the review queue's "select all"); it shows as mixed when only some are ticked. */
+(function () {
+  "use strict";
+  function boxes(master) {
+    var name = master.getAttribute("data-select-all");
+    return master.form ? master.form.querySelectorAll('input[type="checkbox"][name="' + name + '"]') : [];
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLInputElement) || !target.form) {
+      return;
+    }
+    if (target.hasAttribute("data-select-all")) {
+      boxes(target).forEach(function (box) { box.checked = target.checked; });
+      target.indeterminate = false;
+      return;
+    }
+    var master = target.form.querySelector('input[data-select-all="' + target.name + '"]');
+    if (master) {
+      var all = boxes(master), ticked = 0;
+      all.forEach(function (box) { if (box.checked) { ticked += 1; } });
+      master.checked = ticked === all.length && ticked > 0;
+      master.indeterminate = ticked > 0 && ticked < all.length;
+    }
+  });
+})();

@@ -280,7 +280,7 @@ def test_reviewer_approves_from_the_review_queue_and_the_worker_page_tells_it(pa
     expect(page.get_by_text("1 inscripción aprobada.")).to_be_visible()
     page.goto(page.base_url + f"/trabajadores/{pending.worker_id}/legajo/")
     expect(page.locator("#enrollments")).to_contain_text("Aprobada")
-    expect(page.locator("#history")).to_contain_text("pending_review → approved")
+    expect(page.locator("#history")).to_contain_text("Pendiente de revisión → Aprobada")
 
 
 # --- screening flags -----------------------------------------------------------------------------

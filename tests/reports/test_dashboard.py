@@ -157,12 +157,14 @@ def test_another_app_can_add_a_section(world, login):
 def test_filters_of_the_enrollment_list_never_widen_the_scope(world, login):
     client = login(world.users["tucuman"])
     page = client.get(reverse("enrollment:enrollment_list"), {"province": world.mza_agreement.province_id})
-    # Mendoza is not even a valid choice for a Tucumán officer: the filter is rejected, the
-    # list stays within Tucumán.
+    # Mendoza is not even a valid choice for a Tucumán officer: the filter is refused with an
+    # error next to it and lists nothing (never read as "every one", never wider than Tucumán).
     body = page.content.decode()
     count = int(re.search(r'data-count="(\d+)"', body).group(1))
-    assert count == 8
+    assert count == 0 and 'role="alert"' in body
     assert "CONV-MZA" not in body and "Subsecretaría de Trabajo Mendoza" not in body
+    unfiltered = client.get(reverse("enrollment:enrollment_list")).content.decode()
+    assert int(re.search(r'data-count="(\d+)"', unfiltered).group(1)) == 8
 
 
 def test_each_role_sees_what_it_acts_on_next(world, login):
@@ -184,4 +186,4 @@ def test_reviewers_queue_figures_open_the_review_queue_with_those_enrollments(wo
     for figure in selectors.work_queue(world.users["reviewer"]):
         assert figure.url.startswith(reverse("enrollment:review_queue"))
         page = client.get(figure.url).content.decode()
-        assert re.search(r"(\d+) inscripciones\.", page).group(1) == str(figure.value), figure.label
+        assert re.search(r'data-count="(\d+)"', page).group(1) == str(figure.value), figure.label

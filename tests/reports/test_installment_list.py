@@ -58,3 +58,33 @@ def test_an_officers_installment_export_holds_only_her_provinces_rows(activity, 
     assert {row[1] for row in rows[1:]} == cuils
     # amounts read as numbers with a decimal comma
     assert all(re.fullmatch(r"\d+,\d\d", row[8]) for row in rows[1:])
+
+
+def payment_rows(body: str) -> list[str]:
+    table = re.search(r'<table class="payments">.*?</table>', body, re.S)
+    assert table, "no payment history table"
+    return re.findall(r"<tr>\s*<td>(\d\d/\d{4})</td>", table.group(0))
+
+
+def test_worker_and_enrollment_pages_show_the_payment_history(activity, login):
+    world = activity.world
+    installment = Installment.objects.filter(province=world.tuc_agreement.province).order_by("pk").first()
+    mine = Installment.objects.filter(worker=installment.worker).order_by("month", "number")
+    client = login(world.users["tucuman"])
+    body = client.get(reverse("enrollment:worker_detail", args=[installment.worker_id])).content.decode()
+    assert payment_rows(body) == [i.month.strftime("%m/%Y") for i in mine]
+    assert "Cuotas y pagos" in body
+    enrollment = client.get(reverse("enrollment:enrollment_detail", args=[installment.enrollment_id])).content.decode()
+    assert len(payment_rows(enrollment)) == Installment.objects.filter(enrollment=installment.enrollment).count()
+
+
+def test_the_payment_history_stays_within_scope(activity, login):
+    world = activity.world
+    installment = Installment.objects.filter(province=world.tuc_agreement.province).order_by("pk").first()
+    client = login(world.users["mendoza"])
+    assert client.get(reverse("enrollment:worker_detail", args=[installment.worker_id])).status_code == 404
+    assert client.get(reverse("enrollment:enrollment_detail", args=[installment.enrollment_id])).status_code == 404
+    # a reviewer reads enrollments but not installments: no payment table at all
+    reviewer = login(world.users["reviewer"])
+    body = reviewer.get(reverse("enrollment:enrollment_detail", args=[installment.enrollment_id])).content.decode()
+    assert 'class="payments"' not in body

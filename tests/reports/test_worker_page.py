@@ -27,9 +27,12 @@ def test_tells_identity_enrollments_and_history(world, login, story):
     assert worker.cuil_display in body and "381 555-1234" in body
     assert world.tuc_cane.name in body and "Dada de baja" in body and "Pidió la baja por escrito" in body
     assert 'id="history"' in body
-    # The change of the enrollment is in the trail, with its old and new status.
+    # The change of the enrollment is in the trail, in words: the record by name (linked to its
+    # history), the field's label and the old and new status as the page shows them.
     history = body[body.index('id="history"') :]
-    assert f"#{enrollment.pk}" in history and "submitted → withdrawn" in history
+    assert f'href="/auditoria/enrollment/{enrollment.pk}/"' in history
+    assert "<b>Estado</b>: Presentada → Dada de baja" in history
+    assert "submitted" not in history and "withdrawn" not in history
 
 
 def test_provincial_officer_sees_the_timeline_but_not_the_audit_trail(world, login, story):
