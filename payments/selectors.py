@@ -40,10 +40,10 @@ def batch_items(*, batch: PaymentBatch) -> QuerySet[BatchItem]:
 
 
 def held_for_batch(*, batch: PaymentBatch) -> QuerySet[Installment]:
-    """The installments held back from ``batch``: held, of its month or before, within its
+    """The installments held back from ``batch``: held, of the months it pays or before, within its
     province or agreement, with the reason each one waits (hold reasons: ministry roles only,
     as is the batch page)."""
-    qs = Installment.objects.filter(status=Installment.Status.HELD, month__lte=batch.month)
+    qs = Installment.objects.filter(status=Installment.Status.HELD, month__lte=batch.pays_through)
     if batch.agreement_id:
         qs = qs.filter(agreement_id=batch.agreement_id)
     elif batch.province_id:
