@@ -326,7 +326,7 @@ REJECTED_EVERY = 8
 
 def _bank_return(bank_file: BankFile) -> tuple[bytes, str]:
     """The bank's answer to an exported CSV (docs/bank-files.md): each transfer credited, except
-    every eighth, rejected for a closed account."""
+    every eighth, rejected for a closed account, and each branch-pickup order collected."""
     with bank_file.file.open("rb") as handle:
         lines = handle.read().decode().splitlines()
     header = lines[0].split(";")
@@ -339,7 +339,12 @@ def _bank_return(bank_file: BankFile) -> tuple[bytes, str]:
         else:
             out.append(f"D;{reference};{cuil};{amount};ACREDITADA;")
         total += round(float(amount) * 100)
-    out.append(f"T;{len(details)};{total // 100}.{total % 100:02d}")
+    # Branch-pickup orders (their own section): each one collected at the branch.
+    orders = [line.split(";") for line in lines if line.startswith("P;")]
+    for _p, reference, _dni, cuil, _name, amount, *_rest in orders:
+        out.append(f"D;{reference};{cuil};{amount};COBRADA;")
+        total += round(float(amount) * 100)
+    out.append(f"T;{len(details) + len(orders)};{total // 100}.{total % 100:02d}")
     return ("\n".join(out) + "\n").encode(), f"devolucion_{header[1]}.csv"
 
 

@@ -163,3 +163,17 @@ def test_demo_has_a_beneficiary_suspended_and_reinstated_with_one_month_owed(see
     assert sorted(live.values_list("month", flat=True)) == sorted(expected)
     # The registry's monthly update also left suspensions proposed for the reviewer.
     assert SuspensionProposal.objects.filter(status=SuspensionProposal.Status.OPEN).exists()
+
+
+def test_workers_without_cbu_are_paid_by_pickup_orders_with_their_day(seeded):
+    from provinces.calendar import dni_calendar
+
+    orders = BatchItem.objects.filter(method=BatchItem.Method.PICKUP).select_related("batch", "installment__worker")
+    collected = orders.filter(outcome=BatchItem.Outcome.PAID)
+    waiting = orders.filter(outcome=BatchItem.Outcome.PENDING, batch__status=PaymentBatch.Status.BUILT)
+    assert collected.exists() and waiting.exists()
+    assert all(item.installment.status == Installment.Status.PAID for item in collected)
+    for item in orders:
+        assert item.installment.worker.cbu == "" and item.cbu == ""
+        digit = int(item.installment.worker.dni[-1])
+        assert item.pickup_day == dni_calendar(item.batch.pickup_opens_on)[digit // 2]
