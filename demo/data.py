@@ -324,3 +324,30 @@ def registry_file(specs: list[WorkerSpec], *, update: bool) -> bytes:
                 _registry_line(d["last_name"], d["first_name"], d["cuil"], d["birth_date"], PAID_MONTH, PAID_MONTH)
             )
     return "".join(lines).encode()
+
+
+#: The demo's SMVM (salario mínimo, vital y móvil) of each month from 01/2025 to 12/2026:
+#: illustrative figures, rising each month.
+def minimum_wages() -> dict[dt.date, str]:
+    return {add_months(dt.date(2025, 1, 1), i): f"{286_000 + 2_500 * i}.00" for i in range(24)}
+
+
+SIPA_EMPLOYER = "30" + "71234567"
+SIPA_EMPLOYER += cuit_number.calc_check_digit(SIPA_EMPLOYER)
+SIPA_HEADER = "cuil;mes;cuit_empleador;actividad;remuneracion\n"
+
+
+def sipa_file(specs: list[WorkerSpec]) -> bytes:
+    """SIPA's monthly remunerations of the demo's workers (CSV as ``load_sipa`` reads it): five
+    months of agrarian pay in the harvest before their period, the last one two months before it
+    starts, so that each worker's history is judged by the eligibility rules (without SIPA data
+    screening fails closed and every enrollment waits for a reviewer)."""
+    rng = random.Random(1811)
+    months: dict[tuple[str, dt.date], int] = {}
+    for spec in specs:
+        for back in range(6, 1, -1):
+            months.setdefault((spec.cuil, add_months(spec.cycle.first_month, -back)), rng.randint(380, 520) * 1000)
+    lines = [SIPA_HEADER]
+    for (cuil, month), gross in sorted(months.items()):
+        lines.append(f"{cuil};{month:%Y-%m};{SIPA_EMPLOYER};agraria;{gross}\n")
+    return "".join(lines).encode()

@@ -1,6 +1,8 @@
 """The demo year, produced through the real services (``manage.py seed_demo``).
 
-Offices and unions register their workers with the registration service; another programme's
+SIPA's remunerations of the workers and the minimum wage are loaded first, so that screening
+judges each work history. Offices and unions register their workers with the registration
+service; another programme's
 registry is loaded by the real loader and every new enrollment is screened by the real engine
 (so each flag carries its matched record); a reviewer resolves some flags and approves or
 rejects through the enrollment services (approval schedules the installments); a payments
@@ -19,6 +21,7 @@ missing, so running the seed twice duplicates nothing.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -31,7 +34,7 @@ from enrollment import registration
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Suspension, SuspensionCause, Worker
 from enrollment.screening import services as screening_services
-from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion
+from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion, Remuneration
 from enrollment.suspensions import months_passed_under, reinstate_enrollment, suspend_enrollment
 from payments.bank_files import export_bank_file
 from payments.batches import approve_batch, build_batch, monthly_screening, request_batch
@@ -52,6 +55,7 @@ def seed(stdout=None) -> None:
     users = _people()
     cycles = _programme()
     specs = data.worker_specs()
+    _sipa(specs)
     registry = _registry(by=users["revisora"], specs=specs, update=False)
     enrollments = _register(specs=specs, cycles=cycles, users=users)
     enrollment_services.screen_submitted(enrollment_ids=[e.pk for e in enrollments.values()])
@@ -180,6 +184,15 @@ def _programme() -> dict[data.CycleSpec, Cycle]:
                 },
             )
     return cycles
+
+
+def _sipa(specs: list[WorkerSpec]) -> None:
+    """The SMVM of each month and the workers' SIPA remunerations, loaded by the real loader
+    before anyone registers, so that screening judges each work history."""
+    for month, amount in data.minimum_wages().items():
+        screening_services.set_minimum_wage(month=month, amount=Decimal(amount))
+    if not Remuneration.objects.filter(cuil__in=[spec.cuil for spec in specs]).exists():
+        screening_services.load_remunerations(fileobj=io.BytesIO(data.sipa_file(specs)))
 
 
 def _registry(*, by, specs: list[WorkerSpec], update: bool, registry: ExternalRegistry | None = None):

@@ -186,3 +186,22 @@ class CourseFactory(factory.django.DjangoModelFactory):
     end_date = dt.date(2026, 7, 31)
     capacity = 20
     sessions = 10
+
+
+def eligible_history(worker: Worker, first_month: dt.date = dt.date(2026, 5, 1), months: int = 5) -> None:
+    """SIPA data that meets the eligibility rules for a period starting ``first_month``: the SMVM
+    of the year before and ``months`` months of agrarian pay, the last two months before it.
+    Without SIPA data screening fails closed (a blocking *no SIPA data* flag), so tests about
+    other findings give the worker a history first."""
+    from enrollment.screening.models import MinimumWage, Remuneration
+    from provinces.models import add_months
+
+    for back in range(1, 14):
+        MinimumWage.objects.get_or_create(month=add_months(first_month, -back), defaults={"amount": Decimal("300000")})
+    for back in range(months + 1, 1, -1):
+        Remuneration.objects.get_or_create(
+            cuil=worker.cuil,
+            month=add_months(first_month, -back),
+            employer_cuit="30500010912",
+            defaults={"activity": "agrarian", "gross": Decimal("400000.00")},
+        )

@@ -18,6 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment
+from enrollment.screening import history
 from enrollment.screening.matching import Match, Person, Stats, describe, find_matches, load_candidates
 from enrollment.screening.models import (
     ExternalRegistry,
@@ -458,8 +459,9 @@ def _employment_flags(cursor, people, info, monthly_aid, month) -> list[FoundFla
 
 
 def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[FoundFlag], list[str]]:
-    """The SIPA rules and the time since the previous inter-harvest period, one flag per
-    enrollment listing every rule it fails."""
+    """The SIPA rules, one flag per enrollment listing every rule it fails; no SIPA data at all
+    before the period, and a re-entry too soon after the previous period, each a flag of its own
+    (``enrollment.screening.history``)."""
     flags, notes = [], []
     failures: dict[int, list[str]] = {p.ref: [] for p in people}
     by_start: dict[dt.date, list[Person]] = {}
@@ -470,10 +472,23 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
         cursor.execute("SELECT max(month) FROM screening_remuneration WHERE month < %s", [first_month])
         latest = cursor.fetchone()[0]
         if latest is None:
+            # Fails closed: no history to judge is a flag a reviewer must accept, never a pass.
             notes.append(
                 _("No hay datos SIPA anteriores a %(month)s: no se evaluó la historia laboral.")
                 % {"month": f"{first_month:%m/%Y}"}
             )
+            reason = history.no_sipa_reason(first_month)
+            flags += [
+                FoundFlag(
+                    enrollment_id=p.ref,
+                    kind=K.NO_SIPA,
+                    level=L.SAME,
+                    score=Decimal("1.000"),
+                    reasons=reason,
+                    match_key=history.NO_SIPA_KEY,
+                )
+                for p in group
+            ]
         else:
             start = add_months(latest, -(rules.window_months - 1))
             cursor.execute(
@@ -541,24 +556,22 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
                             "limit": _money(limit),
                         }
                     )
-        # At least N months since the start of the previous inter-harvest period in this programme.
-        cursor.execute(
-            """
-            SELECT c.ref, MAX(pc.first_month)
-              FROM screen_cand c
-              JOIN enrollment_enrollment pe ON pe.worker_id = c.worker_id AND pe.id <> c.ref
-              JOIN provinces_cycle pc ON pc.id = pe.cycle_id
-             WHERE c.ref = ANY(%s) AND pe.status <> ALL(%s) AND pc.first_month < %s
-             GROUP BY c.ref
-            """,
-            [[p.ref for p in group], [str(s) for s in Enrollment.RELEASED_STATES], first_month],
-        )
-        for ref, previous in cursor.fetchall():
+        # At least N months since the start of the previous inter-harvest period in this
+        # programme: a flag of its own (``history``), so the reviewer sees the re-entry as such.
+        for ref, previous in history.previous_period_starts(cursor, [p.ref for p in group], first_month):
             gap = _months_between(previous, first_month)
             if gap < rules.min_months_since_previous:
-                failures[ref].append(
-                    _("solo %(gap)s meses desde el inicio de su período anterior (%(previous)s); se requieren %(min)s")
-                    % {"gap": gap, "previous": f"{previous:%m/%Y}", "min": rules.min_months_since_previous}
+                flags.append(
+                    FoundFlag(
+                        enrollment_id=ref,
+                        kind=K.REENTRY,
+                        level=L.SAME,
+                        score=Decimal("1.000"),
+                        reasons=history.reentry_reason(
+                            gap=gap, previous=previous, minimum=rules.min_months_since_previous
+                        ),
+                        match_key=history.REENTRY_KEY,
+                    )
                 )
     for ref, reasons in failures.items():
         if reasons:

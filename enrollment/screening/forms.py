@@ -13,6 +13,14 @@ class ResolveForm(forms.Form):
     note = forms.CharField(label=_("Nota"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class AcceptHistoryForm(forms.Form):
+    note = forms.CharField(
+        label=_("Cómo se verificó la historia laboral"),
+        help_text=_("Por ejemplo: recibos de sueldo de la última cosecha, constancia de RENATRE."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class RegistryForm(forms.ModelForm):
     class Meta:
         model = ExternalRegistry

@@ -353,9 +353,12 @@ class ScreeningRun(models.Model):
 class MatchFlag(models.Model):
     """Something the engine found about an enrollment: the same person in an overlapping cycle,
     a beneficiary of an incompatible programme in the same months, formal pay above the aid, an
-    eligibility rule not met, or a CUIL conflict (a registry lists the worker's CUIL with another
-    name or birth date: one of the two is wrong). ``level`` *same* blocks approval and payment
-    until resolved; a CUIL conflict is always raised at that level."""
+    eligibility rule not met, a CUIL conflict (a registry lists the worker's CUIL with another
+    name or birth date: one of the two is wrong), no SIPA data to judge the work history by
+    (eligibility fails closed: a reviewer accepts the history seen by other means, or the
+    enrollment waits for the data), or a re-entry sooner than the rules allow since the start
+    of the worker's previous period. ``level`` *same* blocks approval and payment until
+    resolved; a CUIL conflict, no SIPA data and a re-entry are always raised at that level."""
 
     class Kind(models.TextChoices):
         PROGRAMME = "programme", _("Misma persona en otro período superpuesto")
@@ -363,6 +366,8 @@ class MatchFlag(models.Model):
         EMPLOYMENT = "employment", _("Empleo formal con remuneración mayor a la ayuda")
         ELIGIBILITY = "eligibility", _("No cumple requisitos de elegibilidad")
         CUIL_CONFLICT = "cuil_conflict", _("Mismo CUIL con otros datos personales")
+        NO_SIPA = "no_sipa", _("Sin datos SIPA: historia laboral sin evaluar")
+        REENTRY = "reentry", _("Reingreso antes del plazo desde su período anterior")
 
     class Level(models.TextChoices):
         SAME = "same", _("Misma persona (bloquea)")
@@ -373,6 +378,7 @@ class MatchFlag(models.Model):
         SAME_PERSON = "same_person", _("Es la misma persona")
         NOT_SAME = "not_same", _("No es la misma persona")
         CLEARED = "cleared", _("Ya no aplica")
+        ACCEPTED = "accepted", _("Aceptada por un revisor")
 
     enrollment = models.ForeignKey(
         Enrollment, verbose_name=_("inscripción"), on_delete=models.CASCADE, related_name="flags"

@@ -7,9 +7,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from enrollment.screening import services
+from enrollment.screening import history, services
 from enrollment.screening.filters import FLAG_COLUMNS, FlagFilter, flags_noun
-from enrollment.screening.forms import RegistryForm, ResolveForm, RunForm, UploadForm
+from enrollment.screening.forms import AcceptHistoryForm, RegistryForm, ResolveForm, RunForm, UploadForm
 from enrollment.screening.models import MatchFlag
 from enrollment.screening.selectors import (
     MATCH_KINDS,
@@ -43,18 +43,23 @@ def flag_list(request):
 @login_required
 def flag_detail(request, pk):
     flag = get_object_or_404(flags_for(request.user), pk=pk)
-    form = ResolveForm(request.POST or None)
+    # A flag for missing SIPA data is accepted (with a note), not resolved as a match.
+    accepting = flag.kind == MatchFlag.Kind.NO_SIPA
+    form = (AcceptHistoryForm if accepting else ResolveForm)(request.POST or None)
     if request.method == "POST":
         if not request.user.has_perm("screening.resolve_matchflag"):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.resolve_flag(
-                    flag=flag,
-                    by=request.user,
-                    same_person=form.cleaned_data["decision"] == "same",
-                    note=form.cleaned_data["note"],
-                )
+                if accepting:
+                    history.accept_unverified_history(flag=flag, by=request.user, note=form.cleaned_data["note"])
+                else:
+                    services.resolve_flag(
+                        flag=flag,
+                        by=request.user,
+                        same_person=form.cleaned_data["decision"] == "same",
+                        note=form.cleaned_data["note"],
+                    )
             except ValidationError as error:
                 for message in _errors(error):
                     form.add_error(None, message)
@@ -102,7 +107,7 @@ def flag_detail(request, pk):
     can_resolve = (
         request.user.has_perm("screening.resolve_matchflag")
         and flag.status == MatchFlag.Status.OPEN
-        and flag.kind in MATCH_KINDS
+        and (flag.kind in MATCH_KINDS or accepting)
     )
     context = {
         "flag": flag,
@@ -110,6 +115,7 @@ def flag_detail(request, pk):
         "evidence": flag_evidence(flag),
         "form": form,
         "can_resolve": can_resolve,
+        "accepting": accepting,
     }
     return render(request, "screening/flag_detail.html", context)
 

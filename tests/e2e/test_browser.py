@@ -22,6 +22,7 @@ from tests.factories import (
     OrganisationFactory,
     WorkerFactory,
     crop,
+    eligible_history,
     make_cuil,
     make_user,
     province,
@@ -303,6 +304,7 @@ def flagged_enrollment(*, cycle, dni: int, last: str, first: str, registry_row: 
         birth_date=dt.date(1985, 4, 9),
         registered_by=registered_by,
     )
+    eligible_history(worker, cycle.first_month)  # SIPA data: the only finding is the registry's
     enrollment = EnrollmentFactory(worker=worker, cycle=cycle, status=Enrollment.Status.SUBMITTED)
     registry = ExternalRegistry.objects.filter(code="desempleo").first() or screening.save_registry(
         by=reviewer,

@@ -128,7 +128,12 @@ def test_flags_open_and_resolved_by_kind_and_level(activity):
     assert (levels[(same, "Sin resolver")], levels[(same, "Resueltas")]) == (2, 1)
     assert (levels[(possible, "Sin resolver")], levels[(possible, "Resueltas")]) == (2, 2)
     decisions = {f.label: f.value for f in charts["flag_decisions"].figures}
-    assert decisions == {"Es la misma persona": 1, "No es la misma persona": 1, "Ya no aplica": 1}
+    assert decisions == {
+        "Es la misma persona": 1,
+        "No es la misma persona": 1,
+        "Ya no aplica": 1,
+        "Aceptada por un revisor": 0,
+    }
     assert sum(levels.values()) == MatchFlag.objects.count()
 
 

@@ -65,13 +65,16 @@ def test_no_seasonal_work_at_all(enrollment):
 
 
 def test_previous_period_started_less_than_ten_months_before(enrollment):
+    """A re-entry is a flag of its own (tests/screening/test_fail_closed.py), not an eligibility one."""
     pay(enrollment.worker.cuil, 5, "200000")
     EnrollmentFactory(
         worker=enrollment.worker,
         cycle=CycleFactory(first_month=dt.date(2025, 9, 1)),
         status=Enrollment.Status.COMPLETED,
     )
-    assert "Solo 8 meses desde el inicio de su período anterior (09/2025)" in eligibility_flag(enrollment).reasons
+    assert eligibility_flag(enrollment) is None
+    reentry = MatchFlag.objects.get(enrollment=enrollment, kind=MatchFlag.Kind.REENTRY)
+    assert "Solo 8 meses desde el inicio de su período anterior (09/2025)" in reentry.reasons
 
 
 def test_previous_period_ten_months_before_is_fine(enrollment):

@@ -51,13 +51,13 @@ def test_file_without_required_columns_fails_whole_and_keeps_current_list(load_r
     failed = load_registry(["30111222,Rodriguez"], header="dni,apellido")
     assert failed.status == RegistryVersion.Status.FAILED
     assert "Faltan columnas: nombre, desde, hasta" in failed.message
-    assert ExternalRegistry.objects.get().current_version == first
+    assert ExternalRegistry.objects.get(code="desempleo").current_version == first
 
 
 @pytest.mark.django_db
 def test_loading_replaces_the_list_and_keeps_one_previous_version(load_registry):
     versions = [load_registry([f",{30000000 + i},Apellido,Nombre,1980-01-01,2026-01,2026-12"]) for i in range(3)]
-    registry = ExternalRegistry.objects.get()
+    registry = ExternalRegistry.objects.get(code="desempleo")
     assert registry.current_version == versions[2]
     assert ExternalRecord.objects.filter(version=versions[0]).count() == 0  # older than the previous: dropped
     assert ExternalRecord.objects.filter(version=versions[1]).count() == 1

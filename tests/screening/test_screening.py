@@ -9,7 +9,15 @@ from enrollment.models import Enrollment
 from enrollment.screening import services
 from enrollment.screening.models import MatchFlag, NotSamePerson, Remuneration
 from enrollment.screening.selectors import has_blocking_flags
-from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, WorkerFactory, make_cuil, province
+from tests.factories import (
+    AgreementFactory,
+    CycleFactory,
+    EnrollmentFactory,
+    WorkerFactory,
+    eligible_history,
+    make_cuil,
+    province,
+)
 
 pytestmark = pytest.mark.django_db
 S = Enrollment.Status
@@ -17,8 +25,12 @@ BIRTH = dt.date(1985, 4, 9)
 
 
 def enrollment_of(last="Rodríguez", first="Ramón Alberto", birth=BIRTH, dni=30111222, cycle=None, **kw):
+    """An enrollment whose worker has an eligible SIPA history, so that what screening finds is
+    about the matching (eligibility fails closed without SIPA data)."""
     worker = WorkerFactory(cuil=make_cuil(dni), last_name=last, first_name=first, birth_date=birth, **kw)
-    return EnrollmentFactory(worker=worker, cycle=cycle or CycleFactory())
+    cycle = cycle or CycleFactory()
+    eligible_history(worker, cycle.first_month)
+    return EnrollmentFactory(worker=worker, cycle=cycle)
 
 
 def flags(enrollment, kind=None):

@@ -13,14 +13,15 @@ from pghistory.models import Events
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
 from enrollment.screening import services
-from tests.factories import CycleFactory, EnrollmentFactory, WorkerFactory, make_cuil
+from tests.factories import CycleFactory, EnrollmentFactory, WorkerFactory, eligible_history, make_cuil
 
 pytestmark = pytest.mark.django_db
 S = Enrollment.Status
 
 
 def submitted(n, cycle, start=40_000_000):
-    return [
+    """Submitted enrollments of workers with an eligible SIPA history (no findings)."""
+    enrollments = [
         EnrollmentFactory(
             worker=WorkerFactory(
                 cuil=make_cuil(start + i),
@@ -31,6 +32,9 @@ def submitted(n, cycle, start=40_000_000):
         )
         for i in range(n)
     ]
+    for enrollment in enrollments:
+        eligible_history(enrollment.worker, cycle.first_month)
+    return enrollments
 
 
 def enrollment_updates(queries) -> int:

@@ -11,6 +11,7 @@ from tests.factories import (
     EnrollmentFactory,
     OrganisationFactory,
     WorkerFactory,
+    eligible_history,
     make_cuil,
     make_user,
     province,
@@ -30,6 +31,7 @@ def client_for(client, user):
 def flag(reviewer, load_registry):
     worker = WorkerFactory(cuil=make_cuil(30111222), last_name="Acosta", first_name="Miguel Ángel")
     enrollment = EnrollmentFactory(worker=worker, cycle=CycleFactory())
+    eligible_history(worker, enrollment.cycle.first_month)
     load_registry([f",,Acosta,Miguel Angel,{worker.birth_date:%Y-%m-%d},2026-01,2026-12"])
     services.screen_enrollments(enrollment_ids=[enrollment.pk], by=reviewer)
     return MatchFlag.objects.get(enrollment=enrollment)
@@ -189,6 +191,7 @@ def test_flag_page_shows_field_by_field_evidence_in_es_ar_formats(client, review
 def test_cuil_conflict_is_shown_side_by_side_with_what_disagrees_and_can_be_resolved(client, reviewer, load_registry):
     worker = WorkerFactory(cuil=make_cuil(30111333), last_name="Acosta", first_name="Miguel Ángel")
     enrollment = EnrollmentFactory(worker=worker, cycle=CycleFactory())
+    eligible_history(worker, enrollment.cycle.first_month)
     load_registry([f"{worker.cuil},,Ledesma,Rosa Beatriz,1961-07-30,2026-01,2026-12"])
     services.screen_enrollments(enrollment_ids=[enrollment.pk], by=reviewer)
     conflict = MatchFlag.objects.get(enrollment=enrollment)
