@@ -2,12 +2,13 @@
 cancelling the unpaid ones when it is suspended or withdrawn, holding those that monthly
 re-screening finds in conflict, releasing a hold, and re-issuing one the bank rejected.
 
-Rules: one installment per month of the cycle (at most four), the amount snapshot of the rate
-in force; one installment per enrollment and number and one per worker and month across the
-programme (database constraints: never paid twice); the agreement's budget is never exceeded
-(checked under its row lock). Paid installments are never cancelled; installments in a batch
-nobody approved yet are withdrawn from it. A re-issue needs a valid CBU different from the one
-the bank rejected.
+Rules: one installment per entitled month (the worker's 2 to 4 months from the SIPA history,
+``enrollment.screening.entitlement``; at most the cycle's months, its first ones), the amount
+snapshot of the rate in force; one installment per enrollment and number and one per worker and
+month across the programme (database constraints: never paid twice); the agreement's budget is
+never exceeded (checked under its row lock). Paid installments are never cancelled;
+installments in a batch nobody approved yet are withdrawn from it. A re-issue needs a valid CBU
+different from the one the bank rejected.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from enrollment.identity import is_valid_cbu
 from enrollment.models import Enrollment
+from enrollment.screening.entitlement import determine_entitlements
+from enrollment.screening.models import Entitlement
 from payments.common import (
     SCHEDULABLE_STATES,
     B,
@@ -43,15 +46,17 @@ from provinces.models import Agreement
 def schedule_installments(
     *, enrollment: Enrollment, by, months: Collection[dt.date] | None = None
 ) -> list[Installment]:
-    """Schedule one installment per month of the enrollment's cycle (at most 4).
+    """Schedule one installment per entitled month of the enrollment's cycle (at most 4).
 
-    Rules: only approved or active enrollments; the amount is the rate in force in each month,
-    frozen on the installment; never a second live installment for the same enrollment and
-    number, nor for the same worker and month anywhere in the programme (unique indexes);
-    the agreement's budget is never exceeded — checked with the agreement row locked, so two
-    approvals racing for the last pesos cannot both get them. Running it again schedules
-    only what is missing, so it is safe to repeat. ``months``, when given, narrows the plan to
-    those months (a reinstatement schedules only the future ones and those stated as owed).
+    Rules: only approved or active enrollments; the entitlement is determined (and stored) the
+    first time: min(entitled months, cycle months) installments, the cycle's first months; the
+    amount is the rate in force in each month, frozen on the installment; never a second live
+    installment for the same enrollment and number, nor for the same worker and month anywhere
+    in the programme (unique indexes); the agreement's budget is never exceeded — checked with
+    the agreement row locked, so two approvals racing for the last pesos cannot both get them.
+    Running it again schedules only what is missing, so it is safe to repeat. ``months``, when
+    given, narrows the plan to those months (a reinstatement schedules only the future ones and
+    those stated as owed).
     """
     enrollment = Enrollment.objects.select_related("cycle__agreement", "worker").get(pk=enrollment.pk)
     if enrollment.status not in SCHEDULABLE_STATES:
@@ -61,6 +66,8 @@ def schedule_installments(
         )
     cycle = enrollment.cycle
     agreement = Agreement.objects.select_for_update().get(pk=cycle.agreement_id)
+    determine_entitlements(enrollment_ids=[enrollment.pk], by=by)
+    entitled = Entitlement.objects.get(enrollment_id=enrollment.pk).months
     existing = set(
         Installment.objects.filter(enrollment=enrollment, kind=Installment.Kind.REGULAR)
         .exclude(status=I.CANCELLED)
@@ -68,7 +75,7 @@ def schedule_installments(
     )
     plan = [
         (n, month)
-        for n, month in enumerate(cycle.month_list, start=1)
+        for n, month in enumerate(cycle.month_list[:entitled], start=1)
         if n not in existing and (months is None or month in months)
     ]
     if not plan:
@@ -127,7 +134,8 @@ _PLAN_SQL = """
       FROM enrollment_enrollment e
       JOIN provinces_cycle c ON c.id = e.cycle_id
       JOIN provinces_agreement a ON a.id = c.agreement_id
-      CROSS JOIN LATERAL generate_series(1, c.months) AS gs(n)
+      JOIN screening_entitlement x ON x.enrollment_id = e.id
+      CROSS JOIN LATERAL generate_series(1, LEAST(c.months, x.months)) AS gs(n)
       LEFT JOIN LATERAL (
             SELECT r.id, r.amount FROM payments_rate r
              WHERE r.status = 'approved'
@@ -144,10 +152,11 @@ _PLAN_SQL = """
 def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
     """Schedule the missing installments of many approved enrollments in one set-based pass.
 
-    Same rules as ``schedule_installments``: the agreements concerned are locked (in id order,
-    so concurrent runs cannot deadlock) and none of their budgets may be exceeded; a worker
-    already holding an installment for one of the months blocks the whole run with the list of
-    such workers. Returns the number of installments created. Idempotent.
+    Same rules as ``schedule_installments`` (their entitlements determined in one statement
+    first): the agreements concerned are locked (in id order, so concurrent runs cannot deadlock)
+    and none of their budgets may be exceeded; a worker already holding an installment for one of
+    the months blocks the whole run with the list of such workers. Returns the number of
+    installments created. Idempotent.
     """
     ids = sorted(set(enrollment_ids))
     if not ids:
@@ -157,6 +166,10 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
             Enrollment.objects.filter(pk__in=ids).values_list("cycle__agreement_id", flat=True).distinct()
         )
         list(Agreement.objects.select_for_update().filter(pk__in=agreement_ids).order_by("pk").values_list("pk"))
+        schedulable = list(
+            Enrollment.objects.filter(pk__in=ids, status__in=SCHEDULABLE_STATES).values_list("pk", flat=True)
+        )
+        determine_entitlements(enrollment_ids=schedulable, by=by)
         prepare_bulk_audit(cursor)
         cursor.execute("DROP TABLE IF EXISTS payments_plan")
         cursor.execute(_PLAN_SQL, {"ids": ids, "states": list(SCHEDULABLE_STATES)})

@@ -14,7 +14,7 @@ from stdnum.ar import cuit as cuit_number
 
 from enrollment.identity import normalise_name
 from enrollment.models import Enrollment, Worker
-from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation, Province
+from provinces.models import Agreement, AgreementQuota, Crop, Cycle, Organisation, Province, add_months
 from provinces.services import grant_membership
 
 User = get_user_model()
@@ -154,6 +154,24 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
 
 # --- training ----------------------------------------------------------------------------------
 from training.models import Course, EmploymentOffice, Provider  # noqa: E402
+
+
+def agrarian_history(worker: Worker, *, before: dt.date, months: int, activity: str = "agrarian") -> None:
+    """SIPA pay for ``worker`` in each of the ``months`` months just before ``before`` (a
+    period's first month): what the entitlement table counts (``months`` of 8 or more → 4 months
+    of aid with the default table)."""
+    from enrollment.screening.models import Remuneration
+
+    Remuneration.objects.bulk_create(
+        Remuneration(
+            cuil=worker.cuil,
+            month=add_months(before, -k),
+            employer_cuit="30500000001",
+            activity=activity,
+            gross=Decimal("150000.00"),
+        )
+        for k in range(1, months + 1)
+    )
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

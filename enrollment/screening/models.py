@@ -452,3 +452,11 @@ class NotSamePerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ≠ {self.match_key}"
+
+
+# The entitlement rule table has its own module (enrollment.screening.entitlement_models).
+from enrollment.screening.entitlement_models import (  # noqa: E402, F401
+    Entitlement,
+    EntitlementBracket,
+    EntitlementRuleSet,
+)

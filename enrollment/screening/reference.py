@@ -20,6 +20,29 @@ DEFAULT_RULES = {
 }
 
 
+#: A plausible default entitlement table (the official one is not public): months with registered
+#: agrarian or agro-industrial pay in the 12 months before the period → months of aid. The
+#: ministry replaces it in the UI ("Meses de ayuda") with a new table and its effective date.
+DEFAULT_ENTITLEMENT = {
+    "effective_from": dt.date(2016, 1, 1),
+    "window_months": 12,
+    "note": "Tabla inicial de referencia (editable): la tabla oficial no es pública.",
+    "brackets": [(0, 4, 2), (5, 7, 3), (8, 12, 4)],
+}
+
+
+def ensure_default_entitlement(EntitlementRuleSet, EntitlementBracket) -> None:  # noqa: N803
+    if EntitlementRuleSet.objects.exists():
+        return
+    table = dict(DEFAULT_ENTITLEMENT)
+    brackets = table.pop("brackets")
+    rule_set = EntitlementRuleSet.objects.create(status="approved", decided_at=dt.datetime.now(dt.UTC), **table)
+    EntitlementBracket.objects.bulk_create(
+        EntitlementBracket(rule_set=rule_set, min_pay_months=low, max_pay_months=high, months=months)
+        for low, high, months in brackets
+    )
+
+
 def ensure_default_rules(ScreeningRules) -> None:  # noqa: N803 (a model class, historical in migrations)
     if not ScreeningRules.objects.exists():
         ScreeningRules.objects.create(**DEFAULT_RULES)
@@ -28,6 +51,7 @@ def ensure_default_rules(ScreeningRules) -> None:  # noqa: N803 (a model class, 
 def ensure_after_migrate(sender, **kwargs) -> None:
     if sender.name != "enrollment.screening":
         return
-    from enrollment.screening.models import ScreeningRules
+    from enrollment.screening.models import EntitlementBracket, EntitlementRuleSet, ScreeningRules
 
     ensure_default_rules(ScreeningRules)
+    ensure_default_entitlement(EntitlementRuleSet, EntitlementBracket)

@@ -8,7 +8,14 @@ from enrollment.screening.models import MatchFlag
 from payments.models import Installment
 from provinces.models import Organisation
 from provinces.roles import Role
-from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, make_user, province
+from tests.factories import (
+    CycleFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    agrarian_history,
+    make_user,
+    province,
+)
 
 
 @pytest.fixture
@@ -62,7 +69,8 @@ def rejected(reviewer, office):
 
 @pytest.fixture
 def approved(reviewer, office):
-    """An approved enrollment (May–August 2026) with four installments at ARS 64.000,00."""
+    """An approved enrollment (May–August 2026) with four installments at ARS 64.000,00 (8 months
+    of agrarian pay before the period: 4 months with the default entitlement table)."""
     from enrollment.services import approve_enrollment
     from payments.models import Rate
 
@@ -71,6 +79,7 @@ def approved(reviewer, office):
     )
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1), months=4)
     enrollment = EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW, cycle=cycle, worker__registered_by=office)
+    agrarian_history(enrollment.worker, before=cycle.first_month, months=8)
     return approve_enrollment(enrollment=enrollment, by=reviewer)
 
 

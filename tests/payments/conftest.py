@@ -4,7 +4,7 @@ import pytest
 
 from enrollment.models import Enrollment
 from provinces.roles import Role
-from tests.factories import CycleFactory, EnrollmentFactory, make_user
+from tests.factories import CycleFactory, EnrollmentFactory, agrarian_history, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +30,15 @@ def reviewer():
 
 @pytest.fixture
 def approved(reviewer):
-    """An approved enrollment (May–August 2026) with its four installments scheduled."""
+    """An approved enrollment (May–August 2026) with its four installments scheduled: the worker
+    has 8 months of agrarian pay before the period (``history``), which the default entitlement
+    table pays with 4 months."""
     from enrollment.services import approve_enrollment
 
-    def make(**kwargs):
+    def make(history: int = 8, **kwargs):
         kwargs.setdefault("cycle", CycleFactory(first_month=dt.date(2026, 5, 1), months=4))
         enrollment = EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW, **kwargs)
+        agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=history)
         return approve_enrollment(enrollment=enrollment, by=reviewer)
 
     return make

@@ -14,7 +14,7 @@ from payments import bank_files, batches, installments, returns
 from payments.common import batch_month_for
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch, Reconciliation
 from provinces.roles import Role
-from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, make_user
+from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, agrarian_history, make_user
 from tests.twofactor import verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,6 +51,7 @@ def race(target, args_list):
 def test_twenty_schedulers_of_one_enrollment_create_its_four_installments_once():
     reviewer = make_user(Role.MINISTRY_REVIEWER)
     enrollment = EnrollmentFactory(status=Enrollment.Status.APPROVED)
+    agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=8)  # 4 months of aid
     outcomes = race(lambda: len(installments.schedule_installments(enrollment=enrollment, by=reviewer)), [()] * THREADS)
     assert sorted(r for _, r in outcomes) == [0] * (THREADS - 1) + [4]
     assert Installment.objects.filter(enrollment=enrollment).count() == 4

@@ -7,10 +7,11 @@ from django.db import IntegrityError, transaction
 
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment
+from enrollment.screening.models import EntitlementBracket, EntitlementRuleSet
 from enrollment.suspensions import reinstate_enrollment, suspend_enrollment
 from payments import installments, rates
 from payments.models import Installment, Rate
-from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, WorkerFactory
+from tests.factories import AgreementFactory, CycleFactory, EnrollmentFactory, WorkerFactory, agrarian_history
 
 pytestmark = pytest.mark.django_db
 I = Installment.Status  # noqa: E741
@@ -117,6 +118,7 @@ def test_agreement_budget_is_never_exceeded(approved, reviewer):
         cycle=CycleFactory(agreement=agreement, first_month=dt.date(2026, 9, 1), months=3),
         status=Enrollment.Status.PENDING_REVIEW,
     )
+    agrarian_history(pending.worker, before=dt.date(2026, 9, 1), months=5)  # entitled to 3 months
     with pytest.raises(ValidationError, match="presupuesto"):
         enrollment_services.approve_enrollment(enrollment=pending, by=reviewer)
     pending.refresh_from_db()
@@ -254,6 +256,8 @@ def test_reinstatement_pays_the_passed_months_a_reviewer_states_are_owed(approve
 def test_bulk_scheduling_is_set_based_and_idempotent(reviewer):
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1), months=3)
     enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(5)]
+    for enrollment in enrollments:
+        agrarian_history(enrollment.worker, before=cycle.first_month, months=8)
     pending = EnrollmentFactory(cycle=cycle, status=Enrollment.Status.PENDING_REVIEW)
     ids = [e.pk for e in enrollments] + [pending.pk]
     assert installments.schedule_installments_bulk(enrollment_ids=ids, by=reviewer) == 15
@@ -318,6 +322,8 @@ def _scheduling_reasons(enrollments):
 
 def test_bulk_approval_schedules_every_enrollment_in_one_set_based_pass(reviewer):
     pending = [EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW) for _ in range(3)]
+    for enrollment in pending:
+        agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=8)
     assert enrollment_services.bulk_decide(enrollments=pending, by=reviewer, approve=True) == []
     for enrollment in pending:
         enrollment.refresh_from_db()
@@ -334,6 +340,8 @@ def test_bulk_approval_reports_the_enrollment_that_cannot_be_scheduled_and_appro
         status=Enrollment.Status.PENDING_REVIEW,
     )
     fine = [EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW) for _ in range(2)]
+    for enrollment in fine:
+        agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=8)
     failures = enrollment_services.bulk_decide(enrollments=[fine[0], clash, fine[1]], by=reviewer, approve=True)
     assert len(failures) == 1 and "no se paga dos veces" in failures[0]
     clash.refresh_from_db()
@@ -345,6 +353,11 @@ def test_bulk_approval_reports_the_enrollment_that_cannot_be_scheduled_and_appro
 
 
 def test_bulk_scheduling_refuses_months_without_a_rate(reviewer):
+    # An entitlement table in force before the first rate, so that the missing rate is what refuses.
+    table = EntitlementRuleSet.objects.create(
+        effective_from=dt.date(2015, 1, 1), note="Prueba", status="approved", decided_at=dt.datetime.now(dt.UTC)
+    )
+    EntitlementBracket.objects.create(rule_set=table, min_pay_months=0, max_pay_months=12, months=2)
     early = EnrollmentFactory(
         cycle=CycleFactory(first_month=dt.date(2015, 11, 1), months=3), status=Enrollment.Status.APPROVED
     )
