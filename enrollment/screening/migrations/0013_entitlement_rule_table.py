@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('enrollment', '0014_list_rows_held_for_identity_review'),
         ('pghistory', '0007_auto_20250421_0444'),
-        ('screening', '0008_cuil_conflict_kind'),
+        ('screening', '0012_compatible_registries_auh_progresar'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
