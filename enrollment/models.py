@@ -8,6 +8,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from provinces.display import format_cuil
 from provinces.models import Cycle, Organisation, Province
 
 
@@ -79,7 +80,7 @@ class Worker(models.Model):
 
     @property
     def cuil_display(self) -> str:
-        return f"{self.cuil[:2]}-{self.cuil[2:10]}-{self.cuil[10:]}"
+        return format_cuil(self.cuil)
 
 
 # Statement-level audit triggers: screening and bulk decisions move thousands of enrollments in
@@ -620,7 +621,7 @@ class IdentityReview(models.Model):
 
     @property
     def cuil_display(self) -> str:
-        return f"{self.cuil[:2]}-{self.cuil[2:10]}-{self.cuil[10:]}"
+        return format_cuil(self.cuil)
 
 
 # Suspensions live in a module of their own (this one is long); importing them here registers

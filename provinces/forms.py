@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +19,37 @@ def apply_service_errors(form, error: ValidationError) -> None:
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date typed as dd/mm/aaaa, whatever the browser's language (a browser's own date picker
+    shows the order of its language, mm/dd in English): a text field with the format written
+    next to it and tied to it (``aria-describedby``). What is typed is read as day/month/year in
+    every interface language; an ISO date (2026-12-05) is accepted too."""
 
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+    input_type = "text"
+    template_name = "provinces/widgets/date_input.html"
+
+    def __init__(self, attrs=None, **kwargs):
+        attrs = {"placeholder": _("dd/mm/aaaa"), "autocomplete": "off", "size": 12, **(attrs or {})}
+        super().__init__(attrs=attrs, format="%d/%m/%Y", **kwargs)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        hint = f"{widget_attrs.get('id') or name}-format"
+        context["widget"]["format_id"] = hint
+        widget_attrs["aria-describedby"] = " ".join(filter(None, [widget_attrs.get("aria-describedby"), hint]))
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        if isinstance(value, str):
+            parts = value.strip().split("/")
+            if len(parts) == 3 and all(part.isdigit() for part in parts) and len(parts[2]) == 4:
+                day, month, year = (int(part) for part in parts)
+                try:
+                    return dt.date(year, month, day).isoformat()
+                except ValueError:
+                    pass  # the field says the date does not exist, showing what was typed
+        return value
 
 
 class ServiceForm(forms.Form):

@@ -10,13 +10,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from provinces.collation import SPANISH
 from provinces.roles import Role
 
 
 class Province(models.Model):
     indec_code = models.CharField(_("código INDEC"), max_length=2, unique=True)
     iso_code = models.CharField(_("código ISO 3166-2"), max_length=4, unique=True)
-    name = models.CharField(_("nombre"), max_length=80, unique=True)
+    name = models.CharField(_("nombre"), max_length=80, unique=True, db_collation=SPANISH)
 
     class Meta:
         verbose_name = _("provincia")
@@ -33,7 +34,7 @@ class Province(models.Model):
 
 class Crop(models.Model):
     code = models.SlugField(_("código"), max_length=20, unique=True)
-    name = models.CharField(_("nombre"), max_length=80, unique=True)
+    name = models.CharField(_("nombre"), max_length=80, unique=True, db_collation=SPANISH)
 
     class Meta:
         verbose_name = _("actividad")
