@@ -48,10 +48,7 @@ class RegistrationForm(forms.Form):
         label=_("CBU"),
         max_length=26,
         required=False,
-        help_text=_(
-            "22 dígitos. Puede cargarse después; sin CBU cada cuota se cobra por ventanilla en Banco Nación "
-            "con el DNI, el día que fija su último número."
-        ),
+        help_text=_("22 dígitos. Puede cargarse después."),
     )
     renatre = forms.CharField(label=_("N° RENATRE"), max_length=20, required=False)
 
@@ -63,6 +60,8 @@ class RegistrationForm(forms.Form):
             only = list(self.fields[name].queryset[:2])
             if len(only) == 1:
                 self.fields[name].initial = only[0].pk
+        # The branch-pickup notice under the CBU field is read with it.
+        self.fields["cbu"].widget.attrs["aria-describedby"] = "check-cbu cbu-pickup"
         check_url = reverse("enrollment:register_check")
         for name in CHECKED_AS_TYPED:
             self.fields[name].widget.attrs.update(
@@ -71,9 +70,9 @@ class RegistrationForm(forms.Form):
                     "hx-trigger": "change",
                     "hx-target": f"#check-{name}",
                     "hx-swap": "outerHTML",
-                    "aria-describedby": f"check-{name}",
                 }
             )
+            self.fields[name].widget.attrs.setdefault("aria-describedby", f"check-{name}")
 
     def worker_data(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in WORKER_FIELDS}

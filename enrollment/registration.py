@@ -33,12 +33,15 @@ from enrollment.identity_reviews import hold_for_review, identity_differs
 from enrollment.models import CbuChangeRequest, Enrollment, IdentityReview, Worker
 from enrollment.selectors import workers_for
 from enrollment.services import (
+    MIN_AGE,
+    age_message,
+    age_on,
     can_register_in,
     can_register_residents_of,
     enroll_worker,
     registering_organisation,
 )
-from enrollment.validation import WorkerDataCleaner
+from enrollment.validation import WorkerDataCleaner, parse_date
 from provinces.models import Cycle, Organisation
 
 #: Fields an in-scope caller may change on a known worker with the same identity.
@@ -87,7 +90,11 @@ def register_worker(
     cleaner = WorkerDataCleaner()
     cuil_values, cuil_errors = cleaner.clean({"cuil": data.get("cuil")}, partial=True)
     if "cuil" in cuil_errors or "cuil" not in cuil_values:
-        raise ValidationError({"cuil": cuil_errors.get("cuil") or [_("Este dato es obligatorio.")]})
+        # Every other problem is told at once too, checked as for a new person (nothing stored
+        # is read without a valid CUIL).
+        _values, errors = cleaner.clean(data)
+        errors["cuil"] = cuil_errors.get("cuil") or [_("Este dato es obligatorio.")]
+        raise ValidationError(errors)
     cuil = cuil_values["cuil"]
     existing = Worker.objects.select_for_update().filter(cuil=cuil).first()
     in_scope = existing is not None and workers_for(by).filter(pk=existing.pk).exists()
@@ -165,7 +172,25 @@ def register_and_enroll(*, by, data: dict, cycle: Cycle, organisation: Organisat
         raise PermissionDenied(
             _("No puede inscribir en períodos de %(province)s.") % {"province": cycle.agreement.province}
         )
-    result = register_worker(by=by, data=data, organisation=organisation, cycle=cycle)
+    try:
+        result = register_worker(by=by, data=data, organisation=organisation, cycle=cycle)
+    except ValidationError as error:
+        # The age the period asks for is told with the other problems, not after they are fixed.
+        too_young = _under_age(data, cycle)
+        if too_young and hasattr(error, "error_dict") and "birth_date" not in error.error_dict:
+            raise ValidationError({**error.message_dict, "birth_date": [too_young]}) from error
+        raise
     if result.worker is not None:
         result.enrollment = enroll_worker(by=by, worker=result.worker, cycle=cycle, organisation=organisation)
     return result
+
+
+def _under_age(data: dict, cycle: Cycle) -> str:
+    """The period's age message when ``data``'s birth date is readable and too recent, else ""."""
+    try:
+        birth = parse_date(data.get("birth_date"))
+    except (ValueError, TypeError):
+        return ""
+    if birth is None or age_on(birth, cycle.first_month) >= MIN_AGE:
+        return ""
+    return age_message(cycle)

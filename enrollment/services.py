@@ -92,6 +92,16 @@ def can_register_residents_of(user, province: Province) -> bool:
     return False
 
 
+#: Age on a period's first day from which a worker may enroll in it (the programme's rule).
+MIN_AGE = 18
+
+
+def age_message(cycle: Cycle) -> str:
+    return _("Debe tener 18 años cumplidos el %(day)s (primer día del período).") % {
+        "day": cycle.first_month.strftime("%d/%m/%Y")
+    }
+
+
 def validate_enrollment(*, worker: Worker, cycle: Cycle) -> list[str]:
     """The registration rules that do not need a lock: age, residence, cycle open."""
     errors = []
@@ -99,11 +109,8 @@ def validate_enrollment(*, worker: Worker, cycle: Cycle) -> list[str]:
         errors.append(_("La inscripción del período %(cycle)s está cerrada.") % {"cycle": cycle.name})
     if cycle.agreement.status != cycle.agreement.Status.ACTIVE:
         errors.append(_("El convenio %(number)s no está vigente.") % {"number": cycle.agreement.number})
-    if age_on(worker.birth_date, cycle.first_month) < 18:
-        errors.append(
-            _("Debe tener 18 años cumplidos el %(day)s (primer día del período).")
-            % {"day": cycle.first_month.strftime("%d/%m/%Y")}
-        )
+    if age_on(worker.birth_date, cycle.first_month) < MIN_AGE:
+        errors.append(age_message(cycle))
     if worker.province_id != cycle.agreement.province_id:
         errors.append(
             _("Reside en %(residence)s y el convenio es de %(province)s.")

@@ -18,9 +18,11 @@ from config.localkey import ensure_local_secret_key  # noqa: E402
 
 ensure_local_secret_key()
 
+# Each example row's CUIL starts with the importer's marker (EXAMPLE_MARKER): an example left in
+# a list is refused with a message saying to delete it, never imported as a person.
 EXAMPLES = [
     [
-        "20-12345678-6",
+        "EJEMPLO 20-12345678-6",
         "Núñez",
         "José Luis",
         "15/03/1985",
@@ -35,7 +37,7 @@ EXAMPLES = [
         "cana",
     ],
     [
-        "27-23456789-1",
+        "EJEMPLO 27-23456789-1",
         "Mamani",
         "Rosa",
         "02/11/1990",
@@ -52,6 +54,13 @@ EXAMPLES = [
 ]
 
 
+def examples() -> list[list[str]]:
+    from enrollment.imports.check import EXAMPLE_MARKER
+
+    assert all(row[0].startswith(EXAMPLE_MARKER) for row in EXAMPLES)
+    return EXAMPLES
+
+
 def headings() -> list[str]:
     from enrollment.imports.read import COLUMNS
 
@@ -62,7 +71,7 @@ def write_csv(path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, delimiter=";")
         writer.writerow(headings())
-        writer.writerows(EXAMPLES)
+        writer.writerows(examples())
 
 
 def write_xlsx(path: Path) -> None:
@@ -75,7 +84,7 @@ def write_xlsx(path: Path) -> None:
     sheet.append(headings())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for example in EXAMPLES:
+    for example in examples():
         sheet.append(example)
     for column in sheet.columns:
         sheet.column_dimensions[column[0].column_letter].width = 18

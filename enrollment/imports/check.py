@@ -80,6 +80,19 @@ class HeldRows:
     first_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
+#: What the shipped template writes before the CUIL of each example row, so that an example
+#: left in a list is never imported as a person (one was once paid in a bank file).
+EXAMPLE_MARKER = "EJEMPLO"
+
+
+def is_example(cell) -> bool:
+    return text_of(cell).upper().startswith(EXAMPLE_MARKER)
+
+
+def example_message() -> str:
+    return _("Fila de ejemplo de la plantilla: bórrela y cargue en su lugar los datos de cada persona.")
+
+
 def two_people_message(other_row: int) -> str:
     return _(
         "El mismo CUIL figura en la fila %(row)s con otro nombre o fecha de nacimiento: las dos filas "
@@ -147,6 +160,11 @@ def validate_rows(
             continue
         width = len(row)
         record = {field: (row[index] if index < width else None) for field, index in columns.items()}
+        if is_example(record.get("cuil")):
+            error_rows += 1
+            cell = text_of(record.get("cuil"))[:200]
+            errors.append((job_id, number, labels.get("cuil", "cuil")[:40], cell, example_message()))
+            continue
         values, problems = cleaner.clean(record)
 
         raw_crop = text_of(record.get("crop"))

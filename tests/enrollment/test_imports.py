@@ -319,7 +319,7 @@ def test_imported_rows_are_in_the_audit_trail_with_who_and_why(officer, cycle):
 
 
 @pytest.mark.parametrize("name", ["plantilla_padron.csv", "plantilla_padron.xlsx"])
-def test_shipped_templates_have_every_column_and_valid_examples(officer, cycle, name):
+def test_shipped_templates_have_every_column_and_examples_that_are_never_imported(officer, cycle, name):
     from pathlib import Path
 
     from enrollment.imports.read import COLUMNS, read_table
@@ -328,7 +328,20 @@ def test_shipped_templates_have_every_column_and_valid_examples(officer, cycle, 
     table = read_table(data, name.rsplit(".", 1)[1])
     assert [h for h in table.headers if h] == list(COLUMNS)
     job = analyse(officer, cycle, data, name=name)
-    assert (job.valid_rows, job.error_rows) == (2, 0), problems(job)
+    assert (job.valid_rows, job.error_rows, job.enrollments_to_create) == (0, 2, 0)
+    message = "Fila de ejemplo de la plantilla: bórrela y cargue en su lugar los datos de cada persona."
+    assert problems(job) == [(2, "cuil", message), (3, "cuil", message)]
+
+
+def test_an_example_row_left_among_real_ones_is_refused_and_the_others_are_imported(officer, cycle):
+    example = row(1, cuil="EJEMPLO " + row(1)["cuil"])
+    job = analyse(officer, cycle, csv_bytes([example, row(2)]))
+    assert (job.valid_rows, job.error_rows) == (1, 1)
+    assert [p[0] for p in problems(job)] == [2]
+    imports.confirm_import(job=job, by=officer)
+    imports.apply_import(job_id=job.pk)
+    assert Worker.objects.filter(cuil=row(1)["cuil"]).count() == 0
+    assert Worker.objects.filter(cuil=row(2)["cuil"]).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

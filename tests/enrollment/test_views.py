@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.apps import apps
@@ -244,10 +245,45 @@ def test_bulk_approve_and_bulk_reject_with_required_reason(client, reviewer):
     assert statuses[c_.pk] == (S.REJECTED, "Fuera de término")
 
 
-def test_the_registration_form_says_that_without_cbu_installments_are_collected_at_the_branch(client, officer, cycle):
+def test_the_registration_form_warns_that_without_cbu_the_worker_collects_at_the_branch(client, officer, cycle):
     page = client_for(client, officer).get(reverse("enrollment:register")).content.decode()
-    assert "sin CBU cada cuota se cobra por ventanilla en Banco Nación con el DNI" in page
-    assert "Opcional: 22 dígitos." not in page
+    assert "Sin CBU se paga por ventanilla:" in page
+    assert "cobra cada cuota en una sucursal del Banco Nación con su DNI, el día que fija el último número del DNI" in page
+    # The notice is read with the CBU field.
+    assert re.search(r'<input[^>]*name="cbu"[^>]*aria-describedby="check-cbu cbu-pickup"', page)
+    assert 'id="cbu-pickup"' in page
+
+
+def test_a_bad_cuil_and_an_under_age_birth_date_are_both_told_at_once(client, officer, cycle):
+    c = client_for(client, officer)
+    response = c.post(reverse("enrollment:register"), form_data(cycle, cuil="20312223330", birth_date="10/06/2010"))
+    errors = response.context["form"].errors
+    assert "cuil" in errors and "birth_date" in errors, errors
+    assert errors["birth_date"] == ["Debe tener 18 años cumplidos el 01/05/2026 (primer día del período)."]
+    assert Worker.objects.count() == 0
+    # A bad CUIL with a bad CBU: both as well, and nothing stored.
+    response = c.post(reverse("enrollment:register"), form_data(cycle, cuil="20312223330", cbu="123"))
+    assert {"cuil", "cbu"} <= set(response.context["form"].errors)
+    # With a valid CUIL the under-age date is still told next to the date, with the other problems.
+    response = c.post(reverse("enrollment:register"), form_data(cycle, birth_date="10/06/2010", cbu="123"))
+    assert {"birth_date", "cbu"} <= set(response.context["form"].errors)
+    assert Worker.objects.count() == 0
+
+
+def test_birth_date_is_typed_and_shown_as_dd_mm_aaaa_whatever_the_interface_language(client, officer, cycle):
+    c = client_for(client, officer)
+    page = c.get(reverse("enrollment:register")).content.decode()
+    field = re.search(r'<input[^>]*name="birth_date"[^>]*>', page).group(0)
+    assert 'type="text"' in field and 'placeholder="dd/mm/aaaa"' in field
+    assert "id_birth_date-format" in field and 'id="id_birth_date-format"' in page
+    # Day first in English too (a browser's date field there would read 05/12 as 12 May).
+    c.cookies["django_language"] = "en"
+    response = c.post(reverse("enrollment:register"), form_data(cycle, birth_date="05/12/1988"))
+    assert response.status_code == 302, response.context["form"].errors
+    assert Worker.objects.get().birth_date == dt.date(1988, 12, 5)
+    bad = c.post(reverse("enrollment:register"), form_data(cycle, cuil=make_cuil(31_222_334), birth_date="31/02/1988"))
+    assert "birth_date" in bad.context["form"].errors
+    assert 'value="31/02/1988"' in bad.content.decode()
 
 
 def test_a_single_bulk_decision_is_reported_in_the_singular(client, reviewer):
