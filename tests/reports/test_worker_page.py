@@ -166,6 +166,7 @@ def test_the_installments_show_the_pickup_day_of_a_worker_without_cbu_within_sco
     import datetime as dt
 
     from payments import batches
+    from payments.common import batch_month_for
     from payments.installments import schedule_installments
     from payments.models import PaymentBatch
 
@@ -175,8 +176,9 @@ def test_the_installments_show_the_pickup_day_of_a_worker_without_cbu_within_sco
     worker.save(update_fields=["cbu"])
     schedule_installments(enrollment=enrollment, by=world.users["reviewer"])
     first_month = enrollment.installments.order_by("month").first().month
+    # the batch that pays the first month ("a mes vencido": the next month's)
     batch = PaymentBatch.objects.create(
-        month=first_month, built_by=world.users["payments"], pickup_opens_on=dt.date(2027, 1, 11)
+        month=batch_month_for(first_month), built_by=world.users["payments"], pickup_opens_on=dt.date(2027, 1, 11)
     )
     batches.build_batch(batch_id=batch.pk)
     day = dt.date(2027, 1, 11 + int(worker.dni[-1]) // 2)  # a week without holidays
