@@ -16,6 +16,7 @@ from stdnum.ar.cuit import format as format_cuil
 from enrollment.selectors import workers_for
 from notifications.models import Message
 from notifications.services import set_contact
+from provinces.forms import DateInput
 from provinces.scoping import require_perm
 from provinces.spreadsheets import csv_stream
 from provinces.spreadsheets import spreadsheet_safe as safe
@@ -60,8 +61,8 @@ class OutboxFilter(forms.Form):
         label=gettext_lazy("Canal"), choices=[("", gettext_lazy("Todos"))] + Message.Channel.choices, required=False
     )
     cuil = forms.CharField(label=gettext_lazy("CUIL"), required=False, max_length=13)
-    since = forms.DateField(label=gettext_lazy("Desde"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("Hasta"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("Desde"), required=False, widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("Hasta"), required=False, widget=DateInput())
 
     def clean_cuil(self):
         digits = "".join(c for c in self.cleaned_data["cuil"] if c.isdigit())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -12,6 +11,7 @@ from pghistory.models import Events
 
 from provinces.audit import AUDITED_MODELS, event_models_of
 from provinces.filters import ListFilterSet
+from provinces.forms import DateInput
 
 
 def _what_choices():
@@ -37,13 +37,13 @@ class AuditFilter(ListFilterSet):
         label=_("Desde el día"),
         field_name="pgh_created_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     until = django_filters.DateFilter(
         label=_("Hasta el día"),
         field_name="pgh_created_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     class Meta:

@@ -39,6 +39,15 @@ class DateInput(forms.DateInput):
         widget_attrs["aria-describedby"] = " ".join(filter(None, [widget_attrs.get("aria-describedby"), hint]))
         return context
 
+    def format_value(self, value):
+        # a submitted form shows the date back as typed: dd/mm/aaaa (it was read into ISO)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                return value
+        return super().format_value(value)
+
     def value_from_datadict(self, data, files, name):
         value = super().value_from_datadict(data, files, name)
         if isinstance(value, str):

@@ -76,6 +76,10 @@ def test_a_bad_filter_says_so_and_lists_nothing(client, two_messages):
     assert "Escriba el CUIL" in body and "posterior" in body
     assert "avisos</p>" not in body and not page.context["valid"]
     assert client.get(reverse("notifications:message_export"), {"cuil": "abc"}).status_code == 400
+    # dates are typed as dd/mm/aaaa: the same inverted range, read the Argentine way
+    typed = client.get(reverse("notifications:message_list"), {"since": "05/12/2026", "until": "01/01/2026"})
+    assert "posterior" in typed.content.decode() and not typed.context["valid"]
+    assert 'value="05/12/2026"' in typed.content.decode() and 'type="date"' not in typed.content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.PROVINCIAL_OFFICER, Role.PAYMENTS_OFFICER])

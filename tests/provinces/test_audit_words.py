@@ -64,6 +64,11 @@ def test_the_audit_page_names_models_and_filters_by_who_what_and_when(decided):
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     assert count(client.get(url, {"since": tomorrow}).content.decode()) == 0
     assert count(client.get(url, {"until": tomorrow, "who": "quiroga"}).content.decode()) == 1
+    # typed as dd/mm/aaaa, whatever the browser's language, and shown back the same way
+    typed = (timezone.localdate() + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    by_day = client.get(url, {"since": typed}).content.decode()
+    assert count(by_day) == 0 and f'value="{typed}"' in by_day and 'type="date"' not in by_day
+    assert count(client.get(url, {"until": typed, "who": "quiroga"}).content.decode()) == 1
     refused = client.get(url, {"what": "nothing"}).content.decode()
     assert count(refused) == 0 and 'role="alert"' in refused
 
