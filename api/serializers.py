@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import ApiToken, StatusLookup
@@ -172,6 +173,39 @@ class EnrollmentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class EntitlementSerializer(serializers.Serializer):
+    months = serializers.IntegerField(help_text=gettext_lazy("Meses de ayuda (2 a 4, como máximo los del período)."))
+    stored = serializers.BooleanField(
+        help_text=gettext_lazy("Verdadero si quedó determinado al programar las cuotas; falso si es un estimado.")
+    )
+    reason = serializers.CharField(help_text=gettext_lazy("El motivo en palabras."))
+
+
+class EnrollmentDetailSerializer(EnrollmentSerializer):
+    """One enrollment, with its months of aid (docs/entitlement.md); null when no table is in
+    force for its period."""
+
+    entitlement = serializers.SerializerMethodField()
+
+    class Meta(EnrollmentSerializer.Meta):
+        fields = [*EnrollmentSerializer.Meta.fields, "entitlement"]
+        read_only_fields = fields
+
+    @extend_schema_field(EntitlementSerializer(allow_null=True))
+    def get_entitlement(self, enrollment: Enrollment) -> dict | None:
+        from enrollment.screening.entitlement import describe, entitlement_of, planned_months
+
+        found = entitlement_of(enrollment)
+        if found is None:
+            return None
+        months = enrollment.cycle.months
+        return {
+            "months": planned_months(found, period_months=months),
+            "stored": found.pk is not None,
+            "reason": describe(found, period_months=months),
+        }
 
 
 class EnrollmentInputSerializer(StrictSerializer):

@@ -36,6 +36,7 @@ from api.serializers import (
     CourseInputSerializer,
     CourseSerializer,
     EmploymentOfficeSerializer,
+    EnrollmentDetailSerializer,
     EnrollmentInputSerializer,
     EnrollmentSerializer,
     HeldRegistrationSerializer,
@@ -215,6 +216,9 @@ class EnrollmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return enrollments_for(self.request.user).order_by("pk")
+
+    def get_serializer_class(self):
+        return EnrollmentDetailSerializer if self.action == "retrieve" else EnrollmentSerializer
 
     def _enroll(self, item: dict):
         user = self.request.user

@@ -32,6 +32,17 @@ def screening_flags(user, enrollment: Enrollment):
     return flags_for(user).filter(enrollment=enrollment).order_by("level", "-score", "pk")
 
 
+def entitlement(enrollment: Enrollment) -> dict | None:
+    """The enrollment's months of aid in words: the stored determination, or what it would be if
+    its installments were scheduled today (None when no table is in force for its period)."""
+    from enrollment.screening.entitlement import describe, entitlement_of
+
+    found = entitlement_of(enrollment)
+    if found is None:
+        return None
+    return {"text": describe(found, period_months=enrollment.cycle.months), "stored": found.pk is not None}
+
+
 def may_withdraw(user, enrollment: Enrollment) -> bool:
     """Whether to offer the withdrawal form (the service checks the scope again)."""
     if S.WITHDRAWN not in TRANSITIONS[enrollment.status]:
@@ -51,6 +62,7 @@ def render_enrollment_detail(request, enrollment: Enrollment, *, status: int = 2
         "can_review": can_review,
         "can_decide": can_review and (enrollment.status == S.PENDING_REVIEW or "form" in bound),
         "flags": screening_flags(user, enrollment),
+        "entitlement": entitlement(enrollment),
         "suspensions": enrollment.suspensions.select_related("suspended_by", "lifted_by").order_by("-pk"),
         "open_suspension": open_suspension(enrollment) if enrollment.status == S.SUSPENDED else None,
         "form": bound.get("form") or DecisionForm(),

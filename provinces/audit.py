@@ -26,6 +26,7 @@ AUDITED_MODELS = {
     "apitoken": "api.ApiToken",
     "flag": "screening.MatchFlag",
     "registry": "screening.ExternalRegistry",
+    "entitlement_table": "screening.EntitlementRuleSet",
     "installment": "payments.Installment",
     "batch": "payments.PaymentBatch",
 }

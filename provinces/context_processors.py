@@ -59,6 +59,11 @@ NAVIGATION_GROUPS = [
         [
             (_("Convenios"), "provinces:agreement_list", None),
             (_("Períodos"), "provinces:cycle_list", None),
+            (
+                _("Meses de ayuda"),
+                "screening:entitlement_list",
+                {Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER, Role.AUDITOR},
+            ),
             (_("Organizaciones"), "provinces:organisation_list", None),
             (_("Accesos"), "access:home", {Role.ACCESS_ADMIN}),
             (_("API"), "api_web:tokens", None),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment.screening import views
+from enrollment.screening import entitlement_views, views
 
 app_name = "screening"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("padrones/<int:pk>/", views.registry_detail, name="registry_detail"),
     path("corridas/", views.run_list, name="run_list"),
     path("corridas/<int:pk>/", views.run_detail, name="run_detail"),
+    path("meses-de-ayuda/", entitlement_views.rule_set_list, name="entitlement_list"),
+    path("meses-de-ayuda/nueva/", entitlement_views.propose, name="entitlement_propose"),
+    path("meses-de-ayuda/<int:pk>/", entitlement_views.rule_set_detail, name="entitlement_detail"),
 ]
