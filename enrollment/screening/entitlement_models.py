@@ -65,7 +65,6 @@ class EntitlementRuleSet(models.Model):
         verbose_name = _("tabla de meses de ayuda")
         verbose_name_plural = _("tablas de meses de ayuda")
         ordering = ["-effective_from", "-pk"]
-        permissions = [("manage_entitlementruleset", _("Proponer y aprobar tablas de meses de ayuda"))]
         constraints = [
             # One table in force per date: approving another for the same date replaces it.
             models.UniqueConstraint(

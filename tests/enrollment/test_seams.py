@@ -11,7 +11,7 @@ from payments.models import Installment
 from payments.reinstatement import reschedule_after_reinstatement
 from provinces.roles import Role
 from provinces.seams import Provider, Seam, SeamNotFilled, quota_in_use
-from tests.factories import EnrollmentFactory, make_user
+from tests.factories import EnrollmentFactory, agrarian_history, make_user
 
 S = Enrollment.Status
 
@@ -79,7 +79,9 @@ def test_a_handler_that_refuses_undoes_the_transition(monkeypatch):
 @pytest.mark.django_db
 def test_approval_schedules_through_the_seam_and_suspension_cancels_through_it():
     reviewer = make_user(Role.MINISTRY_REVIEWER)
-    enrollment = services.approve_enrollment(enrollment=EnrollmentFactory(status=S.PENDING_REVIEW), by=reviewer)
+    pending = EnrollmentFactory(status=S.PENDING_REVIEW)
+    agrarian_history(pending.worker, before=pending.cycle.first_month, months=8)  # entitled to 4 months
+    enrollment = services.approve_enrollment(enrollment=pending, by=reviewer)
     months = enrollment.cycle.months
     assert Installment.objects.filter(enrollment=enrollment, status=Installment.Status.DUE).count() == months
     suspend_enrollment(enrollment=enrollment, by=reviewer, cause="death", note="Acta de defunción")

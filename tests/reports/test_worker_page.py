@@ -95,12 +95,14 @@ def whole_story(world, story):
     """The story's worker approved, paid for, flagged and referred."""
     from enrollment.screening.models import MatchFlag
     from payments.installments import schedule_installments
+    from tests.factories import agrarian_history
     from training.models import Referral
     from training.services import refer_worker
 
     worker, enrollment = story
     Enrollment.objects.filter(pk=enrollment.pk).update(status=Enrollment.Status.APPROVED)
     enrollment.refresh_from_db()
+    agrarian_history(worker, before=enrollment.cycle.first_month, months=8)  # entitled to 4 months
     schedule_installments(enrollment=enrollment, by=world.users["reviewer"])
     MatchFlag.objects.create(
         enrollment=enrollment,
