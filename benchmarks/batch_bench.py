@@ -4,6 +4,8 @@ Steps, each timed and compared with the same work done by one plain SQL statemen
 run and on the same tables (rolled back afterwards):
 
 1. schedule their installments (4 each)        vs  INSERT … SELECT of the installments
+   (each worker has 8 months of agrarian pay;
+   the entitlement is determined in this step)
 2. build the month's batch, with re-screening  vs  INSERT … SELECT of the batch lines
 3. approve it (second officer)                 vs  UPDATE of the batch row
 4. export the bank file (CSV)                  vs  COPY (SELECT …) TO STDOUT
@@ -116,6 +118,16 @@ def seed(n: int) -> list[int]:
             [org.pk, [c.pk for c in cycles], org.pk],
         )
         ids = [row[0] for row in cursor.fetchall()]
+        # 8 months of agrarian pay before the period: the default entitlement table pays 4 months
+        cursor.execute(
+            """
+            INSERT INTO screening_remuneration (cuil, month, employer_cuit, activity, gross)
+            SELECT w.cuil, (DATE %s - make_interval(months => k))::date, '30500000001', 'agrarian', 150000
+              FROM enrollment_worker w CROSS JOIN generate_series(1, 8) k
+             WHERE w.registered_by_id = %s
+            """,
+            [MAY, org.pk],
+        )
         cursor.execute("ANALYZE")
     return ids
 

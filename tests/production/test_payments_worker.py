@@ -20,7 +20,7 @@ from payments import batches, installments, rates
 from payments.common import batch_month_for
 from payments.models import BatchItem, Installment, PaymentBatch
 from provinces.roles import Role
-from tests.factories import CycleFactory, EnrollmentFactory, make_user
+from tests.factories import CycleFactory, EnrollmentFactory, agrarian_history, make_user
 from tests.production.conftest import wait_until
 
 pytestmark = pytest.mark.production
@@ -57,6 +57,8 @@ def test_worker_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(star
     officer = make_user(Role.PAYMENTS_OFFICER)
     cycle = CycleFactory(first_month=dt.date(2026, 5, 1), months=4)
     enrollments = [EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(150)]
+    for enrollment in enrollments:  # 8 months of agrarian pay before the period: entitled to 4 months
+        agrarian_history(enrollment.worker, before=cycle.first_month, months=8)
     assert installments.schedule_installments_bulk(enrollment_ids=[e.pk for e in enrollments], by=reviewer) == 600
 
     # small chunks with a pause, so the kill lands between committed chunks of one task
