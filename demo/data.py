@@ -281,6 +281,28 @@ REGISTRY_CODE = "potenciar-demo"
 REGISTRY_HEADER = "apellido;nombre;cuil;dni;fecha_nacimiento;desde;hasta\n"
 
 
+#: The SMVM of the months the demo's SIPA history covers (demo figures, not the official series).
+MINIMUM_WAGES = [
+    (add_months(dt.date(2025, 1, 1), k), "296832.00" if k < 6 else "317800.00" if k < 12 else "336000.00")
+    for k in range(24)
+]
+SIPA_EMPLOYER = "30500010912"  # one demo agricultural employer (a valid CUIT)
+
+
+def sipa_file(specs: list[WorkerSpec]) -> bytes:
+    """The demo's SIPA extract (``cuil,mes,cuit_empleador,actividad,remuneracion``): every worker
+    has agrarian pay in 3 to 10 of the months just before their first period — eligible — so the
+    entitlement table gives some 2, some 3 and some 4 months of aid. Nothing in a period's months."""
+    first: dict[str, dt.date] = {}
+    for spec in specs:
+        first[spec.cuil] = min(first.get(spec.cuil, spec.cycle.first_month), spec.cycle.first_month)
+    lines = ["cuil,mes,cuit_empleador,actividad,remuneracion"]
+    for n, (cuil, month) in enumerate(sorted(first.items())):
+        for k in range(1, 3 + (n * 5) % 8 + 1):
+            lines.append(f"{cuil},{add_months(month, -k):%Y-%m},{SIPA_EMPLOYER},agraria,220000.00")
+    return ("\n".join(lines) + "\n").encode()
+
+
 def _registry_line(last: str, first: str, cuil: str, birth: dt.date, start: dt.date, end: dt.date) -> str:
     return f"{last};{first};{cuil};{cuil[2:10] if cuil else ''};{birth:%d/%m/%Y};{start:%Y-%m};{end:%Y-%m}\n"
 
@@ -323,31 +345,4 @@ def registry_file(specs: list[WorkerSpec], *, update: bool) -> bytes:
             lines.append(
                 _registry_line(d["last_name"], d["first_name"], d["cuil"], d["birth_date"], PAID_MONTH, PAID_MONTH)
             )
-    return "".join(lines).encode()
-
-
-#: The demo's SMVM (salario mínimo, vital y móvil) of each month from 01/2025 to 12/2026:
-#: illustrative figures, rising each month.
-def minimum_wages() -> dict[dt.date, str]:
-    return {add_months(dt.date(2025, 1, 1), i): f"{286_000 + 2_500 * i}.00" for i in range(24)}
-
-
-SIPA_EMPLOYER = "30" + "71234567"
-SIPA_EMPLOYER += cuit_number.calc_check_digit(SIPA_EMPLOYER)
-SIPA_HEADER = "cuil;mes;cuit_empleador;actividad;remuneracion\n"
-
-
-def sipa_file(specs: list[WorkerSpec]) -> bytes:
-    """SIPA's monthly remunerations of the demo's workers (CSV as ``load_sipa`` reads it): five
-    months of agrarian pay in the harvest before their period, the last one two months before it
-    starts, so that each worker's history is judged by the eligibility rules (without SIPA data
-    screening fails closed and every enrollment waits for a reviewer)."""
-    rng = random.Random(1811)
-    months: dict[tuple[str, dt.date], int] = {}
-    for spec in specs:
-        for back in range(6, 1, -1):
-            months.setdefault((spec.cuil, add_months(spec.cycle.first_month, -back)), rng.randint(380, 520) * 1000)
-    lines = [SIPA_HEADER]
-    for (cuil, month), gross in sorted(months.items()):
-        lines.append(f"{cuil};{month:%Y-%m};{SIPA_EMPLOYER};agraria;{gross}\n")
     return "".join(lines).encode()

@@ -1,17 +1,16 @@
 """The demo year, produced through the real services (``manage.py seed_demo``).
 
-SIPA's remunerations of the workers and the minimum wage are loaded first, so that screening
-judges each work history. Offices and unions register their workers with the registration
-service; another programme's
-registry is loaded by the real loader and every new enrollment is screened by the real engine
-(so each flag carries its matched record); a reviewer resolves some flags and approves or
-rejects through the enrollment services (approval schedules the installments); a payments
-officer builds the month's batch (re-screening against the registry's monthly update holds
-what now conflicts), a second officer approves it, the bank file is exported, and the bank's
-return file — generated from the exported file — is reconciled, which makes the beneficiaries
-paid active; one beneficiary is suspended with a coded cause and reinstated with one month
-stated as owed; the periods that ended close their registration; some are referred to training
-and followed to their outcome.
+Offices and unions register their workers with the registration service; the SMVM series and
+SIPA's monthly extract (3 to 10 months of agrarian pay per worker, so 2, 3 or 4 months of aid)
+are loaded by the real loaders; another programme's registry is loaded by the real loader and
+every new enrollment is screened by the real engine (so each flag carries its matched record); a
+reviewer resolves some flags and approves or rejects through the enrollment services (approval
+schedules the installments); a payments officer builds the month's batch (re-screening against
+the registry's monthly update holds what now conflicts), a second officer approves it, the bank
+file is exported, and the bank's return file — generated from the exported file — is
+reconciled, which makes the beneficiaries paid active; one beneficiary is suspended with a coded
+cause and reinstated with one month stated as owed; the periods that ended close their
+registration; some are referred to training and followed to their outcome.
 
 Rules: nothing is written around the services (no ``UPDATE`` of states, flags or
 installments); idempotent — each step looks for what it would create and only does what is
@@ -34,7 +33,7 @@ from enrollment import registration
 from enrollment import services as enrollment_services
 from enrollment.models import Enrollment, Suspension, SuspensionCause, Worker
 from enrollment.screening import services as screening_services
-from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion, Remuneration
+from enrollment.screening.models import ExternalRegistry, MatchFlag, RegistryVersion
 from enrollment.suspensions import months_passed_under, reinstate_enrollment, suspend_enrollment
 from payments.bank_files import export_bank_file
 from payments.batches import approve_batch, build_batch, monthly_screening, request_batch
@@ -186,15 +185,6 @@ def _programme() -> dict[data.CycleSpec, Cycle]:
     return cycles
 
 
-def _sipa(specs: list[WorkerSpec]) -> None:
-    """The SMVM of each month and the workers' SIPA remunerations, loaded by the real loader
-    before anyone registers, so that screening judges each work history."""
-    for month, amount in data.minimum_wages().items():
-        screening_services.set_minimum_wage(month=month, amount=Decimal(amount))
-    if not Remuneration.objects.filter(cuil__in=[spec.cuil for spec in specs]).exists():
-        screening_services.load_remunerations(fileobj=io.BytesIO(data.sipa_file(specs)))
-
-
 def _registry(*, by, specs: list[WorkerSpec], update: bool, registry: ExternalRegistry | None = None):
     """Another programme's beneficiaries, loaded by the real loader: a first list before the
     registrations, and its monthly update after the approvals."""
@@ -214,6 +204,15 @@ def _registry(*, by, specs: list[WorkerSpec], update: bool, registry: ExternalRe
         version = screening_services.upload_registry_file(by=by, registry=registry, uploaded=ContentFile(content, name))
         screening_services.load_registry_version(version_id=version.pk)
     return registry
+
+
+def _sipa(specs: list[WorkerSpec]) -> None:
+    """The SMVM series and SIPA's monthly extract for the demo's workers, through the loaders
+    (an upsert: loading it again changes nothing). Screening judges eligibility from it, and the
+    entitlement table the months of aid."""
+    for month, amount in data.MINIMUM_WAGES:
+        screening_services.set_minimum_wage(month=month, amount=Decimal(amount))
+    screening_services.load_remunerations(fileobj=io.BytesIO(data.sipa_file(specs)))
 
 
 def _register(*, specs: list[WorkerSpec], cycles: dict, users: dict) -> dict[WorkerSpec, Enrollment]:
