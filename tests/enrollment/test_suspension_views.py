@@ -13,7 +13,15 @@ from enrollment.suspensions import suspend_enrollment
 from payments.models import Installment
 from provinces.models import Organisation, add_months
 from provinces.roles import Role
-from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, WorkerFactory, make_user, province
+from tests.factories import (
+    CycleFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    WorkerFactory,
+    agrarian_history,
+    make_user,
+    province,
+)
 from tests.twofactor import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +51,7 @@ def enrollment(reviewer, union):
         worker=WorkerFactory(registered_by=union),
         cycle=CycleFactory(first_month=month(-2), months=4),
     )
+    agrarian_history(pending.worker, before=pending.cycle.first_month, months=8)  # 4 months of aid
     return services.approve_enrollment(enrollment=pending, by=reviewer)
 
 

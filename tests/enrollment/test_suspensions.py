@@ -14,7 +14,15 @@ from enrollment.suspensions import reinstate_enrollment, suspend_enrollment
 from payments.models import Installment
 from provinces.models import Organisation, add_months
 from provinces.roles import Role
-from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, WorkerFactory, make_user, province
+from tests.factories import (
+    CycleFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    WorkerFactory,
+    agrarian_history,
+    make_user,
+    province,
+)
 
 pytestmark = pytest.mark.django_db
 S = Enrollment.Status
@@ -37,6 +45,7 @@ def approved(reviewer):
     def make(**kwargs):
         kwargs.setdefault("cycle", CycleFactory(first_month=month(-2), months=4))
         enrollment = EnrollmentFactory(status=S.PENDING_REVIEW, **kwargs)
+        agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=8)  # 4 months of aid
         return services.approve_enrollment(enrollment=enrollment, by=reviewer)
 
     return make
