@@ -159,7 +159,8 @@ def test_demo_has_a_beneficiary_suspended_and_reinstated_with_one_month_owed(see
     live = suspension.enrollment.installments.exclude(status=Installment.Status.CANCELLED)
     passed = months_passed_under(suspension.enrollment)
     # Of the months that passed, only the one owed is paid; the ones to come are scheduled again.
-    expected = suspension.owed_months + [m for m in suspension.enrollment.cycle.month_list if m not in passed]
+    entitled = suspension.enrollment.cycle.month_list[: suspension.enrollment.entitlement.months]
+    expected = suspension.owed_months + [m for m in entitled if m not in passed]
     assert sorted(live.values_list("month", flat=True)) == sorted(expected)
     # The registry's monthly update also left suspensions proposed for the reviewer.
     assert SuspensionProposal.objects.filter(status=SuspensionProposal.Status.OPEN).exists()
