@@ -14,7 +14,15 @@ from payments.models import Installment
 from provinces.models import Organisation, add_months
 from provinces.roles import Role
 from tests.api.conftest import client_for
-from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, WorkerFactory, make_user, province
+from tests.factories import (
+    CycleFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    WorkerFactory,
+    agrarian_history,
+    make_user,
+    province,
+)
 
 pytestmark = pytest.mark.django_db
 S = Enrollment.Status
@@ -42,6 +50,7 @@ def enrollment(reviewer, union):
         worker=WorkerFactory(registered_by=union),
         cycle=CycleFactory(first_month=month(-2), months=4),
     )
+    agrarian_history(pending.worker, before=pending.cycle.first_month, months=8)  # four months of aid
     return services.approve_enrollment(enrollment=pending, by=reviewer)
 
 

@@ -21,6 +21,7 @@ from tests.factories import (
     EnrollmentFactory,
     OrganisationFactory,
     WorkerFactory,
+    agrarian_history,
     crop,
     eligible_history,
     make_cuil,
@@ -460,15 +461,13 @@ def approved_beneficiaries(cycle, organisation, count: int) -> list[Enrollment]:
     from enrollment.services import approve_enrollment
 
     reviewer = make_user(Role.MINISTRY_REVIEWER)
-    return [
-        approve_enrollment(
-            enrollment=EnrollmentFactory(
-                cycle=cycle, worker__registered_by=organisation, status=Enrollment.Status.PENDING_REVIEW
-            ),
-            by=reviewer,
-        )
+    pending = [
+        EnrollmentFactory(cycle=cycle, worker__registered_by=organisation, status=Enrollment.Status.PENDING_REVIEW)
         for _ in range(count)
     ]
+    for enrollment in pending:  # eight months of agrarian pay: four months of aid
+        agrarian_history(enrollment.worker, before=cycle.first_month, months=8)
+    return [approve_enrollment(enrollment=enrollment, by=reviewer) for enrollment in pending]
 
 
 def reload_until(page, locator, text: str, attempts: int = 20) -> None:

@@ -16,7 +16,14 @@ from provinces.models import add_months
 from provinces.roles import Role
 from tests.e2e.conftest import login
 from tests.e2e.test_voice import fits_the_screen, no_axe_violations
-from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, make_user, province
+from tests.factories import (
+    CycleFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    agrarian_history,
+    make_user,
+    province,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,6 +45,7 @@ def beneficiary():
         worker__registered_by=office,
         status=Enrollment.Status.PENDING_REVIEW,
     )
+    agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=8)  # four months of aid
     return approve_enrollment(enrollment=enrollment, by=reviewer)
 
 

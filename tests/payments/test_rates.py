@@ -14,7 +14,7 @@ from enrollment.models import Enrollment
 from payments import bank_files, batches, installments, rates, returns
 from payments.models import BankFile, Installment, PaymentBatch, Rate
 from provinces.roles import Role
-from tests.factories import EnrollmentFactory, OrganisationFactory, make_user
+from tests.factories import EnrollmentFactory, OrganisationFactory, agrarian_history, make_user
 from tests.twofactor import verified
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,7 @@ def test_a_proposed_rate_is_used_by_nothing_until_another_officer_approves_it(ap
 def test_bulk_scheduling_ignores_a_pending_rate(officer, reviewer):
     propose(officer, month=MAY)
     enrollment = EnrollmentFactory(status=Enrollment.Status.APPROVED)
+    agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=8)  # four months of aid
     assert installments.schedule_installments_bulk(enrollment_ids=[enrollment.pk], by=reviewer) == 4
     assert set(enrollment.installments.values_list("amount", flat=True)) == {Decimal("64000.00")}
 

@@ -12,7 +12,7 @@ from enrollment.services import approve_enrollment
 from payments import batches
 from payments.common import batch_month_for, due_through
 from payments.models import Installment, PaymentBatch
-from tests.factories import CycleFactory, EnrollmentFactory
+from tests.factories import CycleFactory, EnrollmentFactory, agrarian_history
 
 pytestmark = pytest.mark.django_db
 I = Installment.Status  # noqa: E741
@@ -44,10 +44,11 @@ def test_the_batch_of_a_month_pays_the_month_before_never_the_month_itself(appro
 
 def test_a_worker_approved_late_gets_both_owed_months_in_one_batch(officer, reviewer):
     cycle = CycleFactory(first_month=MAY, months=4)
-    on_time = approve_enrollment(
-        enrollment=EnrollmentFactory(cycle=cycle, status=Enrollment.Status.PENDING_REVIEW), by=reviewer
-    )
+    pending = EnrollmentFactory(cycle=cycle, status=Enrollment.Status.PENDING_REVIEW)
     late = EnrollmentFactory(cycle=cycle, status=Enrollment.Status.PENDING_REVIEW)
+    for enrollment in (pending, late):  # eight months of agrarian pay: four months of aid
+        agrarian_history(enrollment.worker, before=MAY, months=8)
+    on_time = approve_enrollment(enrollment=pending, by=reviewer)
     june = batch_of(JUNE, officer)
     assert [i.installment.enrollment_id for i in june.items.select_related("installment")] == [on_time.pk]
     approve_enrollment(enrollment=late, by=reviewer)  # approved in July: May is already a month overdue
