@@ -21,11 +21,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('enrollment', '0014_list_rows_held_for_identity_review'),
         ('pghistory', '0007_auto_20250421_0444'),
-<<<<<<<< HEAD:enrollment/screening/migrations/0013_entitlement_rule_table.py
         ('screening', '0012_compatible_registries_auh_progresar'),
-========
-        ('screening', '0010_death_registry_kind'),
->>>>>>>> 45748cd (Entitlement migration renumbered to follow screening's 0010 now on main):enrollment/screening/migrations/0011_entitlement_rule_table.py
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -79,7 +75,6 @@ class Migration(migrations.Migration):
                 'verbose_name': 'tabla de meses de ayuda',
                 'verbose_name_plural': 'tablas de meses de ayuda',
                 'ordering': ['-effective_from', '-pk'],
-                'permissions': [('manage_entitlementruleset', 'Proponer y aprobar tablas de meses de ayuda')],
             },
         ),
         migrations.CreateModel(
