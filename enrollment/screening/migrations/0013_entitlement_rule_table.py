@@ -75,6 +75,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'tabla de meses de ayuda',
                 'verbose_name_plural': 'tablas de meses de ayuda',
                 'ordering': ['-effective_from', '-pk'],
+                'permissions': [('manage_entitlementruleset', 'Proponer y aprobar tablas de meses de ayuda')],
             },
         ),
         migrations.CreateModel(
