@@ -499,7 +499,7 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
                            SUM(r.gross) AS total
                       FROM screen_cand c
                       JOIN screening_remuneration r ON r.cuil = c.cuil AND r.month BETWEEN %(start)s AND %(end)s
-                     WHERE c.ref = ANY(%(refs)s)
+                     WHERE c.month_from = %(first)s
                      GROUP BY c.ref, r.month),
                 first AS (SELECT ref, MIN(month) AS month FROM m WHERE seasonal > 0 GROUP BY ref)
                 SELECT m.ref, f.month, w.amount,
@@ -509,7 +509,7 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
                   LEFT JOIN screening_minimumwage w ON w.month = f.month
                  GROUP BY m.ref, f.month, w.amount
                 """,
-                {"start": start, "end": latest, "refs": [p.ref for p in group], "fraction": rules.min_smvm_fraction},
+                {"start": start, "end": latest, "first": first_month, "fraction": rules.min_smvm_fraction},
             )
             found = {row[0]: row[1:] for row in cursor.fetchall()}
             window = _("entre %(start)s y %(end)s") % {"start": f"{start:%m/%Y}", "end": f"{latest:%m/%Y}"}
@@ -558,7 +558,7 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
                     )
         # At least N months since the start of the previous inter-harvest period in this
         # programme: a flag of its own (``history``), so the reviewer sees the re-entry as such.
-        for ref, previous in history.previous_period_starts(cursor, [p.ref for p in group], first_month):
+        for ref, previous in history.previous_period_starts(cursor, first_month):
             gap = _months_between(previous, first_month)
             if gap < rules.min_months_since_previous:
                 flags.append(

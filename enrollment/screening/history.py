@@ -49,19 +49,20 @@ def reentry_reason(*, gap: int, previous: dt.date, minimum: int) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def previous_period_starts(cursor, refs: list[int], first_month: dt.date) -> list[tuple[int, dt.date]]:
-    """For each candidate (``screen_cand`` ref) among ``refs``, the first month of the worker's
-    latest earlier period in the programme (enrollments not rejected or withdrawn), one query."""
+def previous_period_starts(cursor, first_month: dt.date) -> list[tuple[int, dt.date]]:
+    """For each candidate (``screen_cand`` ref) whose period starts in ``first_month``, the first
+    month of the worker's latest earlier period in the programme (enrollments not rejected or
+    withdrawn), one query."""
     cursor.execute(
         """
         SELECT c.ref, MAX(pc.first_month)
           FROM screen_cand c
           JOIN enrollment_enrollment pe ON pe.worker_id = c.worker_id AND pe.id <> c.ref
           JOIN provinces_cycle pc ON pc.id = pe.cycle_id
-         WHERE c.ref = ANY(%s) AND pe.status <> ALL(%s) AND pc.first_month < %s
+         WHERE c.month_from = %s AND pe.status <> ALL(%s) AND pc.first_month < %s
          GROUP BY c.ref
         """,
-        [refs, [str(s) for s in Enrollment.RELEASED_STATES], first_month],
+        [first_month, [str(s) for s in Enrollment.RELEASED_STATES], first_month],
     )
     return cursor.fetchall()
 

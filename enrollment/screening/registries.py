@@ -77,6 +77,9 @@ def load_remunerations(*, fileobj) -> dict:
             """
         )
         loaded = cursor.rowcount
+        # Fresh statistics: the eligibility rules join a whole list's candidates to this table
+        # right after a monthly extract, before autovacuum would have looked at it.
+        cursor.execute("ANALYZE screening_remuneration")
     return {"loaded": loaded, "rejected": rejected, "errors": errors}
 
 
