@@ -121,32 +121,29 @@ def account_create(request):
     return render(request, "provinces/access/account_form.html", {"form": form})
 
 
-@require_POST
-@login_required
-def grant_approve(request, pk):
+def _decide_grant(request, pk, decide, done: str):
+    """Approve or refuse a pending role request the caller may decide (another's 404)."""
     require_perm(request.user, "provinces.manage_access")
     grant = get_object_or_404(pending_grants_for(request.user), pk=pk)
     try:
-        access.approve_grant(by=request.user, grant=grant, reason=request.POST.get("reason", ""))
+        decide(by=request.user, grant=grant, reason=request.POST.get("reason", ""))
     except (PermissionDenied, ValidationError) as error:
         _refused(request, error)
     else:
-        messages.success(request, _("Rol aprobado y otorgado a %(user)s.") % {"user": grant.user.username})
+        messages.success(request, done % {"user": grant.user.username})
     return redirect("access:home")
+
+
+@require_POST
+@login_required
+def grant_approve(request, pk):
+    return _decide_grant(request, pk, access.approve_grant, _("Rol aprobado y otorgado a %(user)s."))
 
 
 @require_POST
 @login_required
 def grant_refuse(request, pk):
-    require_perm(request.user, "provinces.manage_access")
-    grant = get_object_or_404(pending_grants_for(request.user), pk=pk)
-    try:
-        access.refuse_grant(by=request.user, grant=grant, reason=request.POST.get("reason", ""))
-    except (PermissionDenied, ValidationError) as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("Pedido rechazado."))
-    return redirect("access:home")
+    return _decide_grant(request, pk, access.refuse_grant, _("Pedido rechazado."))
 
 
 @require_POST
