@@ -20,13 +20,18 @@ def money(amount: Decimal) -> str:
 
 
 def _fit(template: str, *, cut: str = "", **values) -> str:
-    """``template`` filled in; if it runs over the SMS limit, the ``cut`` value is shortened."""
-    text = template % {**values, cut: values.get(cut, "")} if cut else template % values
+    """``template`` filled in; if it runs over the SMS limit, the ``cut`` value is shortened.
+
+    The templates close the ``cut`` value with their own period, so a reason typed with one
+    ("… en los meses del período.") does not end in two, nor a shortened one in "…."."""
+    if cut:
+        values[cut] = (values.get(cut) or "").strip().rstrip(".").rstrip()
+    text = template % values
     if len(text) <= SMS_LIMIT or not cut:
         return text[:SMS_LIMIT]
     over = len(text) - SMS_LIMIT
-    shortened = values[cut][: max(len(values[cut]) - over - 1, 0)].rstrip() + "…"
-    return (template % {**values, cut: shortened})[:SMS_LIMIT]
+    shortened = values[cut][: max(len(values[cut]) - over, 0)].rstrip() + "…"
+    return (template % {**values, cut: shortened}).replace("….", "…")[:SMS_LIMIT]
 
 
 def status_url() -> str:
