@@ -33,7 +33,13 @@ class RegistrationForm(forms.Form):
     """A worker and the cycle to enroll them in. Field checks live in the service, which
     returns its messages keyed by these field names, so they show next to each field."""
 
-    cycle = forms.ModelChoiceField(label=_("Período interzafra"), queryset=Cycle.objects.none())
+    cycle = forms.ModelChoiceField(
+        label=_("Período interzafra"),
+        queryset=Cycle.objects.none(),
+        help_text=_(
+            "Cada fila va al período abierto de su provincia y actividad; las de un archivo sin esas columnas, a este."
+        ),
+    )
     cuil = forms.CharField(label=_("CUIL"), max_length=13, help_text=_("11 dígitos, con o sin guiones."))
     last_name = forms.CharField(label=_("Apellido"), max_length=120)
     first_name = forms.CharField(label=_("Nombre"), max_length=120)
@@ -79,7 +85,13 @@ class RegistrationForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    cycle = forms.ModelChoiceField(label=_("Período interzafra"), queryset=Cycle.objects.none())
+    cycle = forms.ModelChoiceField(
+        label=_("Período interzafra"),
+        queryset=Cycle.objects.none(),
+        help_text=_(
+            "Cada fila va al período abierto de su provincia y actividad; las de un archivo sin esas columnas, a este."
+        ),
+    )
     file = forms.FileField(
         label=_("Padrón (CSV o XLSX)"),
         help_text=_("Use la plantilla: una fila por trabajador/a, encabezados en la primera fila."),

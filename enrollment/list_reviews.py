@@ -58,29 +58,44 @@ def messages() -> dict[str, str]:
     }
 
 
-def summary_counts(cursor, job: ImportJob) -> dict[str, int]:
-    """Staged rows (not held as repeated) by what confirming would do, in one pass: new workers,
-    known and writable, already enrolled in the cycle (of those), and held for review."""
+def summary_counts(cursor, job: ImportJob) -> dict[int, dict[str, int]]:
+    """Staged rows (not held as repeated) by the period they go to and by what confirming would
+    do, in one pass: rows, new workers, known and writable, already enrolled in the period (of
+    those), and held for review."""
     rows, workers, enrollments = ImportRow._meta.db_table, Worker._meta.db_table, Enrollment._meta.db_table
     condition, params = writable(job)
     cursor.execute(
         f"""
-        SELECT count(*) FILTER (WHERE s.wid IS NULL),
+        SELECT s.cycle_id,
+               count(*),
+               count(*) FILTER (WHERE s.wid IS NULL),
                count(*) FILTER (WHERE s.ok),
                count(s.eid) FILTER (WHERE s.ok),
                count(*) FILTER (WHERE s.wid IS NOT NULL AND NOT s.ok)
         FROM (
-            SELECT w.id AS wid, e.id AS eid, {condition} AS ok
+            SELECT r.cycle_id, w.id AS wid, e.id AS eid, {condition} AS ok
             FROM {rows} r
             LEFT JOIN {workers} w ON w.cuil = r.cuil
-            LEFT JOIN {enrollments} e ON e.worker_id = w.id AND e.cycle_id = %s
+            LEFT JOIN {enrollments} e ON e.worker_id = w.id AND e.cycle_id = r.cycle_id
             WHERE r.job_id = %s AND r.held = ''
         ) s
+        GROUP BY s.cycle_id
         """,
-        [*params, job.cycle_id, job.pk],
+        [*params, job.pk],
     )
-    new, known, enrolled, held = cursor.fetchone()
-    return {"new": new, "known": known, "enrolled": enrolled, "held": held}
+    return {
+        cycle_id: {"rows": count, "new": new, "known": known, "enrolled": enrolled, "held": held}
+        for cycle_id, count, new, known, enrolled, held in cursor.fetchall()
+    }
+
+
+def held_duplicate_counts(cursor, job: ImportJob) -> dict[int, int]:
+    """Rows held as one CUIL for two people, by the period they go to."""
+    cursor.execute(
+        f"SELECT cycle_id, count(*) FROM {ImportRow._meta.db_table} WHERE job_id = %s AND held = %s GROUP BY cycle_id",
+        [job.pk, HELD_DUPLICATE],
+    )
+    return dict(cursor.fetchall())
 
 
 def report_held_rows(cursor, job: ImportJob, *, limit: int) -> int:
@@ -159,7 +174,7 @@ def hold_known_rows(cursor, job: ImportJob, *, where: str, picked: list) -> int:
         INSERT INTO {IdentityReview._meta.db_table} (kind, state, cuil, worker_id, cycle_id, organisation_id,
             requested_by_id, import_job_id, row_number, in_sender_scope, submitted, created_at, decision,
             decision_reason)
-        SELECT CASE WHEN {SAME_IDENTITY} THEN %s ELSE %s END, %s, r.cuil, w.id, %s, %s, %s, r.job_id,
+        SELECT CASE WHEN {SAME_IDENTITY} THEN %s ELSE %s END, %s, r.cuil, w.id, r.cycle_id, %s, %s, r.job_id,
             r.row_number, {scope}, {_SUBMITTED_JSON}, %s, '', ''
         FROM {rows} r JOIN {workers} w ON w.cuil = r.cuil
         WHERE {where} AND r.held = '' AND NOT ({scope} AND {SAME_IDENTITY})
@@ -169,7 +184,6 @@ def hold_known_rows(cursor, job: ImportJob, *, where: str, picked: list) -> int:
             IdentityReview.Kind.OTHER_ORGANISATION,
             IdentityReview.Kind.DATA_CONFLICT,
             IdentityReview.State.OPEN,
-            job.cycle_id,
             job.organisation_id,
             job.uploaded_by_id,
             *scope_params,
@@ -190,7 +204,7 @@ def hold_duplicate_rows(cursor, job: ImportJob) -> int:
         INSERT INTO {IdentityReview._meta.db_table} (kind, state, cuil, worker_id, cycle_id, organisation_id,
             requested_by_id, import_job_id, row_number, in_sender_scope, submitted, created_at, decision,
             decision_reason)
-        SELECT %s, %s, r.cuil, w.id, %s, %s, %s, r.job_id, r.row_number, false, {_SUBMITTED_JSON}, %s, '', ''
+        SELECT %s, %s, r.cuil, w.id, r.cycle_id, %s, %s, r.job_id, r.row_number, false, {_SUBMITTED_JSON}, %s, '', ''
         FROM {rows} r LEFT JOIN {workers} w ON w.cuil = r.cuil
         WHERE r.job_id = %s AND r.held = %s
         ON CONFLICT (import_job_id, row_number) WHERE import_job_id IS NOT NULL DO NOTHING
@@ -198,7 +212,6 @@ def hold_duplicate_rows(cursor, job: ImportJob) -> int:
         [
             HELD_DUPLICATE,
             IdentityReview.State.OPEN,
-            job.cycle_id,
             job.organisation_id,
             job.uploaded_by_id,
             timezone.now(),

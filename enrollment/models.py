@@ -303,6 +303,16 @@ class ImportRow(models.Model):
     locality = models.CharField(_("localidad"), max_length=120)
     cbu = models.CharField(_("CBU"), max_length=22, blank=True)
     renatre = models.CharField(_("N° RENATRE"), max_length=20, blank=True)
+    # The open period the row goes to (its province and activity), chosen by the analysis among
+    # the job's periods (``ImportPeriod``); checked like the province.
+    cycle = models.ForeignKey(
+        Cycle,
+        verbose_name=_("período interzafra"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     # Empty for a row to apply; "duplicate_in_list" for the rows of one CUIL given to different
     # people in the list, which confirming holds for review instead. A default in the database,
     # so the COPY of the valid rows leaves it out.
@@ -624,6 +634,9 @@ class IdentityReview(models.Model):
         return format_cuil(self.cuil)
 
 
+# The periods a survey list's rows go to live in a module of their own (this one is long).
+from enrollment.import_periods import ImportPeriod  # noqa: E402
+
 # Suspensions live in a module of their own (this one is long); importing them here registers
 # them with the app.
 from enrollment.suspension_models import Suspension, SuspensionCause, SuspensionProposal  # noqa: E402
@@ -634,6 +647,7 @@ __all__ = [
     "IdentityReview",
     "ImportApplyPart",
     "ImportJob",
+    "ImportPeriod",
     "ImportRow",
     "ImportRowError",
     "SharedCbuReview",

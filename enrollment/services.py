@@ -70,14 +70,21 @@ def registering_organisation(user, organisation: Organisation | None = None) -> 
 def can_register_in(user, cycle: Cycle) -> bool:
     """Provincial officers register in their provinces' cycles; unions, producers' associations
     and municipalities in their organisation's province's (any province for a national union)."""
+    provinces = registrable_province_ids(user)
+    return provinces is None or cycle.agreement.province_id in provinces
+
+
+def registrable_province_ids(user) -> frozenset[int] | None:
+    """The provinces in whose cycles ``user`` may register (``can_register_in``), read once;
+    ``None`` for every province (a national union)."""
     scope = scope_of(user)
-    province_id = cycle.agreement.province_id
-    if province_id in scope.province_ids:
-        return True
+    provinces = set(scope.province_ids)
     if scope.organisation_ids:
         orgs = Organisation.objects.filter(pk__in=scope.organisation_ids)
-        return orgs.filter(province__isnull=True).exists() or orgs.filter(province_id=province_id).exists()
-    return False
+        if orgs.filter(province__isnull=True).exists():
+            return None
+        provinces.update(orgs.values_list("province_id", flat=True))
+    return frozenset(provinces)
 
 
 def can_register_residents_of(user, province: Province) -> bool:

@@ -256,8 +256,15 @@ def _job_context(request, job):
         .order_by("-created_at")
         .first()
     )
+    periods = list(
+        job.periods.select_related("cycle__agreement__province", "cycle__crop").order_by(
+            "cycle__agreement__province__name", "cycle__crop__name", "cycle__first_month"
+        )
+    )
     return {
         "job": job,
+        "periods": periods,
+        "unrouted_error_rows": max(job.error_rows - sum(p.error_rows for p in periods), 0) if periods else 0,
         "errors": job.errors.all()[:50],
         "may_act": _may_act_on(request.user, job),
         "same_file": same_file,

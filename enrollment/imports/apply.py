@@ -2,9 +2,11 @@
 become workers and enrollments set-based — long lists in chunks of consecutive CUILs, each one
 transaction, written by parallel sessions — and the staged rows are purged.
 
-Rules: only a job ready to confirm, whose cycle is still open, by a member of the uploading
-organisation; the agreement's quota for the activity is never exceeded (its row is locked and
-only the places left are filled); a known worker is written only when the uploader may (in
+Rules: only a job ready to confirm, whose periods are all still open, by a member of the
+uploading organisation who registers in each of them; each row goes to the period the analysis
+chose for it (``ImportRow.cycle``, one of the job's ``ImportPeriod``), all periods written by the
+same statements; each agreement's quota for the activity is never exceeded (its row is locked and
+only the places left are filled, per period in file order); a known worker is written only when the uploader may (in
 their scope, same names and birth date — ``enrollment.list_reviews``): then only contact and
 residence data are updated (an empty cell erases nothing; names, birth date, nationality and CBU
 never change; a RENATRE number only where none is stored) and the enrollment made. Every other
@@ -27,10 +29,10 @@ from dataclasses import dataclass
 
 import pghistory
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,13 +44,15 @@ from enrollment.models import (
     IdentityReview,
     ImportApplyPart,
     ImportJob,
+    ImportPeriod,
     ImportRow,
     ImportRowError,
     Worker,
 )
 from enrollment.selectors import quota_usage
+from enrollment.services import can_register_in
 from provinces.audit import prepare_bulk_audit
-from provinces.models import Agreement, AgreementQuota
+from provinces.models import Agreement, AgreementQuota, Cycle
 
 J = ImportJob.Status
 logger = logging.getLogger(__name__)
@@ -63,8 +67,8 @@ CHUNK_LOCK_TIMEOUT = "60s"
 def confirm_import(*, job: ImportJob, by) -> ImportJob:
     """The uploader's organisation confirms the summary; the caller queues ``apply_import_job``.
 
-    Rules: a member of the uploading organisation who may register in the cycle; only a job
-    ready to confirm, whose cycle is still open.
+    Rules: a member of the uploading organisation who may register in every period of the list;
+    only a job ready to confirm, whose periods are all still open.
     """
     require_job_actor(by, job)
     locked = ImportJob.objects.select_for_update(of=("self",)).select_related("cycle__agreement").get(pk=job.pk)
@@ -73,14 +77,29 @@ def confirm_import(*, job: ImportJob, by) -> ImportJob:
             _("Este padrón no está listo para confirmar (estado: %(status)s).")
             % {"status": locked.get_status_display()}
         )
-    if not locked.cycle.registration_open or locked.cycle.agreement.status != Agreement.Status.ACTIVE:
-        raise ValidationError(_("La inscripción del período %(cycle)s está cerrada.") % {"cycle": locked.cycle.name})
+    for cycle in job_cycles(locked):
+        if not can_register_in(by, cycle):
+            raise PermissionDenied(
+                _("No puede inscribir en períodos de %(province)s.") % {"province": cycle.agreement.province}
+            )
+        if not cycle.registration_open or cycle.agreement.status != Agreement.Status.ACTIVE:
+            raise ValidationError(_("La inscripción del período %(cycle)s está cerrada.") % {"cycle": cycle.name})
     with pghistory.context(user=by.pk, reason="confirmación de padrón"):
         locked.status = J.CONFIRMED
         locked.confirmed_by = by
         locked.confirmed_at = timezone.now()
         locked.save(update_fields=["status", "confirmed_by", "confirmed_at"])
     return locked
+
+
+def job_cycles(job: ImportJob) -> list[Cycle]:
+    """The periods the job's rows go to (the chosen one for a job with none recorded)."""
+    cycles = list(
+        Cycle.objects.filter(pk__in=ImportPeriod.objects.filter(job=job).values("cycle_id"))
+        .select_related("agreement__province", "crop")
+        .order_by("pk")
+    )
+    return cycles or [job.cycle]
 
 
 def import_reason(job: ImportJob) -> str:
@@ -92,7 +111,9 @@ def submitted_enrollment_ids(*, job: ImportJob) -> list[int]:
     """The job's enrollments still waiting for screening."""
     return list(
         Enrollment.objects.filter(
-            cycle_id=job.cycle_id, status=Enrollment.Status.SUBMITTED, status_reason=import_reason(job)
+            cycle_id__in=[cycle.pk for cycle in job_cycles(job)],
+            status=Enrollment.Status.SUBMITTED,
+            status_reason=import_reason(job),
         ).values_list("pk", flat=True)
     )
 
@@ -133,29 +154,26 @@ def apply_import(*, job_id: int) -> ImportJob:
         )
         if job.status != J.CONFIRMED:
             return job  # done already, or never confirmed: nothing to do
-        cycle = job.cycle
-        if not cycle.registration_open or cycle.agreement.status != Agreement.Status.ACTIVE:
-            message = _("La inscripción del período %(cycle)s se cerró antes de importar.") % {"cycle": cycle.name}
-            ImportRowError.objects.create(job=job, row_number=0, message=message)
-            jobs.set_status(job, J.FAILED, error_message=message, finished_at=timezone.now())
-            return job
-        quota = (
-            AgreementQuota.objects.select_for_update()
-            .filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id)
-            .first()
-        )
-        used = quota_usage(agreement=cycle.agreement, crop=cycle.crop)
-        left = max((quota.quota if quota else 0) - used, 0)
+        cycles = job_cycles(job)
+        for cycle in cycles:
+            if not cycle.registration_open or cycle.agreement.status != Agreement.Status.ACTIVE:
+                message = _("La inscripción del período %(cycle)s se cerró antes de importar.") % {"cycle": cycle.name}
+                ImportRowError.objects.create(job=job, row_number=0, message=message)
+                jobs.set_status(job, J.FAILED, error_message=message, finished_at=timezone.now())
+                return job
+        left = _places_left(cycles)
         now = timezone.now()
         # The analysis staged exactly the valid rows, in the transaction that counted them, and
         # nothing else writes or removes staged rows of a confirmed job.
         staged = job.valid_rows
+        rows_by_quota = _rows_by_quota(job, cycles)
+        fits = all(left.get(key, 0) >= rows for key, rows in rows_by_quota.items())
         done = list(ImportApplyPart.objects.filter(job=job))
         parts = done[0].parts if done else _chunk_count(staged)
         chunks = _chunks(job, parts, staged) if parts > 1 else []
         finished = {d.part for d in done}
         pending = [chunk for chunk in chunks if chunk.part not in finished]
-        if parts > 1 and not nested and left >= sum(chunk.rows for chunk in pending):
+        if parts > 1 and not nested and fits:
             prepared = time.perf_counter()
             _apply_chunks(job, pending, parts=parts, now=now)
             logger.info(
@@ -165,24 +183,74 @@ def apply_import(*, job_id: int) -> ImportJob:
                 prepared - started,
                 time.perf_counter() - prepared,
             )
-            counts: dict[str, int] = {}
+            counts: dict = {}
         else:
             with _writing_rows(job) as cursor:
                 # With places for every staged row (the usual case) there is nothing to choose.
-                counts, timings = _write_rows(
-                    cursor, job, now=now, staged=staged, left=None if left >= staged else left
-                )
+                counts, timings = _write_rows(cursor, job, now=now, staged=staged, left=None if fits else left)
             logger.info("import %s applied: %s", job.pk, ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
         with pghistory.context(user=job.confirmed_by_id, reason=import_reason(job)), connection.cursor() as cursor:
             list_reviews.hold_duplicate_rows(cursor, job)
         counts["review_rows"] = IdentityReview.objects.filter(import_job=job).count()
         counts.setdefault("over_quota", 0)
+        _record_periods(job, cycles, over_quota=counts.pop("over_quota_by_cycle", {}))
         fields = ("created_workers", "updated_workers", "created_enrollments")
         chunked = ImportApplyPart.objects.filter(job=job).aggregate(**{field: Sum(field) for field in fields})
         for field in fields:
             counts[field] = counts.get(field, 0) + (chunked[field] or 0)
         jobs.set_status(job, J.DONE, **counts, finished_at=timezone.now())
     return job
+
+
+def _places_left(cycles: list[Cycle]) -> dict[tuple[int, int], int]:
+    """Places left in each agreement's quota for the activity of ``cycles`` (agreement, activity),
+    their rows locked, in a fixed order, until the transaction ends: nobody else takes a place
+    meanwhile. A handful of periods per list: each one's use is counted as registering by form does."""
+    keys = sorted({(cycle.agreement_id, cycle.crop_id) for cycle in cycles})
+    condition = Q(pk__in=[])
+    for agreement_id, crop_id in keys:
+        condition |= Q(agreement_id=agreement_id, crop_id=crop_id)
+    quotas = {
+        (quota.agreement_id, quota.crop_id): quota.quota
+        for quota in AgreementQuota.objects.select_for_update().filter(condition).order_by("pk")
+    }
+    left = {}
+    for cycle in cycles:
+        key = (cycle.agreement_id, cycle.crop_id)
+        if key not in left:
+            left[key] = max(quotas.get(key, 0) - quota_usage(agreement=cycle.agreement, crop=cycle.crop), 0)
+    return left
+
+
+def _rows_by_quota(job: ImportJob, cycles: list[Cycle]) -> dict[tuple[int, int], int]:
+    """The job's rows to apply by the quota (agreement, activity) of the period they go to, as
+    the analysis counted them."""
+    by_cycle = dict(ImportPeriod.objects.filter(job=job).values_list("cycle_id", "valid_rows"))
+    if not by_cycle:
+        by_cycle = {job.cycle_id: job.valid_rows}
+    rows: dict[tuple[int, int], int] = {}
+    for cycle in cycles:
+        key = (cycle.agreement_id, cycle.crop_id)
+        rows[key] = rows.get(key, 0) + by_cycle.get(cycle.pk, 0)
+    return rows
+
+
+def _record_periods(job: ImportJob, cycles: list[Cycle], *, over_quota: dict[int, int]) -> None:
+    """Each period's enrollments created (by this job, across all its attempts and chunks) and
+    rows left without a place."""
+    periods = list(ImportPeriod.objects.filter(job=job))
+    if not periods:
+        return
+    created = dict(
+        Enrollment.objects.filter(status_reason=import_reason(job), cycle_id__in=[cycle.pk for cycle in cycles])
+        .values("cycle_id")
+        .annotate(n=Count("pk"))
+        .values_list("cycle_id", "n")
+    )
+    for period in periods:
+        period.created_enrollments = created.get(period.cycle_id, 0)
+        period.over_quota = over_quota.get(period.cycle_id, 0)
+    ImportPeriod.objects.bulk_update(periods, ["created_enrollments", "over_quota"])
 
 
 @dataclass(frozen=True)
@@ -324,12 +392,14 @@ def _write_rows(
     now: dt.datetime,
     staged: int,
     chunk: _Chunk | None = None,
-    left: int | None = None,
+    left: dict[tuple[int, int], int] | None = None,
     workers_written: Callable[[], object] | None = None,
-) -> tuple[dict[str, int], dict[str, float]]:
+) -> tuple[dict, dict[str, float]]:
     """The statements that write a job's ``staged`` rows (or one chunk of them): insert new
-    workers, update known workers, insert enrollments; with ``left`` places for fewer rows than
-    staged, only the first ``left`` rows not enrolled yet, in file order, and the rest reported.
+    workers, update known workers, insert enrollments, each row in its own period
+    (``r.cycle_id``); with ``left`` (places left per quota: agreement and activity) when some
+    quota has fewer places than rows, only the first rows of each quota not enrolled yet, in file
+    order, and the rest reported (counted per period in ``over_quota_by_cycle``).
     Returns the counts and the time each statement took."""
     rows, workers, enrollments, errors = (
         ImportRow._meta.db_table,
@@ -337,7 +407,6 @@ def _write_rows(
         Enrollment._meta.db_table,
         ImportRowError._meta.db_table,
     )
-    cycle = job.cycle
     # Rows held as one CUIL for two people are not written (their review items are made apart).
     where = "r.job_id = %s AND r.held = ''"
     picked: list[object] = [job.pk]
@@ -392,62 +461,94 @@ def _write_rows(
     timings["update known workers"] = time.perf_counter() - started - sum(timings.values())
     if workers_written is not None:
         workers_written()
-    cursor.execute(
-        f"""
-        INSERT INTO {enrollments} (worker_id, cycle_id, organisation_id, registered_by_id, status,
-            status_reason, status_changed_at, status_changed_by_id, created_at)
-        SELECT w.id, %s, %s, %s, %s, %s, %s, %s, %s
-        FROM {rows} r
-        JOIN {workers} w ON w.cuil = r.cuil
-        WHERE {where} AND {may_write}
-        """
-        + (
-            ""
-            if left is None
-            else f"""
-          AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
-        ORDER BY r.row_number
-        LIMIT %s
-        """
+    values = [
+        job.organisation_id,
+        job.uploaded_by_id,
+        Enrollment.Status.SUBMITTED,
+        import_reason(job),
+        now,
+        job.confirmed_by_id,
+        now,
+    ]
+    columns = """(worker_id, cycle_id, organisation_id, registered_by_id, status, status_reason, status_changed_at,
+            status_changed_by_id, created_at)"""
+    if left is None:
+        cursor.execute(
+            f"""
+            INSERT INTO {enrollments} {columns}
+            SELECT w.id, r.cycle_id, %s, %s, %s, %s, %s, %s, %s
+            FROM {rows} r
+            JOIN {workers} w ON w.cuil = r.cuil
+            WHERE {where} AND {may_write}
+            ON CONFLICT (worker_id, cycle_id) DO NOTHING
+            """,
+            [*values, *picked, *may_write_params],
         )
-        + " ON CONFLICT (worker_id, cycle_id) DO NOTHING",
-        [
-            cycle.pk,
-            job.organisation_id,
-            job.uploaded_by_id,
-            Enrollment.Status.SUBMITTED,
-            import_reason(job),
-            now,
-            job.confirmed_by_id,
-            now,
-            *picked,
-            *may_write_params,
-            *([] if left is None else [cycle.pk, left]),
-        ],
-    )
+    else:
+        # Per quota, the first rows not enrolled yet in file order, as many as places are left.
+        keys = sorted(left)
+        cursor.execute(
+            f"""
+            INSERT INTO {enrollments} {columns}
+            SELECT s.worker_id, s.cycle_id, %s, %s, %s, %s, %s, %s, %s
+            FROM (
+                SELECT w.id AS worker_id, r.cycle_id, q.places,
+                       row_number() OVER (PARTITION BY c.agreement_id, c.crop_id ORDER BY r.row_number) AS n
+                FROM {rows} r
+                JOIN {workers} w ON w.cuil = r.cuil
+                JOIN {Cycle._meta.db_table} c ON c.id = r.cycle_id
+                JOIN unnest(%s::bigint[], %s::bigint[], %s::int[]) AS q(agreement_id, crop_id, places)
+                  ON q.agreement_id = c.agreement_id AND q.crop_id = c.crop_id
+                WHERE {where} AND {may_write}
+                  AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = r.cycle_id)
+            ) s
+            WHERE s.n <= s.places
+            ON CONFLICT (worker_id, cycle_id) DO NOTHING
+            """,
+            [
+                *values,
+                [key[0] for key in keys],
+                [key[1] for key in keys],
+                [left[key] for key in keys],
+                *picked,
+                *may_write_params,
+            ],
+        )
     counts["created_enrollments"] = cursor.rowcount
     timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
     list_reviews.hold_known_rows(cursor, job, where=where, picked=picked)
     timings["hold rows for identity review"] = time.perf_counter() - started - sum(timings.values())
     if left is not None:
+        cycles = job_cycles(job)
         cursor.execute(
             f"""
-            INSERT INTO {errors} (job_id, row_number, "column", value, message)
-            SELECT r.job_id, r.row_number, 'cuil', r.cuil, %s
-            FROM {rows} r
-            JOIN {workers} w ON w.cuil = r.cuil
-            WHERE {where} AND {may_write}
-              AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = %s)
+            WITH missing AS (
+                SELECT r.job_id, r.row_number, r.cuil, r.cycle_id, m.message
+                FROM {rows} r
+                JOIN {workers} w ON w.cuil = r.cuil
+                JOIN unnest(%s::bigint[], %s::text[]) AS m(cycle_id, message) ON m.cycle_id = r.cycle_id
+                WHERE {where} AND {may_write}
+                  AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = r.cycle_id)
+            ), reported AS (
+                INSERT INTO {errors} (job_id, row_number, "column", value, message)
+                SELECT job_id, row_number, 'cuil', cuil, message FROM missing
+            )
+            SELECT cycle_id, count(*) FROM missing GROUP BY cycle_id
             """,
             [
-                _("Sin lugar en el cupo de %(crop)s del convenio %(number)s.")
-                % {"crop": cycle.crop.name, "number": cycle.agreement.number},
+                [cycle.pk for cycle in cycles],
+                [
+                    _("Sin lugar en el cupo de %(crop)s del convenio %(number)s.")
+                    % {"crop": cycle.crop.name, "number": cycle.agreement.number}
+                    for cycle in cycles
+                ],
                 *picked,
                 *may_write_params,
-                cycle.pk,
             ],
         )
-        counts["over_quota"] = cursor.rowcount
+        by_cycle = dict(cursor.fetchall())
+        counts["over_quota"] = sum(by_cycle.values())
+        counts["over_quota_by_cycle"] = by_cycle
         timings["report rows without a place"] = time.perf_counter() - started - sum(timings.values())
     return counts, timings
 

@@ -2,8 +2,9 @@
 runs each row through a ``RowChecker`` with the reference data read once (``Lookups``).
 
 Rules: the columns of docs/survey-list.md; a valid CUIL (check digit, prefix), names, a birth
-date making the worker 18 or older (and plausible), sex, a province and a valid CBU when given;
-a residence in the agreement's province; a CUIL already seen earlier in the list is a problem
+date making the worker 18 or older on the first day of the row's period (and plausible), sex, a
+province and a valid CBU when given; a province and activity with an open period the uploader
+registers in (``routes``), where the row goes; a CUIL already seen earlier in the list is a problem
 on the later row — and when the two rows give other names or another birth date, two people
 share one CUIL: both rows are held for an identity review (``HeldRows``), never merged or
 dropped. Every problem is reported per row and column, never raised.
@@ -21,6 +22,7 @@ from stdnum.ar import cbu as cbu_number
 from stdnum.ar import cuit as cuit_number
 
 from enrollment.imports.read import Table, is_blank
+from enrollment.imports.routes import Route, Routes
 from enrollment.validation import (
     CUIL_PREFIXES,
     MAX_LENGTHS,
@@ -41,6 +43,10 @@ from provinces.models import Crop, Cycle
 
 #: Rows checked between two progress reports.
 PROGRESS_EVERY = 5000
+
+#: The heading a problem names for a column the file may leave out (its rows then take the
+#: province or activity of the period chosen on the upload form).
+DEFAULTED_HEADINGS = {"province": "provincia", "crop": "actividad"}
 
 
 class Lookups:
@@ -114,11 +120,13 @@ def validate_rows(
     *,
     cycle: Cycle,
     lookups: Lookups,
+    routes: Routes | None = None,
     today: dt.date | None = None,
     job_id: int = 0,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[tuple], None] | None = None,
     held: HeldRows | None = None,
+    period_errors: dict[int, int] | None = None,
 ) -> tuple[list[tuple], Problems, int]:
     """Check every row. Returns (staging tuples for valid rows, error tuples, rows with errors);
     past ``SURVEY_LIST_MAX_ERRORS`` errors are counted, not kept (``Problems``).
@@ -126,20 +134,23 @@ def validate_rows(
     With ``held``, a later row giving a CUIL seen earlier to another person (and otherwise
     valid) is collected there with its problem line, not counted as a row with errors.
 
-    Row rules on top of the worker's data: the activity is known and is the cycle's; 18 or older
-    on the cycle's first day; residence in the agreement's province; a CUIL only once per file.
+    Row rules on top of the worker's data: the province of residence and the activity are known
+    and have an open period the uploader registers in (``routes``; without them, ``cycle`` alone),
+    the period the row goes to; 18 or older on that period's first day; a CUIL only once per file.
+    ``cycle`` is the period chosen on the form: rows of a file without the province or activity
+    column take its own. With ``period_errors``, the rows with problems are counted there by the
+    period they would have gone to (when that is known).
 
     Each row first goes through ``RowChecker.check``, which accepts only rows that pass every rule
     and gives exactly the values the full check below would; a row it does not accept (any
     problem, or anything unusual) goes through the full check, which names every problem.
     """
+    routes = routes or Routes.only(cycle)
     cleaner = WorkerDataCleaner(provinces=lookups.provinces, today=today)
-    quick = RowChecker(table, cycle=cycle, lookups=lookups, today=cleaner.today, job_id=job_id).check
+    quick = RowChecker(table, cycle=cycle, lookups=lookups, routes=routes, today=cleaner.today, job_id=job_id).check
     columns = table.columns
-    labels = table.labels
-    first_day = cycle.first_month
-    province_id = cycle.agreement.province_id
-    province_name = cycle.agreement.province.name
+    labels = {**DEFAULTED_HEADINGS, **table.labels}
+    defaults = _defaults(table, cycle)
     first_row = table.first_row_number
     # CUIL → the staging tuple of its first valid row (its number, folded names and birth date).
     seen: dict[str, tuple] = {}
@@ -160,6 +171,7 @@ def validate_rows(
             continue
         width = len(row)
         record = {field: (row[index] if index < width else None) for field, index in columns.items()}
+        record.update(defaults)
         if is_example(record.get("cuil")):
             error_rows += 1
             cell = text_of(record.get("cuil"))[:200]
@@ -173,21 +185,19 @@ def validate_rows(
             problems.setdefault("crop", []).append(_("Este dato es obligatorio."))
         elif crop is None:
             problems.setdefault("crop", []).append(_("Actividad «%(value)s» desconocida.") % {"value": raw_crop})
-        elif crop.pk != cycle.crop_id:
-            problems.setdefault("crop", []).append(
-                _("La actividad %(crop)s no corresponde al período (%(cycle_crop)s).")
-                % {"crop": crop.name, "cycle_crop": cycle.crop.name}
-            )
+        province = values.get("province")
+        route: Route | None = None
+        if province is not None and crop is not None:
+            route = routes.route(province.pk, crop.pk)
+            if route.cycle is None:
+                problems.setdefault(route.field, []).append(route.message)
+        # The age is checked on the first day of the row's period (the chosen one when unknown).
+        period = route.cycle if route is not None and route.cycle is not None else cycle
+        first_day = period.first_month
         birth = values.get("birth_date")
         if birth is not None and age_on(birth, first_day) < 18:
             problems.setdefault("birth_date", []).append(
                 _("Menor de 18 años el %(day)s (primer día del período).") % {"day": first_day.strftime("%d/%m/%Y")}
-            )
-        province = values.get("province")
-        if province is not None and province.pk != province_id:
-            problems.setdefault("province", []).append(
-                _("Reside en %(residence)s y el convenio es de %(province)s.")
-                % {"residence": province.name, "province": province_name}
             )
         cuil = values.get("cuil")
         first = seen.get(cuil) if cuil is not None else None
@@ -211,10 +221,12 @@ def validate_rows(
                     problems["cuil"][0],
                 )
             )
-            held.rows.append(_staging_tuple(job_id, number, values, birth, province.pk))
+            held.rows.append(_staging_tuple(job_id, number, values, birth, province.pk, period.pk))
             continue
         if problems:
             error_rows += 1
+            if period_errors is not None and route is not None and route.cycle is not None:
+                period_errors[route.cycle.pk] = period_errors.get(route.cycle.pk, 0) + 1
             for field, messages in problems.items():
                 value = text_of(record.get(field))[:200]
                 for message in messages:
@@ -222,13 +234,24 @@ def validate_rows(
             continue
         # A row without problems has both (a missing CUIL or province is a problem above).
         assert cuil is not None and province is not None
-        staged = _staging_tuple(job_id, number, values, birth, province.pk)
+        staged = _staging_tuple(job_id, number, values, birth, province.pk, period.pk)
         seen[cuil] = staged
         put(staged)
     return valid, errors, error_rows
 
 
-def _staging_tuple(job_id: int, number: int, values: dict, birth, province_id: int) -> tuple:
+def _defaults(table: Table, cycle: Cycle) -> dict[str, str]:
+    """What the rows of a file without the province or activity column read there: the chosen
+    period's."""
+    defaults = {}
+    if "province" not in table.columns:
+        defaults["province"] = cycle.agreement.province.name
+    if "crop" not in table.columns:
+        defaults["crop"] = cycle.crop.code
+    return defaults
+
+
+def _staging_tuple(job_id: int, number: int, values: dict, birth, province_id: int, cycle_id: int) -> tuple:
     return (
         job_id,
         number,
@@ -246,6 +269,7 @@ def _staging_tuple(job_id: int, number: int, values: dict, birth, province_id: i
         values["locality"],
         values.get("cbu", ""),
         values.get("renatre", ""),
+        cycle_id,
     )
 
 
@@ -255,26 +279,44 @@ class RowChecker:
 
     It applies the same rules as ``WorkerDataCleaner.clean`` plus the row rules, and only accepts
     what they accept with the same values: the check digits are python-stdnum's, and what repeats
-    across a list (dates and their age checks, sex, province, activity) is decided once per
-    distinct value.
+    across a list (dates, sex, province, activity, and the period of each province and activity)
+    is decided once per distinct value.
     """
 
-    def __init__(self, table: Table, *, cycle: Cycle, lookups: Lookups, today: dt.date, job_id: int) -> None:
+    def __init__(
+        self,
+        table: Table,
+        *,
+        cycle: Cycle,
+        lookups: Lookups,
+        today: dt.date,
+        job_id: int,
+        routes: Routes | None = None,
+    ) -> None:
         self.job_id = job_id
         self.today = today
-        self.first_day = cycle.first_month
-        self.province_id = cycle.agreement.province_id
-        self.crop_id = cycle.crop_id
+        self.routes = routes or Routes.only(cycle)
         self.lookups = lookups
         columns = table.columns
         self.index = {field: columns.get(field, -1) for field in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS, "crop")}
         self.width = max(self.index.values()) + 1
+        # A file without the province or activity column reads the chosen period's, appended to
+        # each row after the empty cell of a missing optional column (index -1).
+        defaults = _defaults(table, cycle)
+        self.tail = (defaults.get("province", ""), defaults.get("crop", ""), "")
+        if "province" in defaults:
+            self.index["province"] = -3
+        if "crop" in defaults:
+            self.index["crop"] = -2
         #: without every required column (``read_table`` refuses such a file) nothing is quick
-        self.usable = all(self.index[field] >= 0 for field in (*REQUIRED_FIELDS, "crop"))
+        self.usable = all(self.index[field] != -1 for field in (*REQUIRED_FIELDS, "crop"))
         self.dates: dict[object, dt.date | None] = {}
         self.sexes: dict[str, str | None] = {}
-        self.places: dict[str, bool] = {}
-        self.crops: dict[str, bool] = {}
+        self.places: dict[str, int] = {}
+        self.crops: dict[str, int] = {}
+        #: (province, activity) → (period, latest birth date of an adult on its first day); period
+        #: 0 when such rows go to no period
+        self.targets: dict[tuple[int, int], tuple[int, dt.date]] = {}
         self.check = self._build() if self.usable else (lambda row, number, seen: None)
 
     def _date(self, cell: object) -> dt.date | None:
@@ -282,26 +324,29 @@ class RowChecker:
             birth = parse_date(cell)
         except Exception:
             return None
-        if (
-            birth is None
-            or birth > self.today
-            or age_on(birth, self.today) > MAX_PLAUSIBLE_AGE
-            or age_on(birth, self.first_day) < 18
-        ):
+        if birth is None or birth > self.today or age_on(birth, self.today) > MAX_PLAUSIBLE_AGE:
             return None
         return birth
 
     def _sex(self, text: str) -> str | None:
         return SEX_VALUES.get(text) or SEX_VALUES.get(fold(text))
 
-    def _place(self, text: str) -> bool:
+    def _place(self, text: str) -> int:
+        """The province's id, 0 when unknown."""
         province = self.lookups.provinces.find(text)
-        return province is not None and province.pk == self.province_id
+        return province.pk if province is not None else 0
 
-    def _crop(self, text: str) -> bool:
+    def _crop(self, text: str) -> int:
+        """The activity's id, 0 when unknown."""
         crops = self.lookups.crops
         crop = crops.get(text.lower()) or crops.get(fold(text))
-        return crop is not None and crop.pk == self.crop_id
+        return crop.pk if crop is not None else 0
+
+    def _target(self, key: tuple[int, int]) -> tuple[int, dt.date]:
+        route = self.routes.route(*key)
+        if route.cycle is None or route.adult_born_by is None:
+            return 0, dt.date.min
+        return route.cycle.pk, route.adult_born_by
 
     def _build(self) -> Callable[[list, int, dict], tuple | None]:
         i = self.index
@@ -314,9 +359,9 @@ class RowChecker:
             i["cbu"],
             i["renatre"],
         )
-        width, job_id, province_id = self.width, self.job_id, self.province_id
-        dates, sexes, places, crops = self.dates, self.sexes, self.places, self.crops
-        date_of, sex_of, place_ok, crop_ok = self._date, self._sex, self._place, self._crop
+        width, job_id, tail = self.width, self.job_id, self.tail
+        dates, sexes, places, crops, targets = self.dates, self.sexes, self.places, self.crops, self.targets
+        date_of, sex_of, place_of, crop_of, target_of = self._date, self._sex, self._place, self._crop, self._target
         max_last, max_first, max_locality = MAX_LENGTHS["last_name"], MAX_LENGTHS["first_name"], MAX_LENGTHS["locality"]
         max_nat, max_phone, max_address = MAX_LENGTHS["nationality"], MAX_LENGTHS["phone"], MAX_LENGTHS["address"]
         max_renatre = MAX_LENGTHS["renatre"]
@@ -333,7 +378,7 @@ class RowChecker:
                 cells = list(map(strip, row))
             except TypeError:  # numbers or dates from a workbook
                 cells = [cell.strip() if type(cell) is str else text_of(cell) for cell in row]
-            cells.append("")  # what a missing optional column (index -1) reads
+            cells.extend(tail)  # defaults of the columns left out; a missing optional one (index -1) reads ""
             cuil = cells[i_cuil]
             if not cuil.isdigit():
                 cuil = cuil.replace("-", "").replace(" ", "")
@@ -362,20 +407,27 @@ class RowChecker:
                 if sex is None:
                     return None
             key = cells[i_province]
-            ok = places.get(key)
-            if ok is None:
+            province_id = places.get(key)
+            if province_id is None:
                 if not key:
                     return None
-                ok = places[key] = place_ok(key)
-            if not ok:
+                province_id = places[key] = place_of(key)
+            if not province_id:
                 return None
             key = cells[i_crop]
-            ok = crops.get(key)
-            if ok is None:
+            crop_id = crops.get(key)
+            if crop_id is None:
                 if not key:
                     return None
-                ok = crops[key] = crop_ok(key)
-            if not ok:
+                crop_id = crops[key] = crop_of(key)
+            if not crop_id:
+                return None
+            pair = (province_id, crop_id)
+            target = targets.get(pair)
+            if target is None:
+                target = targets[pair] = target_of(pair)
+            cycle_id, adult_born_by = target
+            if not cycle_id or birth > adult_born_by:
                 return None
             last_name, first_name, locality = cells[i_last], cells[i_first], cells[i_locality]
             nationality, phone, address, renatre = cells[i_nat], cells[i_phone], cells[i_address], cells[i_renatre]
@@ -417,6 +469,7 @@ class RowChecker:
                 locality,
                 cbu,
                 renatre,
+                cycle_id,
             )
 
         return check

@@ -28,7 +28,9 @@ from python_calamine import CalamineWorkbook
 
 from enrollment.validation import fold
 
-#: Column of the file → (field, required). Order is the template's.
+#: Column of the file → (field, required). Order is the template's. Without the province or the
+#: activity column every row takes the province or activity of the period chosen on the upload
+#: form; with them, each row goes to the period of its own (``enrollment.imports.routes``).
 COLUMNS: dict[str, tuple[str, bool]] = {
     "cuil": ("cuil", True),
     "apellido": ("last_name", True),
@@ -38,11 +40,11 @@ COLUMNS: dict[str, tuple[str, bool]] = {
     "nacionalidad": ("nationality", False),
     "telefono": ("phone", False),
     "domicilio": ("address", False),
-    "provincia": ("province", True),
+    "provincia": ("province", False),
     "localidad": ("locality", True),
     "cbu": ("cbu", False),
     "renatre": ("renatre", False),
-    "actividad": ("crop", True),
+    "actividad": ("crop", False),
 }
 
 #: Other headings people write for the same columns (after folding).

@@ -1,10 +1,12 @@
 """Analysing a survey list: read the file, check every row, stage the valid rows and the
 problems with PostgreSQL ``COPY`` in one transaction, and summarise what applying would do.
 
-Rules: idempotent — a job already analysed is left alone, one interrupted half-way is analysed
-again from the start, replacing whatever was staged; a late duplicate delivery never pulls a
-job analysed (or confirmed) meanwhile back to analysing. The summary counts known and new
-workers, enrollments already made and the quota left, with joins (nothing per row). Known
+Rules: each row goes to the open period of its province and activity that the uploader
+registers in (``routes``), or is a problem on its row; idempotent — a job already analysed is
+left alone, one interrupted half-way is analysed again from the start, replacing whatever was
+staged; a late duplicate delivery never pulls a job analysed (or confirmed) meanwhile back to
+analysing. The summary counts, per period and in total, known and new workers, enrollments
+already made and the quota left, with joins grouped by the rows' period (nothing per row). Known
 workers the list may not write (outside the uploader's scope, or with other names or birth
 date) and rows giving one CUIL to two people are counted apart as "requieren revisión" and
 listed among the problems (``enrollment.list_reviews``): a worker outside the uploader's scope
@@ -26,11 +28,12 @@ from enrollment import list_reviews
 from enrollment.imports import jobs
 from enrollment.imports.check import HeldRows, Lookups, two_people_message, validate_rows
 from enrollment.imports.read import SurveyFileError, read_table
+from enrollment.imports.routes import Routes
 from enrollment.list_reviews import HELD_DUPLICATE
-from enrollment.models import ImportJob, ImportRow, ImportRowError
+from enrollment.models import ImportJob, ImportPeriod, ImportRow, ImportRowError
 from enrollment.selectors import quota_usage
 from provinces.bulk import collector_paused
-from provinces.models import AgreementQuota
+from provinces.models import AgreementQuota, Cycle
 
 J = ImportJob.Status
 logger = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ STAGING_COLUMNS = (
     "locality",
     "cbu",
     "renatre",
+    "cycle_id",
 )
 
 
@@ -130,6 +134,8 @@ def _analyse(job: ImportJob) -> ImportJob:
             cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET processed_rows = %s WHERE id = %s", [done, job.pk])
 
     lookups = Lookups()
+    routes = Routes.for_job(default=job.cycle, user=job.uploaded_by)
+    period_errors: dict[int, int] = {}
     staged = 0
     try:
         with transaction.atomic():
@@ -155,7 +161,15 @@ def _analyse(job: ImportJob) -> ImportJob:
 
                 held = HeldRows()
                 _streamed, errors, error_rows = validate_rows(
-                    table, cycle=job.cycle, lookups=lookups, job_id=job.pk, progress=progress, sink=stage, held=held
+                    table,
+                    cycle=job.cycle,
+                    lookups=lookups,
+                    routes=routes,
+                    job_id=job.pk,
+                    progress=progress,
+                    sink=stage,
+                    held=held,
+                    period_errors=period_errors,
                 )
                 timings["validate"] = time.perf_counter() - started - sum(timings.values())
             held_first = _stage_held_rows(job, held, errors)
@@ -166,7 +180,7 @@ def _analyse(job: ImportJob) -> ImportJob:
             locked = ImportJob.objects.select_for_update(no_key=True).get(pk=job.pk)
             if locked.status != J.ANALYSING:
                 raise _SupersededError(locked)
-            summary = _summarise(job)
+            summary = _summarise(job, period_errors=period_errors, held=bool(held.rows))
             # The known rows held for review are listed among the problems too, within the cap.
             held_known = summary.get("review_rows", 0)
             with connection.cursor() as cursor:
@@ -232,18 +246,43 @@ def _stage_held_rows(job: ImportJob, held: HeldRows, errors: list[tuple]) -> int
     return marked
 
 
-def _summarise(job: ImportJob) -> dict[str, int]:
-    """What confirming would do with the rows to apply (those held as one CUIL for two people
-    are counted by the caller)."""
+def _summarise(job: ImportJob, *, period_errors: dict[int, int], held: bool) -> dict[str, int]:
+    """What confirming would do with the rows to apply, per period (``ImportPeriod``, replaced)
+    and in total (the job's counters; the rows held as one CUIL for two people are added to the
+    total by the caller)."""
     with connection.cursor() as cursor:
         counts = list_reviews.summary_counts(cursor, job)
-    quota = AgreementQuota.objects.filter(agreement_id=job.cycle.agreement_id, crop_id=job.cycle.crop_id).first()
-    used = quota_usage(agreement=job.cycle.agreement, crop=job.cycle.crop)
+        duplicates = list_reviews.held_duplicate_counts(cursor, job) if held else {}
+    cycle_ids = set(counts) | set(period_errors) | set(duplicates) or {job.cycle_id}
+    cycles = Cycle.objects.select_related("agreement", "crop").in_bulk(cycle_ids)
+    zero = {"rows": 0, "new": 0, "known": 0, "enrolled": 0, "held": 0}
+    periods = []
+    for cycle_id in sorted(cycle_ids):
+        cycle, found = cycles[cycle_id], counts.get(cycle_id, zero)
+        # A handful of periods per list: each one's quota is counted as registering by form does.
+        quota = AgreementQuota.objects.filter(agreement_id=cycle.agreement_id, crop_id=cycle.crop_id).first()
+        used = quota_usage(agreement=cycle.agreement, crop=cycle.crop)
+        periods.append(
+            ImportPeriod(
+                job=job,
+                cycle=cycle,
+                valid_rows=found["rows"],
+                error_rows=period_errors.get(cycle_id, 0),
+                review_rows=found["held"] + duplicates.get(cycle_id, 0),
+                new_workers=found["new"],
+                known_workers=found["known"],
+                already_enrolled=found["enrolled"],
+                enrollments_to_create=found["new"] + found["known"] - found["enrolled"],
+                quota_available=max((quota.quota if quota else 0) - used, 0),
+            )
+        )
+    ImportPeriod.objects.filter(job=job).delete()
+    ImportPeriod.objects.bulk_create(periods)
     return {
-        "known_workers": counts["known"],
-        "new_workers": counts["new"],
-        "already_enrolled": counts["enrolled"],
-        "enrollments_to_create": counts["new"] + counts["known"] - counts["enrolled"],
-        "review_rows": counts["held"],
-        "quota_available": max((quota.quota if quota else 0) - used, 0),
+        "known_workers": sum(p.known_workers for p in periods),
+        "new_workers": sum(p.new_workers for p in periods),
+        "already_enrolled": sum(p.already_enrolled for p in periods),
+        "enrollments_to_create": sum(p.enrollments_to_create for p in periods),
+        "review_rows": sum(counts.get(p.cycle_id, zero)["held"] for p in periods),
+        "quota_available": sum(p.quota_available for p in periods),
     }

@@ -100,9 +100,9 @@ def test_foreign_nationality_is_never_an_error(officer, cycle):
         ({"fecha_nacimiento": "01/01/1890"}, "fecha_nacimiento", "no es plausible"),
         ({"fecha_nacimiento": "02/05/2008"}, "fecha_nacimiento", "Menor de 18"),
         ({"provincia": "Atlántida"}, "provincia", "desconocida"),
-        ({"provincia": "Mendoza"}, "provincia", "Reside en Mendoza"),
+        ({"provincia": "Mendoza"}, "provincia", "no inscribe en Mendoza"),
         ({"actividad": "soja"}, "actividad", "desconocida"),
-        ({"actividad": "vid"}, "actividad", "no corresponde"),
+        ({"actividad": "vid"}, "actividad", "No hay un período de Vid / uva abierto en Tucumán"),
         ({"sexo": "Z"}, "sexo", "no reconocido"),
         ({"apellido": ""}, "apellido", "obligatorio"),
     ],
@@ -242,7 +242,7 @@ def test_crash_half_way_through_apply_loses_nothing_and_retry_finishes(officer, 
 def test_crash_during_analysis_is_retried_from_the_start(officer, cycle, monkeypatch):
     job = imports.create_import_job(by=officer, upload=upload(csv_bytes([row(1), row(2, cbu="1")])), cycle=cycle)
     real = stage._summarise
-    monkeypatch.setattr(stage, "_summarise", lambda job: (_ for _ in ()).throw(ConnectionError("lost")))
+    monkeypatch.setattr(stage, "_summarise", lambda job, **_k: (_ for _ in ()).throw(ConnectionError("lost")))
     with pytest.raises(ConnectionError):
         imports.analyse_import(job_id=job.pk)
     job.refresh_from_db()
