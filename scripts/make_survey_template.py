@@ -49,9 +49,48 @@ EXAMPLES = [
         "Monteros",
         "",
         "",
-        "cana",
+        "limon",
+    ],
+    [
+        "EJEMPLO 20-34567890-6",
+        "Quispe",
+        "Ramón",
+        "20/07/1979",
+        "M",
+        "Argentina",
+        "261 4556677",
+        "Calle San Martín 1020",
+        "Mendoza",
+        "Maipú",
+        "",
+        "",
+        "vid",
     ],
 ]
+
+#: What each column holds, on the XLSX's second sheet (the import reads only the first).
+NOTES = {
+    "cuil": "11 dígitos, con o sin guiones. Obligatorio.",
+    "apellido": "Obligatorio.",
+    "nombre": "Obligatorio.",
+    "fecha_nacimiento": "dd/mm/aaaa. Obligatorio; 18 años o más el primer día del período.",
+    "sexo": "F, M o X. Obligatorio.",
+    "nacionalidad": "Opcional; Argentina si se deja vacía.",
+    "telefono": "Opcional.",
+    "domicilio": "Opcional.",
+    "provincia": (
+        "Provincia de residencia (nombre o código). Cada fila va al período abierto de su provincia y "
+        "actividad; sin esta columna, la provincia del período elegido al subir."
+    ),
+    "localidad": "Obligatorio.",
+    "cbu": "22 dígitos. Opcional.",
+    "renatre": "Número de RENATRE. Opcional.",
+    "actividad": (
+        "Código (cana, limon, vid, tabaco…) o nombre de la actividad. Una misma lista puede mezclar "
+        "actividades (y provincias, para un sindicato nacional); sin esta columna, la actividad del "
+        "período elegido al subir."
+    ),
+}
 
 
 def examples() -> list[list[str]]:
@@ -90,6 +129,16 @@ def write_xlsx(path: Path) -> None:
         sheet.column_dimensions[column[0].column_letter].width = 18
         for cell in column:
             cell.number_format = "@"  # text: keeps CUIL/CBU digits and dd/mm/aaaa as typed
+    notes = book.create_sheet("columnas")
+    notes.append(["columna", "contenido"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for heading in headings():
+        notes.append([heading, NOTES[heading]])
+    notes.append([])
+    notes.append(["", "Las filas de ejemplo (CUIL que empieza con EJEMPLO) no se importan: bórrelas."])
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 110
     book.save(path)
 
 

@@ -2,6 +2,7 @@
 
 - ``read``: CSV and XLSX files into a header and rows of cell values.
 - ``check``: every row checked in Python, with the reference data read once.
+- ``routes``: the period each row goes to (its province and activity), decided once per pair.
 - ``stage``: the analysis — valid rows and problems staged with ``COPY``, and the summary.
 - ``apply``: confirming, then writing workers and enrollments set-based (in chunks when long).
 - ``jobs``: the job's bookkeeping — upload, discard, status, who sees it, problems as CSV.

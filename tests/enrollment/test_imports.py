@@ -9,7 +9,15 @@ from enrollment.imports import check, stage
 from enrollment.models import Enrollment, ImportJob, ImportRow, ImportRowError, Worker
 from provinces.roles import Role
 from tests.enrollment.survey_files import HEADER, csv_bytes, row, upload, xlsx_bytes
-from tests.factories import CycleFactory, EnrollmentFactory, OrganisationFactory, WorkerFactory, make_user, province
+from tests.factories import (
+    CycleFactory,
+    EnrollmentFactory,
+    OrganisationFactory,
+    WorkerFactory,
+    crop,
+    make_user,
+    province,
+)
 
 pytestmark = pytest.mark.django_db
 J = ImportJob.Status
@@ -327,10 +335,35 @@ def test_shipped_templates_have_every_column_and_examples_that_are_never_importe
     data = (Path(__file__).resolve().parents[2] / "enrollment" / "static" / "enrollment" / name).read_bytes()
     table = read_table(data, name.rsplit(".", 1)[1])
     assert [h for h in table.headers if h] == list(COLUMNS)
-    job = analyse(officer, cycle, data, name=name)
-    assert (job.valid_rows, job.error_rows, job.enrollments_to_create) == (0, 2, 0)
+    # The examples mix activities and provinces, as a national union's list does; none is imported.
+    assert {tuple(r[table.columns[f]] for f in ("province", "crop")) for r in table.rows} == {
+        ("Tucumán", "cana"),
+        ("Tucumán", "limon"),
+        ("Mendoza", "vid"),
+    }
+    national = make_user(Role.UNION_OFFICER, OrganisationFactory(kind="union", province=None))
+    CycleFactory(agreement__province=province("Mendoza"), crop=crop("vid"))
+    CycleFactory(agreement=cycle.agreement, crop=crop("limon"))
+    job = analyse(national, cycle, data, name=name)
+    assert (job.valid_rows, job.error_rows, job.enrollments_to_create) == (0, 3, 0)
     message = "Fila de ejemplo de la plantilla: bórrela y cargue en su lugar los datos de cada persona."
-    assert problems(job) == [(2, "cuil", message), (3, "cuil", message)]
+    assert problems(job) == [(2, "cuil", message), (3, "cuil", message), (4, "cuil", message)]
+
+
+def test_the_xlsx_template_documents_every_column_on_a_sheet_the_import_does_not_read():
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from enrollment.imports.read import COLUMNS
+
+    path = Path(__file__).resolve().parents[2] / "enrollment" / "static" / "enrollment" / "plantilla_padron.xlsx"
+    book = load_workbook(path)
+    assert book.sheetnames == ["padron", "columnas"]
+    notes = {heading: text for heading, text in book["columnas"].iter_rows(min_row=2, values_only=True) if heading}
+    assert list(notes) == list(COLUMNS)
+    assert "período abierto de su provincia y actividad" in notes["provincia"]
+    assert "mezclar actividades" in notes["actividad"]
 
 
 def test_an_example_row_left_among_real_ones_is_refused_and_the_others_are_imported(officer, cycle):
