@@ -59,7 +59,7 @@ typecheck: install
 
 ## Every benchmark at its full size (tens of minutes; each prints its figures and ratios).
 bench: install
-	@for b in import_bench batch_bench screening_bench screening_eval api_bench reports_bench; do \
+	@for b in import_bench batch_bench screening_bench screening_eval api_bench reports_bench year_bench; do \
 	  test -f benchmarks/$$b.py || continue; echo "== $$b"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 ## Re-resolve pinned versions from pyproject.toml into requirements.lock.

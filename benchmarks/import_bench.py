@@ -98,14 +98,19 @@ def generate_rows(n: int, seed: int = 2026) -> list[list[str]]:
     return rows
 
 
+def write_csv(rows: list[list[str]], path: Path) -> None:
+    """A survey list as the provinces send it: ``;``-separated, with the column names first."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+
+
 def write_files(rows: list[list[str]], n: int) -> tuple[Path, Path]:
     OUT.mkdir(parents=True, exist_ok=True)
     csv_path, xlsx_path = OUT / f"padron_{n}.csv", OUT / f"padron_{n}.xlsx"
     if not csv_path.exists():
-        with csv_path.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, delimiter=";")
-            writer.writerow(HEADER)
-            writer.writerows(rows)
+        write_csv(rows, csv_path)
     if not xlsx_path.exists():
         from openpyxl import Workbook
 
