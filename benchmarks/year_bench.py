@@ -144,7 +144,7 @@ def max_id(table: str) -> int:
 def record(world: World, name: str, volume: str, seconds: float, baseline: float | None, kind: str) -> None:
     world.steps.append(Step(name, volume, seconds, baseline, kind))
     base = f"{baseline:8.2f}s {baseline / seconds:5.2f}x" if baseline is not None else f"{'—':>9} {'':>6}"
-    say(f"  {name:<44} {volume:<36} {seconds:8.2f}s {base}  {kind}")
+    say(f"  {name:<44} {volume:<36} {seconds:8.2f}s {base}  {kind}".rstrip())
 
 
 # --- the year's steps ------------------------------------------------------------------------
