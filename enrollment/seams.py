@@ -10,11 +10,12 @@ Each seam must be filled before it is needed; an empty one raises ``SeamNotFille
 - ``enrollments_approved_in_bulk``: ``(*, enrollment_ids, by)`` after many are approved together
   (payments schedules all their installments in one statement).
 - ``enrollment_ended``: ``(*, enrollment, by, reason)`` after an enrollment is suspended or
-  withdrawn (payments cancels its unpaid installments).
+  withdrawn (payments cancels its unpaid installments; notifications tells the worker, the
+  cause in words and never the note).
 - ``enrollment_reinstated``: ``(*, enrollment, by, from_month, owed_months, reason)`` after a
   suspension is lifted (payments schedules the cycle's months from ``from_month`` on and the
   earlier ``owed_months`` a reviewer stated; the months that passed under the suspension are
-  not paid otherwise).
+  not paid otherwise; notifications tells the worker).
 - ``cbu_change_requested``: ``(*, change, by)`` after a CBU change is requested, with the
   worker row locked (payments holds the worker's due installments and takes their lines out of
   batches whose bank file was not requested).

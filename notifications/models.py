@@ -51,6 +51,9 @@ class Message(models.Model):
         HELD = "held", _("Cuota retenida")
         PAYMENT_READY = "payment_ready", _("Pago en camino")
         CLAIM_RESOLVED = "claim_resolved", _("Reclamo resuelto")
+        SUSPENDED = "suspended", _("Ayuda suspendida")
+        REINSTATED = "reinstated", _("Ayuda rehabilitada")
+        WITHDRAWN = "withdrawn", _("Inscripción dada de baja")
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")

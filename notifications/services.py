@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment, Worker
+from enrollment.screening.models import Entitlement
 from enrollment.selectors import workers_for
 from notifications import texts
 from notifications.backends import DeliveryError, phone_backend
@@ -90,14 +91,18 @@ def queue_message(*, worker: Worker, kind: str, event_key: str, body: str) -> in
 
 
 def notify_enrollment_decisions(*, enrollments) -> int:
-    """Tell each worker her enrollment was approved (months and monthly amount) or rejected
-    (the reason and how to claim), in one insert. Other states send nothing. The event is the
+    """Tell each worker her enrollment was approved (the months she is entitled to and the
+    monthly amount) or rejected (the reason and how to claim), in one insert. Other states send nothing. The event is the
     decision itself (enrollment, state, moment), so a re-opened and decided-again enrollment
     is told again, and the same decision never twice."""
     enrollments = [e for e in enrollments if e.status in (Enrollment.Status.APPROVED, Enrollment.Status.REJECTED)]
     if not enrollments:
         return 0
     contacts = {c.worker_id: c for c in Contact.objects.filter(worker_id__in={e.worker_id for e in enrollments})}
+    # the months she is entitled to (determined when her installments were scheduled), at most the period's
+    entitled = dict(
+        Entitlement.objects.filter(enrollment_id__in=[e.pk for e in enrollments]).values_list("enrollment_id", "months")
+    )
     aids: dict = {}
     rows = []
     with translation.override("es-ar"):
@@ -108,7 +113,8 @@ def notify_enrollment_decisions(*, enrollments) -> int:
                 cycle = enrollment.cycle
                 if cycle.first_month not in aids:
                     aids[cycle.first_month] = rate_for(cycle.first_month).amount
-                body = texts.approved(months=cycle.months, amount=aids[cycle.first_month])
+                months = min(entitled.get(enrollment.pk, cycle.months), cycle.months)
+                body = texts.approved(months=months, amount=aids[cycle.first_month])
                 kind = K.APPROVED
             else:
                 body = texts.rejected(reason=enrollment.status_reason or _("no cumple los requisitos"))

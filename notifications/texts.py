@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import override
 
 SMS_LIMIT = 160
@@ -94,5 +95,46 @@ def claim_resolved(*, number: int, upheld: bool, resolution: str) -> str:
         number=number,
         decision=decision,
         resolution=resolution,
+        url=status_url(),
+    )
+
+
+#: A suspension's cause as the worker reads it (never the reviewer's note).
+SUSPENSION_CAUSE_WORDS = {
+    "pay_above_aid": gettext_lazy("figura con un sueldo registrado mayor a la ayuda"),
+    "incompatible_benefit": gettext_lazy("figura cobrando otro beneficio incompatible"),
+    "moved_out": gettext_lazy("figura con domicilio fuera de la provincia"),
+    "death": gettext_lazy("figura en el registro de fallecidos"),
+    "false_data": gettext_lazy("hay datos incorrectos en su inscripción"),
+    "own_request": gettext_lazy("usted lo pidió"),
+}
+
+
+def suspended(*, cause: str) -> str:
+    words = SUSPENSION_CAUSE_WORDS.get(cause) or _("una revisión de su inscripción")
+    return _fit(
+        _("Interzafra: su ayuda se suspendió porque %(cause)s. Si no es así, reclame en %(url)s."),
+        cut="cause",
+        cause=str(words),
+        url=status_url(),
+    )
+
+
+def reinstated(*, owed: int) -> str:
+    if owed:
+        text = ngettext(
+            "Interzafra: su ayuda fue rehabilitada. Vuelve a cobrar sus cuotas y se le paga %(owed)d mes "
+            "adeudado. Detalle en %(url)s",
+            "Interzafra: su ayuda fue rehabilitada. Vuelve a cobrar sus cuotas y se le pagan %(owed)d meses "
+            "adeudados. Detalle en %(url)s",
+            owed,
+        )
+        return _fit(text, owed=owed, url=status_url())
+    return _fit(_("Interzafra: su ayuda fue rehabilitada. Vuelve a cobrar sus cuotas. Detalle en %(url)s"), url=status_url())
+
+
+def withdrawn() -> str:
+    return _fit(
+        _("Interzafra: su inscripción fue dada de baja a su pedido. Si usted no la pidió, reclame en %(url)s o en su oficina."),
         url=status_url(),
     )

@@ -261,7 +261,8 @@ def test_approval_and_rejection_reach_the_outbox_through_the_seams(reviewer, off
     bodies = dict(Message.objects.values_list("worker_id", "body"))
     assert len(bodies) == 4
     rate = Rate.objects.filter(effective_month__lte=cycle.first_month).order_by("-effective_month").first()
-    assert f"Cobra 3 cuotas de {texts.money(rate.amount)}" in bodies[pending[0].worker_id]
+    # no agrarian history: the entitlement table's lowest bracket, 2 of the period's 3 months
+    assert f"Cobra 2 cuotas de {texts.money(rate.amount)}" in bodies[pending[0].worker_id]
     assert "rechazada: Reside en otra provincia" in bodies[pending[1].worker_id]
     assert all("aprobada" in bodies[e.worker_id] for e in pending[2:])
 
