@@ -175,7 +175,7 @@ def queue_payment_events(*, limit: int = 5000) -> int:
                 continue
             month = installment.month.strftime("%m/%Y")
             if kind == K.HELD:
-                body = texts.held(month=month, reason=installment.hold_reason or _("en control"))
+                body = texts.held(month=month, reason=installment.hold_words or _("en control"))
             else:
                 body = texts.payment_ready(
                     month=month, amount=installment.amount, pickup_from=pickup_from.get(installment.pk)

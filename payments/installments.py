@@ -1,6 +1,7 @@
 """Installments over an enrollment's life: scheduling them when it is approved (one or many),
 cancelling the unpaid ones when it is suspended or withdrawn, holding those that monthly
-re-screening finds in conflict, releasing a hold, and re-issuing one the bank rejected.
+re-screening finds in conflict, releasing a hold, and re-issuing one the bank rejected (a
+transfer, or a branch-pickup order).
 
 Rules: one installment per entitled month (the worker's 2 to 4 months from the SIPA history,
 ``enrollment.screening.entitlement``; at most the cycle's months, its first ones), the amount
@@ -354,4 +355,25 @@ def reissue_installment(*, installment: Installment, by) -> Installment:
         locked.status = I.DUE
         locked.bank_reason = ""
         locked.save(update_fields=["status", "bank_reason", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def reissue_pickup_order(*, installment: Installment, by, note: str) -> Installment:
+    """Put an installment whose branch-pickup order the bank rejected back in line, with a
+    payments officer's ``note`` (what was checked with the bank or the worker): it is due
+    again and the next batch carries it — as a pickup order with a new day, or as a transfer
+    if the worker has a CBU by then. Still one installment: paid at most once."""
+    require_manager(by)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Indique qué se verificó antes de reemitir la orden de cobro.")})
+    locked = Installment.objects.select_for_update().get(pk=installment.pk)
+    if not locked.held_by_pickup_rejection:
+        raise ValidationError(_("Solo se reemiten así las órdenes de cobro que rechazó el banco."))
+    with pghistory.context(user=by.pk, reason=f"reemisión de la orden de cobro rechazada: {note}"):
+        locked.status = I.DUE
+        locked.hold_reason = ""
+        locked.bank_reason = ""
+        locked.save(update_fields=["status", "hold_reason", "bank_reason", "updated_at"])
     return locked

@@ -18,8 +18,7 @@ def installment_columns(user) -> tuple[Column, ...]:
     national = scope_of(user).is_national
 
     def detail(i) -> str:
-        reasons = [i.bank_reason, i.cancel_reason] + ([i.hold_reason] if national else [])
-        return " · ".join(r for r in reasons if r)
+        return i.detail_words(national=national)
 
     return (
         Column(_("Mes"), lambda i: i.month.strftime("%m/%Y")),

@@ -13,7 +13,9 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from enrollment.models import Enrollment, Worker
 from provinces.models import Agreement, Province, add_months
@@ -89,6 +91,12 @@ class Rate(models.Model):
 
     def __str__(self) -> str:
         return f"ARS {self.amount} desde {self.effective_month:%m/%Y} ({self.resolution})"
+
+
+#: Why an installment whose branch-pickup order the bank rejected waits (stored untranslated):
+#: a payments officer re-issues it with a note, or a build sends it as a transfer once the worker
+#: has an approved CBU (``payments.pickup``).
+HOLD_PICKUP_REJECTED = gettext_noop("Orden de cobro rechazada por el banco")
 
 
 # What changes over an installment's life is tracked; who it belongs to (enrollment, worker,
@@ -224,6 +232,30 @@ class Installment(models.Model):
 
     def __str__(self) -> str:
         return f"Cuota {self.number} · {self.month:%m/%Y} · {self.worker_id}"
+
+    @property
+    def held_by_pickup_rejection(self) -> bool:
+        """Held because the bank rejected its branch-pickup order (``payments.pickup``)."""
+        return self.status == self.Status.HELD and self.hold_reason == HOLD_PICKUP_REJECTED
+
+    @property
+    def hold_words(self) -> str:
+        """Why it is held, in words: a rejected pickup order says so with the bank's reason."""
+        if self.held_by_pickup_rejection:
+            return gettext("%(hold)s: %(reason)s") % {
+                "hold": gettext(HOLD_PICKUP_REJECTED),
+                "reason": self.bank_reason or gettext("sin motivo informado"),
+            }
+        return self.hold_reason
+
+    def detail_words(self, *, national: bool) -> str:
+        """The reasons shown next to its state. Hold reasons may name other programmes'
+        registries, so only national roles read them — except a rejected pickup order's, which
+        names the bank's reason and is what the registering office must act on."""
+        if self.held_by_pickup_rejection:
+            return " · ".join(r for r in (self.hold_words, self.cancel_reason) if r)
+        reasons = [self.bank_reason, self.cancel_reason] + ([self.hold_reason] if national else [])
+        return " · ".join(r for r in reasons if r)
 
     @property
     def pickup_order(self) -> BatchItem | None:

@@ -16,6 +16,12 @@ Rules:
   due again and goes in a later batch once more — with a new day, or as a transfer if the
   worker has a CBU by then. A second expiry holds it with ``HOLD_PICKUP_EXPIRED_TWICE``; that
   hold is released at a build once the worker has a CBU (or by a payments officer).
+- An order the bank **rejects** (``RECHAZADA``, e.g. the DNI does not match the bank's records)
+  holds its installment with ``HOLD_PICKUP_REJECTED`` and the bank's reason, shown in words on
+  the worker's and the enrollment's pages. A payments officer re-issues it with a note
+  (``payments.installments.reissue_pickup_order``: the next batch carries it, as a pickup order
+  again or as a transfer if the worker has a CBU by then), or a build releases it by itself once
+  the worker has an approved CBU (it goes as a transfer).
 - Paid at most once stays the database's rule: an expired line releases its installment, a
   paid one never does (``batch_item_one_live_per_installment``).
 """
@@ -32,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from payments.models import PaymentBatch
+from payments.models import HOLD_PICKUP_REJECTED, PaymentBatch
 from provinces.audit import prepare_bulk_audit
 from provinces.calendar import add_business_days, dni_calendar, first_business_day_from
 
@@ -78,15 +84,15 @@ def fix_calendar(batch: PaymentBatch, *, today: dt.date | None = None) -> dt.dat
 def release_pickup_holds(*, batch: PaymentBatch, scoped: Scoped) -> int:
     """Before building: make due again, in the batch's scope, what was held only because the
     worker had no CBU (a pickup order pays it now), and what was held after two expired orders
-    once the worker has a CBU (a transfer pays it now)."""
+    or a rejected order once the worker has a CBU (a transfer pays it now)."""
     sql, params = scoped(
         """
         UPDATE payments_installment i SET status = 'due', hold_reason = '', updated_at = now()
           FROM enrollment_worker w
          WHERE w.id = i.worker_id AND i.status = 'held'
-           AND (i.hold_reason = %s OR (i.hold_reason = %s AND w.cbu <> ''))
+           AND (i.hold_reason = %s OR (i.hold_reason IN (%s, %s) AND w.cbu <> ''))
         """,
-        [HOLD_WITHOUT_CBU, HOLD_PICKUP_EXPIRED_TWICE],
+        [HOLD_WITHOUT_CBU, HOLD_PICKUP_EXPIRED_TWICE, HOLD_PICKUP_REJECTED],
         batch,
         "i",
     )

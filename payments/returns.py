@@ -35,7 +35,7 @@ from payments.common import (
 )
 from payments.lifecycle import follow_paid_installments
 from payments.models import BatchItem, PaymentBatch, Reconciliation, ReturnFile
-from payments.pickup import HOLD_PICKUP_EXPIRED_TWICE
+from payments.pickup import HOLD_PICKUP_EXPIRED_TWICE, HOLD_PICKUP_REJECTED
 from provinces.audit import prepare_bulk_audit
 from provinces.bulk import collector_paused
 
@@ -400,7 +400,8 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
         if skip:
             cursor.execute("DELETE FROM payments_return WHERE line = ANY(%s)", [skip])
         # An expired order's installment is due again (a later batch re-issues it) unless an
-        # earlier order of it expired too: then it is held. The statement sees the lines as they
+        # earlier order of it expired too: then it is held. An order the bank rejected is held
+        # with the bank's reason until a payments officer re-issues it or the worker has a CBU. The statement sees the lines as they
         # were before it, so "an earlier one" is any other expired line of the installment.
         cursor.execute(
             """
@@ -410,25 +411,27 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
                        released_at = CASE WHEN r.outcome IN ('rejected', 'expired') THEN now() END
                   FROM payments_return r
                  WHERE i.reference = r.reference AND i.batch_id = %s AND i.outcome = 'pending'
-                RETURNING i.installment_id, i.outcome, i.bank_reason
+                RETURNING i.installment_id, i.outcome, i.bank_reason, i.method
             ),
             settled AS (
                 SELECT d.installment_id, d.outcome, d.bank_reason,
+                       d.outcome = 'rejected' AND d.method = 'pickup' AS order_rejected,
                        d.outcome = 'expired' AND EXISTS (
                            SELECT 1 FROM payments_batchitem e
                             WHERE e.installment_id = d.installment_id AND e.outcome = 'expired') AS twice
                   FROM done d
             )
             UPDATE payments_installment n
-               SET status = CASE WHEN s.outcome <> 'expired' THEN s.outcome WHEN s.twice THEN 'held' ELSE 'due' END,
-                   hold_reason = CASE WHEN s.twice THEN %s ELSE n.hold_reason END,
+               SET status = CASE WHEN s.order_rejected OR s.twice THEN 'held'
+                                 WHEN s.outcome <> 'expired' THEN s.outcome ELSE 'due' END,
+                   hold_reason = CASE WHEN s.twice THEN %s WHEN s.order_rejected THEN %s ELSE n.hold_reason END,
                    bank_reason = CASE WHEN s.outcome = 'expired' AND s.bank_reason = '' THEN %s ELSE s.bank_reason END,
                    updated_at = now(),
                    paid_at = CASE WHEN s.outcome = 'paid' THEN now() ELSE NULL END
               FROM settled s WHERE n.id = s.installment_id
             RETURNING s.outcome
             """,
-            [batch.pk, HOLD_PICKUP_EXPIRED_TWICE, EXPIRED_REASON],
+            [batch.pk, HOLD_PICKUP_EXPIRED_TWICE, HOLD_PICKUP_REJECTED, EXPIRED_REASON],
         )
         outcomes = Counter(row[0] for row in cursor.fetchall())
     return outcomes.get("paid", 0), outcomes.get("rejected", 0), unchanged, outcomes.get("expired", 0)

@@ -78,9 +78,6 @@ def payment_lines(*, user, worker=None, enrollment=None) -> list[dict] | None:
         "month", "number", "kind", "pk"
     ):
         item = next(iter(installment.batch_items.all()), None)
-        reasons = [installment.bank_reason, installment.cancel_reason]
-        if national:
-            reasons.append(installment.hold_reason)
         lines.append(
             {
                 "installment": installment,
@@ -93,7 +90,7 @@ def payment_lines(*, user, worker=None, enrollment=None) -> list[dict] | None:
                 "batch_link": may_see_batches and item is not None,
                 "outcome": item.get_outcome_display() if item is not None else "",
                 "pickup_day": item.pickup_day if item is not None and item.method == BatchItem.Method.PICKUP else None,
-                "detail": " · ".join(r for r in reasons if r),
+                "detail": installment.detail_words(national=national),
                 "paid_at": installment.paid_at,
             }
         )

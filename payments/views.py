@@ -223,6 +223,17 @@ def installment_reissue(request, pk):
 
 
 @login_required
+@require_POST
+def installment_reissue_order(request, pk):
+    """Re-issue an installment whose branch-pickup order the bank rejected, with a note."""
+    form = ReasonForm(request.POST)
+    note = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _installment_action(
+        request, pk, lambda i: installments.reissue_pickup_order(installment=i, by=request.user, note=note)
+    )
+
+
+@login_required
 def worker_payments(request, pk):
     require_perm(request.user, "payments.view_installment")
     worker = get_object_or_404(workers_for(request.user), pk=pk)

@@ -50,7 +50,7 @@ def installment_words(installment: Installment) -> str:
     if installment.status == IS.DUE:
         return _("Programada")
     if installment.status == IS.HELD:
-        return _("Retenida: %(reason)s") % {"reason": installment.hold_reason or _("en control")}
+        return _("Retenida: %(reason)s") % {"reason": installment.hold_words or _("en control")}
     if installment.status == IS.IN_BATCH:
         order = installment.pickup_order
         if order is not None and order.pickup_day is not None:
