@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from api import bank_accounts, claims, identity, oversight, transitions, views
+from api import bank_accounts, claims, identity, oversight, suspension_proposals, transitions, views
 from api.exceptions import not_found_view
 
 app_name = "api"
@@ -21,6 +21,7 @@ router.register("tokens", views.ApiTokenViewSet, basename="token")
 router.register("claims", claims.ClaimViewSet, basename="claim")
 router.register("cbu-changes", bank_accounts.CbuChangeViewSet, basename="cbuchange")
 router.register("identity-reviews", identity.IdentityReviewViewSet, basename="identityreview")
+router.register("suspension-proposals", suspension_proposals.SuspensionProposalViewSet, basename="suspensionproposal")
 for prefix, viewset, basename in oversight.ROUTES:  # screening flags, payment batches
     router.register(prefix, viewset, basename=basename)
 

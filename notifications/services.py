@@ -92,9 +92,9 @@ def queue_message(*, worker: Worker, kind: str, event_key: str, body: str) -> in
 
 def notify_enrollment_decisions(*, enrollments) -> int:
     """Tell each worker her enrollment was approved (the months she is entitled to and the
-    monthly amount) or rejected (the reason and how to claim), in one insert. Other states send nothing. The event is the
-    decision itself (enrollment, state, moment), so a re-opened and decided-again enrollment
-    is told again, and the same decision never twice."""
+    monthly amount) or rejected (the reason and how to claim), in one insert. Other states send
+    nothing. The event is the decision itself (enrollment, state, moment), so a re-opened and
+    decided-again enrollment is told again, and the same decision never twice."""
     enrollments = [e for e in enrollments if e.status in (Enrollment.Status.APPROVED, Enrollment.Status.REJECTED)]
     if not enrollments:
         return 0

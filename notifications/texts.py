@@ -9,8 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, ngettext, override
 
 SMS_LIMIT = 160
 
@@ -130,11 +129,16 @@ def reinstated(*, owed: int) -> str:
             owed,
         )
         return _fit(text, owed=owed, url=status_url())
-    return _fit(_("Interzafra: su ayuda fue rehabilitada. Vuelve a cobrar sus cuotas. Detalle en %(url)s"), url=status_url())
+    return _fit(
+        _("Interzafra: su ayuda fue rehabilitada. Vuelve a cobrar sus cuotas. Detalle en %(url)s"), url=status_url()
+    )
 
 
 def withdrawn() -> str:
     return _fit(
-        _("Interzafra: su inscripción fue dada de baja a su pedido. Si usted no la pidió, reclame en %(url)s o en su oficina."),
+        _(
+            "Interzafra: su inscripción fue dada de baja a su pedido. Si usted no la pidió, reclame en %(url)s "
+            "o en su oficina."
+        ),
         url=status_url(),
     )

@@ -47,7 +47,9 @@ def notify_enrollment_ended(*, enrollment: Enrollment) -> int:
 
 def notify_reinstated(*, enrollment: Enrollment, owed_months) -> int:
     """Tell the worker her benefit was reinstated, and how many passed months are paid."""
-    suspension = Suspension.objects.filter(enrollment=enrollment, lifted_at__isnull=False).order_by("-lifted_at", "-pk").first()
+    suspension = (
+        Suspension.objects.filter(enrollment=enrollment, lifted_at__isnull=False).order_by("-lifted_at", "-pk").first()
+    )
     if suspension is None:
         return 0
     with translation.override("es-ar"):

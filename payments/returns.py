@@ -401,8 +401,9 @@ def _apply_lines(batch: PaymentBatch, lines: list[tuple], problems: list[dict]) 
             cursor.execute("DELETE FROM payments_return WHERE line = ANY(%s)", [skip])
         # An expired order's installment is due again (a later batch re-issues it) unless an
         # earlier order of it expired too: then it is held. An order the bank rejected is held
-        # with the bank's reason until a payments officer re-issues it or the worker has a CBU. The statement sees the lines as they
-        # were before it, so "an earlier one" is any other expired line of the installment.
+        # with the bank's reason until a payments officer re-issues it or the worker has a CBU.
+        # The statement sees the lines as they were before it, so "an earlier one" is any other
+        # expired line of the installment.
         cursor.execute(
             """
             WITH done AS (

@@ -16,9 +16,7 @@ urlpatterns = [
     path("pagos/cuotas/", views.installment_list, name="installment_list"),
     path("pagos/cuotas/<int:pk>/liberar/", views.installment_release, name="installment_release"),
     path("pagos/cuotas/<int:pk>/reemitir/", views.installment_reissue, name="installment_reissue"),
-    path(
-        "pagos/cuotas/<int:pk>/reemitir-orden/", views.installment_reissue_order, name="installment_reissue_order"
-    ),
+    path("pagos/cuotas/<int:pk>/reemitir-orden/", views.installment_reissue_order, name="installment_reissue_order"),
     path("pagos/trabajadores/<int:pk>/", views.worker_payments, name="worker_payments"),
     path("pagos/totales/", views.monthly_totals, name="monthly_totals"),
     path("pagos/montos/", views.rate_list, name="rate_list"),

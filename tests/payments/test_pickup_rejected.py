@@ -27,7 +27,9 @@ def rejected_order(approved, officer, second_officer):
     """May's pickup order of a worker without a CBU (DNI ending in 7), rejected by the bank."""
     enrollment = without_cbu(approved, 31_000_007)
     may, _file = exported(officer, second_officer)
-    record = returns.reconcile_batch(batch=may, content=returned(may, "RECHAZADA", REASON), filename="r.csv", by=officer)
+    record = returns.reconcile_batch(
+        batch=may, content=returned(may, "RECHAZADA", REASON), filename="r.csv", by=officer
+    )
     assert (record.paid_count, record.rejected_count, record.expired_count) == (0, 1, 0)
     return enrollment.installments.get(number=1)
 
