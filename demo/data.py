@@ -186,6 +186,9 @@ CONFIRM_CONFLICT, CLEAR_MATCH = "confirm_conflict", "clear_match"
 #: the next one, whose batch is left built and waiting for a second officer's approval.
 PAID_MONTH = dt.date(2026, 6, 1)
 WAITING_MONTH = dt.date(2026, 7, 1)
+#: The agreement whose batch paying ``WAITING_MONTH`` is approved and reconciled ahead of the
+#: others' (a batch of one agreement): its workers entitled to two months are then fully paid.
+PAID_AHEAD_AGREEMENT = "CONV-2026-RN-01"
 
 
 @dataclass(frozen=True)

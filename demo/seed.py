@@ -8,7 +8,9 @@ reviewer resolves some flags and approves or rejects through the enrollment serv
 schedules the installments); a payments officer builds the month's batch (re-screening against
 the registry's monthly update holds what now conflicts), a second officer approves it, the bank
 file is exported, and the bank's return file — generated from the exported file — is
-reconciled, which makes the beneficiaries paid active; one beneficiary is suspended with a coded
+reconciled, which makes the beneficiaries paid active; Río Negro's agreement pays the next
+month on a batch of its own, which completes the enrollments with nothing left to pay
+("Finalizada"); one beneficiary is suspended with a coded
 cause and reinstated with one month stated as owed; the periods that ended close their
 registration; some are referred to training and followed to their outcome.
 
@@ -66,6 +68,15 @@ def seed(stdout=None) -> None:
         builder=users["pagos"],
         approver=users["pagos2"],
         reviewer=users["revisora"],
+    )
+    # Río Negro's agreement pays its July on its own batch, approved and reconciled: a worker
+    # entitled to two months (June and July) has both paid, and her enrollment ends "Finalizada".
+    _pay(
+        month=batch_month_for(data.WAITING_MONTH),
+        builder=users["pagos"],
+        approver=users["pagos2"],
+        reviewer=users["revisora"],
+        agreement=Agreement.objects.get(number=data.PAID_AHEAD_AGREEMENT),
     )
     _pay(month=batch_month_for(data.WAITING_MONTH), builder=users["pagos"], approver=None, reviewer=users["revisora"])
     _suspend_and_reinstate(reviewer=users["revisora"])
@@ -286,13 +297,15 @@ def _review(*, specs: list[WorkerSpec], enrollments: dict, reviewer) -> None:
             raise RuntimeError("; ".join(refused))
 
 
-def _pay(*, month: dt.date, builder, approver, reviewer) -> None:
-    """One month's batch: built by one payments officer (the monthly re-screening holds what now
-    conflicts), approved by another, exported, and reconciled with the bank's return. Without an
-    ``approver`` the batch is left built, waiting for the second officer."""
-    batch = PaymentBatch.objects.filter(month=month, province=None, agreement=None).first()
+def _pay(*, month: dt.date, builder, approver, reviewer, agreement: Agreement | None = None) -> None:
+    """One month's batch (of every agreement, or of ``agreement``): built by one payments officer
+    (the monthly re-screening holds what now conflicts), approved by another, exported, and
+    reconciled with the bank's return, which activates the paid enrollments and completes those
+    with nothing left to pay. Without an ``approver`` the batch is left built, waiting for the
+    second officer."""
+    batch = PaymentBatch.objects.filter(month=month, province=None, agreement=agreement).first()
     if batch is None:
-        batch = request_batch(month=month, by=builder)
+        batch = request_batch(month=month, by=builder, agreement=agreement)
     if batch.status == B.BUILDING:
         batch = build_batch(batch_id=batch.pk, screen=monthly_screening())
     if approver is None:

@@ -8,6 +8,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 
+from demo import data
 from demo import seed as demo
 from enrollment.models import Enrollment
 from enrollment.screening.models import MatchFlag
@@ -49,9 +50,9 @@ def test_states_come_from_the_state_machine(seeded):
     """Every enrollment moved through the services: screened (by the engine), then decided by
     the reviewer, and made active by the bank's return; the audit trail holds each step."""
     states = dict(Enrollment.objects.values_list("status").annotate(n=Count("id")))
-    assert set(states) == {"pending_review", "approved", "active", "rejected"}
+    assert set(states) == {"pending_review", "approved", "active", "completed", "rejected"}
     reviewer = get_user_model().objects.get(username="revisora")
-    decided = Enrollment.objects.exclude(status__in=["pending_review", "active"])
+    decided = Enrollment.objects.exclude(status__in=["pending_review", "active", "completed"])
     assert set(decided.values_list("status_changed_by", flat=True)) == {reviewer.pk}
     # the bank's return, applied by the payments officer, made the paid ones active
     builder = get_user_model().objects.get(username="pagos")
@@ -95,7 +96,7 @@ def test_paid_installments_show_their_batch_and_the_banks_outcome(seeded):
         assert item.batch.status == PaymentBatch.Status.RECONCILED
         assert item.batch.reconciliations.exists() and item.batch.files.exists()
     assert all(reason for reason in rejected.values_list("bank_reason", flat=True))
-    batch = PaymentBatch.objects.get(status=PaymentBatch.Status.RECONCILED)
+    batch = PaymentBatch.objects.get(status=PaymentBatch.Status.RECONCILED, agreement=None)
     assert batch.built_by.username == "pagos" and batch.approved_by.username == "pagos2"
     # paid "a mes vencido": July's batch pays June's installments (and earlier ones still due)
     assert batch.month == dt.date(2026, 7, 1) and batch.pays_through == dt.date(2026, 6, 1)
@@ -178,3 +179,35 @@ def test_workers_without_cbu_are_paid_by_pickup_orders_with_their_day(seeded):
         assert item.installment.worker.cbu == "" and item.cbu == ""
         digit = int(item.installment.worker.dni[-1])
         assert item.pickup_day == dni_calendar(item.batch.pickup_opens_on)[digit // 2]
+
+
+def test_demo_has_an_enrollment_completed_with_every_entitled_month_paid(seeded):
+    """Río Negro's batch paying July is approved and reconciled ahead of the national one: a
+    worker entitled to two months (June and July) has both paid, and the bank's return made her
+    enrollment "Finalizada" through the services."""
+    builder = get_user_model().objects.get(username="pagos")
+    completed = Enrollment.objects.filter(status=Enrollment.Status.COMPLETED).select_related("entitlement")
+    assert completed.exists()
+    for enrollment in completed:
+        installments = list(enrollment.installments.order_by("month"))
+        assert len(installments) == enrollment.entitlement.months == 2
+        assert {i.status for i in installments} == {Installment.Status.PAID}
+        for installment in installments:
+            (item,) = installment.batch_items.filter(outcome=BatchItem.Outcome.PAID)
+            assert item.batch.status == PaymentBatch.Status.RECONCILED
+        assert enrollment.status_changed_by == builder
+        seen = list(enrollment.events.order_by("pgh_id").values_list("status", flat=True))
+        assert [s for i, s in enumerate(seen) if i == 0 or seen[i - 1] != s][-3:] == ["approved", "active", "completed"]
+    ahead = PaymentBatch.objects.get(agreement__number=data.PAID_AHEAD_AGREEMENT)
+    assert ahead.status == PaymentBatch.Status.RECONCILED and ahead.month == dt.date(2026, 8, 1)
+    assert ahead.built_by == builder and ahead.approved_by.username == "pagos2"
+
+
+def test_demo_shows_the_beneficiarys_year(seeded):
+    """The three stories the README promises: a pickup order with its day, a worker suspended
+    and reinstated, and a completed enrollment."""
+    from enrollment.models import Suspension
+
+    assert BatchItem.objects.filter(method=BatchItem.Method.PICKUP, pickup_day__isnull=False).exists()
+    assert Suspension.objects.filter(lifted_at__isnull=False).exists()
+    assert Enrollment.objects.filter(status=Enrollment.Status.COMPLETED).exists()
