@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment
 from enrollment.screening import history
-from enrollment.screening.matching import Match, Person, Stats, describe, find_matches, load_candidates
+from enrollment.screening.matching import Match, Person, Stats, find_matches, load_candidates
 from enrollment.screening.models import (
     ExternalRegistry,
     MatchFlag,
@@ -28,6 +28,7 @@ from enrollment.screening.models import (
     ScreeningRules,
 )
 from enrollment.screening.names import last_key, name_key, sort_key
+from enrollment.screening.reasons import describe
 from provinces.bulk import any_of
 from provinces.models import add_months
 

@@ -24,13 +24,11 @@ import datetime as dt
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
-from django.utils.translation import get_language, gettext_noop
-from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
+from enrollment.screening.frequencies import rare_names
 from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
 from enrollment.screening.weights import (
     DEFAULT,
@@ -51,14 +49,6 @@ HOT_BLOCK = 250_000
 NAME_PREFILTER = 75
 #: With the same first surname a lower similarity is enough (a missing second surname or name).
 NAME_SAME_SURNAME = 60
-
-#: Scores are probabilities from Fellegi–Sunter weights: see ``enrollment.screening.weights``.
-#: Term-frequency evidence: agreeing names say more when the names are rare. A pair's names are
-#: rare when, for each of the two, fewer than this many people are expected to bear it among the
-#: targets and candidates together — estimated as the product of how often each of its words
-#: occurs there, so rare given names and compound surnames make it rarer — and the candidate's
-#: name is borne by no other candidate and the target's by no other target.
-RARE_NAME_EXPECTED = 1.0
 
 
 @dataclass(slots=True)
@@ -107,7 +97,7 @@ def score_pair(
     discriminating field evidence against, a missing value none. The same CUIL with names or
     birth dates that disagree carries the fact ``cuil_conflict``: one of the records is wrong,
     which is not "the same person" (the caller raises its own kind of flag). ``rare_name`` says
-    that both names are rare among the lists compared (see ``RARE_NAME_EXPECTED``): it adds
+    that both names are rare among the lists compared (see ``frequencies.RARE_NAME_EXPECTED``): it adds
     ``RARE_NAME_BITS`` when ``weights.may_add_rare_name`` allows. ``names`` is accepted for
     callers that computed a similarity already; the levels are computed here."""
     weights = weights or DEFAULT
@@ -511,79 +501,6 @@ def _find_matches(
     return [m for m in found.values() if m.score >= possible or "cuil_conflict" in m.facts]
 
 
-def rare_names(
-    cursor,
-    cand_keys: set[str],
-    target_keys: set[str],
-    targets_sql: str,
-    params: dict,
-    *,
-    tokens_sql: str | None = None,
-    target_total: int | None = None,
-) -> tuple[set[str], set[str]]:
-    """Which candidates' and which targets' name keys are rare (term frequency), set-based in SQL.
-
-    How many targets and candidates carry each word of the names (from ``tokens_sql`` when the
-    targets' counts are precomputed) gives the expected number of bearers of each name, the
-    product of its words' frequencies over everybody; a name expected less than
-    ``RARE_NAME_EXPECTED`` times is rare if no other candidate (for a candidate's name) or no other
-    target (for a target's) bears it."""
-    keys = cand_keys | target_keys
-    if not keys:
-        return set(), set()
-    words = sorted({word for key in keys for word in key.split()})
-    cursor.execute("SELECT count(*) FROM screen_cand")
-    total = cursor.fetchone()[0]
-    if target_total is None:
-        cursor.execute(f"SELECT count(*) FROM {targets_sql}", params)
-        target_total = cursor.fetchone()[0]
-    total += target_total
-    counts: dict[str, int] = defaultdict(int)
-    cursor.execute(
-        "SELECT w, count(*) FROM screen_cand c, unnest(string_to_array(c.name_key, ' ')) AS w"
-        " WHERE w = ANY(%(_words)s) GROUP BY w",
-        {"_words": words},
-    )
-    for word, n in cursor.fetchall():
-        counts[word] += n
-    if tokens_sql is not None:
-        cursor.execute(
-            f"SELECT tf.token, sum(tf.records) FROM {tokens_sql} WHERE tf.token = ANY(%(_words)s) GROUP BY tf.token",
-            {**params, "_words": words},
-        )
-    else:
-        cursor.execute(
-            f"SELECT w, count(*) FROM {targets_sql}, unnest(string_to_array(t.name_key, ' ')) AS w"
-            " WHERE w = ANY(%(_words)s) GROUP BY w",
-            {**params, "_words": words},
-        )
-    for word, n in cursor.fetchall():
-        counts[word] += int(n)
-
-    def rare(key: str) -> bool:
-        expected = float(total)
-        for word in key.split():
-            expected *= counts[word] / total
-        return expected < RARE_NAME_EXPECTED
-
-    rare_cands = sorted(k for k in cand_keys if rare(k))
-    rare_targets = sorted(k for k in target_keys if rare(k))
-    if not rare_cands or not rare_targets:
-        return set(), set()
-    cursor.execute(
-        "SELECT c.name_key FROM screen_cand c WHERE c.name_key = ANY(%(_keys)s)"
-        " GROUP BY c.name_key HAVING count(*) = 1",
-        {"_keys": rare_cands},
-    )
-    unique_cands = {row[0] for row in cursor.fetchall()}
-    cursor.execute(
-        f"SELECT t.name_key FROM {targets_sql} WHERE t.name_key = ANY(%(_keys)s)"
-        " GROUP BY t.name_key HAVING count(*) = 1",
-        {**params, "_keys": rare_targets},
-    )
-    return unique_cands, {row[0] for row in cursor.fetchall()}
-
-
 def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys: list[str], sort_keys: list[str]):
     """A hot block split by the sound of the first surname."""
     target_groups: dict[str, tuple[list[int], list[str], list[str]]] = defaultdict(lambda: ([], [], []))
@@ -599,71 +516,3 @@ def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys:
         if last in target_groups:
             ids_, keys_, sorted_ = target_groups[last]
             yield group_cands, ids_, keys_, sorted_
-
-
-#: What ``describe`` says, translated once per language (a screening describes thousands of
-#: pairs, and each ``gettext`` walks the catalogue's fallbacks).
-_PHRASES = {
-    "same_worker": gettext_noop("es el mismo trabajador (mismo CUIL)"),
-    "cuil": gettext_noop("mismo CUIL"),
-    "dni": gettext_noop("mismo DNI con otro CUIL"),
-    "dni_typo": gettext_noop("DNI con un dígito distinto"),
-    "dni_near": gettext_noop("DNI con dos dígitos distintos"),
-    "dni_other": gettext_noop("DNI distinto"),
-    "no_id": gettext_noop("sin CUIL en el padrón"),
-    "same_name": gettext_noop("mismo apellido y nombre"),
-    "sound": gettext_noop("apellido y nombre que suenan igual (V/B, S/Z/C, LL/Y, H muda)"),
-    "order": gettext_noop("apellidos y nombres en otro orden"),
-    "missing_word": gettext_noop("falta un apellido o un nombre"),
-    "last_typo": gettext_noop("error de tipeo en el apellido"),
-    "last_other": gettext_noop("apellido distinto"),
-    "first_typo": gettext_noop("error de tipeo en el nombre"),
-    "first_other": gettext_noop("nombre distinto"),
-    "rare_name": gettext_noop("nombre poco frecuente en los padrones comparados"),
-    "sex_other": gettext_noop("otro sexo según el CUIL"),
-    "birth_same": gettext_noop("misma fecha de nacimiento"),
-    "birth_swapped": gettext_noop("día y mes invertidos en la fecha de nacimiento"),
-    "birth_placeholder": gettext_noop("fecha de nacimiento genérica o faltante"),
-    "birth_typo": gettext_noop("fecha de nacimiento con un dígito distinto"),
-    "birth_different": gettext_noop("fecha de nacimiento distinta"),
-}
-
-
-@lru_cache(maxsize=16)
-def _phrases(language: str | None) -> dict[str, str]:
-    return {key: _(message) for key, message in _PHRASES.items()}
-
-
-def describe(facts: list[str], a_last: str, a_first: str, b_last: str, b_first: str) -> str:
-    """The facts of a scored pair as the sentence a reviewer reads."""
-    from enrollment.screening.names import phonetic_tokens
-
-    say = _phrases(get_language())
-    parts = []
-    if "same_worker" in facts:
-        parts.append(say["same_worker"])
-    else:
-        ident = next((f for f in ("cuil", "dni", "dni_typo", "dni_near", "dni_other") if f in facts), "no_id")
-        parts.append(say[ident])
-    al, af, bl, bf = (phonetic_tokens(x) for x in (a_last, a_first, b_last, b_first))
-    raw_equal = (a_last.upper(), a_first.upper()) == (b_last.upper(), b_first.upper())
-    if raw_equal:
-        parts.append(say["same_name"])
-    elif (al, af) == (bl, bf):
-        parts.append(say["sound"])
-    elif sorted(al + af) == sorted(bl + bf):
-        parts.append(say["order"])
-    elif set(al + af) < set(bl + bf) or set(bl + bf) < set(al + af):
-        parts.append(say["missing_word"])
-    else:
-        if al != bl:
-            parts.append(say["last_typo"] if fuzz.ratio(" ".join(al), " ".join(bl)) >= 70 else say["last_other"])
-        if af != bf:
-            parts.append(say["first_typo"] if fuzz.ratio(" ".join(af), " ".join(bf)) >= 70 else say["first_other"])
-    if "rare_name" in facts:
-        parts.append(say["rare_name"])
-    if "sex:other" in facts:
-        parts.append(say["sex_other"])
-    birth = next((f.split(":")[1] for f in facts if f.startswith("birth:")), "")
-    parts.append(say.get(f"birth_{birth}", ""))
-    return ", ".join(p for p in parts if p)

@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
-from enrollment.screening.matching import Person, describe, rare_name_counts, score_pair
+from enrollment.screening.matching import Person, rare_name_counts, score_pair
 from enrollment.screening.names import last_key, name_key, phonetic_word, swapped
+from enrollment.screening.reasons import describe
 
 SAME, POSSIBLE = 0.90, 0.75
 
