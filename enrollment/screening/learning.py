@@ -52,6 +52,7 @@ def estimate_weights(
     u0 = {f: _normalised({code: level.u for code, level in tables[f].items()}) for f in FIELDS}
     sampled = list(random_pairs)
     sampled_counts = {f: Counter(pattern[i] for pattern in sampled) for i, f in enumerate(FIELDS)}
+    sampled_patterns = Counter(sampled)
     u = {f: _smoothed(sampled_counts[f], u0[f], pseudo_pairs) for f in FIELDS}
     # A pair is compared because a blocking key agreed (the same DNI, the same birth date, the
     # same name): that field says nothing about the pairs it brought in. As Splink trains m on
@@ -75,17 +76,13 @@ def estimate_weights(
             for key in [_blocked_on(pattern)]
         )
         # A random pair is one person with the prior's probability: in a small data set that is
-        # enough to make a shared ID look common among different people. Their expected share
-        # of the sample is taken out of the counts before ``u`` is estimated again.
-        true_in_sample = len(sampled) * matched / max(total_pairs, 1.0)
-        u = {
-            f: _smoothed(
-                Counter({code: max(n - true_in_sample * m[f].get(code, 0.0), 0.0) for code, n in counts_.items()}),
-                u0[f],
-                pseudo_pairs,
-            )
-            for f, counts_ in sampled_counts.items()
-        }
+        # enough to make a shared ID look common among different people. The true pairs are
+        # taken out of the sample two ways — their expected number with the average ``m`` of
+        # each level, and each random pair weighted by its own probability of being two people
+        # given all its fields (the E step over the random pairs) — and a level's ``u`` is the
+        # lower of the two: a true pair left in the counts only ever inflates ``u``.
+        share = min(max(matched / max(total_pairs, 1.0), 1e-12), 1 - 1e-9)
+        u = _u_without_true_pairs(sampled_patterns, m, u, share, u0, pseudo_pairs)
     prior = min(max(matched, 1.0) / max(total_pairs, 2.0), 1 - 1e-9)
     return Weights(
         **{f: {code: Level(code, m[f][code], u[f][code]) for code in m[f]} for f in FIELDS},
@@ -150,6 +147,26 @@ def _blocked_on(pattern: Pattern) -> str:
     if birth in ("same", "swapped"):
         return "birth"
     return "name"
+
+
+def _u_without_true_pairs(sample: Counter, m: dict, u: dict, share: float, u0: dict, pseudo_pairs: float) -> dict:
+    """``u`` from the random pairs less the true pairs among them (``share`` of all pairs): by
+    their expected number with each level's average ``m``, and by each pair's own probability of
+    being two people given all its fields; per level the lower of the two."""
+    total = sum(sample.values())
+    apart = {pattern: n * (1.0 - _posterior(pattern, m, u, share, "")) for pattern, n in sample.items()}
+    out = {}
+    for i, f in enumerate(FIELDS):
+        counts = Counter()
+        for pattern, n in sample.items():
+            counts[pattern[i]] += n
+        by_share = Counter({c: max(n - total * share * m[f].get(c, 0.0), 0.0) for c, n in counts.items()})
+        by_pair = Counter()
+        for pattern, n in apart.items():
+            by_pair[pattern[i]] += n
+        a, b = _smoothed(by_share, u0[f], pseudo_pairs), _smoothed(by_pair, u0[f], pseudo_pairs)
+        out[f] = _normalised({code: min(a[code], b[code]) for code in u0[f]})
+    return out
 
 
 def _normalised(table: dict[str, float]) -> dict[str, float]:

@@ -68,3 +68,40 @@ def test_without_pairs_the_default_weights_are_kept_apart_from_the_prior():
     assert {code: level.weight for code, level in weights.name.items()} == pytest.approx(
         {code: level.weight for code, level in DEFAULT.name.items()}, abs=0.5
     )
+
+
+def test_true_pairs_drawn_at_random_do_not_make_a_shared_dni_look_common():
+    """In two lists of 5,000 a random pair is one person once in 5,000 draws: the 40 true pairs
+    among 200,000 random ones all share their DNI (and names and birth date), more than the
+    average true pair does. Taken out pair by pair, they leave a shared DNI as rare among
+    different people as it is (none of the others shares one): a strong identifier."""
+    rng = random.Random(5)
+    true = [
+        (
+            rng.choices(["exact", "typo", "different"], [0.85, 0.1, 0.05])[0],
+            rng.choices(["same", "typo", "different"], [0.9, 0.05, 0.05])[0],
+            rng.choices(["same", "typo", "other"], [0.8, 0.1, 0.1])[0],
+            "missing",
+        )
+        for _ in range(5_000)
+    ]
+    others = [("different", "same", "other", "missing")] * 5_000
+    sample = [("exact", "same", "same", "missing")] * 40 + [
+        (
+            rng.choices(["typo", "different"], [0.001, 0.999])[0],
+            rng.choices(["same", "typo", "different"], [0.0002, 0.002, 0.9978])[0],
+            rng.choices(["typo", "other"], [0.0001, 0.9999])[0],
+            "missing",
+        )
+        for _ in range(200_000 - 40)
+    ]
+    weights = estimate_weights(true + others, sample, total_pairs=5_000 * 5_000)
+    # Enough for a shared DNI to outweigh a different name and birth date and the prior.
+    assert weights.dni["same"].weight > 25
+    assert (
+        weights.prior_bits
+        + weights.dni["same"].weight
+        + weights.name["different"].weight
+        + weights.birth["different"].weight
+        > 3.2
+    )
