@@ -165,7 +165,7 @@ def registry_targets(version_ids: list[int]) -> dict:
         "tokens_sql": "(SELECT token, records FROM screening_registrynameword WHERE version_id = ANY(%(versions)s)) tf",
         "target_total": total,
         "blocks_sql": (
-            "(SELECT birth_date, benefit_from, benefit_to, ids, name_keys, sort_keys"
+            "(SELECT birth_date, benefit_from, benefit_to, ids, name_keys, sort_keys, dnis"
             " FROM screening_registrybirthblock WHERE version_id = ANY(%(versions)s)) b"
         ),
     }

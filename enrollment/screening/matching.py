@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from enrollment.screening.frequencies import rare_names
 from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
+from enrollment.screening.near_dni import one_keystroke, surname_and_dni_pairs
 from enrollment.screening.weights import (
     DEFAULT,
     RARE_NAME_BITS,
@@ -47,8 +49,6 @@ HOT_BLOCK = 250_000
 #: Name similarity (0–100) a pair of the birth-date block needs to be scored at all: below about
 #: 80 no pair can reach "possible" (see ``score_pair``), so 75 leaves a margin.
 NAME_PREFILTER = 75
-#: With the same first surname a lower similarity is enough (a missing second surname or name).
-NAME_SAME_SURNAME = 60
 
 
 @dataclass(slots=True)
@@ -151,11 +151,12 @@ def _person(row, month_from=None, month_to=None) -> Person:
 
 
 #: One birth-date block as the engine reads it: the ids as 8-byte big-endian integers (read with
-#: no parsing), and the name keys as written and in alphabetical order, "|"-joined in the same
-#: order (folded keys hold only A–Z and spaces). Used at load time and for ad-hoc targets.
+#: no parsing), and the name keys as written and in alphabetical order and the DNIs (empty when
+#: unknown), "|"-joined in the same order (folded keys hold only A–Z and spaces, DNIs digits).
+#: Used at load time and for ad-hoc targets.
 BLOCK_AGGREGATES = (
     "string_agg(int8send(t.id), ''::bytea ORDER BY t.id), string_agg(t.name_key, '|' ORDER BY t.id),"
-    " string_agg(t.sort_key, '|' ORDER BY t.id)"
+    " string_agg(t.sort_key, '|' ORDER BY t.id), string_agg(coalesce(t.dni, ''), '|' ORDER BY t.id)"
 )
 
 
@@ -171,7 +172,7 @@ def build_registry_index(cursor, version_id: int) -> None:
     cursor.execute(
         f"""
         INSERT INTO screening_registrybirthblock
-               (version_id, birth_date, benefit_from, benefit_to, size, ids, name_keys, sort_keys)
+               (version_id, birth_date, benefit_from, benefit_to, size, ids, name_keys, sort_keys, dnis)
         SELECT %(v)s, t.birth_date, min(t.benefit_from), max(t.benefit_to), count(*), {BLOCK_AGGREGATES}
           FROM screening_externalrecord t
          WHERE t.version_id = %(v)s AND t.birth_date IS NOT NULL AND NOT (t.birth_date = ANY(%(placeholders)s))
@@ -373,6 +374,12 @@ def _find_matches(
     for row in cursor.fetchall():
         stats.name_block_pairs += 1
         consider(by_ref[row[0]], _person(row[1:]))
+    # The same first surname's sound and a DNI one keystroke away, whatever the birth dates.
+    wanted: dict[int, list[Person]] = defaultdict(list)
+    for ref, ident in surname_and_dni_pairs(cursor, targets_sql, params, overlap):
+        if ident != ref or not same_worker_is_target:
+            stats.name_block_pairs += 1
+            wanted[ident].append(by_ref[ref])
     stats.seconds_name_block += time.perf_counter() - started
     blocks_started = time.perf_counter()
 
@@ -391,7 +398,7 @@ def _find_matches(
     if blocks_sql is not None:
         # Precomputed when the registry version was loaded: no grouping of millions of rows here.
         cursor.execute(
-            f"SELECT b.birth_date, b.ids, b.name_keys, b.sort_keys FROM {blocks_sql}"
+            f"SELECT b.birth_date, b.ids, b.name_keys, b.sort_keys, b.dnis FROM {blocks_sql}"
             f" WHERE b.birth_date IN {wanted_dates}"
             "  AND b.benefit_from <= %(_month_to)s AND b.benefit_to >= %(_month_from)s",
             block_params,
@@ -409,19 +416,20 @@ def _find_matches(
             block_params,
         )
     stats.seconds_block_query += time.perf_counter() - blocks_started
-    wanted: dict[int, list[Person]] = defaultdict(list)
     cdist_started = time.perf_counter()
     by_date = {
         day: (
             [c.name_key for c in people],
             [sort_key(c.name_key) for c in people],
-            np.array([c.last_key for c in people], dtype=object),
+            [c.name_key.partition(" ")[0] for c in people],
+            [c.dni for c in people],
+            [c.name_key.partition(" ")[2] for c in people],
         )
         for day, people in cands_by_date.items()
     }
     # Keys are folded to A–Z and spaces, so "|" separates them safely; one string per block is
     # much cheaper to aggregate and to read than an array of strings.
-    for birth_date, packed_ids, joined_keys, joined_sorted in cursor:
+    for birth_date, packed_ids, joined_keys, joined_sorted, joined_dnis in cursor:
         cands = cands_by_date.get(birth_date)
         if not cands:
             continue
@@ -429,19 +437,25 @@ def _find_matches(
         keys, sort_keys = joined_keys.split("|"), joined_sorted.split("|")
         # The first surname's key is the name key's first word (surname words come first).
         last_keys = [key.partition(" ")[0] for key in keys]
+        # A DNI one keystroke away brings the pair in whatever the names (see ``near_dni``).
+        near = one_keystroke(by_date[birth_date][3], joined_dnis.split("|"))
         if len(cands) * len(ids) <= HOT_BLOCK:
-            cand_keys, cand_sorted, cand_last = by_date[birth_date]
+            cand_keys, cand_sorted, cand_first, _dnis, cand_rest = by_date[birth_date]
             stats.name_comparisons += len(cand_keys) * len(keys)
-            # As written (typos), in alphabetical order (swaps), and the same first surname (a
-            # missing second surname or given name): cheap vectorised tests, no Python per pair.
-            written = process.cdist(
-                cand_keys, keys, scorer=fuzz.ratio, score_cutoff=NAME_SAME_SURNAME, dtype=np.uint8, workers=1
-            )
-            hits = written >= NAME_PREFILTER
+            # As written (typos), in alphabetical order (swaps), the first surname alone (one
+            # typo away: the rest replaced or missing) and the rest alone (the first surname
+            # replaced): cheap vectorised tests, no Python per pair.
+            hits = process.cdist(
+                cand_keys, keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
+            ).astype(bool)
             hits |= process.cdist(
                 cand_sorted, sort_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
             ).astype(bool)
-            hits |= (written > 0) & np.equal.outer(cand_last, np.array(last_keys, dtype=object))
+            hits |= (
+                process.cdist(cand_first, last_keys, scorer=OSA.distance, score_cutoff=1, dtype=np.int8, workers=1) <= 1
+            )
+            hits |= same_rest(cand_rest, [key.partition(" ")[2] for key in keys])
+            hits |= near
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
                 if (cands[i].ref, ids[j]) in found:  # already matched exactly
@@ -450,7 +464,10 @@ def _find_matches(
                     wanted[ids[j]].append(cands[i])
             continue
         # A hot block (a common date and surname): split by surname sound, names scored as written
-        # and in alphabetical order.
+        # and in alphabetical order; the DNIs one keystroke away over the whole block.
+        for i, j in zip(*(axis.tolist() for axis in np.nonzero(near)), strict=True):
+            if ids[j] != cands[i].ref or not same_worker_is_target:
+                wanted[ids[j]].append(cands[i])
         for sub_cands, sub_ids, sub_keys, sub_sorted in _sub_blocks(cands, ids, keys, last_keys, sort_keys):
             stats.name_comparisons += len(sub_cands) * len(sub_keys)
             cand_keys = [c.name_key for c in sub_cands]
@@ -499,6 +516,15 @@ def _find_matches(
     stats.seconds_scoring += time.perf_counter() - scoring_started
     stats.seconds_fuzzy += time.perf_counter() - started
     return [m for m in found.values() if m.score >= possible or "cuil_conflict" in m.facts]
+
+
+def same_rest(cand_rest: list[str], target_rest: list[str]) -> np.ndarray:
+    """Which (candidate, target) names agree after their first word (both non-empty), compared
+    as integers: each distinct rest numbered once, no Python per pair."""
+    numbers: dict[str, int] = {"": -1}
+    a = np.array([numbers.setdefault(r, len(numbers)) for r in cand_rest])
+    b = np.array([numbers.setdefault(r, len(numbers)) for r in target_rest])
+    return np.equal.outer(a, b) & (a >= 0)[:, None]
 
 
 def _sub_blocks(cands: list[Person], ids: list[int], keys: list[str], last_keys: list[str], sort_keys: list[str]):

@@ -286,9 +286,9 @@ class RegistryNameWord(models.Model):
 
 class RegistryBirthBlock(models.Model):
     """The records of a registry version born on one date, as the matching engine reads them: the
-    ids (8-byte big-endian integers), and the folded names as written and in alphabetical order
-    (each joined by "|"), in the same order. Built once when the version is loaded; placeholder
-    and missing birth dates form no block."""
+    ids (8-byte big-endian integers), the folded names as written and in alphabetical order and
+    the DNIs (each joined by "|"), in the same order. Built once when the version is loaded;
+    placeholder and missing birth dates form no block."""
 
     version = models.ForeignKey(RegistryVersion, on_delete=models.CASCADE, related_name="+")
     birth_date = models.DateField(_("fecha de nacimiento"))
@@ -298,6 +298,7 @@ class RegistryBirthBlock(models.Model):
     ids = models.BinaryField(_("registros del bloque"))
     name_keys = models.TextField(_("claves fonéticas"))
     sort_keys = models.TextField(_("claves fonéticas en orden alfabético"))
+    dnis = models.TextField(_("DNI de los registros"), default="")
 
     class Meta:
         verbose_name = _("bloque por fecha de nacimiento")

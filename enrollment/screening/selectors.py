@@ -26,6 +26,7 @@ _LEVELS = {
     ("name", "contained_typo"): _("falta un nombre o un apellido, y hay un error de tipeo"),
     ("name", "close"): _("dos errores de tipeo"),
     ("name", "surname"): _("solo coincide el primer apellido"),
+    ("name", "given"): _("coincide todo salvo el primer apellido"),
     ("name", "different"): _("distintos"),
     ("birth", "same"): _("la misma fecha"),
     ("birth", "swapped"): _("día y mes invertidos"),

@@ -70,7 +70,8 @@ NAME = _levels(
     Level("contained", 0.08, 0.00023),  # +8.4: a second name or surname missing on one side
     Level("contained_typo", 0.03, 0.00024),  # +7.0: the same, and one typo in a remaining word
     Level("close", 0.06, 0.00047),  # +7.0: two typos (similarity 0.80–0.90)
-    Level("surname", 0.05, 0.03),  # +0.7: the first surname agrees, the rest does not
+    Level("surname", 0.05, 0.03),  # +0.7: the first surname agrees (or one typo away), the rest does not
+    Level("given", 0.01, 0.02),  # −1.0: the rest agrees, the first surname does not
     Level("different", 0.04, 0.998),  # −4.6
 )
 BIRTH = _levels(
@@ -156,8 +157,10 @@ def name_level(a: str, b: str) -> str:
                 return "contained_typo"
     if written >= 0.80:
         return "close"
-    if ta[0] == tb[0] and len(ta[0]) > 2:
+    if min(len(ta[0]), len(tb[0])) > 2 and OSA.distance(ta[0], tb[0]) <= 1:
         return "surname"
+    if len(ta) > 1 and ta[1:] == tb[1:]:
+        return "given"
     return "different"
 
 

@@ -292,3 +292,19 @@ def test_one_typo_near_a_sound_rule_counts_once():
 def test_different_names_with_the_same_birth_date_and_no_ids_do_not_match_either_way():
     a, b = person("Acosta", "María", BIRTH), person("Ledesma", "Patricia", BIRTH, ref=2)
     assert score_pair(a, b)[0] < POSSIBLE and score_pair(b, a)[0] < POSSIBLE
+
+
+def test_a_typo_in_the_first_surname_with_other_given_names_is_only_the_surname():
+    a, b = person("Rees", "Lukar", BIRTH), person("Reecs", "Leah", BIRTH, ref=2)
+    assert "name:surname" in score_pair(a, b)[1] and "name:surname" in score_pair(b, a)[1]
+    # With the programme's weights that says little: not flagged.
+    assert score_pair(a, b)[0] < POSSIBLE
+
+
+def test_the_same_given_names_under_another_first_surname_is_its_own_level():
+    a, b = person("Wheatley", "Olivia", BIRTH), person("Winfield", "Olivia", BIRTH, ref=2)
+    for x, y in ((a, b), (b, a)):
+        score, facts = score_pair(x, y)
+        assert "name:given" in facts and score < POSSIBLE
+    # A lone word (no given name) is not "the rest agrees".
+    assert "name:different" in score_pair(person("Gillard", "", BIRTH), person("Hoffman", "", BIRTH, ref=2))[1]

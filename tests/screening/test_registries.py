@@ -119,6 +119,7 @@ def test_loading_counts_name_words_and_builds_birth_date_blocks(load_registry):
     assert np.frombuffer(bytes(block.ids), dtype=">i8").tolist() == ids[:2]
     assert block.name_keys.split("|") == ["BENITES ANA MARIA", "SOSA ANA"]
     assert block.sort_keys.split("|") == ["ANA BENITES MARIA", "ANA SOSA"]
+    assert block.dnis.split("|") == ["30000001", "30000002"]
     words = dict(RegistryNameWord.objects.filter(version=version).values_list("token", "records"))
     assert words == {"BENITES": 1, "ANA": 3, "MARIA": 1, "SOSA": 1, "PAS": 2, "LUIS": 1}
 
@@ -177,3 +178,38 @@ def test_precomputed_blocks_and_counts_find_what_grouping_on_the_fly_finds(load_
             found.append(sorted((m.candidate.ref, m.target.ref, round(m.score, 6), tuple(m.facts)) for m in matches))
     assert found[0] == found[1]
     assert {(c, "rare_name" in facts) for c, _t, _s, facts in found[0]} >= {(0, False), (1, False), (2, True)}
+
+
+@pytest.mark.django_db
+def test_a_dni_one_keystroke_away_brings_a_pair_in_whatever_the_names(load_registry):
+    """Born the same day with a DNI one digit off, or the same first surname with two
+    neighbouring digits swapped, the pair is compared (and scored) even though the names or the
+    birth dates disagree; a DNI two digits off with another name is not."""
+    version = load_registry(
+        [
+            ",30111222,Quiroga,Juan Carlos,1985-04-09,2026-01,2026-12",
+            ",30555666,Lucero,Ramón,1970-01-15,2026-01,2026-12",
+            ",30777888,Maidana,Rosa,1990-02-03,2026-01,2026-12",
+        ]
+    )
+    records = dict(ExternalRecord.objects.filter(version=version).values_list("dni", "pk"))
+    people = [
+        Person(ref, make_cuil(int(dni)), dni, name_key(last, first), last_key(last), birth,
+               dt.date(2026, 5, 1), dt.date(2026, 8, 1))
+        for ref, (dni, last, first, birth) in enumerate(
+            [
+                ("30111223", "Benítez", "Marta", dt.date(1985, 4, 9)),  # one digit, same day, other name
+                ("30556566", "Lucero", "Pedro", dt.date(1981, 6, 2)),  # swapped digits, same surname
+                ("30779988", "Sosa", "Ana", dt.date(1990, 2, 3)),  # two digits, other name
+            ]
+        )
+    ]  # fmt: skip
+    sources = engine.registry_targets([version.pk])
+    with transaction.atomic(), connection.cursor() as cursor:
+        load_candidates(cursor, people)
+        for kwargs in (sources, {"targets_sql": sources["targets_sql"], "params": sources["params"]}):
+            # Every pair compared comes back with a threshold this low.
+            matches = find_matches(cursor, candidates=people, possible=1e-9, same=0.9, **kwargs)
+            compared = {(m.candidate.ref, m.target.ref): m.facts for m in matches}
+            assert set(compared) == {(0, records["30111222"]), (1, records["30555666"])}
+            assert all("dni_typo" in facts for facts in compared.values())
