@@ -363,6 +363,8 @@ def run(args) -> None:
             ("engine, fuzzy part (name block + birth-date blocks)", reg.seconds_fuzzy,
              f"{reg.name_comparisons:,} name comparisons, {reg.name_comparisons / reg.seconds_fuzzy / 1e6:.1f} M/s"),
             ("  of which name block (SQL join + scoring)", reg.seconds_name_block, f"{reg.name_block_pairs:,} pairs"),
+            ("    of which same surname, DNI one keystroke away (SQL join)", reg.seconds_near_dni,
+             f"{reg.near_dni_pairs:,} pairs one keystroke away (with the birth-date blocks')"),
             ("  of which birth-date blocks query (blocks built at load)", reg.seconds_block_query, ""),
             ("  of which rapidfuzz cdist over the blocks", reg.seconds_cdist,
              f"{reg.name_comparisons / max(reg.seconds_cdist, 1e-9) / 1e6:.1f} M comparisons/s"),

@@ -78,10 +78,13 @@ class Stats:
     exact_pairs: int = 0
     name_block_pairs: int = 0
     name_comparisons: int = 0
+    #: Pairs brought in by a DNI one keystroke away (same surname's sound, or same birth date).
+    near_dni_pairs: int = 0
     scored_pairs: int = 0
     seconds_exact: float = 0.0
     seconds_fuzzy: float = 0.0
     seconds_name_block: float = 0.0
+    seconds_near_dni: float = 0.0
     seconds_block_query: float = 0.0
     seconds_cdist: float = 0.0
     seconds_scoring: float = 0.0
@@ -375,11 +378,13 @@ def _find_matches(
         stats.name_block_pairs += 1
         consider(by_ref[row[0]], _person(row[1:]))
     # The same first surname's sound and a DNI one keystroke away, whatever the birth dates.
+    near_started = time.perf_counter()
     wanted: dict[int, list[Person]] = defaultdict(list)
     for ref, ident in surname_and_dni_pairs(cursor, targets_sql, params, overlap):
         if ident != ref or not same_worker_is_target:
-            stats.name_block_pairs += 1
+            stats.near_dni_pairs += 1
             wanted[ident].append(by_ref[ref])
+    stats.seconds_near_dni += time.perf_counter() - near_started
     stats.seconds_name_block += time.perf_counter() - started
     blocks_started = time.perf_counter()
 
@@ -439,6 +444,7 @@ def _find_matches(
         last_keys = [key.partition(" ")[0] for key in keys]
         # A DNI one keystroke away brings the pair in whatever the names (see ``near_dni``).
         near = one_keystroke(by_date[birth_date][3], joined_dnis.split("|"))
+        stats.near_dni_pairs += int(near.sum())
         if len(cands) * len(ids) <= HOT_BLOCK:
             cand_keys, cand_sorted, cand_first, _dnis, cand_rest = by_date[birth_date]
             stats.name_comparisons += len(cand_keys) * len(keys)
