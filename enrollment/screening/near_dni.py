@@ -37,12 +37,14 @@ def one_keystroke(cand_dnis: list[str], target_dnis: list[str]) -> np.ndarray:
 def surname_and_dni_pairs(cursor, targets_sql: str, params: dict, overlap: str) -> list[tuple[int, int]]:
     """(candidate ref, target id) of the pairs with the same first surname's sound and DNIs one
     keystroke apart; ``screen_cand`` holds the candidates (``matching.load_candidates``)."""
+    # Two hash joins, one per half of the DNI; a pair sharing both halves has the same DNI (the
+    # exact join's), and the few found twice (DNIs of different lengths) are counted once.
     cursor.execute(
         f"""
         SELECT c.ref, t.id, c.dni, t.dni
           FROM screen_cand c JOIN {targets_sql} ON t.last_key = c.last_key AND left(t.dni, 4) = left(c.dni, 4)
          WHERE {overlap} AND c.last_key <> '' AND t.dni <> c.dni
-        UNION
+        UNION ALL
         SELECT c.ref, t.id, c.dni, t.dni
           FROM screen_cand c JOIN {targets_sql} ON t.last_key = c.last_key AND right(t.dni, 4) = right(c.dni, 4)
          WHERE {overlap} AND c.last_key <> '' AND t.dni <> c.dni
@@ -53,4 +55,4 @@ def surname_and_dni_pairs(cursor, targets_sql: str, params: dict, overlap: str) 
     if not rows:
         return []
     distance = process.cpdist([r[2] for r in rows], [r[3] for r in rows], scorer=OSA.distance, score_cutoff=1)
-    return [(r[0], r[1]) for r, d in zip(rows, distance.tolist(), strict=True) if d == 1]
+    return sorted({(r[0], r[1]) for r, d in zip(rows, distance.tolist(), strict=True) if d == 1})
