@@ -445,7 +445,12 @@ def _find_matches(
         # The first surname's key is the name key's first word (surname words come first).
         last_keys = [key.partition(" ")[0] for key in keys]
         # A DNI one keystroke away brings the pair in whatever the names (see ``near_dni``).
-        near = one_keystroke(by_date[birth_date][3], joined_dnis.split("|"))
+        dnis = joined_dnis.split("|")
+        near = (
+            one_keystroke(by_date[birth_date][3], dnis)
+            if len(dnis) == len(ids)
+            else np.zeros((len(cands), len(ids)), dtype=bool)  # a block built without its DNIs
+        )
         stats.near_dni_pairs += int(near.sum())
         if len(cands) * len(ids) <= HOT_BLOCK:
             cand_keys, cand_sorted, cand_first, _dnis, cand_rest = by_date[birth_date]
