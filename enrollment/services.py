@@ -417,25 +417,25 @@ def withdraw_enrollment(*, enrollment: Enrollment, by, reason: str) -> Enrollmen
 def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason: str = "") -> list[str]:
     """Approve or reject many. Returns one message per failure.
 
-    Approvals are first tried together: each enrollment approved (a savepoint each, so one
-    refused does not stop the rest) and all their installments scheduled in one set-based
-    statement, in one transaction. If that scheduling is refused (a budget, a worker already
-    paid those months) nothing of it is kept and each enrollment is decided in its own
-    transaction instead, so the refusal is reported against the enrollment it concerns."""
+    Approvals are first tried together, set-based: the rows locked in one statement, the
+    blocking flags read in one query, the enrollments that may be approved moved in one UPDATE
+    per state they come from, and all their installments scheduled in one statement, in one
+    transaction; an enrollment that may not be approved is reported with the same words as when
+    it is approved alone. If the scheduling is refused (a budget, a worker already paid those
+    months) nothing of it is kept and each enrollment is decided in its own transaction
+    instead, so the refusal is reported against the enrollment it concerns."""
     enrollments = list(enrollments)
     if approve and len(enrollments) > 1:
+        _require_reviewer(by)
         try:
             with transaction.atomic():
-                failures, approved = [], []
-                for enrollment in enrollments:
-                    try:
-                        with transaction.atomic():
-                            approved.append(
-                                approve_enrollment(enrollment=enrollment, by=by, reason=reason, schedule=False)
-                            )
-                    except ValidationError as error:
-                        failures.append(f"{enrollment.worker}: {' '.join(error.messages)}")
-                seams.enrollments_approved_in_bulk.run(enrollment_ids=[e.pk for e in approved], by=by)
+                failures, approvable = _approvable(enrollments)
+                approved: list[int] = []
+                for source, ids in approvable.items():
+                    approved += _move_many(
+                        enrollment_ids=ids, source=source, to=S.APPROVED, by=by, reason=reason or _("Aprobada")
+                    )
+                seams.enrollments_approved_in_bulk.run(enrollment_ids=sorted(approved), by=by)
                 return failures
         except ValidationError:
             pass  # decided one by one below
@@ -449,3 +449,35 @@ def bulk_decide(*, enrollments: Iterable[Enrollment], by, approve: bool, reason:
         except ValidationError as error:
             failures.append(f"{enrollment.worker}: {' '.join(error.messages)}")
     return failures
+
+
+def _approvable(enrollments: list[Enrollment]) -> tuple[list[str], dict[str, list[int]]]:
+    """Lock the enrollments (one statement, in id order) and sort them: those that may be
+    approved, by the state they are in, and a message for each that may not — a blocking
+    screening flag, or a state approval does not follow — worded as ``approve_enrollment``
+    words it."""
+    from enrollment.screening.selectors import blocking_enrollment_ids
+
+    ids = sorted({e.pk for e in enrollments})
+    states = dict(Enrollment.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "status"))
+    blocked = blocking_enrollment_ids(ids)
+    failures: list[str] = []
+    approvable: dict[str, list[int]] = {}
+    seen: set[int] = set()
+    for enrollment in enrollments:
+        status = states.get(enrollment.pk)
+        if status is None or enrollment.pk in seen:
+            continue
+        seen.add(enrollment.pk)
+        if enrollment.pk in blocked:
+            message = _("Tiene alertas de control que bloquean la aprobación: resuélvalas primero.")
+        elif S.APPROVED not in TRANSITIONS[status]:
+            message = _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».") % {
+                "current": S(status).label,
+                "target": S.APPROVED.label,
+            }
+        else:
+            approvable.setdefault(status, []).append(enrollment.pk)
+            continue
+        failures.append(f"{enrollment.worker}: {message}")
+    return failures, approvable

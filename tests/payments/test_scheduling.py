@@ -364,3 +364,62 @@ def test_bulk_scheduling_refuses_months_without_a_rate(reviewer):
     with pytest.raises(ValidationError, match="No hay monto"):
         installments.schedule_installments_bulk(enrollment_ids=[early.pk], by=reviewer)
     assert not Installment.objects.exists()
+
+
+def _pending_entitled(n):
+    pending = [EnrollmentFactory(status=Enrollment.Status.PENDING_REVIEW) for _ in range(n)]
+    for enrollment in pending:
+        agrarian_history(enrollment.worker, before=enrollment.cycle.first_month, months=8)
+    return pending
+
+
+def test_bulk_approval_takes_the_same_statements_for_two_enrollments_or_eight(reviewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enrollment_services.bulk_decide(enrollments=_pending_entitled(2), by=reviewer, approve=True)  # warm caches
+    counts = []
+    for n in (2, 8):
+        pending = _pending_entitled(n)
+        with CaptureQueriesContext(connection) as queries:
+            assert enrollment_services.bulk_decide(enrollments=pending, by=reviewer, approve=True) == []
+        counts.append(len(queries))
+        assert Enrollment.objects.filter(pk__in=[e.pk for e in pending], status=Enrollment.Status.APPROVED).count() == n
+    assert counts[0] == counts[1]
+
+
+def test_bulk_approval_reports_blocked_and_already_decided_enrollments_in_words_and_approves_the_rest(reviewer):
+    from enrollment.screening.models import MatchFlag
+
+    fine, blocked, decided = _pending_entitled(3)
+    MatchFlag.objects.create(
+        enrollment=blocked,
+        kind=MatchFlag.Kind.REGISTRY,
+        level=MatchFlag.Level.SAME,
+        score=Decimal("0.990"),
+        reasons="mismo CUIL",
+        match_key="registry:test",
+    )
+    Enrollment.objects.filter(pk=decided.pk).update(status=Enrollment.Status.REJECTED)
+    failures = enrollment_services.bulk_decide(enrollments=[fine, blocked, decided], by=reviewer, approve=True)
+    assert failures == [
+        f"{blocked.worker}: Tiene alertas de control que bloquean la aprobación: resuélvalas primero.",
+        f"{decided.worker}: Una inscripción en estado «Rechazada» no puede pasar a «Aprobada».",
+    ]
+    statuses = dict(Enrollment.objects.filter(pk__in=[fine.pk, blocked.pk, decided.pk]).values_list("pk", "status"))
+    assert statuses == {
+        fine.pk: Enrollment.Status.APPROVED,
+        blocked.pk: Enrollment.Status.PENDING_REVIEW,
+        decided.pk: Enrollment.Status.REJECTED,
+    }
+    assert fine.installments.count() == 4 and not blocked.installments.exists()
+
+
+def test_only_a_reviewer_approves_in_bulk():
+    from provinces.roles import Role
+    from tests.factories import make_user
+
+    pending = _pending_entitled(2)
+    with pytest.raises(PermissionDenied):
+        enrollment_services.bulk_decide(enrollments=pending, by=make_user(Role.PAYMENTS_OFFICER), approve=True)
+    assert not Enrollment.objects.filter(pk__in=[e.pk for e in pending], status=Enrollment.Status.APPROVED).exists()
