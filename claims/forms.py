@@ -31,13 +31,3 @@ class DecisionForm(forms.Form):
     resolution = forms.CharField(
         label=_("Motivo de la decisión"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
-
-
-class ClaimFilter(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Estado"), choices=[("", _("Abiertos"))] + Claim.Status.choices + [("all", _("Todos"))], required=False
-    )
-    subject = forms.ChoiceField(
-        label=_("Qué reclama"), choices=[("", _("Todo"))] + Claim.Subject.choices, required=False
-    )
-    overdue = forms.BooleanField(label=_("Solo vencidos"), required=False)

@@ -1,133 +1,36 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
-from claims.forms import ClaimFilter, ClaimForm, DecisionForm
-from claims.models import Claim
+from claims.filters import CLAIM_COLUMNS, ClaimFilter, claims_noun
+from claims.forms import ClaimForm, DecisionForm
 from enrollment.selectors import enrollments_for, workers_for
 from provinces.forms import apply_service_errors
+from provinces.listing import render_list
 from provinces.scoping import require_perm
-from provinces.spreadsheets import spreadsheet_safe as safe
-
-
-def _filtered(request):
-    claims = selectors.claims_for(request.user)
-    form = ClaimFilter(request.GET or None)
-    if form.is_valid():
-        status = form.cleaned_data["status"]
-        if status == "":
-            claims = claims.filter(status__in=Claim.OPEN_STATES)
-        elif status != "all":
-            claims = claims.filter(status=status)
-        if form.cleaned_data["subject"]:
-            claims = claims.filter(subject=form.cleaned_data["subject"])
-        if form.cleaned_data["overdue"]:
-            claims = selectors.overdue(claims)
-    else:
-        claims = claims.filter(status__in=Claim.OPEN_STATES)
-    return form, claims
 
 
 @login_required
 def claim_list(request):
     """Claims in the user's scope: a reviewer's queue (open ones by due date, the overdue view)
-    and an office's own list."""
+    and an office's own list, filtered, counted, paged and exported (``provinces.listing``)."""
     require_perm(request.user, "claims.view_claim")
-    form, claims = _filtered(request)
-    page = Paginator(claims.order_by("due_on", "pk"), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "filter": form, "query": request.GET.urlencode(), "today": timezone.localdate()}
-    return render(request, "claims/claim_list.html", context)
-
-
-@login_required
-def claim_export(request):
-    """The filtered list as CSV, streamed; text cells that a spreadsheet would run as a formula
-    are written as text."""
-    require_perm(request.user, "claims.view_claim")
-    _form, claims = _filtered(request)
-    rows = claims.order_by("pk").values_list(
-        "pk",
-        "worker__cuil",
-        "subject",
-        "status",
-        "filed_by_kind",
-        "channel",
-        "created_at",
-        "due_on",
-        "decided_at",
-        "description",
-        "resolution",
-        "effect",
+    return render_list(
+        request,
+        filterset=ClaimFilter(request.GET, queryset=selectors.claims_for(request.user), request=request),
+        template="claims/claim_list.html",
+        columns=CLAIM_COLUMNS,
+        filename="reclamos",
+        noun=claims_noun,
+        order_by=("due_on", "pk"),
+        context={"today": timezone.localdate()},
     )
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo(), delimiter=";", lineterminator="\r\n")
-    subjects, statuses = dict(Claim.Subject.choices), dict(Claim.Status.choices)
-    kinds, channels = dict(Claim.FiledBy.choices), dict(Claim.Channel.choices)
-
-    def lines():
-        yield writer.writerow(
-            [
-                "reclamo",
-                "cuil",
-                "motivo",
-                "estado",
-                "presentado_por",
-                "canal",
-                "presentado",
-                "vence",
-                "resuelto",
-                "descripcion",
-                "resolucion",
-                "efecto",
-            ]
-        )
-        for (
-            pk,
-            cuil,
-            subject,
-            status,
-            kind,
-            channel,
-            created,
-            due,
-            decided,
-            description,
-            resolution,
-            effect,
-        ) in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    pk,
-                    cuil,
-                    subjects[subject],
-                    statuses[status],
-                    kinds[kind],
-                    channels[channel],
-                    created.date().isoformat(),
-                    due.isoformat(),
-                    decided.date().isoformat() if decided else "",
-                    safe(description),
-                    safe(resolution),
-                    safe(effect),
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="reclamos.csv"'
-    return response
 
 
 @login_required

@@ -3,11 +3,12 @@ every dashboard figure can link to exactly the rows it counts
 (``/inscripciones/?status=approved&province=12``)."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.identity import normalise_name
-from enrollment.models import CbuChangeRequest, Enrollment, IdentityReview, Worker
+from enrollment.models import CbuChangeRequest, Enrollment, IdentityReview, ImportJob, ImportRow, Worker
 from provinces.filters import CuilFilter, ListFilterSet, StatusFilter
 from provinces.models import Agreement, Crop, Cycle, Organisation, Province
 
@@ -169,3 +170,50 @@ class CbuChangeFilter(ListFilterSet):
         if not data.get("estado"):
             data["estado"] = CbuChangeRequest.Status.PENDING
         super().__init__(data, *args, **kwargs)
+
+
+class ImportJobFilter(ListFilterSet):
+    """The survey lists: by file name, state (checkboxes), province, period and organisation,
+    and by a CUIL the list brings — in its rows still to import, in the identity reviews it
+    opened, or in the enrollments it created (the audit trail keeps which list created each)."""
+
+    archivo = django_filters.CharFilter(
+        label=_("Nombre del archivo"), field_name="original_name", lookup_expr="icontains", max_length=100
+    )
+    cuil = CuilFilter(method="filter_cuil", help_text=_("Padrones que traen ese CUIL (completo o una parte)."))
+    estado = StatusFilter(field_name="status", choices=ImportJob.Status.choices)
+    province = django_filters.ModelChoiceFilter(
+        label=_("Provincia"), field_name="cycle__agreement__province", queryset=Province.objects.all()
+    )
+    cycle = django_filters.ModelChoiceFilter(label=_("Período"), queryset=Cycle.objects.all())
+    organisation = django_filters.ModelChoiceFilter(label=_("Organización"), queryset=Organisation.objects.all())
+
+    class Meta:
+        model = ImportJob
+        fields = ["archivo", "cuil", "estado", "province", "cycle", "organisation"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        if request is not None:
+            from provinces.selectors import cycles_for, organisations_for, provinces_for
+
+            user = request.user
+            self.filters["province"].queryset = provinces_for(user)
+            self.filters["cycle"].queryset = cycles_for(user)
+            self.filters["organisation"].queryset = organisations_for(user)
+
+    def filter_cuil(self, queryset, name, value):
+        from django.apps import apps
+
+        lookup = "cuil" if len(value) == 11 else "cuil__contains"
+        job = OuterRef("pk")
+        created = apps.get_model("enrollment", "EnrollmentEvent").objects.filter(
+            pgh_label="insert",
+            status_reason=Concat(Value("importación de padrón "), Cast(job, CharField())),
+            **{f"worker__{lookup}": value},
+        )
+        return queryset.filter(
+            Exists(ImportRow.objects.filter(job=job, **{lookup: value}))
+            | Exists(IdentityReview.objects.filter(import_job=job, **{lookup: value}))
+            | Exists(created)
+        )

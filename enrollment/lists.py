@@ -102,3 +102,26 @@ def reviews_noun(n: int) -> str:
 
 def cbu_changes_noun(n: int) -> str:
     return ngettext("%(n)s pedido de cambio de CBU", "%(n)s pedidos de cambio de CBU", n)
+
+
+IMPORT_JOB_COLUMNS = (
+    Column(_("N°"), lambda j: j.pk),
+    Column(_("Archivo"), lambda j: j.original_name),
+    Column(_("Provincia"), lambda j: j.cycle.agreement.province),
+    Column(_("Período"), lambda j: j.cycle.name),
+    Column(_("Actividad"), lambda j: j.cycle.crop),
+    Column(_("Organización"), lambda j: j.organisation),
+    Column(_("Subido por"), lambda j: _person(j.uploaded_by)),
+    Column(_("Subido el"), lambda j: j.created_at),
+    Column(_("Estado"), lambda j: j.get_status_display()),
+    Column(_("Filas"), lambda j: j.total_rows),
+    Column(_("Filas con errores"), lambda j: j.error_rows),
+    Column(_("Filas en revisión"), lambda j: j.review_rows),
+    Column(_("Inscripciones creadas"), lambda j: j.created_enrollments),
+    Column(_("Terminado el"), lambda j: j.finished_at),
+    Column(_("Error del archivo"), lambda j: j.error_message),
+)
+
+
+def import_jobs_noun(n: int) -> str:
+    return ngettext("%(n)s padrón", "%(n)s padrones", n)

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,10 +9,9 @@ from django.views.decorators.http import require_POST
 
 from enrollment import bank_account_views, imports, lists, registration, seams, services, tasks
 from enrollment.detail import render_enrollment_detail
-from enrollment.filters import EnrollmentFilter, ReviewFilter, WorkerFilter
+from enrollment.filters import EnrollmentFilter, ImportJobFilter, ReviewFilter, WorkerFilter
 from enrollment.forms import CHECKED_AS_TYPED, BulkDecisionForm, DecisionForm, RegistrationForm, UploadForm
 from enrollment.identity_reviews import identity_reviews_for, open_review_count, sender_message
-from enrollment.models import ImportJob
 from enrollment.selectors import enrollments_for, status_history, workers_for
 from enrollment.suspension_proposals import open_proposal_count
 from enrollment.validation import WorkerDataCleaner
@@ -216,18 +214,17 @@ def review_queue(request):
 
 @login_required
 def import_list(request):
-    jobs = imports.import_jobs_for(request.user)
-    status = request.GET.get("estado", "")
-    if status in ImportJob.Status.values:
-        jobs = jobs.filter(status=status)
-    else:
-        status = ""
-    page = Paginator(jobs, 50).get_page(request.GET.get("page"))
+    """Survey lists in the user's scope, filtered, counted, paged and exported."""
     can_upload = scope_of(request.user).has_role(Role.PROVINCIAL_OFFICER, Role.UNION_OFFICER)
-    return render(
+    return render_list(
         request,
-        "enrollment/import_list.html",
-        {"page": page, "can_upload": can_upload, "status": status, "statuses": ImportJob.Status.choices},
+        filterset=ImportJobFilter(request.GET, queryset=imports.import_jobs_for(request.user), request=request),
+        template="enrollment/import_list.html",
+        columns=lists.IMPORT_JOB_COLUMNS,
+        filename="padrones",
+        noun=lists.import_jobs_noun,
+        order_by=("-created_at", "-pk"),
+        context={"can_upload": can_upload},
     )
 
 

@@ -136,11 +136,11 @@ def test_overdue_view_lists_only_late_open_claims(client, claim, mendoza_claim, 
 
 def test_export_is_scoped_and_formula_safe(client, claim, mendoza_claim, officer):
     login(client, officer)
-    response = client.get(reverse("claims:export") + "?status=all")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode()), delimiter=";"))
+    response = client.get(reverse("claims:list"), {"status": "all", "exportar": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 2
-    assert rows[1][1] == claim.worker.cuil
-    assert rows[1][9].startswith("'=")
+    assert rows[1][1] == claim.worker.cuil_display
+    assert rows[1][13].startswith("'=")
 
 
 def test_dashboard_counts_claims(client, claim, mendoza_claim, reviewer, officer):
