@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -66,27 +67,31 @@ def batch_list(request):
     )
 
 
+def _batch_context(request, batch) -> dict:
+    """What the batch page shows: its summary, lines, held installments and bank files, and
+    whether a task of the batch is still running (the page then polls ``batch_progress``)."""
+    items = Paginator(selectors.batch_items(batch=batch), 50).get_page(request.GET.get("page"))
+    held = selectors.held_for_batch(batch=batch)
+    return_files = list(batch.return_files.defer("content").select_related("uploaded_by"))
+    applying = any(f.status == f.Status.QUEUED for f in return_files)
+    return {
+        "batch": batch,
+        "items": items,
+        "held": held[:HELD_SHOWN],
+        "held_total": held.count(),
+        "reconciliations": selectors.reconciliations_of(batch=batch),
+        "return_files": return_files,
+        "working": batch.status == batch.Status.BUILDING or applying,
+        # Lines show the CBU's last four digits, except to those who may decide CBU changes.
+        "full_cbu": may_decide(request.user),
+    }
+
+
 @login_required
 def batch_detail(request, pk):
     batch = _batch(request, pk)
-    items = Paginator(selectors.batch_items(batch=batch), 50).get_page(request.GET.get("page"))
-    held = selectors.held_for_batch(batch=batch)
-    return render(
-        request,
-        "payments/batch_detail.html",
-        {
-            "batch": batch,
-            "items": items,
-            "held": held[:HELD_SHOWN],
-            "held_total": held.count(),
-            **_files_context(batch),
-            "reconciliations": selectors.reconciliations_of(batch=batch),
-            "return_files": batch.return_files.defer("content").select_related("uploaded_by"),
-            "return_form": ReturnFileForm(),
-            # Lines show the CBU's last four digits, except to those who may decide CBU changes.
-            "full_cbu": may_decide(request.user),
-        },
-    )
+    context = {**_batch_context(request, batch), **_files_context(batch), "return_form": ReturnFileForm()}
+    return render(request, "payments/batch_detail.html", context)
 
 
 def _files_context(batch) -> dict:
@@ -102,12 +107,13 @@ def bank_files(request, pk):
 
 @login_required
 def batch_progress(request, pk):
+    """The batch's state and summary, and (out of band) its returns, held installments and
+    lines: what the page swaps in while it polls, so it never needs a reload."""
     batch = _batch(request, pk)
-    response = render(request, "payments/_progress.html", {"batch": batch})
-    if request.headers.get("HX-Request") and batch.status != batch.Status.BUILDING:
-        # the page polled while building: its totals and lines are stale, so htmx reloads it
-        response["HX-Refresh"] = "true"
-    return response
+    context = {**_batch_context(request, batch), "oob": True}
+    parts = ("_progress", "_batch_returns", "_batch_held", "_batch_lines")
+    html = "".join(render_to_string(f"payments/{part}.html", context, request=request) for part in parts)
+    return HttpResponse(html)
 
 
 def _act(request, pk, action, done_message):

@@ -240,15 +240,39 @@ def test_the_batch_page_offers_approval_only_to_a_second_officer_and_names_peopl
     assert approve in page
 
 
-def test_progress_polling_reloads_the_page_once_the_batch_is_built(client, batch, officer):
+def test_progress_polling_swaps_in_the_lines_once_the_batch_is_built(client, batch, officer):
     sign_in(client, officer)
     url = reverse("payments:batch_progress", args=[batch.pk])
+    line = batch.items.get()
     PaymentBatch.objects.filter(pk=batch.pk).update(status=PaymentBatch.Status.BUILDING)
+    detail = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
+    assert f'hx-get="{url}"' in detail and 'hx-trigger="every 2s"' in detail
     polling = client.get(url, headers={"HX-Request": "true"})
     assert "HX-Refresh" not in polling and b"hx-trigger" in polling.content
     PaymentBatch.objects.filter(pk=batch.pk).update(status=PaymentBatch.Status.BUILT)
     done = client.get(url, headers={"HX-Request": "true"})
-    assert done["HX-Refresh"] == "true" and b"hx-trigger" not in done.content
+    body = done.content.decode()
+    # no reload: the answer stops the polling and carries the lines, held installments and
+    # returns, each swapped into its own place on the page
+    assert not done.has_header("HX-Refresh") and "hx-trigger" not in body
+    assert "Estado: <strong>Armado</strong>" in body
+    for region in ("batch-lines", "batch-held", "batch-returns"):
+        assert f'<section id="{region}" hx-swap-oob="true">' in body
+    assert line.reference in body and f"{line.installment.month:%m/%Y}" in body
+
+
+def test_the_batch_page_polls_while_a_bank_return_is_applied(client, batch, officer):
+    from payments.models import ReturnFile
+
+    returned = ReturnFile.objects.create(
+        batch=batch, sha256="1" * 64, filename="respuesta.csv", content=b"x", uploaded_by=officer
+    )
+    sign_in(client, officer)
+    url = reverse("payments:batch_progress", args=[batch.pk])
+    assert 'hx-trigger="every 2s"' in client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
+    ReturnFile.objects.filter(pk=returned.pk).update(status=ReturnFile.Status.DONE)
+    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in body and "respuesta.csv" in body and "Procesado" in body
 
 
 def test_batch_lines_show_the_month_and_installment_number(client, batch, officer):
