@@ -6,6 +6,24 @@
   "use strict";
   // Series colours, distinguishable with the common colour-vision deficiencies (Okabe–Ito).
   var COLOURS = ["#1f5fa8", "#009e73", "#d55e00", "#e69f00", "#56b4e9", "#cc79a7", "#000000"];
+  var FONT_PX = 12, LINE_PX = 15, WRAP_AT = 18;
+  // A name split into lines of at most WRAP_AT characters, at spaces (a longer word stays whole).
+  function wrap(label) {
+    var lines = [], line = "";
+    String(label).split(/\s+/).forEach(function (word) {
+      if (line && (line + " " + word).length > WRAP_AT) { lines.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    });
+    if (line) lines.push(line);
+    return lines.length > 1 ? lines : lines[0] || "";
+  }
+  function boxHeight(labels, bars) {
+    var rows = labels.reduce(function (sum, label) {
+      var lines = Array.isArray(label) ? label.length : 1;
+      return sum + Math.max(lines * LINE_PX, bars * 14) + 10;
+    }, 0);
+    return Math.max(rows + (bars > 1 ? 70 : 45), 120);
+  }
   function draw() {
     if (typeof Chart === "undefined") return;
     var lang = document.documentElement.lang || "es-AR";
@@ -18,23 +36,27 @@
       var format = new Intl.NumberFormat(lang, money ? { minimumFractionDigits: 2, maximumFractionDigits: 2 } : {});
       var tick = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
       canvas.dataset.drawn = "1";
-      // A horizontal chart of many bars is taller (set here, not in a style attribute: the CSP allows none).
-      var box = canvas.parentElement;
-      if (box && box.dataset.rem) box.style.height = box.dataset.rem + "rem";
-      var horizontal = !data.datasets && data.labels.length > 6;
-      var scales = {};
-      scales[horizontal ? "x" : "y"] = { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return tick.format(v); } } };
       var sets = data.datasets || [{ label: data.title, values: data.values, urls: data.urls }];
+      // Bars run sideways with their names on the left, each name on as many lines as it needs:
+      // names never turn nor run into each other, on a phone as on a desktop. The box is as tall
+      // as the names and bars need (set here, not in a style attribute: the CSP allows none).
+      var labels = data.labels.map(wrap);
+      var box = canvas.parentElement;
+      if (box) box.style.height = boxHeight(labels, sets.length) + "px";
+      var scales = {
+        x: { beginAtZero: true, ticks: { precision: 0, maxRotation: 0, callback: function (v) { return tick.format(v); } } },
+        y: { ticks: { autoSkip: false, maxRotation: 0, font: { size: FONT_PX } } }
+      };
       new Chart(canvas, {
         type: "bar",
         data: {
-          labels: data.labels,
+          labels: labels,
           datasets: sets.map(function (set, i) {
             return { label: set.label, data: set.values, backgroundColor: COLOURS[i % COLOURS.length] };
           })
         },
         options: {
-          indexAxis: horizontal ? "y" : "x",
+          indexAxis: "y",
           animation: false,
           responsive: true,
           maintainAspectRatio: false,

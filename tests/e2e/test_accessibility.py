@@ -3,7 +3,7 @@
 - axe-core finds no serious or critical violation on any page a demo role can reach: every menu
   entry and one page of each kind of detail linked from them, for every role, on the demo's data;
   the same crawl writes the README's screenshots (docs/screens/) so they follow today's pages.
-- Registration, the public status page and the home page fit a 390 px screen.
+- Registration, the public status page, the home page and the dashboard fit a 390 px screen.
 - Registration and a review decision work with the keyboard alone.
 """
 
@@ -137,6 +137,9 @@ def test_registration_status_page_and_home_fit_a_390_px_phone(browser, live_serv
     assert fits_390(page), "registration"
     page.get_by_role("button", name="Registrar e inscribir").click()  # errors shown next to fields
     assert fits_390(page), "registration with errors"
+    page.goto(live_server.url + "/tablero/")
+    expect(page.locator("figure[data-chart] canvas[data-drawn]").first).to_be_attached()
+    assert fits_390(page), "dashboard"
     for username in ("revisora", "pagos"):
         page.get_by_role("button", name="Salir").click()
         login(page, username)
