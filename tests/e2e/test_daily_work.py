@@ -182,7 +182,7 @@ def overlapping_labels(page) -> list[str]:
 WIDER = """(width) => [...document.querySelectorAll("body *")]
   .filter((el) => el.getBoundingClientRect().right > width + 0.5)
   .slice(0, 8)
-  .map((el) => `${el.tagName.toLowerCase()}.${el.className}#${el.id}: ${Math.round(el.getBoundingClientRect().right)}`)"""
+  .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${Math.round(el.getBoundingClientRect().right)}`)"""
 
 
 def wider_than(page, width: int) -> list[str]:
@@ -212,3 +212,109 @@ def test_dashboard_chart_labels_do_not_overlap_and_the_page_fits(browser, live_s
         assert overlapping_labels(page) == [], username
         page.get_by_role("button", name="Salir").click()
     context.close()
+
+
+def todays_work(world):
+    """Something of each kind waiting: an enrollment to review, an open claim, a survey list
+    that failed, a batch built and waiting for its second signature."""
+    from django.test import TestCase
+
+    from claims import services
+    from enrollment.models import Enrollment, ImportJob
+    from payments import batches
+    from provinces.roles import Role
+    from tests.factories import EnrollmentFactory, make_user
+
+    cycle = Cycle.objects.get(name="Zafra Tucumán")
+    office = world["gonzalez"].registered_by
+    approved_beneficiaries(cycle, office, 1)
+    EnrollmentFactory(cycle=cycle, worker__registered_by=office, status=Enrollment.Status.PENDING_REVIEW)
+    services.file_claim(by=None, worker=world["gonzalez"], subject="data_correction", description="Tilde")
+    ImportJob.objects.create(
+        file="padrones/roto.csv",
+        original_name="roto.csv",
+        file_format="csv",
+        sha256="f" * 64,
+        uploaded_by=make_user(Role.PROVINCIAL_OFFICER, office),
+        organisation=office,
+        cycle=cycle,
+        status=ImportJob.Status.FAILED,
+    )
+    builder = make_user(Role.PAYMENTS_OFFICER)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batches.request_batch(month=__import__("datetime").date(2026, 6, 1), by=builder)
+
+
+#: Tasks each role's home page must list (with their counts), by the id of their entry.
+HOME_TASKS = {
+    "revisora": {"pending_review", "open_claims", "failed_imports"},
+    "pagos": {"batches_to_approve", "open_claims"},
+    "auditora": {"batches_to_approve", "failed_imports"},
+    "tucuman": {"pending_review", "open_claims", "failed_imports"},
+}
+
+
+def test_each_roles_home_lists_todays_work_and_each_count_opens_a_list_of_that_many(page, world):
+    todays_work(world)
+    for username, expected in HOME_TASKS.items():
+        login(page, username)
+        expect(page.get_by_role("heading", name="Trabajo de hoy")).to_be_visible()
+        entries = page.locator("ul.today li")
+        tasks = {
+            entry.get_attribute("id").removeprefix("task-"): (
+                int(entry.get_attribute("data-count")),
+                entry.locator("a").get_attribute("href"),
+                entry.inner_text(),
+            )
+            for entry in entries.all()
+        }
+        assert expected <= set(tasks), (username, tasks)
+        for key in expected:
+            count, href, text = tasks[key]
+            assert count >= 1 and text.startswith(f"{count} "), (username, key, text)
+            page.goto(page.base_url + href)
+            shown = page.locator("p.count")
+            if shown.count():
+                expect(shown).to_have_attribute("data-count", str(count))
+        page.goto(page.base_url + "/")
+        page.get_by_role("button", name="Salir").click()
+
+
+def test_one_way_to_show_cuils_numbers_plurals_sorting_and_the_own_wording(page, world):
+    from tests.factories import province
+
+    todays_work(world)
+    province("Córdoba"), province("Corrientes")
+    login(page, "revisora")
+    # one open claim: the plural agrees with the number
+    expect(page.locator("#task-open_claims")).to_have_text("1 reclamo abierto")
+    eleven_digits = re.compile(r"(?<![\d-])\d{11}(?![\d-])")
+    for path in ("/trabajadores/", "/inscripciones/", "/revision/", "/reclamos/"):
+        page.goto(page.base_url + path)
+        text = "\n".join(page.locator("main table").all_inner_texts())
+        assert not eleven_digits.search(text), (path, eleven_digits.search(text).group(0))
+        assert re.search(r"\d\d-\d{8}-\d", text), path
+    # provinces in alphabetical order as people read them: Córdoba before Corrientes
+    page.goto(page.base_url + "/inscripciones/")
+    names = page.locator("select[name=province] option").all_inner_texts()
+    assert names.index("Córdoba") < names.index("Corrientes"), names
+    # numbers with es-AR separators: a quota of 1.000 on the dashboard
+    page.goto(page.base_url + "/tablero/")
+    expect(page.locator("table.quotas")).to_contain_text("1.000")
+    page.get_by_role("button", name="Salir").click()
+
+    login(page, "tucuman")
+    # each language in its own name
+    languages = page.get_by_label("Idioma").locator("option").all_inner_texts()
+    assert "English" in languages and not any("inglés" in name.lower() for name in languages)
+    # an empty file is "vacío" (the library's own wording was wrong)
+    page.goto(page.base_url + "/padrones/subir/")
+    form = page.locator("main form").first
+    if form.locator("select").count():
+        form.locator("select").first.select_option(index=1)
+    form.locator("input[type=file]").set_input_files(
+        files=[{"name": "vacio.csv", "mimeType": "text/csv", "buffer": b""}]
+    )
+    form.locator("button[type=submit]").last.click()
+    expect(page.locator("main")).to_contain_text("El archivo enviado está vacío.")
+    expect(page.locator("main")).not_to_contain_text("vació")
