@@ -8,7 +8,15 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.identity import normalise_name
-from enrollment.models import CbuChangeRequest, Enrollment, IdentityReview, ImportJob, ImportRow, Worker
+from enrollment.models import (
+    CbuChangeRequest,
+    Enrollment,
+    IdentityReview,
+    ImportJob,
+    ImportPeriod,
+    ImportRow,
+    Worker,
+)
 from provinces.filters import CuilFilter, ListFilterSet, StatusFilter
 from provinces.models import Agreement, Crop, Cycle, Organisation, Province
 
@@ -183,9 +191,9 @@ class ImportJobFilter(ListFilterSet):
     cuil = CuilFilter(method="filter_cuil", help_text=_("Padrones que traen ese CUIL (completo o una parte)."))
     estado = StatusFilter(field_name="status", choices=ImportJob.Status.choices)
     province = django_filters.ModelChoiceFilter(
-        label=_("Provincia"), field_name="cycle__agreement__province", queryset=Province.objects.all()
+        label=_("Provincia"), queryset=Province.objects.all(), method="filter_period"
     )
-    cycle = django_filters.ModelChoiceFilter(label=_("Período"), queryset=Cycle.objects.all())
+    cycle = django_filters.ModelChoiceFilter(label=_("Período"), queryset=Cycle.objects.all(), method="filter_period")
     organisation = django_filters.ModelChoiceFilter(label=_("Organización"), queryset=Organisation.objects.all())
 
     class Meta:
@@ -201,6 +209,12 @@ class ImportJobFilter(ListFilterSet):
             self.filters["province"].queryset = provinces_for(user)
             self.filters["cycle"].queryset = cycles_for(user)
             self.filters["organisation"].queryset = organisations_for(user)
+
+    def filter_period(self, queryset, name, value):
+        """A list mixing activities or provinces goes to several periods: any of them matches."""
+        lookup = "cycle" if name == "cycle" else "cycle__agreement__province"
+        periods = ImportPeriod.objects.filter(job=OuterRef("pk"), **{lookup: value})
+        return queryset.filter(Q(**{lookup: value}) | Exists(periods))
 
     def filter_cuil(self, queryset, name, value):
         from django.apps import apps

@@ -120,3 +120,17 @@ def test_an_officer_sees_and_exports_only_her_provinces_lists(world):
     refused = client.get(url, {"province": province_id, "exportar": "csv"})
     assert not refused.has_header("Content-Disposition") and "vendimia" not in refused.content.decode()
     assert count(client.get(url, {"province": province_id})) == 0
+
+
+def test_a_list_mixing_periods_is_found_by_each_of_its_periods_and_provinces(world):
+    from enrollment.models import ImportPeriod
+
+    client = world["client"]
+    sign_in(client, world["reviewer"])
+    mendoza_cycle = world["mendoza"].cycle
+    ImportPeriod.objects.create(job=world["staged"], cycle=mendoza_cycle)
+    url = reverse(URL)
+    province_id = mendoza_cycle.agreement.province_id
+    assert listed(client.get(url, {"province": province_id})) == {world["mendoza"].pk, world["staged"].pk}
+    assert listed(client.get(url, {"cycle": mendoza_cycle.pk})) == {world["mendoza"].pk, world["staged"].pk}
+    assert listed(client.get(url, {"cycle": world["applied"].cycle_id, "estado": "done"})) == {world["applied"].pk}
