@@ -14,12 +14,15 @@ from django.views.decorators.http import require_POST
 from stdnum.ar.cuit import format as format_cuil
 
 from enrollment.selectors import workers_for
-from notifications.models import Message
+from notifications.models import Contact, Message
 from notifications.services import set_contact
 from provinces.forms import DateInput
 from provinces.scoping import require_perm
 from provinces.spreadsheets import csv_stream
 from provinces.spreadsheets import spreadsheet_safe as safe
+
+#: The longest e-mail address a worker's preferences store.
+EMAIL_MAX_LENGTH = Contact._meta.get_field("email").max_length
 
 
 @login_required
@@ -29,11 +32,16 @@ def contact(request, worker_pk):
     require_perm(request.user, "notifications.change_contact")
     worker = get_object_or_404(workers_for(request.user), pk=worker_pk)
     email = request.POST.get("email", "").strip()
-    try:
-        if email:
+    problem = ""
+    if len(email) > EMAIL_MAX_LENGTH:  # the validator takes up to 320 characters, the column 254
+        problem = _("El correo electrónico tiene más de %(n)s caracteres: revíselo.") % {"n": EMAIL_MAX_LENGTH}
+    elif email:
+        try:
             validate_email(email)
-    except ValidationError:
-        messages.error(request, _("El correo electrónico no es válido."))
+        except ValidationError:
+            problem = _("El correo electrónico no es válido.")
+    if problem:
+        messages.error(request, problem)
     else:
         set_contact(
             by=request.user,

@@ -298,6 +298,19 @@ def test_officer_cannot_set_preferences_out_of_scope(client, officer):
     assert not Contact.objects.exists()
 
 
+def test_an_email_longer_than_the_stored_field_is_refused_with_a_message_not_a_server_error(client, rejected, officer):
+    from django.urls import reverse
+
+    worker = rejected.worker
+    client.force_login(officer)
+    # valid for Django's validator (up to 320 characters), longer than the 254 the column holds
+    email = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".com"
+    response = client.post(reverse("notifications:contact", args=[worker.pk]), {"email": email}, follow=True)
+    assert response.status_code == 200
+    assert "más de 254 caracteres" in response.content.decode()
+    assert not Contact.objects.filter(worker=worker).exists()
+
+
 def test_a_phone_typed_without_15_gets_sms_only_once_confirmed_as_a_mobile(rejected, reviewer, officer):
     from notifications.phones import mobile_number
 
