@@ -59,10 +59,18 @@ def _not_oneself(by, user, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _reason(reason: str) -> str:
+#: The longest reason a grant's decision or a second-factor reset stores (their columns).
+REASON_MAX_LENGTH = 300
+
+
+def _reason(reason: str, *, required: bool = True) -> str:
     reason = (reason or "").strip()
-    if not reason:
+    if required and not reason:
         raise ValidationError({"reason": [_("Indique el motivo.")]})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": [_("Use como máximo %(n)s caracteres para el motivo.") % {"n": REASON_MAX_LENGTH}]}
+        )
     return reason
 
 
@@ -130,6 +138,7 @@ def approve_grant(*, by, grant: RoleGrant, reason: str = "") -> Membership:
     """A second access administrator gives the pending ministry role: never the one who asked for
     it nor the person who receives it. The conflicts are checked again at this moment."""
     require_access_admin(by)
+    reason = _reason(reason, required=False)
     grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
     if grant.status != RoleGrant.Status.PENDING:
         raise ValidationError(_("Este pedido ya fue decidido."))
@@ -150,12 +159,12 @@ def approve_grant(*, by, grant: RoleGrant, reason: str = "") -> Membership:
             _("%(role)s es incompatible con %(others)s, que la persona ya tiene o tiene pedido.")
             % {"role": role.label, "others": ", ".join(str(Role(r).label) for r in conflicts)}
         )
-    with pghistory.context(user=by.pk, reason=reason.strip() or grant.reason):
+    with pghistory.context(user=by.pk, reason=reason or grant.reason):
         membership = grant_membership(user=user, organisation=grant.organisation, role=role)
         grant.status = RoleGrant.Status.APPROVED
         grant.decided_by = by
         grant.decided_at = timezone.now()
-        grant.decision_reason = reason.strip()
+        grant.decision_reason = reason
         grant.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     return membership
 

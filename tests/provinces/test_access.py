@@ -414,6 +414,29 @@ def test_administrators_work_through_the_pages(client, admin1, admin2, ministry)
     assert roles_of(person) == set()
 
 
+def test_a_reason_longer_than_its_column_is_refused_with_a_message_on_every_access_decision(
+    client, admin1, admin2, ministry
+):
+    """The pages' inputs say maxlength=300, but a hand-made POST is not bound by them: the
+    service refuses in words (never a database error) and nothing changes."""
+    person = UserFactory()
+    TOTPDevice.objects.create(user=person, name="app", confirmed=True)
+    grant = RoleGrant.objects.create(
+        user=person, organisation=ministry, role=Role.AUDITOR, reason="auditoría", requested_by=admin1
+    )
+    long = "motivo " * 50  # 350 characters
+    sign_in(client, admin2)
+    for name, pk in (("access:grant_refuse", grant.pk), ("access:grant_approve", grant.pk)):
+        response = client.post(reverse(name, args=[pk]), {"reason": long}, follow=True)
+        assert response.status_code == 200, name
+        assert "Use como máximo 300 caracteres para el motivo." in response.content.decode()
+    assert RoleGrant.objects.get(pk=grant.pk).status == RoleGrant.Status.PENDING and roles_of(person) == set()
+    response = client.post(reverse("access:two_factor_reset", args=[person.pk]), {"reason": long}, follow=True)
+    assert response.status_code == 200
+    assert "Use como máximo 300 caracteres para el motivo." in response.content.decode()
+    assert TOTPDevice.objects.filter(user=person).exists() and not TwoFactorReset.objects.exists()
+
+
 def test_reviewer_no_longer_holds_membership_permissions(reviewer):
     assert not reviewer.has_perm("provinces.add_membership")
     assert not reviewer.has_perm("provinces.delete_membership")
