@@ -247,6 +247,7 @@ class WorkerDataCleaner:
             cbu = raw_cbu if raw_cbu.isdigit() else cbu_number.compact(raw_cbu)
             if (
                 len(cbu) == 22
+                and cbu.isascii()
                 and cbu.isdigit()
                 and bank_block_ok(cbu[:8])
                 and cbu_number.calc_check_digit(cbu[8:21]) == cbu[21]

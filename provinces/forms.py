@@ -52,7 +52,7 @@ class DateInput(forms.DateInput):
         value = super().value_from_datadict(data, files, name)
         if isinstance(value, str):
             parts = value.strip().split("/")
-            if len(parts) == 3 and all(part.isdigit() for part in parts) and len(parts[2]) == 4:
+            if len(parts) == 3 and all(part.isascii() and part.isdigit() for part in parts) and len(parts[2]) == 4:
                 day, month, year = (int(part) for part in parts)
                 try:
                     return dt.date(year, month, day).isoformat()

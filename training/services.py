@@ -429,7 +429,7 @@ def import_attendance(*, by, course: Course, data: bytes | str, on: dt.date | No
         row_errors = []
         attended = row.get("asistencias", "")
         if attended != "":
-            if not attended.isdigit() or int(attended) > course.sessions:
+            if not (attended.isascii() and attended.isdigit()) or int(attended) > course.sessions:
                 row_errors.append(
                     _("Asistencias debe ser un número entre 0 y %(max)s: «%(value)s».")
                     % {"max": course.sessions, "value": attended}

@@ -167,7 +167,7 @@ def referral_list(request):
 def referral_report(request):
     require_perm(request.user, "training.view_referral")
     cycle_id = request.GET.get("cycle")
-    cycle_id = int(cycle_id) if cycle_id and cycle_id.isdigit() else None
+    cycle_id = int(cycle_id) if cycle_id and cycle_id.isascii() and cycle_id.isdigit() else None
     rows = selectors.referral_counts(user=request.user, cycle_id=cycle_id)
     return render(
         request,

@@ -287,6 +287,17 @@ def test_birth_date_is_typed_and_shown_as_dd_mm_aaaa_whatever_the_interface_lang
     assert 'value="31/02/1988"' in bad.content.decode()
 
 
+def test_digits_that_are_not_ascii_in_a_date_or_a_cbu_are_form_errors_not_server_errors(client, officer, cycle):
+    """A "²" passes str.isdigit() but not int(): a date or a CBU typed with such characters is
+    told back as an error on its field, like any other unreadable value."""
+    c = client_for(client, officer)
+    response = c.post(reverse("enrollment:register"), form_data(cycle, birth_date="02/04/¹⁹⁸⁸"))
+    assert response.status_code == 200 and "birth_date" in response.context["form"].errors
+    response = c.post(reverse("enrollment:register"), form_data(cycle, cbu="²" * 22))
+    assert response.status_code == 200 and "cbu" in response.context["form"].errors
+    assert not Worker.objects.exists()
+
+
 def test_a_single_bulk_decision_is_reported_in_the_singular(client, reviewer):
     one, two, three = (EnrollmentFactory(status=S.PENDING_REVIEW) for _ in range(3))
     c = client_for(client, reviewer)

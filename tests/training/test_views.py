@@ -82,6 +82,25 @@ def test_attendance_upload_reports_row_errors_and_saves_nothing(client, officer)
     assert referral.sessions_attended == 4
 
 
+def test_attendance_typed_with_a_superscript_digit_is_a_row_error_not_a_server_error(client, officer):
+    course = CourseFactory()
+    referral = services.refer_worker(
+        by=officer, enrollment=EnrollmentFactory(status="active"), line="vocational", course=course
+    )
+    data = f"cuil,asistencias\n{referral.worker.cuil},²\n".encode()  # "²".isdigit(), but not a number
+    response = login(client, officer).post(
+        f"/capacitacion/cursos/{course.pk}/asistencia/", {"file": SimpleUploadedFile("a.csv", data)}
+    )
+    assert response.status_code == 400 and "Asistencias debe ser un número" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.sessions_attended == 0
+
+
+@pytest.mark.parametrize("cycle", ["²", "9" * 30])
+def test_the_referral_summary_ignores_a_period_it_cannot_read(client, officer, cycle):
+    assert login(client, officer).get("/capacitacion/resumen/", {"cycle": cycle}).status_code == 200
+
+
 def test_officer_refers_from_the_workers_page_and_sees_the_report(client, officer):
     enrollment = EnrollmentFactory(status="active")
     course = CourseFactory()
