@@ -25,6 +25,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enrollment.bank_accounts import HOLD_PENDING_CHANGE, HOLD_SHARED_CBU
 from enrollment.identity import is_valid_cbu
 from enrollment.models import Enrollment
 from enrollment.screening.entitlement import determine_entitlements
@@ -318,11 +319,22 @@ def hold_installments(*, month: dt.date, conflicts: dict[int, str], by=None, bat
 
 @transaction.atomic
 def release_hold(*, installment: Installment, by, reason: str) -> Installment:
-    """Release a held installment once its conflict is resolved: it is due again."""
+    """Release a held installment once its conflict is resolved: it is due again. A hold for
+    bank data is not released here: a pending CBU change frees its installments when another
+    person decides it, a shared CBU when a reviewer confirms distinct holders
+    (``payments.cbu_holds``)."""
     require_manager(by)
     locked = Installment.objects.select_for_update().get(pk=installment.pk)
     if locked.status != I.HELD:
         raise ValidationError(_("Solo se liberan cuotas retenidas."))
+    if locked.hold_reason == HOLD_PENDING_CHANGE:
+        raise ValidationError(
+            _("Esta cuota se libera al decidirse el cambio de CBU pendiente: lo aprueba o rechaza otra persona.")
+        )
+    if locked.hold_reason == HOLD_SHARED_CBU:
+        raise ValidationError(
+            _("Esta cuota se libera cuando un/a revisor/a confirma titulares distintos para el CBU compartido.")
+        )
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique por qué se resolvió el conflicto.")})
     with pghistory.context(user=by.pk, reason=reason.strip()):

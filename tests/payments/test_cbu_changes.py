@@ -10,7 +10,7 @@ from django.test import TestCase
 from enrollment import bank_accounts
 from enrollment.bank_accounts import HOLD_PENDING_CHANGE, HOLD_SHARED_CBU
 from enrollment.models import Worker
-from payments import bank_files, batches
+from payments import bank_files, batches, installments
 from payments.common import batch_month_for
 from payments.models import BatchItem, Installment, PaymentBatch
 from provinces.roles import Role
@@ -186,3 +186,31 @@ def test_only_reviewers_resolve_shared_cbus(role, approved):
         bank_accounts.confirm_distinct_holders(
             cbu=first.worker.cbu, by=verified(make_user(role, organisation)), note="x"
         )
+
+
+def test_a_hold_for_a_pending_cbu_change_is_released_only_by_deciding_the_change(
+    client, approved, officer, tucuman_officer
+):
+    """The money waits for a second person's decision on the CBU: a payments officer cannot
+    free it from the installments page (nor a claim upheld through ``release_hold``)."""
+    from django.urls import reverse
+
+    from tests.twofactor import sign_in
+
+    enrollment = approved()
+    ask(enrollment.worker, tucuman_officer)
+    held = enrollment.installments.order_by("number").first()
+    with pytest.raises(ValidationError, match="se libera al decidirse el cambio de CBU"):
+        installments.release_hold(installment=held, by=officer, reason="La trabajadora reclamó")
+    sign_in(client, officer)
+    page = client.post(reverse("payments:installment_release", args=[held.pk]), {"reason": "reclamo"}, follow=True)
+    assert "se libera al decidirse el cambio de CBU" in page.content.decode()
+    assert statuses(enrollment) == [(I.HELD, HOLD_PENDING_CHANGE)]
+
+
+def test_a_hold_for_a_shared_cbu_is_released_only_by_a_reviewer_confirming_distinct_holders(approved, officer):
+    enrollment = approved()
+    enrollment.installments.update(status=I.HELD, hold_reason=HOLD_SHARED_CBU)
+    with pytest.raises(ValidationError, match="titulares distintos"):
+        installments.release_hold(installment=enrollment.installments.first(), by=officer, reason="Son dos personas")
+    assert statuses(enrollment) == [(I.HELD, HOLD_SHARED_CBU)]
