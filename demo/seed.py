@@ -356,20 +356,20 @@ def _bank_return(bank_file: BankFile) -> tuple[bytes, str]:
         lines = handle.read().decode().splitlines()
     header = lines[0].split(";")
     out = [f"H;{header[1]};{header[2]}"]
-    total = 0
+    total = Decimal("0.00")
     details = [line.split(";") for line in lines if line.startswith("D;")]
     for n, (_d, reference, _cbu, cuil, _name, amount) in enumerate(details, start=1):
         if n % REJECTED_EVERY == 0:
             out.append(f"D;{reference};{cuil};{amount};RECHAZADA;Cuenta cerrada o CBU inexistente")
         else:
             out.append(f"D;{reference};{cuil};{amount};ACREDITADA;")
-        total += round(float(amount) * 100)
+        total += Decimal(amount)
     # Branch-pickup orders (their own section): each one collected at the branch.
     orders = [line.split(";") for line in lines if line.startswith("P;")]
     for _p, reference, _dni, cuil, _name, amount, *_rest in orders:
         out.append(f"D;{reference};{cuil};{amount};COBRADA;")
-        total += round(float(amount) * 100)
-    out.append(f"T;{len(details) + len(orders)};{total // 100}.{total % 100:02d}")
+        total += Decimal(amount)
+    out.append(f"T;{len(details) + len(orders)};{total:.2f}")
     return ("\n".join(out) + "\n").encode(), f"devolucion_{header[1]}.csv"
 
 

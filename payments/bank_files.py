@@ -21,6 +21,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from payments.cbu_holds import stale_lines
 from payments.common import (
@@ -200,9 +201,12 @@ def request_bank_file(*, batch: PaymentBatch, fmt: str, by, queue: bool = True) 
         stale = [] if locked.files.exists() else stale_lines(locked)
         if stale:
             raise ValidationError(
-                _(
-                    "No se exporta: %(count)s transferencia(s) tienen un cambio de CBU pendiente o un CBU que ya no es "
-                    "el registrado (%(refs)s). Decida el cambio o arme el lote de nuevo."
+                ngettext(
+                    "No se exporta: %(count)s transferencia tiene un cambio de CBU pendiente o un CBU que ya no es "
+                    "el registrado (%(refs)s). Decida el cambio o arme el lote de nuevo.",
+                    "No se exporta: %(count)s transferencias tienen un cambio de CBU pendiente o un CBU que ya no es "
+                    "el registrado (%(refs)s). Decida el cambio o arme el lote de nuevo.",
+                    len(stale),
                 )
                 % {"count": len(stale), "refs": ", ".join(stale[:5])}
             )

@@ -377,3 +377,19 @@ def test_batch_task_rescreens_against_registries_loaded_after_approval(approved,
     assert batch.items.get().installment.enrollment_id == fine.pk
     held = conflicted.installments.get(number=1)
     assert held.status == I.HELD and held.hold_reason
+
+
+@pytest.mark.parametrize("changed", [1, 2])
+def test_export_refused_for_a_cbu_that_is_no_longer_the_registered_one_counts_the_transfers(
+    approved, officer, second_officer, changed
+):
+    from enrollment.models import Worker
+    from tests.factories import make_cbu
+
+    batch, enrollments = exported(approved, officer, second_officer)
+    for n, enrollment in enumerate(enrollments[:changed]):
+        Worker.objects.filter(pk=enrollment.worker_id).update(cbu=make_cbu(900_000 + n))
+    expected = "1 transferencia tiene un cambio" if changed == 1 else "2 transferencias tienen un cambio"
+    with pytest.raises(ValidationError, match=expected):
+        bank_files.export_bank_file(batch=batch, fmt="csv", by=officer)
+    assert not BankFile.objects.filter(batch=batch).exists()
