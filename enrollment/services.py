@@ -45,6 +45,19 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def blocked_by_flags_message() -> str:
+    """Why an enrollment with a blocking screening flag is not approved (one approval or many)."""
+    return _("Tiene alertas de control que bloquean la aprobación: resuélvalas primero.")
+
+
+def transition_refused_message(current: str, target: str) -> str:
+    """Why an enrollment in state ``current`` may not move to ``target`` (one or many)."""
+    return _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».") % {
+        "current": S(current).label,
+        "target": S(target).label,
+    }
+
+
 def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
@@ -214,10 +227,7 @@ def _transition(
     transition outside the ordinary flow) allows it."""
     locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if to not in (allowed or TRANSITIONS)[locked.status]:
-        raise ValidationError(
-            _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».")
-            % {"current": locked.get_status_display(), "target": S(to).label}
-        )
+        raise ValidationError(transition_refused_message(locked.status, to))
     with pghistory.context(user=getattr(by, "pk", None), reason=reason or S(to).label):
         locked.status = to
         locked.status_reason = reason
@@ -339,7 +349,7 @@ def approve_enrollment(*, enrollment: Enrollment, by, reason: str = "", schedule
     from enrollment.screening.selectors import has_blocking_flags
 
     if has_blocking_flags(enrollment):
-        raise ValidationError(_("Tiene alertas de control que bloquean la aprobación: resuélvalas primero."))
+        raise ValidationError(blocked_by_flags_message())
     approved = _transition(enrollment=enrollment, to=S.APPROVED, by=by, reason=reason or _("Aprobada"))
     if schedule:
         seams.enrollment_approved.run(enrollment=approved, by=by)
@@ -470,12 +480,9 @@ def _approvable(enrollments: list[Enrollment]) -> tuple[list[str], dict[str, lis
             continue
         seen.add(enrollment.pk)
         if enrollment.pk in blocked:
-            message = _("Tiene alertas de control que bloquean la aprobación: resuélvalas primero.")
+            message = blocked_by_flags_message()
         elif S.APPROVED not in TRANSITIONS[status]:
-            message = _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».") % {
-                "current": S(status).label,
-                "target": S.APPROVED.label,
-            }
+            message = transition_refused_message(status, S.APPROVED)
         else:
             approvable.setdefault(status, []).append(enrollment.pk)
             continue

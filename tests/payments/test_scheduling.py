@@ -415,6 +415,34 @@ def test_bulk_approval_reports_blocked_and_already_decided_enrollments_in_words_
     assert fine.installments.count() == 4 and not blocked.installments.exists()
 
 
+def test_one_approval_and_a_bulk_approval_refuse_with_the_same_words(reviewer):
+    from enrollment.screening.models import MatchFlag
+
+    blocked, decided, other_blocked, other_decided = _pending_entitled(4)
+    for enrollment in (blocked, other_blocked):
+        MatchFlag.objects.create(
+            enrollment=enrollment,
+            kind=MatchFlag.Kind.REGISTRY,
+            level=MatchFlag.Level.SAME,
+            score=Decimal("0.990"),
+            reasons="mismo CUIL",
+            match_key="registry:test",
+        )
+    Enrollment.objects.filter(pk__in=[decided.pk, other_decided.pk]).update(status=Enrollment.Status.ACTIVE)
+    alone = {}
+    for enrollment in (blocked, decided):
+        with pytest.raises(ValidationError) as refused:
+            enrollment_services.approve_enrollment(enrollment=enrollment, by=reviewer)
+        alone[enrollment.pk] = " ".join(refused.value.messages)
+    assert alone[blocked.pk] == "Tiene alertas de control que bloquean la aprobación: resuélvalas primero."
+    assert alone[decided.pk] == "Una inscripción en estado «Activa» no puede pasar a «Aprobada»."
+    failures = enrollment_services.bulk_decide(enrollments=[other_blocked, other_decided], by=reviewer, approve=True)
+    assert failures == [
+        f"{other_blocked.worker}: {alone[blocked.pk]}",
+        f"{other_decided.worker}: {alone[decided.pk]}",
+    ]
+
+
 def test_only_a_reviewer_approves_in_bulk():
     from provinces.roles import Role
     from tests.factories import make_user
