@@ -44,10 +44,14 @@ def _first_code(codes) -> str:
     return codes if isinstance(codes, str) else "invalid"
 
 
-def django_validation_to_drf(error: DjangoValidationError) -> exceptions.ValidationError:
-    """A service's ValidationError (field → messages, or just messages) as DRF's."""
+def django_validation_to_drf(
+    error: DjangoValidationError, *, renamed: dict[str, str] | None = None
+) -> exceptions.ValidationError:
+    """A service's ValidationError (field → messages, or just messages) as DRF's; ``renamed``
+    maps a service's argument to the input field that carries it."""
     if hasattr(error, "error_dict"):
-        fields = {("non_field_errors" if k == "__all__" else k): v for k, v in error.message_dict.items()}
+        names = {"__all__": "non_field_errors", **(renamed or {})}
+        fields = {names.get(k, k): v for k, v in error.message_dict.items()}
         return exceptions.ValidationError(fields)
     return exceptions.ValidationError({"non_field_errors": error.messages})
 

@@ -65,8 +65,13 @@ class SuspensionProposalSerializer(serializers.ModelSerializer):
 
 
 class DecisionInputSerializer(StrictSerializer):
+    # Required by the services (``accept_proposal``, ``dismiss_proposal``), which word the refusal.
     note = serializers.CharField(
-        max_length=2000, help_text=gettext_lazy("Nota de la decisión: qué se verificó (obligatoria).")
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Nota de la decisión: qué se verificó (obligatoria)."),
     )
 
 
@@ -123,7 +128,7 @@ class SuspensionProposalViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             decide(proposal, data.validated_data["note"])
         except ValidationError as error:
-            raise django_validation_to_drf(error) from error
+            raise django_validation_to_drf(error, renamed={"reason": "note"}) from error
         return Response(SuspensionProposalSerializer(readable_proposals(request.user).get(pk=proposal.pk)).data)
 
     @extend_schema(

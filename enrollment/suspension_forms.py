@@ -71,7 +71,7 @@ class ProposalDecisionForm(forms.Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Para descartar, el motivo es obligatorio."),
+        help_text=_("Obligatoria: qué verificó antes de suspender, o por qué descarta la propuesta."),
     )
 
     def __init__(self, *args, queryset, **kwargs):

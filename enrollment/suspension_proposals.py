@@ -10,8 +10,9 @@ Rules:
 - At most one open proposal per enrollment and cause (database constraint). A proposal a
   reviewer dismissed is not raised again for the same finding (the same flag, or the same
   residence); a new finding is.
-- A ministry reviewer accepts a proposal (the enrollment is suspended with its cause, through
-  ``suspend_enrollment``) or dismisses it with a reason; both are audited.
+- A ministry reviewer accepts a proposal with a note of what was verified (the enrollment is
+  suspended with its cause and that note, through ``suspend_enrollment``) or dismisses it with
+  a reason; neither is possible without what the reviewer typed, and both are audited.
 """
 
 from __future__ import annotations
@@ -127,12 +128,15 @@ def _locked_open(proposal: SuspensionProposal) -> SuspensionProposal:
 
 
 @transaction.atomic
-def accept_proposal(*, proposal: SuspensionProposal, by, note: str = "") -> Enrollment:
-    """A reviewer accepts: the enrollment is suspended with the proposal's cause and a note
-    (what the re-screening found, when the reviewer adds nothing)."""
+def accept_proposal(*, proposal: SuspensionProposal, by, note: str) -> Enrollment:
+    """A reviewer accepts: the enrollment is suspended with the proposal's cause and the
+    reviewer's ``note`` (what was verified), which is required — what the re-screening found
+    is not a reviewer's check."""
     _require_reviewer(by)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Indique en la nota qué verificó antes de suspender.")})
     locked = _locked_open(proposal)
-    note = (note or "").strip() or locked.detail
     enrollment = Enrollment.objects.get(pk=locked.enrollment_id)
     suspended = suspend_enrollment(enrollment=enrollment, by=by, cause=locked.cause, note=note, proposal=locked)
     proposal.refresh_from_db()

@@ -109,7 +109,7 @@ def proposal_list(request):
                     dismiss_proposal(proposal=proposal, by=request.user, reason=form.cleaned_data["reason"])
                     messages.success(request, _("Propuesta descartada."))
             except ValidationError as error:
-                apply_service_errors(form, error)
+                apply_service_errors(form, error, renamed={"note": "reason"})
             else:
                 return redirect("enrollment:suspension_proposals")
         status = 400

@@ -8,11 +8,12 @@ from provinces.models import Agreement, Crop, Cycle, Organisation
 from provinces.roles import Role
 
 
-def apply_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: each field's messages next to the field,
-    the rest at the top."""
+def apply_service_errors(form, error: ValidationError, *, renamed: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: each field's messages next to the field
+    (``renamed`` maps a service's argument to the form field that carries it), the rest at the top."""
     if hasattr(error, "error_dict"):
         for field, errs in error.error_dict.items():
+            field = (renamed or {}).get(field, field)
             form.add_error(field if field in form.fields else None, errs)
     else:
         form.add_error(None, error)

@@ -93,8 +93,13 @@ def test_other_roles_read_nothing_and_decide_nothing(proposal, office):
 def test_accepting_needs_a_note_and_suspends_with_the_proposals_cause(proposal, reviewer):
     client = client_for(reviewer)
     url = f"{LIST}{proposal.pk}/accept/"
-    refused = client.post(url, {"note": "  "}, format="json")
-    assert refused.status_code == 400 and "note" in str(refused.json())
+    for body in ({"note": "  "}, {}):
+        refused = client.post(url, body, format="json")
+        assert refused.status_code == 400
+        assert refused.json()["fields"] == {"note": ["Indique en la nota qué verificó antes de suspender."]}
+    english = client.post(url, {"note": ""}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 400
+    assert english.json()["fields"] == {"note": ["Say in the note what you checked before suspending."]}
     assert Enrollment.objects.get(pk=proposal.enrollment_id).status == S.APPROVED
     done = client.post(url, {"note": "Confirmado con el padrón de Salta"}, format="json")
     assert done.status_code == 200, done.json()
@@ -113,7 +118,9 @@ def test_accepting_needs_a_note_and_suspends_with_the_proposals_cause(proposal, 
 def test_dismissing_needs_a_note_and_leaves_the_enrollment_as_it_was(proposal, reviewer):
     client = client_for(reviewer)
     url = f"{LIST}{proposal.pk}/dismiss/"
-    assert client.post(url, {}, format="json").status_code == 400
+    refused = client.post(url, {}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"note": ["Indique por qué se descarta la propuesta."]}
     done = client.post(url, {"note": "Se mudó dentro de Tucumán: error del padrón"}, format="json")
     assert done.status_code == 200 and done.json()["status"] == "dismissed"
     assert done.json()["decision_reason"] == "Se mudó dentro de Tucumán: error del padrón"

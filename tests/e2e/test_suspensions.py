@@ -5,6 +5,7 @@ accessibility check on each page, the enrollment page also on a 390 px wide scre
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -99,3 +100,27 @@ def test_reviewer_dismisses_a_proposed_suspension_from_the_review_area(page, ben
     expect(page.locator("#decided")).to_contain_text("Descartada")
     no_axe_violations(page)
     assert SuspensionProposal.objects.get().status == SuspensionProposal.Status.DISMISSED
+
+
+def test_accepting_a_proposed_suspension_without_a_note_is_refused_next_to_the_note(page, beneficiary):
+    from enrollment.suspension_proposals import propose_suspensions
+
+    worker = beneficiary.worker
+    worker.province = province("Salta")
+    worker.save()
+    propose_suspensions(month=month(0), enrollment_ids=[beneficiary.pk], flag_ids=[])
+    login(page, "revisora")
+    page.goto(page.base_url + "/revision/suspensiones/")
+    page.get_by_label("Decisión").select_option(label="Suspender con esta causa")
+    page.get_by_role("button", name="Registrar decisión").click()
+    note = page.get_by_role("textbox", name="Nota")
+    expect(note).to_have_attribute("aria-invalid", "true")
+    expect(note).to_have_accessible_description(re.compile("Indique en la nota qué verificó antes de suspender"))
+    expect(page.get_by_label("Decisión")).to_have_value("accept")
+    no_axe_violations(page)
+    assert SuspensionProposal.objects.get().status == SuspensionProposal.Status.OPEN
+    note.fill("Confirmó en la oficina que ahora vive en Salta.")
+    page.get_by_role("button", name="Registrar decisión").click()
+    expect(page.locator("li.success")).to_contain_text("Inscripción suspendida")
+    beneficiary.refresh_from_db()
+    assert beneficiary.status == Enrollment.Status.SUSPENDED

@@ -138,12 +138,25 @@ def test_only_reviewers_decide_proposals(role):
     proposal = _moved(enrollment)
     user = make_user(role)
     with pytest.raises(PermissionDenied):
-        accept_proposal(proposal=proposal, by=user)
+        accept_proposal(proposal=proposal, by=user, note="Visto")
     with pytest.raises(PermissionDenied):
         dismiss_proposal(proposal=proposal, by=user, reason="No corresponde")
     proposal.refresh_from_db()
     enrollment.refresh_from_db()
     assert proposal.status == P.OPEN and enrollment.status == S.APPROVED
+
+
+def test_accepting_needs_the_reviewers_note(reviewer):
+    enrollment = approved()
+    proposal = _moved(enrollment)
+    for note in ("", "  "):
+        with pytest.raises(ValidationError) as refused:
+            accept_proposal(proposal=proposal, by=reviewer, note=note)
+        assert refused.value.message_dict == {"note": ["Indique en la nota qué verificó antes de suspender."]}
+    proposal.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert (proposal.status, enrollment.status) == (P.OPEN, S.APPROVED)
+    assert not Suspension.objects.filter(enrollment=enrollment).exists()
 
 
 def test_dismissing_needs_a_reason(reviewer):
@@ -167,16 +180,46 @@ def test_the_review_queue_counts_open_proposals_and_the_list_decides_them(client
     body = client.get(url).content.decode()
     assert "Se mudó fuera de la provincia del convenio" in body and "06/2026" in body
     assert client.post(url, {"proposal": dismiss_me.pk, "action": "dismiss", "reason": ""}).status_code == 400
-    assert client.post(url, {"proposal": accept_me.pk, "action": "accept", "reason": ""}).status_code == 302
+    assert client.post(url, {"proposal": accept_me.pk, "action": "accept", "reason": ""}).status_code == 400
+    first.refresh_from_db()
+    assert first.status == S.APPROVED  # not without the reviewer's note
+    note = "Confirmó en la oficina que vive en Salta"
+    assert client.post(url, {"proposal": accept_me.pk, "action": "accept", "reason": note}).status_code == 302
     assert client.post(url, {"proposal": dismiss_me.pk, "action": "dismiss", "reason": "Error"}).status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (S.SUSPENDED, S.APPROVED)
-    assert "Reside en Salta" in Suspension.objects.get(enrollment=first).note  # the finding, as the note
+    assert Suspension.objects.get(enrollment=first).note == note
     queue = client.get(reverse("enrollment:review_queue")).content.decode()
     assert "0 suspensiones propuestas" in queue
     # A decided proposal cannot be decided again through the form.
     assert client.post(url, {"proposal": accept_me.pk, "action": "dismiss", "reason": "x"}).status_code == 400
+
+
+def test_accepting_without_a_note_on_the_page_says_so_next_to_that_proposals_note(client, reviewer):
+    import re
+
+    refused_one, other = _moved(approved()), _moved(approved(dni=30_600_000, last="Paz"))
+    sign_in(client, reviewer)
+    url = reverse("enrollment:suspension_proposals")
+    answer = client.post(url, {"proposal": refused_one.pk, "action": "accept", "reason": " "})
+    assert answer.status_code == 400
+    body = answer.content.decode()
+    message = "Indique en la nota qué verificó antes de suspender."
+    assert body.count(message) == 1
+    error = re.search(rf'<span class="errors" role="alert" id="reason-error-{refused_one.pk}">([^<]*)</span>', body)
+    assert error is not None and error.group(1) == message
+    field = re.search(rf'<textarea name="reason" id="reason-{refused_one.pk}"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in field and f"reason-error-{refused_one.pk}" in field
+    assert "aria-invalid" not in re.search(rf'<textarea name="reason" id="reason-{other.pk}"[^>]*>', body).group(0)
+    # the decision chosen stays chosen
+    assert re.search(rf'id="action-{refused_one.pk}"><option value="accept" selected>', body)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.post(url, {"proposal": refused_one.pk, "action": "accept", "reason": ""})
+    assert english.status_code == 400
+    assert "Say in the note what you checked before suspending." in english.content.decode()
+    refused_one.refresh_from_db()
+    assert refused_one.status == P.OPEN
 
 
 @pytest.mark.parametrize("role", [Role.PAYMENTS_OFFICER, Role.AUDITOR])
