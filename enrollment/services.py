@@ -35,7 +35,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.SUBMITTED: {S.SCREENING, S.PENDING_REVIEW, S.REJECTED, S.WITHDRAWN},
     S.SCREENING: {S.PENDING_REVIEW, S.REJECTED, S.WITHDRAWN},
     S.PENDING_REVIEW: {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.SCREENING},
-    S.APPROVED: {S.ACTIVE, S.SUSPENDED, S.WITHDRAWN},
+    # approved → completed: nothing was paid and nothing is left to pay (a suspension cancelled
+    # its installments and the reinstatement had no month left to schedule).
+    S.APPROVED: {S.ACTIVE, S.COMPLETED, S.SUSPENDED, S.WITHDRAWN},
     S.ACTIVE: {S.COMPLETED, S.SUSPENDED, S.WITHDRAWN},
     # Lifting a suspension is ``enrollment.suspensions.reinstate_enrollment``, never an approval.
     S.SUSPENDED: {S.WITHDRAWN},
@@ -301,28 +303,29 @@ def activate_many(*, enrollment_ids: Iterable[int], by=None, reason: str = "") -
 
 
 def complete_many(*, enrollment_ids: Iterable[int], by=None, reason: str = "") -> list[int]:
-    """Active enrollments whose last installment was paid or cancelled are completed, in one
-    statement: active → completed, only for enrollments still active (idempotent), audited like
-    ``activate_many``. Returns the ids moved."""
+    """Enrollments with nothing left to pay — every installment paid or cancelled — are
+    completed, in one statement: active → completed, and approved → completed for one never
+    paid whose installments were all cancelled (suspended, then reinstated with no month left
+    to schedule); only enrollments still in those states (idempotent), audited like
+    ``activate_many``. The caller (payments) chooses the enrollments. Returns the ids moved."""
     return _move_many(
         enrollment_ids=enrollment_ids,
-        source=S.ACTIVE,
+        source=(S.ACTIVE, S.APPROVED),
         to=S.COMPLETED,
         by=by,
         reason=reason or _("Cobró o se anuló su última cuota"),
     )
 
 
-def _move_many(*, enrollment_ids: Iterable[int], source: str, to: str, by, reason: str) -> list[int]:
-    """One UPDATE of the enrollments in ``source`` among ``enrollment_ids`` to ``to`` (a move the
-    state machine allows). The WHERE on the state does what the row lock of ``_transition``
-    does for one enrollment: a row changed meanwhile by someone else is not in ``source`` any
-    more and is skipped."""
-    if to not in TRANSITIONS[source]:
-        raise ValidationError(
-            _("Una inscripción en estado «%(current)s» no puede pasar a «%(target)s».")
-            % {"current": S(source).label, "target": S(to).label}
-        )
+def _move_many(*, enrollment_ids: Iterable[int], source: str | tuple[str, ...], to: str, by, reason: str) -> list[int]:
+    """One UPDATE of the enrollments in ``source`` (a state, or several) among
+    ``enrollment_ids`` to ``to`` (a move the state machine allows from each). The WHERE on the
+    state does what the row lock of ``_transition`` does for one enrollment: a row changed
+    meanwhile by someone else is not in ``source`` any more and is skipped."""
+    sources = [source] if isinstance(source, str) else list(source)
+    for state in sources:
+        if to not in TRANSITIONS[state]:
+            raise ValidationError(transition_refused_message(state, to))
     ids = sorted(set(enrollment_ids))
     if not ids:
         return []
@@ -331,8 +334,8 @@ def _move_many(*, enrollment_ids: Iterable[int], source: str, to: str, by, reaso
         prepare_bulk_audit(cursor)
         cursor.execute(
             "UPDATE enrollment_enrollment SET status = %s, status_reason = %s, status_changed_at = %s,"
-            " status_changed_by_id = %s WHERE id = ANY(%s::bigint[]) AND status = %s RETURNING id",
-            [to, reason, timezone.now(), getattr(by, "pk", None), ids, source],
+            " status_changed_by_id = %s WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) RETURNING id",
+            [to, reason, timezone.now(), getattr(by, "pk", None), ids, [str(state) for state in sources]],
         )
         moved_ids = sorted(row[0] for row in cursor.fetchall())
     return moved_ids

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from enrollment import services, suspensions
 from enrollment.detail import render_enrollment_detail
-from enrollment.models import SuspensionProposal
+from enrollment.models import Enrollment, SuspensionProposal
 from enrollment.selectors import enrollments_for
 from enrollment.suspension_forms import ProposalDecisionForm, ReinstateForm, SuspendForm, WithdrawForm
 from enrollment.suspension_proposals import accept_proposal, dismiss_proposal, proposals_for
@@ -56,7 +56,7 @@ def reinstate(request, pk):
     form = ReinstateForm(request.POST, passed_months=suspensions.months_passed_under(enrollment))
     if form.is_valid():
         try:
-            suspensions.reinstate_enrollment(
+            reinstated = suspensions.reinstate_enrollment(
                 enrollment=enrollment,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
@@ -66,7 +66,10 @@ def reinstate(request, pk):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, _("Inscripción rehabilitada: se programaron las cuotas que corresponden."))
+            if reinstated.status == Enrollment.Status.COMPLETED:
+                messages.success(request, _("Inscripción rehabilitada y finalizada: no le quedan cuotas por cobrar."))
+            else:
+                messages.success(request, _("Inscripción rehabilitada: se programaron las cuotas que corresponden."))
             return redirect("enrollment:enrollment_detail", pk=enrollment.pk)
     return render_enrollment_detail(request, enrollment, status=400, reinstate_form=form)
 

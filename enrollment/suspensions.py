@@ -6,7 +6,9 @@ Rules:
   suspension is recorded (``Suspension``) with the state it interrupted; the enrollment's
   unpaid installments are cancelled (``seams.enrollment_ended``) and any other open proposal
   of a suspension for it is closed.
-- Reinstating returns the enrollment to the state it was in (approved or active) with a reason.
+- Reinstating returns the enrollment to the state it was in (approved or active) with a reason;
+  when that leaves nothing to pay (every installment paid or cancelled, no month left to
+  schedule), payments completes it in the same transaction (*Finalizada*).
   The months that passed under the suspension — every month of the cycle before the month of
   the reinstatement — are not paid unless the reviewer states which are owed and why; the
   months from the reinstatement's month on are scheduled again (``seams.enrollment_reinstated``,
@@ -156,4 +158,7 @@ def reinstate_enrollment(
     seams.enrollment_reinstated.run(
         enrollment=reinstated, by=by, from_month=today.replace(day=1), owed_months=owed, reason=reason
     )
+    # Payments may have completed it at once: nothing left to pay (``payments.reinstatement``).
+    reinstated.refresh_from_db()
+    enrollment.refresh_from_db()
     return reinstated

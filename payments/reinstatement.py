@@ -5,7 +5,9 @@ the reinstatement's month on, and the earlier months a reviewer stated are owed,
 installment again (the cancelled ones stay, with their reason, in the audit trail). Everything
 else is ``schedule_installments``'s: the rate in force in each month, never a month twice, the
 agreement's budget under its row lock. Runs in the reinstatement's transaction, so a refusal
-undoes the reinstatement.
+undoes the reinstatement. An enrollment left with nothing to pay — every installment paid or
+cancelled, no month left to schedule — is completed at once (``payments.lifecycle``), and
+one paid meanwhile (a line already with the bank when it was suspended) becomes active.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 
 from enrollment.models import Enrollment
 from payments.installments import schedule_installments
+from payments.lifecycle import follow_paid_installments
 from payments.models import Installment
 
 
@@ -24,4 +27,6 @@ def reschedule_after_reinstatement(
     """Schedule the reinstated enrollment's months from ``from_month`` on and ``owed_months``."""
     owed = set(owed_months)
     months = {month for month in enrollment.cycle.month_list if month >= from_month} | owed
-    return schedule_installments(enrollment=enrollment, by=by, months=months)
+    scheduled = schedule_installments(enrollment=enrollment, by=by, months=months)
+    follow_paid_installments(enrollment_ids=[enrollment.pk], by=by)
+    return scheduled

@@ -126,6 +126,24 @@ def test_reviewer_reinstates_from_the_page_paying_the_months_marked_owed(client,
     assert month(-1).strftime("%m/%Y") in body[body.index('id="suspensions"') :]
 
 
+def test_reinstating_with_nothing_left_to_pay_says_the_enrollment_is_finished(client, reviewer, union):
+    pending = EnrollmentFactory(
+        status=S.PENDING_REVIEW,
+        worker=WorkerFactory(registered_by=union),
+        cycle=CycleFactory(first_month=month(-6), months=4),
+    )
+    agrarian_history(pending.worker, before=pending.cycle.first_month, months=8)
+    enrollment = services.approve_enrollment(enrollment=pending, by=reviewer)
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta SIPA")
+    answer = post(client, reviewer, enrollment, "reinstate", {"reason": "La baja del empleo consta"})
+    assert answer.status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.status == S.COMPLETED
+    body = client.get(answer.url).content.decode()
+    assert "Inscripción rehabilitada y finalizada: no le quedan cuotas por cobrar." in body
+    assert "Finalizada" in body
+
+
 def test_the_registering_union_withdraws_from_the_page(client, enrollment, union):
     officer = make_user(Role.UNION_OFFICER, union)
     assert post(client, officer, enrollment, "withdraw", {"reason": ""}).status_code == 400

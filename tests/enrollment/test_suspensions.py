@@ -156,6 +156,50 @@ def test_reinstatement_without_owed_months_pays_none_of_the_passed_ones(approved
     assert Suspension.objects.filter(enrollment=enrollment, lifted_at__isnull=False).count() == 2
 
 
+def _moves(enrollment) -> list[str]:
+    from pghistory.models import Events
+
+    seen = [e.pgh_data["status"] for e in Events.objects.tracks(enrollment).order_by("pgh_id")]
+    return [state for i, state in enumerate(seen) if i == 0 or seen[i - 1] != state]
+
+
+def test_never_paid_and_reinstated_with_nothing_left_to_pay_it_is_completed_not_left_approved(approved, reviewer):
+    enrollment = approved(cycle=CycleFactory(first_month=month(-6), months=4))  # every month has passed
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
+    reinstated = reinstate_enrollment(enrollment=enrollment, by=reviewer, reason="El alta era de otra persona")
+    assert reinstated.status == enrollment.status == S.COMPLETED
+    assert set(enrollment.installments.values_list("status", flat=True)) == {I.CANCELLED}
+    assert enrollment.status_changed_by == reviewer
+    assert _moves(enrollment)[-4:] == [S.APPROVED, S.SUSPENDED, S.APPROVED, S.COMPLETED]
+    assert Suspension.objects.get(enrollment=enrollment).lifted_by == reviewer
+
+
+def test_reinstated_with_a_month_owed_it_stays_approved_until_that_month_is_paid(approved, reviewer):
+    enrollment = approved(cycle=CycleFactory(first_month=month(-6), months=4))
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
+    reinstate_enrollment(
+        enrollment=enrollment,
+        by=reviewer,
+        reason="El alta era de otra persona",
+        owed_months=[month(-5)],
+        owed_reason="No cobró otra remuneración ese mes",
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.status == S.APPROVED
+    assert list(enrollment.installments.filter(status=I.DUE).values_list("month", flat=True)) == [month(-5)]
+
+
+def test_active_and_reinstated_with_nothing_left_to_pay_it_is_completed_at_once(approved, reviewer):
+    enrollment = approved(cycle=CycleFactory(first_month=month(-6), months=4))
+    Installment.objects.filter(enrollment=enrollment, number=1).update(status=I.PAID, paid_at=timezone.now())
+    Enrollment.objects.filter(pk=enrollment.pk).update(status=S.ACTIVE)
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
+    reinstate_enrollment(enrollment=enrollment, by=reviewer, reason="El alta era de otra persona")
+    enrollment.refresh_from_db()
+    assert enrollment.status == S.COMPLETED
+    assert enrollment.installments.get(number=1).status == I.PAID
+
+
 @pytest.mark.parametrize(
     ("owed", "owed_reason", "field"),
     [

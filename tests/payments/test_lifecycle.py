@@ -101,3 +101,16 @@ def test_the_sweep_leaves_approved_unpaid_suspended_and_withdrawn_enrollments_al
     Installment.objects.filter(enrollment__in=[suspended, withdrawn]).update(status=I.PAID)
     assert follow_paid_installments_task.delay().get() == {"activated": 0, "completed": 0}
     assert (status(unpaid), status(suspended), status(withdrawn)) == (S.APPROVED, S.SUSPENDED, S.WITHDRAWN)
+
+
+def test_the_sweep_completes_an_approved_enrollment_never_paid_with_every_installment_cancelled(approved):
+    """Suspended, then reinstated with no month left to schedule: nothing more will be paid."""
+    nothing_left, one_due = approved(), approved()
+    Installment.objects.filter(enrollment=nothing_left).update(status=I.CANCELLED, cancelled_at=timezone.now())
+    Installment.objects.filter(enrollment=one_due).exclude(number=4).update(
+        status=I.CANCELLED, cancelled_at=timezone.now()
+    )
+    assert follow_paid_installments_task.delay().get() == {"activated": 0, "completed": 1}
+    assert (status(nothing_left), status(one_due)) == (S.COMPLETED, S.APPROVED)
+    assert nothing_left.status_reason == "Cobró o se anuló su última cuota"
+    assert follow_paid_installments_task.delay().get() == {"activated": 0, "completed": 0}
