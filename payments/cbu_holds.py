@@ -10,7 +10,9 @@ Rules (the requests themselves are ``enrollment.bank_accounts``):
   one, and no file can pay the old CBU. A batch whose file was already requested is with the
   bank: its line is settled by the bank's return.
 - When the request is approved, rejected or cancelled, the installments held for it are due
-  again: the next batch pays them to the CBU then on file (the new one if approved).
+  again: the next batch pays them to the CBU then on file (the new one if approved). An
+  approval also releases what waited for a CBU after a branch-pickup order was rejected or
+  expired twice, without the bank's answer on that order (``payments.pickup``).
 - Batch building (``hold_for_bank_data``) re-reads both conditions set-based for the batch's
   scope: it releases holds whose cause is gone and holds the due installments of workers with a
   pending change, then those of workers whose CBU is shared and not resolved by a reviewer
@@ -29,8 +31,10 @@ from enrollment.bank_accounts import (
     HOLD_SHARED_CBU,
     UNRESOLVED_SHARED_CBUS_SQL,
 )
+from enrollment.models import CbuChangeRequest
 from payments.common import due_through, store_totals
 from payments.models import BankFile, BatchItem, Installment, PaymentBatch
+from payments.pickup import release_for_new_cbu
 from provinces.audit import prepare_bulk_audit
 
 B = PaymentBatch.Status
@@ -101,6 +105,8 @@ def hold_for_change(*, change, by) -> None:
 def release_for_change(*, change, by) -> None:
     """A CBU change was decided (``enrollment.seams.cbu_change_decided``)."""
     _release(worker_ids=[change.worker_id], reason_held=HOLD_PENDING_CHANGE)
+    if change.status == CbuChangeRequest.Status.APPROVED:
+        release_for_new_cbu(worker_ids=[change.worker_id])
 
 
 def release_shared(*, worker_ids: list[int], by) -> None:

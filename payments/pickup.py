@@ -20,8 +20,12 @@ Rules:
   holds its installment with ``HOLD_PICKUP_REJECTED`` and the bank's reason, shown in words on
   the worker's and the enrollment's pages. A payments officer re-issues it with a note
   (``payments.installments.reissue_pickup_order``: the next batch carries it, as a pickup order
-  again or as a transfer if the worker has a CBU by then), or a build releases it by itself once
-  the worker has an approved CBU (it goes as a transfer).
+  again or as a transfer if the worker has a CBU by then), or the approval of a CBU change for
+  the worker releases it (``release_for_new_cbu``; a build does the same for any worker with a
+  CBU on file): it goes as a transfer.
+- Releasing a hold of an order that expired twice or was rejected clears the bank's answer on
+  the installment with it: what the bank said of an order no longer in play is not shown next
+  to an installment due again (the batch line keeps it, and the audit trail the release).
 - Paid at most once stays the database's rule: an expired line releases its installment, a
   paid one never does (``batch_item_one_live_per_installment``).
 """
@@ -81,18 +85,42 @@ def fix_calendar(batch: PaymentBatch, *, today: dt.date | None = None) -> dt.dat
     return batch.pickup_opens_on
 
 
+#: Holds of an order the bank did not pay (expired twice, rejected) that a CBU on file ends.
+ENDED_BY_A_CBU = (HOLD_PICKUP_EXPIRED_TWICE, HOLD_PICKUP_REJECTED)
+
+#: Due again, without the bank's answer on the order no longer in play.
+_DUE_AGAIN = (
+    "status = 'due', hold_reason = '', bank_reason = CASE WHEN i.hold_reason = ANY(%s) THEN '' ELSE i.bank_reason END"
+)
+
+
+def release_for_new_cbu(*, worker_ids: list[int]) -> int:
+    """The workers now have an approved CBU (inside the approval's audit context): what was
+    held after two expired orders or a rejected order is due again, and the next batch pays it
+    by transfer. Returns how many installments were released."""
+    with connection.cursor() as cursor:
+        prepare_bulk_audit(cursor)
+        cursor.execute(
+            f"UPDATE payments_installment i SET {_DUE_AGAIN}, updated_at = now()"
+            " FROM enrollment_worker w WHERE w.id = i.worker_id AND w.cbu <> ''"
+            " AND i.worker_id = ANY(%s) AND i.status = 'held' AND i.hold_reason = ANY(%s)",
+            [list(ENDED_BY_A_CBU), worker_ids, list(ENDED_BY_A_CBU)],
+        )
+        return cursor.rowcount
+
+
 def release_pickup_holds(*, batch: PaymentBatch, scoped: Scoped) -> int:
     """Before building: make due again, in the batch's scope, what was held only because the
     worker had no CBU (a pickup order pays it now), and what was held after two expired orders
     or a rejected order once the worker has a CBU (a transfer pays it now)."""
     sql, params = scoped(
-        """
-        UPDATE payments_installment i SET status = 'due', hold_reason = '', updated_at = now()
+        f"""
+        UPDATE payments_installment i SET {_DUE_AGAIN}, updated_at = now()
           FROM enrollment_worker w
          WHERE w.id = i.worker_id AND i.status = 'held'
-           AND (i.hold_reason = %s OR (i.hold_reason IN (%s, %s) AND w.cbu <> ''))
+           AND (i.hold_reason = %s OR (i.hold_reason = ANY(%s) AND w.cbu <> ''))
         """,
-        [HOLD_WITHOUT_CBU, HOLD_PICKUP_EXPIRED_TWICE, HOLD_PICKUP_REJECTED],
+        [list(ENDED_BY_A_CBU), HOLD_WITHOUT_CBU, list(ENDED_BY_A_CBU)],
         batch,
         "i",
     )

@@ -82,6 +82,35 @@ def test_once_the_worker_has_an_approved_cbu_it_goes_as_a_transfer(rejected_orde
     assert line.method == BatchItem.Method.TRANSFER and line.cbu == make_cbu(7070)
 
 
+def test_an_approved_cbu_change_releases_it_without_the_banks_old_answer(rejected_order, officer, second_officer):
+    from enrollment import bank_accounts
+    from tests.twofactor import verified
+
+    worker = Worker.objects.get(pk=rejected_order.worker_id)
+    asker = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán")))
+    change = bank_accounts.request_cbu_change(worker=worker, cbu=make_cbu(7171), by=asker, reason="Abrió una cuenta")
+    rejected_order.refresh_from_db()
+    assert rejected_order.held_by_pickup_rejection and rejected_order.bank_reason == REASON  # still waiting
+    bank_accounts.approve_cbu_change(change=change, by=verified(second_officer), note="Constancia del banco")
+    rejected_order.refresh_from_db()
+    assert (rejected_order.status, rejected_order.hold_reason, rejected_order.bank_reason) == (I.DUE, "", "")
+    assert rejected_order.detail_words(national=True) == ""
+    event = InstallmentEvent.objects.filter(pgh_obj=rejected_order).order_by("pgh_id").last()
+    assert event.status == I.DUE and event.pgh_context.metadata["user"] == second_officer.pk
+    june = build(officer, JUNE, dt.date(2026, 6, 10))
+    line = june.items.get(installment=rejected_order)
+    assert line.method == BatchItem.Method.TRANSFER and line.cbu == make_cbu(7171)
+    assert rejected_order.batch_items.get(outcome=BatchItem.Outcome.REJECTED).bank_reason == REASON  # kept there
+
+
+def test_a_build_releasing_it_once_the_worker_has_a_cbu_clears_the_banks_old_answer(rejected_order, officer):
+    Worker.objects.filter(pk=rejected_order.worker_id).update(cbu=make_cbu(7272))
+    build(officer, JUNE, dt.date(2026, 6, 10))
+    rejected_order.refresh_from_db()
+    assert rejected_order.status == I.IN_BATCH and rejected_order.bank_reason == ""
+    assert REASON not in rejected_order.detail_words(national=True)
+
+
 def test_other_roles_cannot_reissue_it(rejected_order, reviewer, client):
     provincial = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=province("Tucumán")))
     with pytest.raises(PermissionDenied):
