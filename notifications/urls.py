@@ -7,5 +7,4 @@ app_name = "notifications"
 urlpatterns = [
     path("trabajadores/<int:worker_pk>/avisos/", views.contact, name="contact"),
     path("avisos/", views.message_list, name="message_list"),
-    path("avisos/exportar.csv", views.message_export, name="message_export"),
 ]

@@ -11,6 +11,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from provinces.forms import DateInput
+
 _CUIL_SEPARATORS = re.compile(r"[\s.\-/]")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -119,3 +121,29 @@ class ListFilterSet(django_filters.FilterSet):
             data = self.data if self.is_bound else None
             self._form = form_class(data, prefix=self.form_prefix, auto_id="filtro_%s")
         return self._form
+
+
+class DayRangeForm(forms.Form):
+    """A list's filter form with a ``since``/``until`` pair of days: an inverted range is an
+    error shown on the form (the list stays empty), never read as "no range"."""
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("La fecha «desde» es posterior a la fecha «hasta»."), code="inverted")
+        return data
+
+
+def day_filters(field_name: str, *, moment: bool = True) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """``since`` and ``until``: the days (typed dd/mm/aaaa) a moment (its local day) or a date
+    (``moment=False``) falls between, both included. Use them with ``Meta.form = DayRangeForm``."""
+    suffix = "date__" if moment else ""
+    return (
+        django_filters.DateFilter(
+            label=_("Desde el día"), field_name=field_name, lookup_expr=f"{suffix}gte", widget=DateInput()
+        ),
+        django_filters.DateFilter(
+            label=_("Hasta el día"), field_name=field_name, lookup_expr=f"{suffix}lte", widget=DateInput()
+        ),
+    )
