@@ -135,15 +135,14 @@ class DayRangeForm(forms.Form):
         return data
 
 
-def day_filters(field_name: str, *, moment: bool = True) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+def day_filters(
+    field_name: str, *, moment: bool = True, labels: tuple[str, str] | None = None
+) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
     """``since`` and ``until``: the days (typed dd/mm/aaaa) a moment (its local day) or a date
     (``moment=False``) falls between, both included. Use them with ``Meta.form = DayRangeForm``."""
     suffix = "date__" if moment else ""
+    since, until = labels or (_("Desde el día"), _("Hasta el día"))
     return (
-        django_filters.DateFilter(
-            label=_("Desde el día"), field_name=field_name, lookup_expr=f"{suffix}gte", widget=DateInput()
-        ),
-        django_filters.DateFilter(
-            label=_("Hasta el día"), field_name=field_name, lookup_expr=f"{suffix}lte", widget=DateInput()
-        ),
+        django_filters.DateFilter(label=since, field_name=field_name, lookup_expr=f"{suffix}gte", widget=DateInput()),
+        django_filters.DateFilter(label=until, field_name=field_name, lookup_expr=f"{suffix}lte", widget=DateInput()),
     )

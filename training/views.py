@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -10,19 +9,36 @@ from django.views.decorators.http import require_POST
 
 from enrollment.selectors import enrollments_for, workers_for
 from provinces.forms import apply_service_errors
+from provinces.listing import render_list
 from provinces.scoping import require_perm
 from provinces.selectors import cycles_for, provinces_for
 from training import selectors, services
-from training.filters import ReferralFilter
+from training.filters import (
+    COURSE_COLUMNS,
+    REFERRAL_COLUMNS,
+    CourseFilter,
+    ReferralFilter,
+    courses_noun,
+    referrals_noun,
+)
 from training.forms import AttendanceUploadForm, CourseForm, MoveReferralForm, OfficeForm, ProviderForm, ReferralForm
 
 
 @login_required
 def course_list(request):
+    """Courses held in the user's provinces, searched, filtered, counted, paged and exported
+    (``provinces.listing``)."""
     require_perm(request.user, "training.view_course")
-    courses = selectors.with_seats_taken(selectors.courses_for(request.user)).order_by("-start_date", "pk")
-    page = Paginator(courses, 50).get_page(request.GET.get("page"))
-    return render(request, "training/course_list.html", {"page": page})
+    return render_list(
+        request,
+        filterset=CourseFilter(request.GET, queryset=selectors.courses_for(request.user), request=request),
+        template="training/course_list.html",
+        columns=COURSE_COLUMNS,
+        filename="cursos",
+        noun=courses_noun,
+        order_by=("-start_date", "pk"),
+        rows_of=selectors.with_seats_taken,
+    )
 
 
 @login_required
@@ -155,12 +171,19 @@ def referral_move(request, pk):
 
 @login_required
 def referral_list(request):
-    """Referrals filtered by status, line, province, cycle and placement: the list behind every
-    referral figure of the dashboard."""
+    """Referrals in the user's scope, searched by the worker and filtered by state, line,
+    province, period, placement and days: the list behind every referral figure of the
+    dashboard, counted, paged and exported (``provinces.listing``)."""
     require_perm(request.user, "training.view_referral")
-    flt = ReferralFilter(request.GET, queryset=selectors.referrals_for(request.user), request=request)
-    page = Paginator(flt.qs.order_by("-referred_on", "-pk"), 50).get_page(request.GET.get("page"))
-    return render(request, "training/referral_list.html", {"filter": flt, "page": page})
+    return render_list(
+        request,
+        filterset=ReferralFilter(request.GET, queryset=selectors.referrals_for(request.user), request=request),
+        template="training/referral_list.html",
+        columns=REFERRAL_COLUMNS,
+        filename="derivaciones",
+        noun=referrals_noun,
+        order_by=("-referred_on", "-pk"),
+    )
 
 
 @login_required

@@ -221,8 +221,11 @@ def test_referral_list_never_widens_the_scope(activity, login):
     world = activity.world
     client = login(world.users["mendoza"])
     url = reverse("training:referral_list")
-    # Tucumán is not a choice for Mendoza's officer: the filter is refused, the scope stays.
-    assert listed(client, f"{url}?province={world.tuc_agreement.province_id}")[0] == 4
+    # Tucumán is not a choice for Mendoza's officer: the filter is refused and lists nothing.
+    refused = client.get(f"{url}?province={world.tuc_agreement.province_id}")
+    assert "Seleccione una opción válida" in refused.content.decode()
+    assert listed(client, f"{url}?province={world.tuc_agreement.province_id}")[0] == 0
+    assert listed(client, url)[0] == 4
 
 
 # --- the page -------------------------------------------------------------------------------
