@@ -1,18 +1,20 @@
 """The flags list's filters (``provinces.listing``): state (open by default), kind, level, the
 worker's CUIL and the province, with the query names the dashboard's links use
-(``/control/alertas/?estado=open&tipo=registry``)."""
+(``/control/alertas/?estado=open&tipo=registry``); and the screening runs list's: its
+description, state, period, month of pay and the days it was started."""
 
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from enrollment.screening.models import MatchFlag
+from enrollment.screening.models import MatchFlag, ScreeningRun
 from enrollment.screening.selectors import ALL, RESOLVED
-from provinces.filters import CuilFilter, ListFilterSet
+from provinces.filters import CuilFilter, DayRangeForm, ListFilterSet, MonthFilter, day_filters
 from provinces.listing import Column
-from provinces.models import Province
+from provinces.models import Cycle, Province
 
 
 def _states():
@@ -66,3 +68,59 @@ FLAG_COLUMNS = (
 
 def flags_noun(n: int) -> str:
     return ngettext("%(n)s alerta", "%(n)s alertas", n)
+
+
+class RunFilter(ListFilterSet):
+    q = django_filters.CharFilter(
+        label=_("Buscar"),
+        method="filter_text",
+        max_length=100,
+        help_text=_("Descripción del control, número o mensaje."),
+    )
+    status = django_filters.ChoiceFilter(label=_("Estado"), choices=ScreeningRun.Status.choices, empty_label=_("Todos"))
+    cycle = django_filters.ModelChoiceFilter(label=_("Período"), queryset=Cycle.objects.all())
+    month = MonthFilter(label=_("Mes de pago"))
+    since, until = day_filters("created_at", labels=(_("Iniciado desde el día"), _("Iniciado hasta el día")))
+
+    class Meta:
+        model = ScreeningRun
+        form = DayRangeForm
+        fields = ["q", "status", "cycle", "month", "since", "until"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        if request is not None:
+            from provinces.selectors import cycles_for
+
+            self.filters["cycle"].queryset = cycles_for(request.user)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        match = Q(label__icontains=value) | Q(message__icontains=value)
+        if value.isascii() and value.isdigit() and len(value) < 10:
+            match |= Q(pk=int(value))
+        return queryset.filter(match)
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+RUN_COLUMNS = (
+    Column(_("N°"), lambda r: r.pk),
+    Column(_("Control"), lambda r: str(r)),
+    Column(_("Período"), lambda r: str(r.cycle or "")),
+    Column(_("Mes de pago"), lambda r: r.month.strftime("%m/%Y") if r.month else ""),
+    Column(_("Estado"), lambda r: r.get_status_display()),
+    Column(_("Procesadas"), lambda r: r.done),
+    Column(_("Total"), lambda r: r.total),
+    Column(_("Alertas generadas"), lambda r: r.flags_raised),
+    Column(_("Iniciado por"), lambda r: _person(r.started_by)),
+    Column(_("Iniciado"), lambda r: r.created_at),
+    Column(_("Terminado"), lambda r: r.finished_at),
+    Column(_("Mensaje"), lambda r: r.message),
+)
+
+
+def runs_noun(n: int) -> str:
+    return ngettext("%(n)s control", "%(n)s controles", n)

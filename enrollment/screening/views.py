@@ -3,12 +3,11 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from enrollment.screening import history, services
-from enrollment.screening.filters import FLAG_COLUMNS, FlagFilter, flags_noun
+from enrollment.screening.filters import FLAG_COLUMNS, RUN_COLUMNS, FlagFilter, RunFilter, flags_noun, runs_noun
 from enrollment.screening.forms import AcceptHistoryForm, RegistryForm, ResolveForm, RunForm, UploadForm
 from enrollment.screening.models import MatchFlag
 from enrollment.screening.selectors import (
@@ -185,8 +184,17 @@ def run_list(request):
             )
             messages.success(request, _("Control iniciado."))
             return redirect("screening:run_detail", pk=run.pk)
-    page = Paginator(runs, 30).get_page(request.GET.get("page"))
-    return render(request, "screening/run_list.html", {"page": page, "form": form})
+    return render_list(
+        request,
+        filterset=RunFilter(request.GET, queryset=runs, request=request),
+        template="screening/run_list.html",
+        columns=RUN_COLUMNS,
+        filename="controles",
+        noun=runs_noun,
+        per_page=30,
+        order_by=("-created_at", "-pk"),
+        context={"form": form},
+    )
 
 
 @login_required
