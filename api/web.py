@@ -6,13 +6,21 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from api import selectors, services
+from api.web_filters import (
+    LOOKUP_COLUMNS,
+    TOKEN_COLUMNS,
+    LookupFilter,
+    TokenFilter,
+    lookups_noun,
+    tokens_noun,
+)
+from provinces.listing import render_list
 from provinces.scoping import require_perm
 
 
@@ -35,8 +43,16 @@ def tokens(request):
                 form = TokenForm()
     else:
         form = TokenForm()
-    page = Paginator(selectors.tokens_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "api/tokens.html", {"form": form, "page": page, "new_key": new_key})
+    return render_list(
+        request,
+        filterset=TokenFilter(request.GET, queryset=selectors.tokens_for(request.user), request=request),
+        template="api/tokens.html",
+        columns=TOKEN_COLUMNS,
+        filename="tokens-api",
+        noun=tokens_noun,
+        order_by=("-created_at", "-pk"),
+        context={"form": form, "new_key": new_key},
+    )
 
 
 @login_required
@@ -48,21 +64,23 @@ def revoke(request, pk):
     return redirect("api_web:tokens")
 
 
-class AccessLogFilterForm(forms.Form):
-    # Free text: the log keeps invalid CUILs as they were typed, and an auditor may look for one.
-    cuil = forms.CharField(label=gettext_lazy("CUIL"), max_length=200, required=False)
-
-
 @login_required
 def access_log(request):
+    """The status lookups log (API and public page), for auditors: searched, filtered, counted,
+    paged and exported (``provinces.listing``). A value the filter cannot search (a NUL
+    character, an absurd length) answers 400 with the form's reason."""
     require_perm(request.user, "api.view_statuslookup")
-    lookups = selectors.lookups_for(request.user)
-    form = AccessLogFilterForm(request.GET)
-    if not form.is_valid():  # a NUL character or an absurd length: 400, with the form's reason
-        page = Paginator(lookups.none(), 100).get_page(1)
-        return render(request, "api/access_log.html", {"page": page, "cuil": "", "form": form}, status=400)
-    cuil = form.cleaned_data["cuil"].replace("-", "").strip()
-    if cuil:
-        lookups = lookups.filter(cuil=cuil)
-    page = Paginator(lookups, 100).get_page(request.GET.get("page"))
-    return render(request, "api/access_log.html", {"page": page, "cuil": cuil, "form": form})
+    filterset = LookupFilter(request.GET, queryset=selectors.lookups_for(request.user), request=request)
+    response = render_list(
+        request,
+        filterset=filterset,
+        template="api/access_log.html",
+        columns=LOOKUP_COLUMNS,
+        filename="consultas-de-estado",
+        noun=lookups_noun,
+        per_page=100,
+        order_by=("-at", "-pk"),
+    )
+    if not filterset.is_valid():
+        response.status_code = 400
+    return response

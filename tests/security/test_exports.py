@@ -35,14 +35,19 @@ def test_access_log_export_neutralises_the_cuil_as_typed(client):
         api.get(f"/api/v1/status/{quote(typed, safe='')}/")
     auditor = make_user(Role.AUDITOR)
     sign_in(client, auditor)
-    page = client.get(reverse("api_web:access_log")).content.decode()
-    export_url = reverse("api:statuslookup-export")
-    assert export_url in page  # the web page's "Exportar CSV" is this export
-    response = client.get(export_url)
+    response = client.get(reverse("api:statuslookup-export"))
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     cuils = sorted(row[2] for row in rows[1:])
     assert cuils[0] == "'=1+2" and cuils[1].startswith("'=HYPERLINK(")  # the log keeps the CUIL's first characters
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    # the web page's own export, likewise
+    page = client.get(reverse("api_web:access_log")).content.decode()
+    assert "?exportar=csv" in page
+    response = client.get(reverse("api_web:access_log"), {"exportar": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    cuils = sorted(row[3] for row in rows[1:])
+    assert cuils[0] == "'=1+2" and cuils[1].startswith("'=HYPERLINK(")
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
