@@ -1,7 +1,8 @@
 """Accessibility (Ley 26.653: public-sector sites meet WCAG), phones and keyboards.
 
 - axe-core finds no serious or critical violation on any page a demo role can reach: every menu
-  entry and one page of each kind of detail linked from them, for every role, on the demo's data;
+  entry and one page of each kind of detail linked from them, for every role, on the demo's data,
+  and the lists no menu reaches or that show a filter's error (``LIST_PAGES``);
   the same crawl writes the README's screenshots (docs/screens/) so they follow today's pages.
 - Registration, the public status page, the home page and the dashboard fit a 390 px screen.
 - Registration and a review decision work with the keyboard alone.
@@ -33,6 +34,22 @@ ROLES = {
     "pagos": {"/": "pagos-inicio", "/pagos/lotes/": "pagos-lotes"},
     "auditora": {"/": "auditora-inicio", "/auditoria/": "auditora-auditoria"},
     "accesos": {"/": "accesos-inicio", "/accesos/": "accesos-personas"},
+}
+
+#: Lists reached from no menu, and lists showing a filter the form refuses (its error next to
+#: the field): checked like the menu's pages.
+LIST_PAGES = {
+    "tucuman": [
+        "/capacitacion/derivaciones/?cuil=abc",
+        "/capacitacion/cursos/?since=31/12/2026&until=01/01/2026",
+    ],
+    "revisora": [
+        "/capacitacion/derivaciones/",
+        "/avisos/?cuil=abc&since=05/12/2026&until=01/01/2026",
+        "/control/corridas/?month=junio",
+        "/api-tokens/?state=active",
+    ],
+    "auditora": ["/consultas-api/?channel=public&since=01/01/2026"],
 }
 
 #: Links that download a file, leave the site's pages or act: not pages to check.
@@ -89,7 +106,7 @@ def test_every_page_of_every_demo_role_has_no_serious_accessibility_violation(br
         assert len(menu) > 1, username
         pages = [href for href in dict.fromkeys(menu) if not NOT_A_PAGE.search(href)]
         seen_kinds: set[str] = set()
-        queue = list(pages)
+        queue = [*pages, *LIST_PAGES.get(username, [])]
         while queue:
             path = queue.pop(0)
             response = page.goto(live_server.url + path)
