@@ -1,7 +1,8 @@
 """Lists of the web UI: one way to filter, count, page and export.
 
 Every list (workers, enrollments, installments, batches, the audit trail, flags, claims, identity
-reviews, CBU changes) goes through :func:`render_list`:
+reviews, CBU changes, the outbox, courses, referrals, screening runs, API tokens, the status
+lookups log) goes through :func:`render_list`:
 
 - the filters narrow a queryset the caller already scoped to the user; they never widen it;
 - a filter value the form refuses (a malformed month or CUIL, a province out of scope) is shown
