@@ -60,6 +60,7 @@ from enrollment.screening.matching import (  # noqa: E402
     build_registry_index,
     find_matches,
     load_candidates,
+    use_screening_memory,
 )
 from enrollment.screening.models import ExternalRegistry, RegistryVersion  # noqa: E402
 from enrollment.screening.names import last_key, name_key, sort_key  # noqa: E402
@@ -346,7 +347,7 @@ def run(args) -> None:
     SAME = float(rules_for(MONTH).same_person_score)
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'")
+        use_screening_memory(cursor)  # what the production pass uses, no more
         started = time.perf_counter()
         load_candidates(cursor, cands)
         seconds_cands = time.perf_counter() - started

@@ -104,7 +104,7 @@ class Enrollment(models.Model):
     RELEASED_STATES = (Status.REJECTED, Status.WITHDRAWN)
 
     # Neither key has an index of its own: the (worker, cycle) unique index serves every lookup
-    # by worker and the (cycle, status) index every lookup by cycle.
+    # by worker and ``enrollment_cycle_idx`` every lookup by cycle.
     worker = models.ForeignKey(
         Worker, verbose_name=_("trabajador/a"), on_delete=models.PROTECT, related_name="enrollments", db_index=False
     )
@@ -135,6 +135,7 @@ class Enrollment(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # nothing looks enrollments up by who changed them (the audit trail does)
     )
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
 
@@ -146,7 +147,12 @@ class Enrollment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["worker", "cycle"], name="enrollment_one_per_worker_cycle"),
         ]
-        indexes = [models.Index(fields=["cycle", "status"], name="enrollment_cycle_status_idx")]
+        # No index covers ``status`` (nor ``status_changed_by``): a change of state writes no
+        # index entry, so PostgreSQL keeps the row's new version on its page (a HOT update) —
+        # screening, approving, activating and completing move tens of thousands of rows at once.
+        # Lookups by cycle read the cycle's rows and filter the state; the table keeps half of
+        # each page free for those new versions (migration 0018).
+        indexes = [models.Index(fields=["cycle"], name="enrollment_cycle_idx")]
 
     def __str__(self) -> str:
         return f"{self.worker} · {self.cycle}"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import Enrollment
 from enrollment.screening import history
-from enrollment.screening.matching import Match, Person, Stats, find_matches, load_candidates
+from enrollment.screening.matching import Match, Person, Stats, find_matches, load_candidates, use_screening_memory
 from enrollment.screening.models import (
     ExternalRegistry,
     MatchFlag,
@@ -204,6 +204,7 @@ def run_pass(
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        use_screening_memory(cursor)
         return _run_pass(
             cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility, registry_versions
         )
@@ -492,6 +493,9 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
             ]
         else:
             start = add_months(latest, -(rules.window_months - 1))
+            # Per candidate and month, the seasonal and the total pay; the first month with
+            # seasonal pay (a window over the candidate's months, so the months are read once);
+            # then, against that month's SMVM, the months of seasonal work and the average pay.
             cursor.execute(
                 """
                 WITH m AS (
@@ -502,13 +506,15 @@ def _eligibility_flags(cursor, people: list[Person], info: dict) -> tuple[list[F
                       JOIN screening_remuneration r ON r.cuil = c.cuil AND r.month BETWEEN %(start)s AND %(end)s
                      WHERE c.month_from = %(first)s
                      GROUP BY c.ref, r.month),
-                first AS (SELECT ref, MIN(month) AS month FROM m WHERE seasonal > 0 GROUP BY ref)
-                SELECT m.ref, f.month, w.amount,
-                       COUNT(*) FILTER (WHERE m.seasonal >= %(fraction)s * w.amount) AS seasonal_months,
-                       AVG(m.total) AS average
-                  FROM m JOIN first f ON f.ref = m.ref
-                  LEFT JOIN screening_minimumwage w ON w.month = f.month
-                 GROUP BY m.ref, f.month, w.amount
+                x AS (SELECT ref, seasonal, total,
+                             MIN(month) FILTER (WHERE seasonal > 0) OVER (PARTITION BY ref) AS first_seasonal
+                        FROM m)
+                SELECT x.ref, x.first_seasonal, w.amount,
+                       COUNT(*) FILTER (WHERE x.seasonal >= %(fraction)s * w.amount) AS seasonal_months,
+                       AVG(x.total) AS average
+                  FROM x LEFT JOIN screening_minimumwage w ON w.month = x.first_seasonal
+                 WHERE x.first_seasonal IS NOT NULL
+                 GROUP BY x.ref, x.first_seasonal, w.amount
                 """,
                 {"start": start, "end": latest, "first": first_month, "fraction": rules.min_smvm_fraction},
             )

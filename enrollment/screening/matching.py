@@ -190,6 +190,17 @@ TARGET_COLUMNS = (
 )
 
 
+#: Memory each sort or hash of a screening pass may use before spilling to disk (PostgreSQL's
+#: ``work_mem``, for the pass's transaction only): the joins and groupings over tens of
+#: thousands of candidates fit in it, the server's default (4 MB) makes them spill.
+WORK_MEM = "128MB"
+
+
+def use_screening_memory(cursor) -> None:
+    """Raise ``work_mem`` to ``WORK_MEM`` until the current transaction ends."""
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+
+
 def load_candidates(cursor, candidates: list[Person]) -> None:
     """Candidates into a temporary table ``screen_cand`` (dropped at commit), by COPY."""
     cursor.execute(

@@ -157,3 +157,38 @@ def test_a_rescreening_refreshes_changed_flags_reopens_cleared_ones_and_clears_s
     assert {(ev.pgh_context.metadata["user"], ev.pgh_context.metadata["reason"]) for ev in updates} == {
         (reviewer.pk, "control de duplicados")
     }
+
+
+def _hot_updates() -> tuple[int, int]:
+    """Rows of enrollment_enrollment updated in this transaction, and how many of them HOT."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'enrollment_enrollment'"
+        )
+        row = cursor.fetchone()
+    return row or (0, 0)
+
+
+def test_screening_moves_write_no_index_entry(reviewer):
+    """A change of state keeps the row's new version on its page (a HOT update): no index of
+    enrollments covers the state or who changed it (here from nobody to the reviewer), and each
+    page keeps room for the new versions."""
+    cycle = CycleFactory()
+    many = submitted(12, cycle, start=42_000_000)
+    assert not Enrollment.objects.filter(pk__in=[e.pk for e in many], status_changed_by__isnull=False).exists()
+    before_updates, before_hot = _hot_updates()
+    services.screen_enrollments(enrollment_ids=[e.pk for e in many], by=reviewer)
+    updates, hot = _hot_updates()
+    assert set(Enrollment.objects.filter(cycle=cycle).values_list("status_changed_by", flat=True)) == {reviewer.pk}
+    assert set(Enrollment.objects.filter(cycle=cycle).values_list("status", flat=True)) == {S.PENDING_REVIEW}
+    assert updates - before_updates == 2 * 12
+    assert hot - before_hot == updates - before_updates
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'enrollment_enrollment'::regclass"
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'enrollment_enrollment'::regclass")
+        (options,) = cursor.fetchone()
+    assert [d for d in definitions if "status" in d] == []
+    assert "fillfactor=50" in (options or [])
