@@ -230,7 +230,8 @@ class Installment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Cuota {self.number} · {self.month:%m/%Y} · {self.worker_id}"
+        # read by people (the audit trail names a record by it): no ids
+        return f"Cuota {self.number} · {self.month:%m/%Y}"
 
     @property
     def held_by_pickup_rejection(self) -> bool:

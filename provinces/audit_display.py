@@ -21,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -168,7 +169,7 @@ def describe(events) -> list[AuditRow]:
         rows.append(
             AuditRow(
                 at=timezone.localtime(event.pgh_created_at),
-                model_label=str(model._meta.verbose_name).capitalize() if model is not None else event.pgh_obj_model,
+                model_label=str(capfirst(model._meta.verbose_name)) if model is not None else event.pgh_obj_model,
                 model_key=_key_of_label(event.pgh_obj_model),
                 obj_id=str(event.pgh_obj_id or ""),
                 obj_text=str(obj) if obj is not None else f"#{event.pgh_obj_id}",
@@ -178,7 +179,7 @@ def describe(events) -> list[AuditRow]:
                 origin=origin,
                 changes=[
                     Change(
-                        label=str(f.verbose_name).capitalize() if f is not None else column,
+                        label=str(capfirst(f.verbose_name)) if f is not None else column,
                         old=named(f, old) if event.pgh_label != "insert" else "",
                         new=named(f, new),
                     )

@@ -6,6 +6,7 @@ import django_filters
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
@@ -21,7 +22,7 @@ def _what_choices():
             model = apps.get_model(label)
         except LookupError:
             continue
-        choices.append((key, str(model._meta.verbose_name_plural).capitalize()))
+        choices.append((key, str(capfirst(model._meta.verbose_name_plural))))
     return sorted(choices, key=lambda choice: choice[1])
 
 

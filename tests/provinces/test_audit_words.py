@@ -90,3 +90,9 @@ def test_the_audit_page_pages_past_two_hundred_changes_and_exports_them(decided)
 def test_officers_cannot_read_the_audit_page(client):
     sign_in(client, make_user(Role.PAYMENTS_OFFICER))
     assert client.get(reverse("provinces:audit_log")).status_code == 403
+
+
+def test_labels_keep_their_acronyms(decided):
+    # "Presupuesto (ARS)" as the field is named, not "Presupuesto (ars)"
+    body = decided["client"].get(reverse("provinces:audit_log"), {"what": "agreement"}).content.decode()
+    assert "<b>Presupuesto (ARS)</b>" in body and "(ars)" not in body
