@@ -119,7 +119,17 @@ def suspended(*, cause: str) -> str:
     )
 
 
-def reinstated(*, owed: int) -> str:
+def reinstated(*, owed: int, finished: bool = False) -> str:
+    """The reinstatement, with the passed months she is paid; ``finished`` when nothing is left
+    to pay (her period ended while suspended): she is not told she collects again."""
+    if finished and not owed:
+        return _fit(
+            _(
+                "Interzafra: su ayuda fue rehabilitada. No le quedan cuotas por cobrar en este período."
+                " Detalle en %(url)s"
+            ),
+            url=status_url(),
+        )
     if owed:
         text = ngettext(
             "Interzafra: su ayuda fue rehabilitada. Vuelve a cobrar sus cuotas y se le paga %(owed)d mes "

@@ -52,10 +52,13 @@ def notify_reinstated(*, enrollment: Enrollment, owed_months) -> int:
     )
     if suspension is None:
         return 0
+    # Payments answers the seam first (its app comes first): an enrollment with nothing left to
+    # pay is already completed here.
+    finished = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.COMPLETED).exists()
     with translation.override("es-ar"):
         return queue_message(
             worker=enrollment.worker,
             kind=K.REINSTATED,
             event_key=f"suspension:{suspension.pk}:lifted",
-            body=texts.reinstated(owed=len(list(owed_months))),
+            body=texts.reinstated(owed=len(list(owed_months)), finished=finished),
         )

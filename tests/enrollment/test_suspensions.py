@@ -174,6 +174,21 @@ def test_never_paid_and_reinstated_with_nothing_left_to_pay_it_is_completed_not_
     assert Suspension.objects.get(enrollment=enrollment).lifted_by == reviewer
 
 
+def test_the_worker_reinstated_with_nothing_left_is_not_told_she_collects_again(approved, reviewer):
+    from notifications.models import Message
+    from tests.notifications.test_outbox import with_phone
+
+    enrollment = approved(cycle=CycleFactory(first_month=month(-6), months=4))  # every month has passed
+    with_phone(enrollment.worker)
+    suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
+    reinstate_enrollment(enrollment=enrollment, by=reviewer, reason="El alta era de otra persona")
+    (body,) = Message.objects.filter(worker=enrollment.worker, kind=Message.Kind.REINSTATED).values_list(
+        "body", flat=True
+    )
+    assert body.startswith("Interzafra: su ayuda fue rehabilitada. No le quedan cuotas por cobrar")
+    assert "Vuelve a cobrar" not in body and len(body) <= 160
+
+
 def test_reinstated_with_a_month_owed_it_stays_approved_until_that_month_is_paid(approved, reviewer):
     enrollment = approved(cycle=CycleFactory(first_month=month(-6), months=4))
     suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
