@@ -43,6 +43,9 @@ PAID_WORDS = {"ACREDITADA", "ACREDITADO", "PAGADA", "OK", "COBRADA", "COBRADO"}
 REJECTED_WORDS = {"RECHAZADA", "RECHAZADO"}
 #: a branch-pickup order nobody collected by its last day (``payments.pickup``)
 EXPIRED_WORDS = {"VENCIDA", "VENCIDO", "NO COBRADA"}
+#: amounts are pesos with cents, below the batch lines' numeric(12, 2)
+AMOUNT_LIMIT = Decimal(10) ** 10
+CENT = Decimal("0.01")
 #: status word (upper case, no surrounding spaces) → outcome of the line
 OUTCOME_WORDS = (
     {word: "paid" for word in PAID_WORDS}
@@ -113,6 +116,8 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         return [], [], [{"line": 0, "problem": _("El archivo no está en UTF-8.")}]
+    if "\x00" in text:  # the database stores no NUL character: a binary file, not a bank return
+        return [], [], [{"line": 0, "problem": _("El archivo tiene caracteres nulos: no es un archivo de texto.")}]
     if not text.endswith("\n"):
         file_problems.append(
             {"line": text.count("\n") + 1, "problem": _("La última línea está incompleta (archivo truncado).")}
@@ -151,6 +156,17 @@ def _parse_return(content: bytes, batch: PaymentBatch) -> tuple[list[tuple], lis
                 raise InvalidOperation
         except InvalidOperation:
             line_problems.append({"line": number, "reference": reference, "problem": _("Importe ilegible.")})
+            continue
+        if abs(amount) >= AMOUNT_LIMIT or amount != amount.quantize(CENT):
+            # Rounding it to cents would hide a difference, and past the limit it is no amount sent.
+            line_problems.append(
+                {
+                    "line": number,
+                    "reference": reference,
+                    "problem": _("Importe fuera de rango o con más de dos decimales: %(amount)s")
+                    % {"amount": amount_text[:40]},
+                }
+            )
             continue
         outcome = outcomes.get(outcome_text) or outcomes.get(outcome_text.strip().upper())
         if outcome is None:
