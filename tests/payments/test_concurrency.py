@@ -116,3 +116,22 @@ def test_twenty_approvers_one_approval_then_one_file_then_one_reconciliation():
     assert len({r for _, r in outcomes}) == 1 and Reconciliation.objects.count() == 1
     assert Installment.objects.filter(status=Installment.Status.PAID).count() == 5
     assert BatchItem.objects.filter(outcome="paid").count() == 5
+
+
+def test_four_officers_reissuing_one_rejected_pickup_order_at_once_put_it_back_once(approved):
+    from tests.payments.test_pickup import exported, returned, without_cbu
+
+    officer, second = make_user(Role.PAYMENTS_OFFICER), make_user(Role.PAYMENTS_OFFICER)
+    enrollment = without_cbu(approved, 31_000_007)
+    may, _file = exported(officer, second)
+    returns.reconcile_batch(batch=may, content=returned(may, "RECHAZADA", "DNI"), filename="r.csv", by=officer)
+    installment = enrollment.installments.get(number=1)
+    assert installment.held_by_pickup_rejection
+    officers = [officer, second, make_user(Role.PAYMENTS_OFFICER), make_user(Role.PAYMENTS_OFFICER)]
+    outcomes = race(
+        lambda by: installments.reissue_pickup_order(installment=installment, by=by, note="DNI verificado"),
+        [(by,) for by in officers],
+    )
+    assert sorted(kind for kind, _ in outcomes) == ["ValidationError"] * 3 + ["ok"]
+    installment.refresh_from_db()
+    assert installment.status == Installment.Status.DUE
