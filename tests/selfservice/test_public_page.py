@@ -176,3 +176,32 @@ def test_a_worker_with_cbu_sees_no_branch(client, approved):
     _pickup_batch()
     html = look_up(client, approved.worker).content.decode()
     assert "ventanilla" not in html and "En camino al banco" in html
+
+
+def test_a_bank_account_asked_for_from_the_public_page_changes_nothing_even_upheld(client, approved, reviewer):
+    """The public page files claims only: a worker asking there for another CBU gets a claim the
+    ministry reads; upholding it changes no bank data and opens no CBU change (those go through
+    the office and a second person's decision)."""
+    from claims.services import take_claim, uphold_claim
+    from enrollment.models import CbuChangeRequest
+    from tests.factories import make_cbu
+
+    worker = approved.worker
+    cbu_before = worker.cbu
+    token = look_up(client, worker).context["claim_form"]["token"].value()
+    new_cbu = make_cbu(99_001)
+    response = client.post(
+        reverse("selfservice:claim"),
+        {"token": token, "subject": "data_correction", "description": f"Cambié de cuenta: mi CBU es {new_cbu}"},
+    )
+    assert response.status_code == 200
+    # extra fields are ignored: the form has no bank data
+    client.post(
+        reverse("selfservice:claim"),
+        {"token": token, "subject": "data_correction", "description": "Otra vez", "cbu": new_cbu},
+    )
+    claim = Claim.objects.get()
+    uphold_claim(claim=take_claim(claim=claim, by=reviewer), by=reviewer, resolution="Que lo cargue la oficina")
+    worker.refresh_from_db()
+    assert worker.cbu == cbu_before
+    assert not CbuChangeRequest.objects.filter(worker=worker).exists()
