@@ -136,8 +136,11 @@ def accept_proposal(*, proposal: SuspensionProposal, by, note: str) -> Enrollmen
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Indique en la nota qué verificó antes de suspender.")})
+    # The enrollment's row first, then the proposal's, as ``suspend_enrollment`` takes them (it
+    # dismisses the enrollment's other open proposals): two proposals of one enrollment
+    # accepted at once then wait for each other instead of deadlocking.
+    enrollment = Enrollment.objects.select_for_update().get(pk=proposal.enrollment_id)
     locked = _locked_open(proposal)
-    enrollment = Enrollment.objects.get(pk=locked.enrollment_id)
     suspended = suspend_enrollment(enrollment=enrollment, by=by, cause=locked.cause, note=note, proposal=locked)
     proposal.refresh_from_db()
     return suspended

@@ -68,3 +68,23 @@ def test_accepting_and_dismissing_at_once_one_decision_stands(proposal, reviewer
     suspended = Enrollment.objects.get(pk=proposal.enrollment_id).status == Enrollment.Status.SUSPENDED
     assert suspended == (proposal.status == P.ACCEPTED)
     assert Suspension.objects.filter(enrollment_id=proposal.enrollment_id).count() == (1 if suspended else 0)
+
+
+def test_two_proposals_of_one_enrollment_accepted_at_once_suspend_it_once(proposal, reviewer):  # noqa: F811
+    other = SuspensionProposal.objects.create(
+        enrollment_id=proposal.enrollment_id, cause="pay_above_aid", month=proposal.month, detail="Sueldo formal"
+    )
+    responses = at_once(
+        [
+            (client_for(reviewer), f"{LIST}{proposal.pk}/accept/", "Confirmado con el padrón"),
+            (client_for(make_user(Role.MINISTRY_REVIEWER)), f"{LIST}{other.pk}/accept/", "Confirmado con SIPA"),
+        ]
+    )
+    assert sorted(r.status_code for r in responses) == [200, 400]
+    (refused,) = [r.json() for r in responses if r.status_code == 400]
+    assert "ya fue decidida" in str(refused) or "Solo se suspenden" in str(refused)
+    assert Suspension.objects.filter(enrollment_id=proposal.enrollment_id).count() == 1
+    statuses = sorted(
+        SuspensionProposal.objects.filter(enrollment_id=proposal.enrollment_id).values_list("status", flat=True)
+    )
+    assert statuses == [P.ACCEPTED, P.DISMISSED]
