@@ -13,6 +13,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
@@ -89,7 +90,8 @@ class Rate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"ARS {self.amount} desde {self.effective_month:%m/%Y} ({self.resolution})"
+        amount = number_format(self.amount, 2, use_l10n=True, force_grouping=True)
+        return f"ARS {amount} desde {self.effective_month:%m/%Y} ({self.resolution})"
 
 
 #: Why an installment whose branch-pickup order the bank rejected waits (stored untranslated):

@@ -306,6 +306,19 @@ def test_closed_cycle_cannot_be_confirmed(officer, cycle):
         imports.confirm_import(job=job, by=officer)
 
 
+def test_a_list_without_a_valid_row_cannot_be_confirmed_and_offers_no_confirmation(officer, cycle, client):
+    job = analyse(officer, cycle, csv_bytes([row(1, cuil="20400000010"), row(2, fecha_nacimiento="31/02/1985")]))
+    assert job.status == ImportJob.Status.READY and job.valid_rows == 0 and job.error_rows == 2
+    with pytest.raises(ValidationError, match="Ninguna fila del padrón es válida"):
+        imports.confirm_import(job=job, by=officer)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.READY
+    client.force_login(officer)
+    page = client.get(f"/padrones/{job.pk}/").content.decode()
+    assert "Ninguna fila del padrón es válida" in page and "Confirmar e inscribir" not in page
+    assert "Descartar" in page
+
+
 def test_imported_rows_are_in_the_audit_trail_with_who_and_why(officer, cycle):
     from pghistory.models import Events
 

@@ -197,3 +197,11 @@ def test_a_retroactive_difference_is_carried_from_the_rate_change_to_a_reconcile
     # approving or applying again pays nothing twice
     assert rates.apply_retroactive_rate(rate=rate, by=officer)["differences"] == 0
     assert enrollment.installments.filter(kind=Installment.Kind.DIFFERENCE).count() == 1
+
+
+def test_a_rate_names_its_amount_with_separators():
+    from django.utils import translation
+
+    rate = Rate(amount=Decimal("64000.00"), effective_month=dt.date(2026, 5, 1), resolution="Res. 12/2026")
+    with translation.override("es-ar"):
+        assert str(rate) == "ARS 64.000,00 desde 05/2026 (Res. 12/2026)"

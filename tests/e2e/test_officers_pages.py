@@ -118,6 +118,8 @@ def test_the_survey_template_imports_nothing_and_the_quota_reads_with_separators
     expect(status).to_contain_text("Fila de ejemplo de la plantilla")
     expect(status.locator("tr", has_text="Inscripciones a crear").first.locator("td")).to_have_text("0")
     expect(status.locator("tr", has_text="Filas con errores (no se importan)").locator("td")).to_have_text("3")
+    expect(status).to_contain_text("Ninguna fila del padrón es válida: no hay nada que inscribir.")
+    expect(page.get_by_role("button", name="Confirmar e inscribir")).to_have_count(0)
 
     survey = tmp_path / "padron.csv"
     survey.write_bytes(csv_bytes([row(1), row(2)]))
