@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from claims.models import Claim
 from claims.selectors import default_target
 from enrollment.models import Enrollment, Worker
+from enrollment.screening.entitlement_models import Entitlement
 from payments.common import batch_month_for, first_of_month
 from payments.models import BatchItem, Installment
 from payments.pickup import pickup_words
@@ -74,6 +75,23 @@ class EnrollmentView:
     reason: str
     installments: list[tuple[Installment, str]] = field(default_factory=list)
     total: Decimal = Decimal("0")
+    period: str = ""
+
+
+def period_words(enrollment: Enrollment, entitled_months: int | None) -> str:
+    """The period in words and, once her installments are scheduled, how many months of aid she is
+    paid in it: "Período desde 06/2026, 4 meses. Le corresponden 2 meses de ayuda." """
+    cycle = enrollment.cycle
+    words = ngettext("Período desde %(first)s, %(n)s mes.", "Período desde %(first)s, %(n)s meses.", cycle.months) % {
+        "first": cycle.first_month.strftime("%m/%Y"),
+        "n": cycle.months,
+    }
+    if entitled_months is not None:
+        paid = min(entitled_months, cycle.months)
+        words += " " + ngettext("Le corresponde %(n)s mes de ayuda.", "Le corresponden %(n)s meses de ayuda.", paid) % {
+            "n": paid
+        }
+    return words
 
 
 @dataclass
@@ -111,6 +129,9 @@ def worker_status(worker: Worker) -> WorkerStatus:
         .prefetch_related("batch_items")
         .order_by("month", "kind", "pk")
     )
+    entitled = dict(
+        Entitlement.objects.filter(enrollment__in=[e.pk for e in enrollments]).values_list("enrollment_id", "months")
+    )
     views = []
     for enrollment in enrollments:
         shown = enrollment.status in (ES.REJECTED, ES.SUSPENDED, ES.WITHDRAWN)
@@ -122,6 +143,7 @@ def worker_status(worker: Worker) -> WorkerStatus:
                 reason=enrollment.status_reason if shown else "",
                 installments=own,
                 total=sum((i.amount for i, _words in own), Decimal("0")),
+                period=period_words(enrollment, entitled.get(enrollment.pk)),
             )
         )
     upcoming = [i for i in installments if i.status in (IS.DUE, IS.IN_BATCH)]

@@ -83,9 +83,8 @@ def lookup(request):
     worker = find_worker(cuil=cuil, birth_date=form.cleaned_data["birth_date"])
     log_public_lookup(cuil=cuil, result=R.FOUND if worker else R.NOT_FOUND, ip=ip)
     if worker is None:
-        return render(
-            request, "selfservice/lookup.html", {"form": LookupForm(), "message": not_found_message()}, status=404
-        )
+        # what she typed stays in the form, so she can check it as the message asks
+        return render(request, "selfservice/lookup.html", {"form": form, "message": not_found_message()}, status=404)
     return _status_page(request, worker)
 
 

@@ -205,3 +205,30 @@ def test_a_bank_account_asked_for_from_the_public_page_changes_nothing_even_uphe
     worker.refresh_from_db()
     assert worker.cbu == cbu_before
     assert not CbuChangeRequest.objects.filter(worker=worker).exists()
+
+
+def test_a_miss_keeps_what_she_typed_so_she_can_check_it(client, approved):
+    """The message asks her to check the CUIL and the birth date: both are still in the form."""
+    worker = approved.worker
+    response = client.post(URL, {"cuil": worker.cuil_display, "birth_date": "01/01/1901"})
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Revise el CUIL y la fecha de nacimiento" in html
+    assert f'value="{worker.cuil_display}"' in html
+    assert 'value="01/01/1901"' in html
+
+
+def test_the_period_and_her_months_of_aid_are_in_words(client, approved):
+    from enrollment.screening.entitlement_models import Entitlement
+    from selfservice.status import period_words
+
+    html = look_up(client, approved.worker).content.decode()
+    months = Entitlement.objects.get(enrollment=approved).months
+    assert "Período desde 05/2026, 4 meses." in html
+    assert f"Le corresponden {months} meses de ayuda." in html
+    cycle = approved.cycle
+    cycle.months = 1
+    assert period_words(approved, 3) == "Período desde 05/2026, 1 mes. Le corresponde 1 mes de ayuda."
+    cycle.months = 4
+    assert period_words(approved, 2) == "Período desde 05/2026, 4 meses. Le corresponden 2 meses de ayuda."
+    assert period_words(approved, None) == "Período desde 05/2026, 4 meses."
