@@ -25,6 +25,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from provinces.display import format_cuil
+
 #: columns that say nothing to a person (derived copies, bookkeeping)
 HIDDEN_FIELDS = {"id", "last_name_norm", "first_name_norm", "updated_at", "search_vector", "pgh_obj"}
 
@@ -97,8 +99,27 @@ def _plain(value, model_field: models.Field | None) -> str:
         except InvalidOperation:
             return str(value)
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "∅"
+        base = getattr(model_field, "base_field", None)  # an ArrayField's items, each in words
+        return ", ".join(_plain(v, base) for v in value) or "∅"
+    if model_field is not None and "cuil" in model_field.name:
+        return format_cuil(value)
+    if isinstance(value, dict):
+        return _record(value)
     return str(value)
+
+
+def _record(value: dict) -> str:
+    """A JSON record (a matched registry row, say) as "key: value" pairs a person reads: the
+    key's underscores as spaces, ISO dates as dd/mm/aaaa, 11-digit CUILs with their dashes."""
+    parts = []
+    for key, item in value.items():
+        if item is None or item == "":
+            continue
+        text = str(item)
+        day = parse_date(text) if isinstance(item, str) and len(text) == 10 else None
+        text = day.strftime("%d/%m/%Y") if day is not None else format_cuil(text)
+        parts.append(f"{str(key).replace('_', ' ')}: {text}")
+    return "; ".join(parts) or "∅"
 
 
 def _key_of_label(label: str) -> str | None:

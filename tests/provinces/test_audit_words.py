@@ -96,3 +96,44 @@ def test_labels_keep_their_acronyms(decided):
     # "Presupuesto (ARS)" as the field is named, not "Presupuesto (ars)"
     body = decided["client"].get(reverse("provinces:audit_log"), {"what": "agreement"}).content.decode()
     assert "<b>Presupuesto (ARS)</b>" in body and "(ars)" not in body
+
+
+def _event(model: str, diff: dict):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        pgh_obj_model=model,
+        pgh_obj_id=None,
+        pgh_context={},
+        pgh_diff=diff,
+        pgh_label="update",
+        pgh_data=None,
+        pgh_created_at=timezone.now(),
+    )
+
+
+def test_cuils_records_date_lists_and_amounts_read_as_everywhere_else():
+    """A CUIL with its dashes under its own label, a matched registry row as "key: value" pairs
+    with its dates dd/mm/aaaa, a list of owed months as dates, a rate as an es-AR amount."""
+    from payments.models import Rate
+    from provinces.audit_display import describe
+
+    worker, flag, suspension = describe(
+        [
+            _event("enrollment.Worker", {"cuil": ["20222758220", "27305504829"]}),
+            _event(
+                "screening.MatchFlag",
+                {"matched": [None, {"cuil": "20258615086", "fecha_nacimiento": "1970-07-09", "fila": 46}]},
+            ),
+            _event("enrollment.Suspension", {"owed_months": [[], ["2026-11-01", "2026-12-01"]]}),
+        ]
+    )
+    assert (worker.changes[0].label, worker.changes[0].old, worker.changes[0].new) == (
+        "CUIL",
+        "20-22275822-0",
+        "27-30550482-9",
+    )
+    assert flag.changes[0].new == "cuil: 20-25861508-6; fecha nacimiento: 09/07/1970; fila: 46"
+    assert suspension.changes[0].new == "01/11/2026, 01/12/2026"
+    rate = Rate(amount="64000.00", effective_month=dt.date(2023, 10, 1), resolution="Res. SE 2023")
+    assert str(rate) == "ARS 64.000,00 desde 10/2023 (Res. SE 2023)"
