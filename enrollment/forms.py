@@ -33,13 +33,8 @@ class RegistrationForm(forms.Form):
     """A worker and the cycle to enroll them in. Field checks live in the service, which
     returns its messages keyed by these field names, so they show next to each field."""
 
-    cycle = forms.ModelChoiceField(
-        label=_("Período interzafra"),
-        queryset=Cycle.objects.none(),
-        help_text=_(
-            "Cada fila va al período abierto de su provincia y actividad; las de un archivo sin esas columnas, a este."
-        ),
-    )
+    # one person, one period: the survey list's note on rows and files is not for this form
+    cycle = forms.ModelChoiceField(label=_("Período interzafra"), queryset=Cycle.objects.none())
     cuil = forms.CharField(label=_("CUIL"), max_length=13, help_text=_("11 dígitos, con o sin guiones."))
     last_name = forms.CharField(label=_("Apellido"), max_length=120)
     first_name = forms.CharField(label=_("Nombre"), max_length=120)

@@ -111,6 +111,15 @@ def test_form_offers_only_cycles_of_the_users_scope(client, officer, cycle):
     assert "cycle" in response.context["form"].errors and not Worker.objects.exists()
 
 
+def test_the_one_person_form_does_not_speak_of_rows_and_files(client, officer, cycle):
+    """The survey-list upload explains where each row of a file goes; registering one person
+    has no rows, so its period field does not say so."""
+    signed_in = client_for(client, officer)
+    one = signed_in.get(reverse("enrollment:register")).content.decode()
+    assert "Cada fila va al período" not in one
+    assert "Cada fila va al período" in signed_in.get(reverse("enrollment:import_upload")).content.decode()
+
+
 @pytest.mark.parametrize("role", [Role.MINISTRY_REVIEWER, Role.PAYMENTS_OFFICER, Role.AUDITOR])
 def test_national_roles_cannot_open_the_registration_form(client, role, cycle):
     user = make_user(role)
