@@ -16,6 +16,7 @@ from rest_framework.throttling import BaseThrottle
 
 from api.models import StatusLookup
 from api.services import log_public_lookup
+from claims.models import Claim
 from claims.selectors import default_target
 from claims.services import file_claim
 from enrollment.models import Worker
@@ -56,12 +57,16 @@ def _limited(request, *, ip: str | None, cuil: str):
     return response
 
 
-def _status_page(request, worker: Worker, claim_form=None, filed=None):
+def _status_page(request, worker: Worker, claim_form=None, filed=None, already_open=False):
     status = worker_status(worker)
     form = claim_form or PublicClaimForm(
         initial={"token": signing.dumps(worker.pk, salt=_SALT)}, subjects=status.claim_subjects
     )
-    return render(request, "selfservice/status.html", {"status": status, "claim_form": form, "filed": filed})
+    return render(
+        request,
+        "selfservice/status.html",
+        {"status": status, "claim_form": form, "filed": filed, "already_open": already_open},
+    )
 
 
 @never_cache
@@ -109,6 +114,8 @@ def claim(request):
     form = PublicClaimForm(request.POST, subjects=status.claim_subjects)
     if form.is_valid():
         subject = form.cleaned_data["subject"]
+        open_claims = Claim.objects.filter(worker=worker, status__in=Claim.OPEN_STATES)
+        open_before = set(open_claims.values_list("pk", flat=True))
         try:
             filed = file_claim(
                 by=None,
@@ -120,5 +127,6 @@ def claim(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            return _status_page(request, worker, filed=filed)
+            # the same claim still open: say so, rather than "received" for text that was not added
+            return _status_page(request, worker, filed=filed, already_open=filed.pk in open_before)
     return _status_page(request, worker, claim_form=form)

@@ -232,3 +232,18 @@ def test_the_period_and_her_months_of_aid_are_in_words(client, approved):
     cycle.months = 4
     assert period_words(approved, 2) == "Período desde 05/2026, 4 meses. Le corresponden 2 meses de ayuda."
     assert period_words(approved, None) == "Período desde 05/2026, 4 meses."
+
+
+def test_the_same_claim_again_says_it_is_already_open_not_received(client, rejected):
+    """Filing the same open claim returns the one filed before: the page says so, and that what
+    she wrote now was not added, rather than "received"."""
+    token = look_up(client, rejected.worker).context["claim_form"]["token"].value()
+    claim_url = reverse("selfservice:claim")
+    client.post(claim_url, {"token": token, "subject": "rejection", "description": "Trabajé en la zafra"})
+    again = client.post(claim_url, {"token": token, "subject": "rejection", "description": "Tengo recibos nuevos"})
+    claim = Claim.objects.get()
+    html = again.content.decode()
+    assert f"Ya tiene un reclamo abierto por este motivo, el número {claim.pk}" in html
+    assert "Lo que escribió ahora no se agregó" in html
+    assert "Recibimos su reclamo" not in html
+    assert claim.description == "Trabajé en la zafra"
