@@ -95,7 +95,8 @@ def _plain(value, model_field: models.Field | None) -> str:
             return day.strftime("%d/%m/%Y")
     if isinstance(model_field, models.DecimalField):
         try:
-            return number_format(Decimal(str(value)), decimal_pos=2, use_l10n=True, force_grouping=True)
+            places = model_field.decimal_places or 0  # amounts 2, a match score 3
+            return number_format(Decimal(str(value)), decimal_pos=places, use_l10n=True, force_grouping=True)
         except InvalidOperation:
             return str(value)
     if isinstance(value, list):

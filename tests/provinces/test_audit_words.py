@@ -114,7 +114,8 @@ def _event(model: str, diff: dict):
 
 def test_cuils_records_date_lists_and_amounts_read_as_everywhere_else():
     """A CUIL with its dashes under its own label, a matched registry row as "key: value" pairs
-    with its dates dd/mm/aaaa, a list of owed months as dates, a rate as an es-AR amount."""
+    with its dates dd/mm/aaaa, a score with its three decimals, a list of owed months as dates,
+    a rate as an es-AR amount."""
     from payments.models import Rate
     from provinces.audit_display import describe
 
@@ -123,7 +124,10 @@ def test_cuils_records_date_lists_and_amounts_read_as_everywhere_else():
             _event("enrollment.Worker", {"cuil": ["20222758220", "27305504829"]}),
             _event(
                 "screening.MatchFlag",
-                {"matched": [None, {"cuil": "20258615086", "fecha_nacimiento": "1970-07-09", "fila": 46}]},
+                {
+                    "matched": [None, {"cuil": "20258615086", "fecha_nacimiento": "1970-07-09", "fila": 46}],
+                    "score": ["1.000", "0.971"],
+                },
             ),
             _event("enrollment.Suspension", {"owed_months": [[], ["2026-11-01", "2026-12-01"]]}),
         ]
@@ -134,6 +138,7 @@ def test_cuils_records_date_lists_and_amounts_read_as_everywhere_else():
         "27-30550482-9",
     )
     assert flag.changes[0].new == "cuil: 20-25861508-6; fecha nacimiento: 09/07/1970; fila: 46"
+    assert (flag.changes[1].old, flag.changes[1].new) == ("1,000", "0,971")  # as the flag pages show it
     assert suspension.changes[0].new == "01/11/2026, 01/12/2026"
     rate = Rate(amount="64000.00", effective_month=dt.date(2023, 10, 1), resolution="Res. SE 2023")
     assert str(rate) == "ARS 64.000,00 desde 10/2023 (Res. SE 2023)"
