@@ -135,6 +135,7 @@ def worker_status(worker: Worker) -> WorkerStatus:
     views = []
     for enrollment in enrollments:
         shown = enrollment.status in (ES.REJECTED, ES.SUSPENDED, ES.WITHDRAWN)
+        paid_in_it = enrollment.status in (ES.APPROVED, ES.ACTIVE, ES.COMPLETED, ES.SUSPENDED)
         own = [(i, installment_words(i)) for i in installments if i.enrollment_id == enrollment.pk]
         views.append(
             EnrollmentView(
@@ -143,7 +144,7 @@ def worker_status(worker: Worker) -> WorkerStatus:
                 reason=enrollment.status_reason if shown else "",
                 installments=own,
                 total=sum((i.amount for i, _words in own), Decimal("0")),
-                period=period_words(enrollment, entitled.get(enrollment.pk)),
+                period=period_words(enrollment, entitled.get(enrollment.pk) if paid_in_it else None),
             )
         )
     upcoming = [i for i in installments if i.status in (IS.DUE, IS.IN_BATCH)]
