@@ -117,7 +117,10 @@ def _record(value: dict) -> str:
         if item is None or item == "":
             continue
         text = str(item)
-        day = parse_date(text) if isinstance(item, str) and len(text) == 10 else None
+        try:
+            day = parse_date(text) if isinstance(item, str) and len(text) == 10 else None
+        except ValueError:  # shaped like a date but none (1990-02-31): shown as it came
+            day = None
         text = day.strftime("%d/%m/%Y") if day is not None else format_cuil(text)
         parts.append(f"{str(key).replace('_', ' ')}: {text}")
     return "; ".join(parts) or "∅"

@@ -138,6 +138,10 @@ def test_cuils_records_date_lists_and_amounts_read_as_everywhere_else():
         "27-30550482-9",
     )
     assert flag.changes[0].new == "cuil: 20-25861508-6; fecha nacimiento: 09/07/1970; fila: 46"
+    assert (
+        describe([_event("screening.MatchFlag", {"matched": [None, {"desde": "1990-02-31"}]})])[0].changes[0].new
+        == "desde: 1990-02-31"
+    )
     assert (flag.changes[1].old, flag.changes[1].new) == ("1,000", "0,971")  # as the flag pages show it
     assert suspension.changes[0].new == "01/11/2026, 01/12/2026"
     rate = Rate(amount="64000.00", effective_month=dt.date(2023, 10, 1), resolution="Res. SE 2023")
