@@ -66,8 +66,10 @@ bench: install
 lock:
 	$(BIN)/pip install --quiet uv && $(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
+## Refresh the English catalogue from the code and compile the catalogues. The sources are in
+## Spanish, so es_AR is written by hand: it only corrects libraries' Spanish.
 messages: install
-	$(BIN)/python manage.py makemessages -l en -l es_AR --ignore=.venv --ignore=benchmarks
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=benchmarks
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 ## Stop the embedded PostgreSQL and delete its data.
