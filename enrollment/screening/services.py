@@ -248,15 +248,14 @@ def _record_checks(
     if not enrollment_ids:
         return
     for version_id in version_ids:
-        scan = RegistryScan.objects.create(version_id=version_id, month=month, enrollment_count=len(enrollment_ids))
+        RegistryScan.objects.create(version_id=version_id, month=month, enrollment_count=len(enrollment_ids))
         cursor.execute(
             """
-            INSERT INTO screening_registrycheck (enrollment_id, version_id, scan_id, checked_at)
-            SELECT e.id, %s, %s, %s FROM unnest(%s::bigint[]) AS e(id)
-            ON CONFLICT (enrollment_id, version_id) DO UPDATE SET scan_id = EXCLUDED.scan_id,
-                                                                   checked_at = EXCLUDED.checked_at
+            INSERT INTO screening_registrycheck (enrollment_id, version_id, checked_at)
+            SELECT e.id, %s, %s FROM unnest(%s::bigint[]) AS e(id)
+            ON CONFLICT (enrollment_id, version_id) DO UPDATE SET checked_at = EXCLUDED.checked_at
             """,
-            [version_id, scan.pk, started, enrollment_ids],
+            [version_id, started, enrollment_ids],
         )
 
 
