@@ -52,16 +52,16 @@ def todays_work(user) -> list[Task]:
     if not roles:  # a superuser without a role works in the admin
         return tasks
 
-    def add(key, singular, plural, count, url):
+    def add(key, text, count, url):
+        # ``text`` is the ngettext of the call (so that makemessages finds both forms).
         shown = number_format(count, force_grouping=True)
-        tasks.append(Task(key=key, text=ngettext(singular, plural, count) % {"n": shown}, count=count, url=url))
+        tasks.append(Task(key=key, text=text % {"n": shown}, count=count, url=url))
 
     if Role.MINISTRY_REVIEWER in roles or roles & REGISTERING_ROLES or Role.AUDITOR in roles:
         pending = enrollments_for(user).filter(status=Enrollment.Status.PENDING_REVIEW).count()
         add(
             "pending_review",
-            "%(n)s inscripción pendiente de revisión",
-            "%(n)s inscripciones pendientes de revisión",
+            ngettext("%(n)s inscripción pendiente de revisión", "%(n)s inscripciones pendientes de revisión", pending),
             pending,
             _url("enrollment:review_queue")
             if Role.MINISTRY_REVIEWER in roles
@@ -71,8 +71,7 @@ def todays_work(user) -> list[Task]:
         flags = flags_for(user).filter(status=MatchFlag.Status.OPEN).count()
         add(
             "open_flags",
-            "%(n)s alerta de control sin resolver",
-            "%(n)s alertas de control sin resolver",
+            ngettext("%(n)s alerta de control sin resolver", "%(n)s alertas de control sin resolver", flags),
             flags,
             _url("screening:flag_list", estado=MatchFlag.Status.OPEN),
         )
@@ -80,8 +79,7 @@ def todays_work(user) -> list[Task]:
         reviews = identity_reviews_for(user).filter(state=IdentityReview.State.OPEN).count()
         add(
             "identity_reviews",
-            "%(n)s conflicto de identidad por decidir",
-            "%(n)s conflictos de identidad por decidir",
+            ngettext("%(n)s conflicto de identidad por decidir", "%(n)s conflictos de identidad por decidir", reviews),
             reviews,
             _url("enrollment:identity_review_list", estado=IdentityReview.State.OPEN),
         )
@@ -89,20 +87,23 @@ def todays_work(user) -> list[Task]:
         changes = changes_for(user).filter(status=CbuChangeRequest.Status.PENDING).count()
         add(
             "cbu_changes",
-            "%(n)s cambio de CBU por decidir",
-            "%(n)s cambios de CBU por decidir",
+            ngettext("%(n)s cambio de CBU por decidir", "%(n)s cambios de CBU por decidir", changes),
             changes,
             _url("enrollment:cbu_changes", estado=CbuChangeRequest.Status.PENDING),
         )
     if user.has_perm("claims.view_claim") and roles - {Role.ACCESS_ADMIN}:
         claims = claims_for(user).filter(status__in=Claim.OPEN_STATES).count()
-        add("open_claims", "%(n)s reclamo abierto", "%(n)s reclamos abiertos", claims, _url("claims:list"))
+        add(
+            "open_claims",
+            ngettext("%(n)s reclamo abierto", "%(n)s reclamos abiertos", claims),
+            claims,
+            _url("claims:list"),
+        )
     if user.has_perm("payments.view_paymentbatch") and roles & {Role.PAYMENTS_OFFICER, Role.AUDITOR}:
         built = batches_for(user).filter(status=PaymentBatch.Status.BUILT).count()
         add(
             "batches_to_approve",
-            "%(n)s lote de pago armado para aprobar",
-            "%(n)s lotes de pago armados para aprobar",
+            ngettext("%(n)s lote de pago armado para aprobar", "%(n)s lotes de pago armados para aprobar", built),
             built,
             _url("payments:batch_list", estado=PaymentBatch.Status.BUILT),
         )
@@ -112,16 +113,14 @@ def todays_work(user) -> list[Task]:
             ready = jobs.filter(status=ImportJob.Status.READY).count()
             add(
                 "imports_ready",
-                "%(n)s padrón listo para confirmar",
-                "%(n)s padrones listos para confirmar",
+                ngettext("%(n)s padrón listo para confirmar", "%(n)s padrones listos para confirmar", ready),
                 ready,
                 _url("enrollment:import_list", estado=ImportJob.Status.READY),
             )
         failed = jobs.filter(status=ImportJob.Status.FAILED).count()
         add(
             "failed_imports",
-            "%(n)s padrón con error",
-            "%(n)s padrones con error",
+            ngettext("%(n)s padrón con error", "%(n)s padrones con error", failed),
             failed,
             _url("enrollment:import_list", estado=ImportJob.Status.FAILED),
         )
@@ -129,8 +128,7 @@ def todays_work(user) -> list[Task]:
         grants = pending_grants_for(user).count()
         add(
             "access_grants",
-            "%(n)s pedido de rol por aprobar",
-            "%(n)s pedidos de rol por aprobar",
+            ngettext("%(n)s pedido de rol por aprobar", "%(n)s pedidos de rol por aprobar", grants),
             grants,
             _url("access:home"),
         )
