@@ -68,7 +68,8 @@ def confirm_import(*, job: ImportJob, by) -> ImportJob:
     """The uploader's organisation confirms the summary; the caller queues ``apply_import_job``.
 
     Rules: a member of the uploading organisation who may register in every period of the list;
-    only a job ready to confirm, with at least one valid row, whose periods are all still open.
+    only a job ready to confirm, with at least one valid or held row, whose periods are all still
+    open.
     """
     require_job_actor(by, job)
     locked = ImportJob.objects.select_for_update(of=("self",)).select_related("cycle__agreement").get(pk=job.pk)
@@ -77,7 +78,7 @@ def confirm_import(*, job: ImportJob, by) -> ImportJob:
             _("Este padrón no está listo para confirmar (estado: %(status)s).")
             % {"status": locked.get_status_display()}
         )
-    if not locked.valid_rows:
+    if not locked.valid_rows and not locked.review_rows:  # held rows become review items
         raise ValidationError(
             _("Ninguna fila del padrón es válida: no hay nada que inscribir. Corrija el archivo y súbalo de nuevo.")
         )
