@@ -284,3 +284,27 @@ def test_proposal_and_approval_are_in_the_audit_trail_with_who(reviewer, officer
     events = list(Events.objects.tracks(proposed).order_by("pgh_created_at"))
     assert [e.pgh_label for e in events] == ["insert", "update"]
     assert [e.pgh_context["user"] for e in events] == [reviewer.pk, officer.pk]
+
+
+def test_determining_many_stores_only_the_missing_ones_without_reading_the_table_it_writes(reviewer):
+    """The INSERT of the entitlements never reads screening_entitlement: a NOT EXISTS there was
+    planned as one scan of the table per enrollment, each visiting the rows inserted so far
+    (quadratic: minutes for 200,000). The ones already stored are left out beforehand."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cycle = CycleFactory(first_month=MAY, months=4)
+    enrollments = [pending(cycle, h) for h in (4, 5, 8)]
+    assert entitlement.determine_entitlements(enrollment_ids=[enrollments[0].pk], by=reviewer) == 1
+    first = Entitlement.objects.get(enrollment=enrollments[0])
+    with CaptureQueriesContext(connection) as queries:
+        stored = entitlement.determine_entitlements(enrollment_ids=[e.pk for e in enrollments], by=reviewer)
+    assert stored == 2
+    assert Entitlement.objects.get(enrollment=enrollments[0]) == first
+    assert [Entitlement.objects.get(enrollment=e).months for e in enrollments] == [2, 3, 4]
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO screening_entitlement" in q["sql"]]
+    assert len(inserts) == 1
+    assert not re.search(r"FROM\s+screening_entitlement\b", inserts[0])
+    assert entitlement.determine_entitlements(enrollment_ids=[e.pk for e in enrollments], by=reviewer) == 0
