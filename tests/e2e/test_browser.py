@@ -398,7 +398,7 @@ def test_reviewer_resolves_a_flag_as_not_the_same_person_and_approves(page, prog
     # lists the person): the decision is remembered for the worker, nothing is raised again.
     for screened in (cycle, next_year):
         menu(page, "Controles").click()
-        page.get_by_label(re.compile(r"^Período:?$")).select_option(label=str(screened))
+        page.locator("#id_cycle").select_option(label=str(screened))
         page.get_by_role("button", name="Iniciar control").click()
         expect(page.locator("#run-progress")).to_contain_text("Terminado")
         expect(page.locator("#run-progress")).to_contain_text("0 alertas nuevas")
@@ -531,13 +531,15 @@ def test_payments_batch_is_built_approved_by_a_second_officer_exported_and_recon
     )
     page.get_by_role("button", name="Conciliar respuesta del banco").click()
     expect(page.get_by_text("respuesta.csv recibido")).to_be_visible()
-    reconciliations = page.locator("h2:text-is('Conciliaciones') + table")
+    reconciliations = page.locator("h2:text-is('Conciliaciones') + .table-scroll table")
     reload_until(page, reconciliations, "respuesta.csv")
     row = reconciliations.locator("tbody tr").first
     expect(row.locator("td").nth(2)).to_have_text("2")  # credited
     expect(row.locator("td").nth(3)).to_have_text("1")  # rejected
     expect(progress).to_contain_text("Conciliado")
-    expect(page.locator("h2:text-is('Transferencias') + table")).to_contain_text("Rechazada: CBU inexistente")
+    expect(page.locator("h2:text-is('Transferencias') + .table-scroll table")).to_contain_text(
+        "Rechazada: CBU inexistente"
+    )
     assert sorted(batch.items.values_list("outcome", flat=True)) == ["paid", "paid", "rejected"]
 
 

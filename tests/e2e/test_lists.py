@@ -159,9 +159,9 @@ def test_batch_page_lists_lines_months_and_held_installments_with_their_reasons(
     expect(page.locator("#batch-progress")).to_contain_text(re.compile(r"Estado: Armado\b"))
     batch = PaymentBatch.objects.get()
     assert batch.item_count > 0
-    lines = page.locator("h2:text-is('Transferencias') + table tbody tr")
+    lines = page.locator("h2:text-is('Transferencias') + .table-scroll table tbody tr")
     expect(lines).to_have_count(batch.item_count)  # the lines show without reloading
-    header = page.locator("h2:text-is('Transferencias') + table thead")
+    header = page.locator("h2:text-is('Transferencias') + .table-scroll table thead")
     expect(header).to_contain_text("Mes")
     expect(header).to_contain_text("Cuota n.º")
     held = page.locator("table.held tbody")
