@@ -12,10 +12,11 @@ Each seam must be filled before it is needed; an empty one raises ``SeamNotFille
 - ``enrollment_ended``: ``(*, enrollment, by, reason)`` after an enrollment is suspended or
   withdrawn (payments cancels its unpaid installments; notifications tells the worker, the
   cause in words and never the note).
-- ``enrollment_reinstated``: ``(*, enrollment, by, from_month, owed_months, reason)`` after a
-  suspension is lifted (payments schedules the cycle's months from ``from_month`` on and the
-  earlier ``owed_months`` a reviewer stated; the months that passed under the suspension are
-  not paid otherwise; notifications tells the worker).
+- ``enrollment_reinstated``: ``(*, enrollment, by, from_month, owed_months, reason, left_to_pay)``
+  after a suspension is lifted (payments schedules the cycle's months from ``from_month`` on and
+  the earlier ``owed_months`` a reviewer stated; the months that passed under the suspension are
+  not paid otherwise; notifications tells the worker). ``left_to_pay`` was answered before any
+  follower ran (``left_to_pay_after_reinstatement``), so no follower depends on another's work.
 - ``cbu_change_requested``: ``(*, change, by)`` after a CBU change is requested, with the
   worker row locked (payments holds the worker's due installments and takes their lines out of
   batches whose bank file was not requested).
@@ -28,6 +29,9 @@ Each seam must be filled before it is needed; an empty one raises ``SeamNotFille
 - ``payment_history``: ``(*, user, worker=None, enrollment=None) -> list[dict] | None``, the
   installments of a worker or of one enrollment that ``user`` may read, each with its batch and
   the bank's outcome (payments answers; None for a role that may not read installments).
+- ``left_to_pay_after_reinstatement``: ``(*, enrollment, by, from_month, owed_months) -> bool``,
+  whether the enrollment reinstated from ``from_month`` with ``owed_months`` will have anything
+  to pay (payments answers: an installment not settled, or a month to schedule again).
 - ``monthly_aid_in_force``: ``(month) -> Decimal``, the aid in force in ``month``; raises
   ``ValidationError`` when no resolution is in force yet (payments answers from its rate table).
 """
@@ -45,6 +49,7 @@ __all__ = [
     "enrollment_reinstated",
     "enrollment_rejected",
     "enrollments_approved_in_bulk",
+    "left_to_pay_after_reinstatement",
     "monthly_aid_in_force",
     "payment_history",
     "shared_cbu_resolved",
@@ -55,6 +60,7 @@ enrollments_approved_in_bulk = Seam("enrollments approved in bulk")
 enrollment_ended = Seam("enrollment suspended or withdrawn")
 enrollment_reinstated = Seam("enrollment reinstated")
 enrollment_rejected = Seam("enrollment rejected", required=False)
+left_to_pay_after_reinstatement = Provider("whether a reinstated enrollment has anything left to pay")
 monthly_aid_in_force = Provider("monthly aid in force in a month")
 payment_history = Provider("installments of a worker or an enrollment, with batch and bank outcome")
 cbu_change_requested = Seam("CBU change requested")

@@ -155,8 +155,13 @@ def reinstate_enrollment(
             suspension.owed_months = owed
             suspension.owed_reason = owed_reason if owed else ""
             suspension.save(update_fields=["lifted_at", "lifted_by", "lift_reason", "owed_months", "owed_reason"])
+    from_month = today.replace(day=1)
+    # Asked before any follower runs, so each reads the same fact (payments answers).
+    left_to_pay = seams.left_to_pay_after_reinstatement(
+        enrollment=reinstated, by=by, from_month=from_month, owed_months=owed
+    )
     seams.enrollment_reinstated.run(
-        enrollment=reinstated, by=by, from_month=today.replace(day=1), owed_months=owed, reason=reason
+        enrollment=reinstated, by=by, from_month=from_month, owed_months=owed, reason=reason, left_to_pay=left_to_pay
     )
     # Payments may have completed it at once: nothing left to pay (``payments.reinstatement``).
     reinstated.refresh_from_db()

@@ -28,10 +28,10 @@ def _ended(*, enrollment, by, **_ignored) -> None:
     notify_enrollment_ended(enrollment=enrollment)
 
 
-def _reinstated(*, enrollment, by, owed_months=(), **_ignored) -> None:
+def _reinstated(*, enrollment, by, owed_months=(), left_to_pay=True, **_ignored) -> None:
     from notifications.transitions import notify_reinstated
 
-    notify_reinstated(enrollment=enrollment, owed_months=owed_months)
+    notify_reinstated(enrollment=enrollment, owed_months=owed_months, left_to_pay=left_to_pay)
 
 
 def subscribe() -> None:

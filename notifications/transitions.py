@@ -45,20 +45,18 @@ def notify_enrollment_ended(*, enrollment: Enrollment) -> int:
         )
 
 
-def notify_reinstated(*, enrollment: Enrollment, owed_months) -> int:
-    """Tell the worker her benefit was reinstated, and how many passed months are paid."""
+def notify_reinstated(*, enrollment: Enrollment, owed_months, left_to_pay: bool = True) -> int:
+    """Tell the worker her benefit was reinstated, and how many passed months are paid; with
+    nothing ``left_to_pay`` (the seam carries it), that nothing is left to collect."""
     suspension = (
         Suspension.objects.filter(enrollment=enrollment, lifted_at__isnull=False).order_by("-lifted_at", "-pk").first()
     )
     if suspension is None:
         return 0
-    # Payments answers the seam first (its app comes first): an enrollment with nothing left to
-    # pay is already completed here.
-    finished = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.COMPLETED).exists()
     with translation.override("es-ar"):
         return queue_message(
             worker=enrollment.worker,
             kind=K.REINSTATED,
             event_key=f"suspension:{suspension.pk}:lifted",
-            body=texts.reinstated(owed=len(list(owed_months)), finished=finished),
+            body=texts.reinstated(owed=len(list(owed_months)), finished=not left_to_pay),
         )

@@ -44,6 +44,26 @@ from provinces.audit import prepare_bulk_audit
 from provinces.models import Agreement
 
 
+def months_to_schedule(
+    *, enrollment: Enrollment, by, months: Collection[dt.date] | None = None
+) -> list[tuple[int, dt.date]]:
+    """The (number, month) pairs ``schedule_installments`` would add: the entitled months of the
+    cycle (the entitlement determined and stored the first time) without a live installment,
+    narrowed to ``months`` when given."""
+    determine_entitlements(enrollment_ids=[enrollment.pk], by=by)
+    entitled = Entitlement.objects.get(enrollment_id=enrollment.pk).months
+    existing = set(
+        Installment.objects.filter(enrollment_id=enrollment.pk, kind=Installment.Kind.REGULAR)
+        .exclude(status=I.CANCELLED)
+        .values_list("number", flat=True)
+    )
+    return [
+        (n, month)
+        for n, month in enumerate(enrollment.cycle.month_list[:entitled], start=1)
+        if n not in existing and (months is None or month in months)
+    ]
+
+
 @transaction.atomic
 def schedule_installments(
     *, enrollment: Enrollment, by, months: Collection[dt.date] | None = None
@@ -66,20 +86,8 @@ def schedule_installments(
             _("Solo se programan cuotas de inscripciones aprobadas (estado actual: %(status)s).")
             % {"status": enrollment.get_status_display()}
         )
-    cycle = enrollment.cycle
-    agreement = Agreement.objects.select_for_update().get(pk=cycle.agreement_id)
-    determine_entitlements(enrollment_ids=[enrollment.pk], by=by)
-    entitled = Entitlement.objects.get(enrollment_id=enrollment.pk).months
-    existing = set(
-        Installment.objects.filter(enrollment=enrollment, kind=Installment.Kind.REGULAR)
-        .exclude(status=I.CANCELLED)
-        .values_list("number", flat=True)
-    )
-    plan = [
-        (n, month)
-        for n, month in enumerate(cycle.month_list[:entitled], start=1)
-        if n not in existing and (months is None or month in months)
-    ]
+    agreement = Agreement.objects.select_for_update().get(pk=enrollment.cycle.agreement_id)
+    plan = months_to_schedule(enrollment=enrollment, by=by, months=months)
     if not plan:
         return []
     taken = list(

@@ -19,7 +19,7 @@ from enrollment import seams
 from payments.cbu_holds import hold_for_change, release_for_change, release_shared
 from payments.installments import cancel_unpaid_installments, schedule_installments, schedule_installments_bulk
 from payments.rates import rate_for
-from payments.reinstatement import reschedule_after_reinstatement
+from payments.reinstatement import left_to_pay, reschedule_after_reinstatement
 from payments.selectors import payment_lines
 
 
@@ -33,6 +33,7 @@ def connect_enrollment_seams() -> None:
     seams.enrollments_approved_in_bulk.connect(schedule_installments_bulk)
     seams.enrollment_ended.connect(cancel_unpaid_installments)
     seams.enrollment_reinstated.connect(reschedule_after_reinstatement)
+    seams.left_to_pay_after_reinstatement.provide(left_to_pay)
     seams.monthly_aid_in_force.provide(monthly_aid)
     seams.payment_history.provide(payment_lines)
     seams.cbu_change_requested.connect(hold_for_change)

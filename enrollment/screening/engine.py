@@ -204,10 +204,10 @@ def run_pass(
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        use_screening_memory(cursor)
-        return _run_pass(
-            cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility, registry_versions
-        )
+        with use_screening_memory(cursor):
+            return _run_pass(
+                cursor, enrollment_ids, month, monthly_aid, check_programme, check_eligibility, registry_versions
+            )
 
 
 def _run_pass(

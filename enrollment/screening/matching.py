@@ -23,9 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import DatabaseError
+from django.db.transaction import TransactionManagementError
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -191,14 +195,28 @@ TARGET_COLUMNS = (
 
 
 #: Memory each sort or hash of a screening pass may use before spilling to disk (PostgreSQL's
-#: ``work_mem``, for the pass's transaction only): the joins and groupings over tens of
-#: thousands of candidates fit in it, the server's default (4 MB) makes them spill.
+#: ``work_mem``, for the pass only): the joins and groupings over tens of thousands of
+#: candidates fit in it, the server's default (4 MB) makes them spill.
 WORK_MEM = "128MB"
 
 
-def use_screening_memory(cursor) -> None:
-    """Raise ``work_mem`` to ``WORK_MEM`` until the current transaction ends."""
+@contextmanager
+def use_screening_memory(cursor) -> Iterator[None]:
+    """Raise ``work_mem`` to ``WORK_MEM`` for the block, then set back the value it had (both
+    ``SET LOCAL``): a pass nested in a caller's transaction (a payments batch's monthly check)
+    leaves that transaction's later statements the memory they had. On an error the value is set
+    back too when the transaction still takes statements; when it does not, the rollback of the
+    enclosing atomic block (savepoint or transaction) undoes the change."""
+    cursor.execute("SELECT current_setting('work_mem')")
+    (previous,) = cursor.fetchone()
     cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+    try:
+        yield
+    except BaseException:
+        with suppress(DatabaseError, TransactionManagementError):
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
+        raise
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
 
 
 def load_candidates(cursor, candidates: list[Person]) -> None:

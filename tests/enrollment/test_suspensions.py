@@ -189,6 +189,34 @@ def test_the_worker_reinstated_with_nothing_left_is_not_told_she_collects_again(
     assert "Vuelve a cobrar" not in body and len(body) <= 160
 
 
+@pytest.mark.parametrize("order", ["payments first", "notifications first"])
+def test_the_reinstatement_message_does_not_depend_on_the_order_of_the_seams_followers(
+    approved, reviewer, monkeypatch, order
+):
+    """The seam carries whether anything is left to pay, answered before any follower runs: the
+    message is the same whether payments (which completes the enrollment) runs before or after."""
+    from enrollment import seams
+    from notifications.models import Message
+    from tests.notifications.test_outbox import with_phone
+
+    handlers = list(seams.enrollment_reinstated.handlers)
+    if order == "notifications first":
+        handlers.reverse()
+    monkeypatch.setattr(seams.enrollment_reinstated, "_handlers", handlers)
+    finished = approved(cycle=CycleFactory(first_month=month(-6), months=4))  # every month has passed
+    going_on = approved()
+    for enrollment in (finished, going_on):
+        with_phone(enrollment.worker)
+        suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
+        reinstate_enrollment(enrollment=enrollment, by=reviewer, reason="El alta era de otra persona")
+    bodies = {e: Message.objects.get(worker=e.worker, kind=Message.Kind.REINSTATED).body for e in (finished, going_on)}
+    assert "No le quedan cuotas por cobrar" in bodies[finished] and "Vuelve a cobrar" not in bodies[finished]
+    assert "Vuelve a cobrar sus cuotas" in bodies[going_on]
+    finished.refresh_from_db()
+    going_on.refresh_from_db()
+    assert (finished.status, going_on.status) == (S.COMPLETED, S.APPROVED)
+
+
 def test_reinstated_with_a_month_owed_it_stays_approved_until_that_month_is_paid(approved, reviewer):
     enrollment = approved(cycle=CycleFactory(first_month=month(-6), months=4))
     suspend_enrollment(enrollment=enrollment, by=reviewer, cause="pay_above_aid", note="Alta en SIPA")
