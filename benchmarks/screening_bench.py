@@ -346,8 +346,8 @@ def run(args) -> None:
     global SAME
     SAME = float(rules_for(MONTH).same_person_score)
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        use_screening_memory(cursor)  # what the production pass uses, no more
+    with transaction.atomic(), connection.cursor() as cursor, use_screening_memory(cursor):
+        # what the production pass uses, no more
         started = time.perf_counter()
         load_candidates(cursor, cands)
         seconds_cands = time.perf_counter() - started

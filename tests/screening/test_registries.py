@@ -213,3 +213,31 @@ def test_a_dni_one_keystroke_away_brings_a_pair_in_whatever_the_names(load_regis
             compared = {(m.candidate.ref, m.target.ref): m.facts for m in matches}
             assert set(compared) == {(0, records["30111222"]), (1, records["30555666"])}
             assert all("dni_typo" in facts for facts in compared.values())
+
+
+@pytest.mark.django_db
+def test_a_pass_nested_in_a_callers_transaction_leaves_it_the_memory_it_had(monkeypatch):
+    """The pass raises work_mem for itself only: a caller's statements after it (a payments
+    batch that screens inside its own transaction) run with the value they had before, also when
+    the pass fails."""
+    enrollment = EnrollmentFactory(cycle=CycleFactory())
+
+    def work_mem(cursor) -> str:
+        cursor.execute("SHOW work_mem")
+        return cursor.fetchone()[0]
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '6MB'")
+        engine.run_pass([enrollment.pk], check_eligibility=False)
+        assert work_mem(cursor) == "6MB"
+
+        seen = []
+
+        def fail(cursor, *args, **kwargs):
+            seen.append(work_mem(cursor))
+            raise RuntimeError("registro ilegible")
+
+        monkeypatch.setattr(engine, "_run_pass", fail)
+        with pytest.raises(RuntimeError):
+            engine.run_pass([enrollment.pk], check_eligibility=False)
+        assert seen == ["128MB"] and work_mem(cursor) == "6MB"
