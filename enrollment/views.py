@@ -264,6 +264,7 @@ def _job_context(request, job):
         "unrouted_error_rows": max(job.error_rows - sum(p.error_rows for p in periods), 0) if periods else 0,
         "errors": job.errors.all()[:50],
         "may_act": _may_act_on(request.user, job),
+        "nothing_to_confirm": imports.nothing_to_confirm(job) if job.status == job.Status.READY else "",
         "same_file": same_file,
         "applied_rows": job.applied_rows() if job.status == job.Status.CONFIRMED else None,
         "unlisted_errors_text": imports.unlisted_errors_text(job.unlisted_errors) if job.unlisted_errors else "",

@@ -16,6 +16,7 @@ from enrollment.imports.apply import (
     apply_import,
     confirm_import,
     import_reason,
+    nothing_to_confirm,
     purge_staged_rows,
     submitted_enrollment_ids,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "create_import_job",
     "errors_csv_rows",
     "import_jobs_for",
+    "nothing_to_confirm",
     "import_reason",
     "purge_staged_rows",
     "registrable_cycles_for",

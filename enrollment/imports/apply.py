@@ -63,6 +63,15 @@ logger = logging.getLogger(__name__)
 CHUNK_LOCK_TIMEOUT = "60s"
 
 
+def nothing_to_confirm(job: ImportJob) -> str:
+    """Why the list has nothing to confirm — no valid row and none held for identity review (held
+    rows become review items) — or "" when it has something. The one source of these words:
+    ``confirm_import`` refuses with them and the job's page shows them instead of the button."""
+    if job.valid_rows or job.review_rows:
+        return ""
+    return _("Ninguna fila del padrón es válida: no hay nada que inscribir. Corrija el archivo y súbalo de nuevo.")
+
+
 @transaction.atomic
 def confirm_import(*, job: ImportJob, by) -> ImportJob:
     """The uploader's organisation confirms the summary; the caller queues ``apply_import_job``.
@@ -78,10 +87,9 @@ def confirm_import(*, job: ImportJob, by) -> ImportJob:
             _("Este padrón no está listo para confirmar (estado: %(status)s).")
             % {"status": locked.get_status_display()}
         )
-    if not locked.valid_rows and not locked.review_rows:  # held rows become review items
-        raise ValidationError(
-            _("Ninguna fila del padrón es válida: no hay nada que inscribir. Corrija el archivo y súbalo de nuevo.")
-        )
+    refusal = nothing_to_confirm(locked)
+    if refusal:
+        raise ValidationError(refusal)
     for cycle in job_cycles(locked):
         if not can_register_in(by, cycle):
             raise PermissionDenied(

@@ -1,7 +1,9 @@
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from enrollment import imports
@@ -309,14 +311,17 @@ def test_closed_cycle_cannot_be_confirmed(officer, cycle):
 def test_a_list_without_a_valid_row_cannot_be_confirmed_and_offers_no_confirmation(officer, cycle, client):
     job = analyse(officer, cycle, csv_bytes([row(1, cuil="20400000010"), row(2, fecha_nacimiento="31/02/1985")]))
     assert job.status == ImportJob.Status.READY and job.valid_rows == 0 and job.error_rows == 2
-    with pytest.raises(ValidationError, match="Ninguna fila del padrón es válida"):
+    with pytest.raises(ValidationError, match="Ninguna fila del padrón es válida") as refused:
         imports.confirm_import(job=job, by=officer)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.READY
     client.force_login(officer)
     page = client.get(f"/padrones/{job.pk}/").content.decode()
-    assert "Ninguna fila del padrón es válida" in page and "Confirmar e inscribir" not in page
+    assert f'<p class="warning">{refused.value.messages[0]}</p>' in page and "Confirmar e inscribir" not in page
     assert "Descartar" in page
+    # One source of the words: the page shows the service's refusal, the template does not repeat it.
+    template = Path(settings.BASE_DIR, "enrollment/templates/enrollment/_import_status.html").read_text()
+    assert "Ninguna fila" not in template and "nothing_to_confirm" in template
 
 
 def test_imported_rows_are_in_the_audit_trail_with_who_and_why(officer, cycle):
