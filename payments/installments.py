@@ -327,7 +327,8 @@ def hold_installments(*, month: dt.date, conflicts: dict[int, str], by=None, bat
 
 @transaction.atomic
 def release_hold(*, installment: Installment, by, reason: str) -> Installment:
-    """Release a held installment once its conflict is resolved: it is due again. A hold for
+    """Release a held installment once its conflict is resolved: it is due again, without the
+    bank's reason a rejected pickup order was held with (``_back_in_line``). A hold for
     bank data is not released here: a pending CBU change frees its installments when another
     person decides it, a shared CBU when a reviewer confirms distinct holders
     (``payments.cbu_holds``)."""
@@ -345,10 +346,18 @@ def release_hold(*, installment: Installment, by, reason: str) -> Installment:
         )
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Indique por qué se resolvió el conflicto.")})
-    with pghistory.context(user=by.pk, reason=reason.strip()):
+    return _back_in_line(locked, by=by, reason=reason.strip())
+
+
+def _back_in_line(locked: Installment, *, by, reason: str) -> Installment:
+    """An installment released or re-issued is due again, with nothing left of why it stopped:
+    neither its hold nor the bank's reason for a rejection (the batch line keeps the bank's
+    answer, in the audit trail). ``locked`` is the row locked by the caller."""
+    with pghistory.context(user=by.pk, reason=reason):
         locked.status = I.DUE
         locked.hold_reason = ""
-        locked.save(update_fields=["status", "hold_reason", "updated_at"])
+        locked.bank_reason = ""
+        locked.save(update_fields=["status", "hold_reason", "bank_reason", "updated_at"])
     return locked
 
 
@@ -371,11 +380,7 @@ def reissue_installment(*, installment: Installment, by) -> Installment:
         )
     if last is not None and last.cbu == cbu:
         raise ValidationError(_("El CBU es el mismo que rechazó el banco: corríjalo antes de reemitir."))
-    with pghistory.context(user=by.pk, reason="reemisión con CBU corregido"):
-        locked.status = I.DUE
-        locked.bank_reason = ""
-        locked.save(update_fields=["status", "bank_reason", "updated_at"])
-    return locked
+    return _back_in_line(locked, by=by, reason="reemisión con CBU corregido")
 
 
 @transaction.atomic
@@ -391,9 +396,4 @@ def reissue_pickup_order(*, installment: Installment, by, note: str) -> Installm
     locked = Installment.objects.select_for_update().get(pk=installment.pk)
     if not locked.held_by_pickup_rejection:
         raise ValidationError(_("Solo se reemiten así las órdenes de cobro que rechazó el banco."))
-    with pghistory.context(user=by.pk, reason=f"reemisión de la orden de cobro rechazada: {note}"):
-        locked.status = I.DUE
-        locked.hold_reason = ""
-        locked.bank_reason = ""
-        locked.save(update_fields=["status", "hold_reason", "bank_reason", "updated_at"])
-    return locked
+    return _back_in_line(locked, by=by, reason=f"reemisión de la orden de cobro rechazada: {note}")

@@ -67,6 +67,26 @@ def test_a_payments_officer_reissues_it_with_a_note_and_the_next_batch_carries_i
         installments.reissue_pickup_order(installment=rejected_order, by=officer, note=note)
 
 
+@pytest.mark.parametrize("how", ["released", "claim upheld"])
+def test_releasing_it_otherwise_also_clears_the_banks_old_answer(rejected_order, officer, how):
+    """The officer's general release and an upheld hold claim put it back in line like the
+    dedicated re-issue: due, without the hold nor the bank's reason on the installment."""
+    from claims import services as claims
+
+    if how == "released":
+        installments.release_hold(installment=rejected_order, by=officer, reason="DNI verificado con la sucursal")
+    else:
+        claim = claims.file_claim(
+            by=None, worker=rejected_order.worker, subject="hold", installment=rejected_order, description="Mi DNI"
+        )
+        claims.take_claim(claim=claim, by=officer)
+        claims.uphold_claim(claim=claim, by=officer, resolution="El DNI coincide con el de la sucursal")
+    rejected_order.refresh_from_db()
+    assert (rejected_order.status, rejected_order.hold_reason, rejected_order.bank_reason) == (I.DUE, "", "")
+    assert REASON not in rejected_order.detail_words(national=True)
+    assert rejected_order.batch_items.get(outcome=BatchItem.Outcome.REJECTED).bank_reason == REASON  # kept there
+
+
 def test_only_a_rejected_order_is_reissued_this_way(approved, officer):
     enrollment = approved()
     held = enrollment.installments.get(number=1)
