@@ -380,7 +380,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.follow_paid_installments_task",
         "schedule": crontab(minute=20, hour=0),
     },
+    "requeue-stale-screening": {"task": "screening.requeue_stale", "schedule": 10 * 60},
 }
+# An enrollment left "submitted" or "screening" this many minutes is queued for screening again,
+# once; if it is still there, the reviewers' home page says so (enrollment.screening.sweep).
+SCREENING_STALE_AFTER_MINUTES = env.int("SCREENING_STALE_AFTER_MINUTES", default=30)
 
 # Survey lists (padrones): largest upload accepted, in bytes.
 SURVEY_LIST_MAX_BYTES = env.int("SURVEY_LIST_MAX_BYTES", default=40 * 1024 * 1024)

@@ -56,8 +56,17 @@ def _after_apply(job_id: int) -> None:
     queue_screening(enrollment_ids=imports.submitted_enrollment_ids(job=job))
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def screen_new_enrollments(enrollment_ids: list[int]) -> None:
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def screen_new_enrollments(self, enrollment_ids: list[int]) -> None:
+    """Screen new enrollments. When it gives up (an error, or its retries of a database error
+    spent) the error is noted on them, and the sweeper queues them once more
+    (``enrollment.screening.sweep``)."""
     from enrollment import services
+    from enrollment.screening import sweep
 
-    services.screen_submitted(enrollment_ids=enrollment_ids)
+    try:
+        services.screen_submitted(enrollment_ids=enrollment_ids)
+    except Exception as error:
+        if not isinstance(error, OperationalError) or self.request.retries >= (self.max_retries or 0):
+            sweep.record_failure(enrollment_ids=enrollment_ids, error=error)
+        raise

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.formats import number_format
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from claims.models import Claim
 from claims.selectors import claims_for
@@ -21,6 +21,7 @@ from enrollment.bank_account_views import QUEUE_ROLES, changes_for
 from enrollment.identity_reviews import identity_reviews_for
 from enrollment.imports import import_jobs_for
 from enrollment.models import CbuChangeRequest, Enrollment, IdentityReview, ImportJob
+from enrollment.screening import sweep
 from enrollment.screening.models import MatchFlag
 from enrollment.screening.selectors import flags_for
 from enrollment.selectors import enrollments_for
@@ -52,10 +53,10 @@ def todays_work(user) -> list[Task]:
     if not roles:  # a superuser without a role works in the admin
         return tasks
 
-    def add(key, text, count, url):
+    def add(key, text, count, url, **words):
         # ``text`` is the ngettext of the call (so that makemessages finds both forms).
         shown = number_format(count, force_grouping=True)
-        tasks.append(Task(key=key, text=text % {"n": shown}, count=count, url=url))
+        tasks.append(Task(key=key, text=text % {"n": shown, **words}, count=count, url=url))
 
     if Role.MINISTRY_REVIEWER in roles or roles & REGISTERING_ROLES or Role.AUDITOR in roles:
         pending = enrollments_for(user).filter(status=Enrollment.Status.PENDING_REVIEW).count()
@@ -75,6 +76,8 @@ def todays_work(user) -> list[Task]:
             flags,
             _url("screening:flag_list", estado=MatchFlag.Status.OPEN),
         )
+    if roles & {Role.MINISTRY_REVIEWER, Role.AUDITOR}:
+        _unscreened(user, add)
     if user.has_perm("enrollment.view_identityreview") and roles & {Role.MINISTRY_REVIEWER, Role.AUDITOR}:
         reviews = identity_reviews_for(user).filter(state=IdentityReview.State.OPEN).count()
         add(
@@ -133,3 +136,38 @@ def todays_work(user) -> list[Task]:
             _url("access:home"),
         )
     return tasks
+
+
+def _unscreened(user, add) -> None:
+    """Enrollments left without their screening (``enrollment.screening.sweep``): shown only
+    when there are some, with the error of those the sweeper will not queue again."""
+    mine = enrollments_for(user)
+    stale = sweep.stale(mine).count()
+    if not stale:
+        return
+    minutes = sweep.stale_after_minutes()
+    add(
+        "unscreened",
+        ngettext(
+            "%(n)s inscripción sin controlar desde hace más de %(minutes)s minutos",
+            "%(n)s inscripciones sin controlar desde hace más de %(minutes)s minutos",
+            stale,
+        ),
+        stale,
+        _url("enrollment:enrollment_list", status=Enrollment.Status.SUBMITTED),
+        minutes=minutes,
+    )
+    stuck = sweep.given_up(mine)
+    failed = stuck.count()
+    if failed:
+        add(
+            "screening_failed",
+            ngettext(
+                "%(n)s inscripción cuyo control falló dos veces: %(error)s",
+                "%(n)s inscripciones cuyo control falló dos veces: %(error)s",
+                failed,
+            ),
+            failed,
+            _url("enrollment:enrollment_list", status=Enrollment.Status.SUBMITTED),
+            error=sweep.last_error(stuck) or gettext("el proceso se interrumpió sin informar un error"),
+        )

@@ -463,3 +463,6 @@ from enrollment.screening.entitlement_models import (  # noqa: E402, F401
     EntitlementBracket,
     EntitlementRuleSet,
 )
+
+# What the sweeper knows of enrollments left unscreened (enrollment.screening.sweep).
+from enrollment.screening.sweep_models import StaleScreening  # noqa: E402, F401

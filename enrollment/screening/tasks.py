@@ -17,3 +17,10 @@ def screening_run_task(run_id: int) -> None:
     from enrollment.screening.services import execute_run
 
     execute_run(run_id=run_id)
+
+
+@shared_task(name="screening.requeue_stale")
+def requeue_stale_screening_task() -> dict[str, int]:
+    from enrollment.screening.sweep import requeue_stale_screening
+
+    return requeue_stale_screening()
