@@ -17,6 +17,7 @@ from enrollment.models import (
     ImportRow,
     Worker,
 )
+from enrollment.screening import sweep
 from provinces.filters import CuilFilter, ListFilterSet, StatusFilter
 from provinces.models import Agreement, Crop, Cycle, Organisation, Province
 
@@ -122,6 +123,19 @@ class EnrollmentFilter(ListFilterSet):
     )
     cycle = django_filters.ModelChoiceFilter(label=_("Período"), queryset=Cycle.objects.all())
     organisation = django_filters.ModelChoiceFilter(label=_("Organización"), queryset=Organisation.objects.all())
+    sin_controlar = django_filters.ChoiceFilter(
+        label=_("Sin controlar"),
+        choices=[("vencido", _("Desde hace más del plazo")), ("fallido", _("El control falló dos veces"))],
+        method="filter_unscreened",
+    )
+
+    def filter_unscreened(self, qs, name, value):
+        """The home page's lines of enrollments left unscreened (``enrollment.screening.sweep``)."""
+        if value == "fallido":
+            return sweep.given_up(qs)
+        if value == "vencido":
+            return sweep.stale(qs)
+        return qs
 
     class Meta:
         model = Enrollment

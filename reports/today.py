@@ -154,7 +154,7 @@ def _unscreened(user, add) -> None:
             stale,
         ),
         stale,
-        _url("enrollment:enrollment_list", status=Enrollment.Status.SUBMITTED),
+        _url("enrollment:enrollment_list", sin_controlar="vencido"),
         minutes=minutes,
     )
     stuck = sweep.given_up(mine)
@@ -168,6 +168,6 @@ def _unscreened(user, add) -> None:
                 failed,
             ),
             failed,
-            _url("enrollment:enrollment_list", status=Enrollment.Status.SUBMITTED),
+            _url("enrollment:enrollment_list", sin_controlar="fallido"),
             error=sweep.last_error(stuck) or gettext("el proceso se interrumpió sin informar un error"),
         )

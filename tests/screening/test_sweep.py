@@ -85,3 +85,9 @@ def test_a_screening_that_fails_twice_stops_and_the_reviewers_home_page_says_why
     page = client.get("/").content.decode()
     assert "1 inscripción sin controlar desde hace más de 30 minutos" in page
     assert "1 inscripción cuyo control falló dos veces: RuntimeError: registro de pensiones ilegible" in page
+    # each line opens the list of exactly those enrollments
+    for key in ("vencido", "fallido"):
+        assert f"/inscripciones/?sin_controlar={key}" in page
+        listed = client.get(f"/inscripciones/?sin_controlar={key}").content.decode()
+        assert enrollment.worker.last_name in listed and 'data-count="1"' in listed
+    assert 'data-count="0"' in client.get("/inscripciones/?sin_controlar=fallido&status=approved").content.decode()
