@@ -7,9 +7,9 @@ the audit triggers on), and in the same run times PostgreSQL's COPY of the same 
 tables with the same indexes (``CREATE TABLE … (LIKE … INCLUDING ALL)``). Prints rows/s and
 the ratio import ÷ COPY.
 
-Runs in its own scratch database (``interzafra_bench``, created, migrated and dropped), so the
-development and test databases are not touched; the generated lists in ``benchmarks/out/`` and
-the uploaded copies are deleted at the end:
+Runs in its own scratch database (the development database's name + ``_import_bench``, created,
+migrated and dropped), so the development and test databases, and another checkout's, are not
+touched; the generated lists in ``benchmarks/out/`` and the uploaded copies are deleted at the end:
 
     .venv/bin/python benchmarks/import_bench.py            # 200,000 rows
     .venv/bin/python benchmarks/import_bench.py --rows 20000
@@ -258,7 +258,7 @@ def main() -> None:
     import django
     from django.conf import settings
 
-    settings.DATABASES["default"]["TEST"] = {"NAME": "interzafra_bench"}
+    settings.DATABASES["default"]["TEST"] = {"NAME": f"{settings.DATABASES['default']['NAME']}_import_bench"}
     settings.SURVEY_LIST_MAX_BYTES = 200 * 1024 * 1024
     import tempfile
 
