@@ -6,6 +6,8 @@ set-based over a job's staged rows:
 * A staged row whose CUIL is known is *writable* only when the stored worker is in the scope of
   the person who uploaded the list (``enrollment.selectors.workers_for``) and has the same
   folded names and birth date. Only then are its contact data updated and its enrollment made.
+  When a list is applied this is decided once per chunk, for each row, into a temporary table
+  (``decide_rows``) that the chunk's statements read.
 * Every other known row is held: one review item per row ("registered by another organisation"
   or "data in conflict"), written by one ``INSERT … SELECT`` per chunk, holding the row as sent.
 * Two rows of one list with one CUIL and other names or birth date are both held
@@ -30,6 +32,10 @@ SAME_IDENTITY = (
     "(w.last_name_norm = r.last_name_norm AND w.first_name_norm = r.first_name_norm AND w.birth_date = r.birth_date)"
 )
 
+#: The temporary table of a chunk's staged rows with their worker and what the list may do
+#: (``decide_rows``).
+DECIDED = "import_decided_rows"
+
 _SUBMITTED_JSON = """jsonb_build_object(
     'cuil', r.cuil, 'last_name', r.last_name, 'first_name', r.first_name,
     'birth_date', to_char(r.birth_date, 'YYYY-MM-DD'), 'sex', r.sex, 'nationality', r.nationality,
@@ -44,9 +50,12 @@ def in_scope(job: ImportJob) -> tuple[str, list]:
 
 
 def writable(job: ImportJob) -> tuple[str, list]:
-    """SQL condition for a staged row ``r`` joined to its known worker ``w``: the list may write it."""
+    """SQL condition for a staged row ``r`` joined to its known worker ``w``: the list may write it.
+
+    One test (``IS TRUE``) rather than a conjunction of comparisons, so that the planner never
+    takes the names' equalities for a way to find the worker (see ``decide_rows``)."""
     scope, params = in_scope(job)
-    return f"({scope} AND {SAME_IDENTITY})", params
+    return f"(({scope} AND {SAME_IDENTITY}) IS TRUE)", params
 
 
 def messages() -> dict[str, str]:
@@ -163,21 +172,54 @@ def other_cbu_message() -> str:
     )
 
 
-def hold_known_rows(cursor, job: ImportJob, *, where: str, picked: list) -> int:
-    """Create the review items for the staged rows (``where`` on ``r``, with ``picked``) whose
-    known worker the list may not write, in one statement; returns how many. A row already held
-    (a retry) is not held twice."""
+def decide_rows(cursor, job: ImportJob, *, where: str, picked: list) -> None:
+    """Decide once, for the staged rows ``where`` (on ``r``, with ``picked``: a chunk, once its
+    new workers are inserted), which worker each one names and whether the list may write it,
+    into the temporary table ``DECIDED`` (dropped when the transaction ends): row number, CUIL,
+    period, worker, ``in_scope`` (the uploader's scope, as ``in_scope``), ``same_identity``
+    (``SAME_IDENTITY``) and the row's contact data and residence. The list may write a row when
+    both hold; the apply's statements and ``hold_known_rows`` read this table instead of checking
+    every row again, and never join it back to the staged rows (whose statistics say nothing of
+    the list just staged) but to look up one held row by its job and CUIL.
+
+    The worker is found by CUIL only and the identity compared on the pair found: with names
+    and birth date among the join's conditions the planner may look the worker up by the names'
+    index and visit every namesake, which on a large table costs more than the insert itself.
+    The table is analysed, so the statements that read it are planned for its real size."""
     rows, workers = ImportRow._meta.db_table, Worker._meta.db_table
     scope, scope_params = in_scope(job)
+    cursor.execute(f"DROP TABLE IF EXISTS {DECIDED}")
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {DECIDED} ON COMMIT DROP AS
+        SELECT r.row_number, r.cuil, r.cycle_id, w.id AS worker_id,
+               COALESCE({scope}, false) AS in_scope, {SAME_IDENTITY} AS same_identity,
+               r.phone, r.address, r.province_id, r.locality, r.renatre
+        FROM {rows} r JOIN {workers} w ON w.cuil = r.cuil
+        WHERE {where}
+        """,
+        [*scope_params, *picked],
+    )
+    # Only the columns the statements filter and join on: the text columns' statistics would
+    # cost more than the rest of the step.
+    cursor.execute(f"ANALYZE {DECIDED} (worker_id, cycle_id, in_scope, same_identity)")
+
+
+def hold_known_rows(cursor, job: ImportJob) -> int:
+    """Create the review items for the rows ``decide_rows`` decided the list may not write, in
+    one statement; returns how many. A row already held (a retry) is not held twice."""
+    rows = ImportRow._meta.db_table
     cursor.execute(
         f"""
         INSERT INTO {IdentityReview._meta.db_table} (kind, state, cuil, worker_id, cycle_id, organisation_id,
             requested_by_id, import_job_id, row_number, in_sender_scope, submitted, created_at, decision,
             decision_reason)
-        SELECT CASE WHEN {SAME_IDENTITY} THEN %s ELSE %s END, %s, r.cuil, w.id, r.cycle_id, %s, %s, r.job_id,
-            r.row_number, {scope}, {_SUBMITTED_JSON}, %s, '', ''
-        FROM {rows} r JOIN {workers} w ON w.cuil = r.cuil
-        WHERE {where} AND r.held = '' AND NOT ({scope} AND {SAME_IDENTITY})
+        SELECT CASE WHEN d.same_identity THEN %s ELSE %s END, %s, d.cuil, d.worker_id, d.cycle_id, %s, %s, %s,
+            d.row_number, d.in_scope,
+            (SELECT {_SUBMITTED_JSON} FROM {rows} r WHERE r.job_id = %s AND r.held = '' AND r.cuil = d.cuil),
+            %s, '', ''
+        FROM {DECIDED} d
+        WHERE NOT (d.in_scope AND d.same_identity)
         ON CONFLICT (import_job_id, row_number) WHERE import_job_id IS NOT NULL DO NOTHING
         """,
         [
@@ -186,10 +228,9 @@ def hold_known_rows(cursor, job: ImportJob, *, where: str, picked: list) -> int:
             IdentityReview.State.OPEN,
             job.organisation_id,
             job.uploaded_by_id,
-            *scope_params,
+            job.pk,
+            job.pk,
             timezone.now(),
-            *picked,
-            *scope_params,
         ],
     )
     return cursor.rowcount

@@ -409,7 +409,8 @@ def _write_rows(
     workers_written: Callable[[], object] | None = None,
 ) -> tuple[dict, dict[str, float]]:
     """The statements that write a job's ``staged`` rows (or one chunk of them): insert new
-    workers, update known workers, insert enrollments, each row in its own period
+    workers, decide once what the list may write (``list_reviews.decide_rows``), update known
+    workers, insert enrollments, hold the other known rows for review, each row in its own period
     (``r.cycle_id``); with ``left`` (places left per quota: agreement and activity) when some
     quota has fewer places than rows, only the first rows of each quota not enrolled yet, in file
     order, and the rest reported (counted per period in ``over_quota_by_cycle``).
@@ -423,7 +424,6 @@ def _write_rows(
     # Rows held as one CUIL for two people are not written (their review items are made apart).
     where = "r.job_id = %s AND r.held = ''"
     picked: list[object] = [job.pk]
-    may_write, may_write_params = list_reviews.writable(job)
     if chunk is not None:
         where += " AND r.cuil >= %s"
         picked.append(chunk.first)
@@ -448,27 +448,32 @@ def _write_rows(
     )
     counts = {"created_workers": cursor.rowcount, "updated_workers": 0}
     timings = {"insert workers": time.perf_counter() - started}
+    # Each row's worker and whether the list may write it, decided once for the statements below
+    # (``d``: the uploader's scope and the worker's identity, before anything of hers changes).
+    list_reviews.decide_rows(cursor, job, where=where, picked=picked)
+    decided, may_write = list_reviews.DECIDED, "d.in_scope AND d.same_identity"
+    timings["decide what the list may write"] = time.perf_counter() - started - sum(timings.values())
     # Known workers (the staged rows the insert skipped) get the list's contact data and residence;
     # the rows just inserted already have them and are left alone by the IS DISTINCT FROM.
     if counts["created_workers"] < staged:
         cursor.execute(
             f"""
             UPDATE {workers} w SET
-                phone = COALESCE(NULLIF(r.phone, ''), w.phone),
-                address = COALESCE(NULLIF(r.address, ''), w.address),
-                province_id = r.province_id,
-                locality = COALESCE(NULLIF(r.locality, ''), w.locality),
-                renatre = COALESCE(NULLIF(w.renatre, ''), r.renatre),
+                phone = COALESCE(NULLIF(d.phone, ''), w.phone),
+                address = COALESCE(NULLIF(d.address, ''), w.address),
+                province_id = d.province_id,
+                locality = COALESCE(NULLIF(d.locality, ''), w.locality),
+                renatre = COALESCE(NULLIF(w.renatre, ''), d.renatre),
                 updated_at = %s
-            FROM {rows} r
-            WHERE {where} AND w.cuil = r.cuil AND {may_write}
+            FROM {decided} d
+            WHERE w.id = d.worker_id AND {may_write}
               AND (w.phone, w.address, w.province_id, w.locality, w.renatre)
                   IS DISTINCT FROM
-                  (COALESCE(NULLIF(r.phone, ''), w.phone), COALESCE(NULLIF(r.address, ''), w.address),
-                   r.province_id, COALESCE(NULLIF(r.locality, ''), w.locality),
-                   COALESCE(NULLIF(w.renatre, ''), r.renatre))
+                  (COALESCE(NULLIF(d.phone, ''), w.phone), COALESCE(NULLIF(d.address, ''), w.address),
+                   d.province_id, COALESCE(NULLIF(d.locality, ''), w.locality),
+                   COALESCE(NULLIF(w.renatre, ''), d.renatre))
             """,
-            [now, *picked, *may_write_params],
+            [now],
         )
         counts["updated_workers"] = cursor.rowcount
     timings["update known workers"] = time.perf_counter() - started - sum(timings.values())
@@ -489,13 +494,12 @@ def _write_rows(
         cursor.execute(
             f"""
             INSERT INTO {enrollments} {columns}
-            SELECT w.id, r.cycle_id, %s, %s, %s, %s, %s, %s, %s
-            FROM {rows} r
-            JOIN {workers} w ON w.cuil = r.cuil
-            WHERE {where} AND {may_write}
+            SELECT d.worker_id, d.cycle_id, %s, %s, %s, %s, %s, %s, %s
+            FROM {decided} d
+            WHERE {may_write}
             ON CONFLICT (worker_id, cycle_id) DO NOTHING
             """,
-            [*values, *picked, *may_write_params],
+            values,
         )
     else:
         # Per quota, the first rows not enrolled yet in file order, as many as places are left.
@@ -505,15 +509,16 @@ def _write_rows(
             INSERT INTO {enrollments} {columns}
             SELECT s.worker_id, s.cycle_id, %s, %s, %s, %s, %s, %s, %s
             FROM (
-                SELECT w.id AS worker_id, r.cycle_id, q.places,
-                       row_number() OVER (PARTITION BY c.agreement_id, c.crop_id ORDER BY r.row_number) AS n
-                FROM {rows} r
-                JOIN {workers} w ON w.cuil = r.cuil
-                JOIN {Cycle._meta.db_table} c ON c.id = r.cycle_id
+                SELECT d.worker_id, d.cycle_id, q.places,
+                       row_number() OVER (PARTITION BY c.agreement_id, c.crop_id ORDER BY d.row_number) AS n
+                FROM {decided} d
+                JOIN {Cycle._meta.db_table} c ON c.id = d.cycle_id
                 JOIN unnest(%s::bigint[], %s::bigint[], %s::int[]) AS q(agreement_id, crop_id, places)
                   ON q.agreement_id = c.agreement_id AND q.crop_id = c.crop_id
-                WHERE {where} AND {may_write}
-                  AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = r.cycle_id)
+                WHERE {may_write}
+                  AND NOT EXISTS (
+                      SELECT 1 FROM {enrollments} e WHERE e.worker_id = d.worker_id AND e.cycle_id = d.cycle_id
+                  )
             ) s
             WHERE s.n <= s.places
             ON CONFLICT (worker_id, cycle_id) DO NOTHING
@@ -523,28 +528,27 @@ def _write_rows(
                 [key[0] for key in keys],
                 [key[1] for key in keys],
                 [left[key] for key in keys],
-                *picked,
-                *may_write_params,
             ],
         )
     counts["created_enrollments"] = cursor.rowcount
     timings["insert enrollments"] = time.perf_counter() - started - sum(timings.values())
-    list_reviews.hold_known_rows(cursor, job, where=where, picked=picked)
+    list_reviews.hold_known_rows(cursor, job)
     timings["hold rows for identity review"] = time.perf_counter() - started - sum(timings.values())
     if left is not None:
         cycles = job_cycles(job)
         cursor.execute(
             f"""
             WITH missing AS (
-                SELECT r.job_id, r.row_number, r.cuil, r.cycle_id, m.message
-                FROM {rows} r
-                JOIN {workers} w ON w.cuil = r.cuil
-                JOIN unnest(%s::bigint[], %s::text[]) AS m(cycle_id, message) ON m.cycle_id = r.cycle_id
-                WHERE {where} AND {may_write}
-                  AND NOT EXISTS (SELECT 1 FROM {enrollments} e WHERE e.worker_id = w.id AND e.cycle_id = r.cycle_id)
+                SELECT d.row_number, d.cuil, d.cycle_id, m.message
+                FROM {decided} d
+                JOIN unnest(%s::bigint[], %s::text[]) AS m(cycle_id, message) ON m.cycle_id = d.cycle_id
+                WHERE {may_write}
+                  AND NOT EXISTS (
+                      SELECT 1 FROM {enrollments} e WHERE e.worker_id = d.worker_id AND e.cycle_id = d.cycle_id
+                  )
             ), reported AS (
                 INSERT INTO {errors} (job_id, row_number, "column", value, message)
-                SELECT job_id, row_number, 'cuil', cuil, message FROM missing
+                SELECT %s, row_number, 'cuil', cuil, message FROM missing
             )
             SELECT cycle_id, count(*) FROM missing GROUP BY cycle_id
             """,
@@ -555,8 +559,7 @@ def _write_rows(
                     % {"crop": cycle.crop.name, "number": cycle.agreement.number}
                     for cycle in cycles
                 ],
-                *picked,
-                *may_write_params,
+                job.pk,
             ],
         )
         by_cycle = dict(cursor.fetchall())

@@ -218,3 +218,66 @@ def test_a_list_never_changes_a_known_workers_cbu_and_says_so(officer, cycle):
     same.refresh_from_db()
     assert (worker.cbu, same.cbu) == (make_cbu(7), make_cbu(8))
     assert Enrollment.objects.filter(worker__in=[worker, same], cycle=cycle).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_chunks_every_known_worker_is_written_only_within_the_uploaders_scope(settings):
+    """Each chunk decides once what it may write: a worker living elsewhere but enrolled in the
+    officer's province is in scope and written; one living and enrolled only elsewhere is held,
+    with the same names and birth date or not, and nothing of hers changes."""
+    settings.SURVEY_LIST_PARALLEL_MIN_ROWS = 4
+    settings.SURVEY_LIST_APPLY_SESSIONS = 2
+    settings.SURVEY_LIST_APPLY_CHUNK_ROWS = 2
+    tucuman, mendoza = province("Tucumán"), province("Mendoza")
+    officer = make_user(Role.PROVINCIAL_OFFICER, OrganisationFactory(province=tucuman))
+    cycle = CycleFactory(first_month=dt.date(2026, 5, 1))
+    office = OrganisationFactory(province=mendoza)
+
+    def mendocino(n: int, **fields) -> Worker:
+        values = {"last_name": "Núñez", "first_name": f"José {n}", "birth_date": dt.date(1985, 3, 15)}
+        values.update(fields)
+        worker = WorkerFactory(cuil=row(n)["cuil"], province=mendoza, registered_by=office, phone="261 1", **values)
+        EnrollmentFactory(worker=worker, organisation=office, cycle=CycleFactory(agreement__province=mendoza))
+        return worker
+
+    visiting = mendocino(2)
+    EnrollmentFactory(
+        worker=visiting,
+        organisation=office,
+        cycle=CycleFactory(agreement__province=tucuman, first_month=dt.date(2025, 5, 1), registration_open=False),
+    )
+    same_data, other_data = mendocino(4), mendocino(6, birth_date=dt.date(1970, 1, 1))
+    before = {worker.pk: stored(worker) for worker in (same_data, other_data)}
+
+    job = apply(officer, analyse(officer, cycle, [row(n) for n in range(1, 8)]))
+
+    assert job.status == J.DONE and job.applied_parts.count() > 1
+    assert (job.created_workers, job.updated_workers, job.created_enrollments, job.review_rows) == (4, 1, 5, 2)
+    visiting.refresh_from_db()
+    assert (visiting.phone, visiting.province, visiting.registered_by) == ("381 4000000", tucuman, office)
+    assert Enrollment.objects.filter(cycle=cycle, worker=visiting).exists()
+    for worker in (same_data, other_data):
+        assert stored(worker) == before[worker.pk]
+        assert not Enrollment.objects.filter(cycle=cycle, worker=worker).exists()
+    reviews = IdentityReview.objects.order_by("row_number")
+    assert [(r.row_number, r.kind, r.in_sender_scope, r.worker) for r in reviews] == [
+        (5, K.OTHER_ORGANISATION, False, same_data),
+        (7, K.DATA_CONFLICT, False, other_data),
+    ]
+    assert reviews[0].submitted["cuil"] == row(4)["cuil"] and reviews[1].submitted["birth_date"] == "1985-03-15"
+
+
+def test_places_left_go_only_to_rows_the_list_may_write(officer, cycle, mendocina):
+    """With fewer places than rows, a row held for review neither takes a place nor is reported
+    as left without one; the places go to the rows it may write, in file order."""
+    from provinces.models import AgreementQuota
+
+    AgreementQuota.objects.filter(agreement=cycle.agreement, crop=cycle.crop).update(quota=2)
+    job = apply(officer, analyse(officer, cycle, [row(1), row(2), row(3), row(4)]))
+    assert (job.created_enrollments, job.over_quota, job.review_rows) == (2, 1, 1)
+    assert not Enrollment.objects.filter(worker=mendocina, cycle=cycle).exists()
+    enrolled = Enrollment.objects.filter(cycle=cycle).values_list("worker__cuil", flat=True)
+    assert sorted(enrolled) == sorted([row(2)["cuil"], row(3)["cuil"]])
+    left_out = ImportRowError.objects.filter(job=job, message__contains="cupo").values_list("row_number", flat=True)
+    assert list(left_out) == [5]
+    assert IdentityReview.objects.get().row_number == 2
