@@ -29,7 +29,7 @@ from enrollment.screening.models import (
 )
 from enrollment.screening.names import last_key, name_key, sort_key
 from enrollment.screening.reasons import describe
-from provinces.bulk import any_of
+from provinces.bulk import any_of, collector_paused
 from provinces.models import add_months
 
 K = MatchFlag.Kind
@@ -73,24 +73,28 @@ def _months_between(earlier: dt.date, later: dt.date) -> int:
 
 
 def candidates_of(enrollment_ids, *, month: dt.date | None = None) -> tuple[list[Person], dict[int, dict]]:
-    """The enrollments as matching candidates; their months are the cycle's, or just ``month``."""
-    rows = (
-        Enrollment.objects.filter(pk__in=any_of(enrollment_ids))
-        .values_list(
-            "pk",
-            "worker_id",
-            "worker__cuil",
-            "worker__last_name",
-            "worker__first_name",
-            "worker__birth_date",
-            "cycle__first_month",
-            "cycle__months",
+    """The enrollments as matching candidates; their months are the cycle's, or just ``month``.
+    Read with one plain query: at hundreds of thousands of enrollments, model rows cost more
+    than the folding of the names."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.id, e.worker_id, w.cuil, w.last_name, w.first_name, w.birth_date, c.first_month, c.months
+              FROM enrollment_enrollment e
+              JOIN enrollment_worker w ON w.id = e.worker_id
+              JOIN provinces_cycle c ON c.id = e.cycle_id
+             WHERE e.id = ANY(%s::bigint[])
+             ORDER BY e.id
+            """,
+            [sorted({int(i) for i in enrollment_ids})],
         )
-        .order_by("pk")
-    )
+        rows = cursor.fetchall()
     people, info = [], {}
+    last_months: dict[tuple[dt.date, int], dt.date] = {}
     for pk, worker_id, cuil, last, first, birth, first_month, months in rows:
-        last_month = add_months(first_month, months - 1)
+        last_month = last_months.get((first_month, months))
+        if last_month is None:
+            last_month = last_months[first_month, months] = add_months(first_month, months - 1)
         people.append(
             Person(
                 ref=pk,
@@ -115,8 +119,10 @@ def candidates_of(enrollment_ids, *, month: dt.date | None = None) -> tuple[list
     return people, info
 
 
-def _load_programme_targets(cursor, month_from: dt.date, month_to: dt.date) -> None:
-    """Enrollments still holding a place, in cycles overlapping the months, as a temp table."""
+def _load_programme_targets(cursor, month_from: dt.date, month_to: dt.date, known: dict[int, Person]) -> None:
+    """Enrollments still holding a place, in cycles overlapping the months, as a temp table.
+    The candidates among them (``known``, by enrollment) keep the keys already folded for them;
+    only the others' names are folded here."""
     released = [str(s) for s in Enrollment.RELEASED_STATES]
     cursor.execute(
         """
@@ -145,9 +151,13 @@ def _load_programme_targets(cursor, month_from: dt.date, month_to: dt.date) -> N
         " FROM STDIN"
     ) as copy:
         for pk, worker_id, cuil, last, first, birth, first_month, last_month in rows:
-            key = name_key(last, first)
+            person = known.get(pk)
+            if person is not None:
+                key, last_word = person.name_key, person.last_key
+            else:
+                key, last_word = name_key(last, first), last_key(last)
             copy.write_row(
-                (pk, worker_id, cuil, cuil[2:10], key, last_key(last), sort_key(key), birth, first_month, last_month)
+                (pk, worker_id, cuil, cuil[2:10], key, last_word, sort_key(key), birth, first_month, last_month)
             )
     cursor.execute("ANALYZE screen_prog")
 
@@ -201,7 +211,9 @@ def run_pass(
     ``registry_versions`` limits the registry check to those versions (none if empty); by
     default every incompatible registry's current version is read."""
     outermost = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The pass builds hundreds of thousands of small objects without cycles (see
+    # ``collector_paused``); the collector would walk all of them again and again.
+    with collector_paused(), transaction.atomic(), connection.cursor() as cursor:
         if outermost:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         with use_screening_memory(cursor):
@@ -233,7 +245,7 @@ def _run_pass(
 
     # Within the programme: the same person in an overlapping cycle of any province.
     if check_programme:
-        _load_programme_targets(cursor, month_from, month_to)
+        _load_programme_targets(cursor, month_from, month_to, {p.ref: p for p in people})
         matches = find_matches(
             cursor,
             candidates=people,

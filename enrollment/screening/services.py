@@ -48,6 +48,7 @@ from enrollment.screening.registries import (  # noqa: F401  (re-exported: calle
 )
 from enrollment.suspension_proposals import propose_suspensions
 from provinces.audit import prepare_bulk_audit
+from provinces.bulk import collector_paused
 
 S = Enrollment.Status
 #: Enrollments screened per step of a run (progress is saved after each).
@@ -199,6 +200,11 @@ def screen_enrollments(
     raised again. ``monthly_aid`` is the aid of the cycle's months (the payments rate table
     provides it; without it only self-employment income is compared). Idempotent: running it
     twice raises nothing new. Returns counts."""
+    with collector_paused():
+        return _screen_enrollments(enrollment_ids=enrollment_ids, by=by, monthly_aid=monthly_aid, run=run)
+
+
+def _screen_enrollments(*, enrollment_ids, by, monthly_aid: Decimal | None, run: ScreeningRun | None) -> dict:
     ids = sorted(set(enrollment_ids))
     started = timezone.now()
     enrollment_services.start_screening_many(enrollment_ids=ids, by=by)
