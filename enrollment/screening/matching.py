@@ -33,6 +33,7 @@ from django.db.transaction import TransactionManagementError
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from enrollment.screening.bounds import PartialNameBound
 from enrollment.screening.frequencies import rare_names
 from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
 from enrollment.screening.near_dni import one_keystroke, surname_and_dni_pairs
@@ -331,6 +332,7 @@ def _find_matches(
     worker_col = "t.worker_id" if same_worker_is_target else "NULL::bigint"
 
     keep = probability(bits_for(possible) - RARE_NAME_BITS)  # a rare name may still lift these to "possible"
+    bound = PartialNameBound.for_weights(weights, bits_for(possible) - RARE_NAME_BITS)
 
     def consider(cand: Person, target: Person, names: float | None = None) -> None:
         key = (cand.ref, target.ref)
@@ -482,7 +484,7 @@ def _find_matches(
         )
         stats.near_dni_pairs += int(near.sum())
         if len(cands) * len(ids) <= HOT_BLOCK:
-            cand_keys, cand_sorted, cand_first, _dnis, cand_rest = by_date[birth_date]
+            cand_keys, cand_sorted, cand_first, cand_dnis, cand_rest = by_date[birth_date]
             stats.name_comparisons += len(cand_keys) * len(keys)
             # As written (typos), in alphabetical order (swaps), the first surname alone (one
             # typo away: the rest replaced or missing) and the rest alone (the first surname
@@ -493,11 +495,15 @@ def _find_matches(
             hits |= process.cdist(
                 cand_sorted, sort_keys, scorer=fuzz.ratio, score_cutoff=NAME_PREFILTER, dtype=np.uint8, workers=1
             ).astype(bool)
-            hits |= (
+            hits |= near
+            partial = (
                 process.cdist(cand_first, last_keys, scorer=OSA.distance, score_cutoff=1, dtype=np.int8, workers=1) <= 1
             )
-            hits |= same_rest(cand_rest, [key.partition(" ")[2] for key in keys])
-            hits |= near
+            partial |= same_rest(cand_rest, [key.partition(" ")[2] for key in keys])
+            partial &= ~hits
+            if len(dnis) == len(ids):  # pairs that cannot reach ``keep`` are not scored (``bounds``)
+                partial = bound.reachable(partial, cand_keys, keys, cand_dnis, dnis)
+            hits |= partial
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
                 if (cands[i].ref, ids[j]) in found:  # already matched exactly
