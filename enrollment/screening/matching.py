@@ -383,7 +383,24 @@ def _find_matches(
     near_dni = "(left(t.dni, 4) = left(c.dni, 4) OR right(t.dni, 4) = right(c.dni, 4))"
     # The birth year is part of the join key: joining on the name alone would pair every
     # "GONZALEZ MARIA" with every other before any filter. The placeholder side is filtered
-    # before the join (few rows), one branch per side.
+    # before the join (few rows), one branch per side. The candidates without a real date are
+    # few: their names are passed as a list that filters the targets as they are read — joined
+    # to the candidates' table alone, PostgreSQL estimated a handful of candidates and built its
+    # hash table from millions of registry records instead.
+    undated_keys = sorted({c.name_key for c in candidates if is_placeholder(c.birth_date)})
+    undated_branch = (
+        f"""
+        UNION ALL
+        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
+          FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
+         WHERE {overlap} AND (c.birth_date IS NULL OR c.birth_date = ANY(%(placeholders)s))
+           AND t.name_key = ANY(%(undated_keys)s)
+           AND t.birth_date IS NOT NULL AND NOT (t.birth_date = ANY(%(placeholders)s))
+           AND (t.dni = '' OR c.dni IS NULL OR {near_dni})
+        """
+        if undated_keys
+        else ""
+    )
     cursor.execute(
         f"""
         SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
@@ -398,14 +415,9 @@ def _find_matches(
           FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
          WHERE {overlap} AND (t.birth_date IS NULL OR t.birth_date = ANY(%(placeholders)s))
            AND (t.dni = '' OR c.dni IS NULL OR {near_dni})
-        UNION ALL
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
-         WHERE {overlap} AND (c.birth_date IS NULL OR c.birth_date = ANY(%(placeholders)s))
-           AND t.birth_date IS NOT NULL AND NOT (t.birth_date = ANY(%(placeholders)s))
-           AND (t.dni = '' OR c.dni IS NULL OR {near_dni})
+        {undated_branch}
         """,
-        {**params, "placeholders": placeholders},
+        {**params, "placeholders": placeholders, "undated_keys": undated_keys},
     )
     for row in cursor.fetchall():
         stats.name_block_pairs += 1
