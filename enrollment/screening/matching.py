@@ -35,8 +35,9 @@ from rapidfuzz.distance import OSA
 
 from enrollment.screening.bounds import PartialNameBound
 from enrollment.screening.frequencies import rare_names
+from enrollment.screening.joins import TARGET_COLUMNS, JoinsInSecondSession, run_joins, undated_name_keys
 from enrollment.screening.names import PLACEHOLDER_BIRTH_DATES, is_placeholder, sort_key, swapped
-from enrollment.screening.near_dni import one_keystroke, surname_and_dni_pairs
+from enrollment.screening.near_dni import one_keystroke
 from enrollment.screening.weights import (
     DEFAULT,
     RARE_NAME_BITS,
@@ -190,11 +191,6 @@ def build_registry_index(cursor, version_id: int) -> None:
     )
 
 
-TARGET_COLUMNS = (
-    "t.id, t.registry_id, t.cuil, t.dni, t.name_key, t.last_key, t.birth_date, t.benefit_from, t.benefit_to"
-)
-
-
 #: Memory each sort or hash of a screening pass may use before spilling to disk (PostgreSQL's
 #: ``work_mem``, for the pass only): the joins and groupings over tens of thousands of
 #: candidates fit in it, the server's default (4 MB) makes them spill.
@@ -251,6 +247,23 @@ def load_candidates(cursor, candidates: list[Person]) -> None:
     cursor.execute("ANALYZE screen_cand")
 
 
+def _engine_settings(cursor) -> None:
+    """The planner settings of the engine's joins, until the transaction ends (``find_matches``
+    sets the caller's back when it is done)."""
+    # Every join is a hash join of the candidates against the targets; with a sort-merge plan
+    # PostgreSQL would sort millions of registry rows on disk instead. Nor is JIT compilation
+    # worth it: on a server with it on, compiling each join of millions of rows took longer than
+    # running it (1.4 s against 0.4 s).
+    cursor.execute("SET LOCAL enable_mergejoin = off; SET LOCAL jit = off")
+
+
+def _second_session_settings(cursor) -> None:
+    """The second session's transaction is its own: the pass's memory and planner settings
+    until it ends."""
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+    _engine_settings(cursor)
+
+
 def find_matches(
     cursor,
     *,
@@ -265,6 +278,7 @@ def find_matches(
     target_total: int | None = None,
     blocks_sql: str | None = None,
     weights: Weights | None = None,
+    snapshot: str | None = None,
 ) -> list[Match]:
     """Every (candidate, target) pair scoring at least ``possible`` whose months overlap. ``same``
     (the "same person" threshold) bounds the pairs whose names' frequencies are looked up.
@@ -276,18 +290,17 @@ def find_matches(
     precomputed (a registry version's); without them they are counted from ``targets_sql``.
     ``blocks_sql`` (aliased ``b``, the columns of ``RegistryBirthBlock``) likewise gives the
     targets already grouped by birth date; without it they are grouped here. ``weights`` replaces
-    the default level tables (an evaluation with weights estimated for its data set)."""
+    the default level tables (an evaluation with weights estimated for its data set).
+    ``snapshot`` (``joins.export_snapshot`` of the caller's transaction) runs the joins in a
+    second session meanwhile; ``targets_sql`` must then be readable from another session (not a
+    temporary table)."""
     stats = stats if stats is not None else Stats()
     if not candidates:
         return []
     by_ref = {c.ref: c for c in candidates}
-    # Every join below is a hash join of the candidates against the targets; with a sort-merge
-    # plan PostgreSQL would sort millions of registry rows on disk instead.
     cursor.execute("SELECT current_setting('enable_mergejoin'), current_setting('jit')")
     mergejoin, jit = cursor.fetchone()
-    # Nor is JIT compilation worth it: on a server with it on, compiling each join of millions of
-    # rows took longer than running it (1.4 s against 0.4 s).
-    cursor.execute("SET LOCAL enable_mergejoin = off; SET LOCAL jit = off")
+    _engine_settings(cursor)
     # Without the cyclic collector the pass does not walk every live object again after each few
     # hundred allocations (twice as fast on the exact part).
     with collector_paused():
@@ -305,6 +318,7 @@ def find_matches(
             target_total,
             blocks_sql,
             weights,
+            snapshot,
         )
     # (After an error the transaction rolls back, and the SET LOCAL with it.)
     cursor.execute("SELECT set_config('enable_mergejoin', %s, true), set_config('jit', %s, true)", [mergejoin, jit])
@@ -325,10 +339,13 @@ def _find_matches(
     target_total,
     blocks_sql,
     weights=None,
+    snapshot=None,
 ):
     started = time.perf_counter()
     found: dict[tuple[int, int], Match] = {}
-    overlap = "t.benefit_from <= c.month_to AND t.benefit_to >= c.month_from"
+    #: The blocks' pairs to fetch and score, in order: (target id, candidate, skipped if the
+    #: joins already matched the pair).
+    from_blocks: list[tuple[int, Person, bool]] = []
     worker_col = "t.worker_id" if same_worker_is_target else "NULL::bigint"
 
     keep = probability(bits_for(possible) - RARE_NAME_BITS)  # a rare name may still lift these to "possible"
@@ -347,92 +364,21 @@ def _find_matches(
         if score >= keep or "cuil_conflict" in facts:
             found[key] = Match(cand, target, score, facts)
 
-    # 1. Exact: one hash join on the DNI — the CUIL's middle digits, so the same CUIL is always
-    # the same DNI too (and registries listing only the DNI are caught by the same join) — plus,
-    # within the programme, the same worker.
-    # Only the columns scoring needs: the months already overlap, and a pair with the same CUIL
-    # is decided here without scoring names (the same CUIL is the same person).
-    exact_columns = f"c.ref, t.id, t.cuil, t.dni, t.name_key, t.birth_date, t.benefit_from, t.benefit_to, {worker_col}"
-    exact_sql = f"""
-        SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {overlap}
-    """
-    if same_worker_is_target:
-        exact_sql += f"""
-        UNION ALL
-        SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {overlap}
-        """
-    cursor.execute(exact_sql, params)
-    rows = cursor.fetchall()
-    stats.exact_pairs += len(rows)
-    for ref, ident, cuil, dni, key, birth, benefit_from, benefit_to, worker_id in rows:
-        if same_worker_is_target and ref == ident:  # an enrollment against itself
-            continue
-        # The same DNI under the same CUIL, another one or none: scored at once (a shared CUIL
-        # whose names or birth date disagree is kept as a CUIL conflict whatever its score).
-        target = Person(ident, cuil or "", dni or "", key, "", birth, benefit_from, benefit_to, worker_id)
-        consider(by_ref[ref], target)
-    stats.seconds_exact += time.perf_counter() - started
-
-    started = time.perf_counter()
-    # 2. Name block: the same sounding full name with a birth date one field away (same year and
-    # month, or same year and day, or same year and a DNI that shares its first or last four
-    # digits: one mistyped digit in each), or a placeholder date against a record without DNI or
-    # with a DNI that shares four digits. A placeholder never blocks on its own: it says nothing,
-    # and would make one huge block.
-    placeholders = list(PLACEHOLDER_BIRTH_DATES)
-    near_dni = "(left(t.dni, 4) = left(c.dni, 4) OR right(t.dni, 4) = right(c.dni, 4))"
-    # The birth year is part of the join key: joining on the name alone would pair every
-    # "GONZALEZ MARIA" with every other before any filter. The placeholder side is filtered
-    # before the join (few rows), one branch per side. The candidates without a real date are
-    # few: their names are passed as a list that filters the targets as they are read — joined
-    # to the candidates' table alone, PostgreSQL estimated a handful of candidates and built its
-    # hash table from millions of registry records instead.
-    undated_keys = sorted({c.name_key for c in candidates if is_placeholder(c.birth_date)})
-    undated_branch = (
-        f"""
-        UNION ALL
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
-         WHERE {overlap} AND (c.birth_date IS NULL OR c.birth_date = ANY(%(placeholders)s))
-           AND t.name_key = ANY(%(undated_keys)s)
-           AND t.birth_date IS NOT NULL AND NOT (t.birth_date = ANY(%(placeholders)s))
-           AND (t.dni = '' OR c.dni IS NULL OR {near_dni})
-        """
-        if undated_keys
-        else ""
-    )
-    cursor.execute(
-        f"""
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql}
-            ON t.name_key = c.name_key AND extract(year FROM t.birth_date)::int = c.birth_year
-         WHERE {overlap} AND t.birth_date <> c.birth_date
-           AND (extract(month FROM t.birth_date) = extract(month FROM c.birth_date)
-                OR extract(day FROM t.birth_date) = extract(day FROM c.birth_date) OR {near_dni})
-           AND NOT (t.birth_date = ANY(%(placeholders)s)) AND NOT (c.birth_date = ANY(%(placeholders)s))
-        UNION ALL
-        SELECT c.ref, {TARGET_COLUMNS}, {worker_col}
-          FROM screen_cand c JOIN {targets_sql} ON t.name_key = c.name_key
-         WHERE {overlap} AND (t.birth_date IS NULL OR t.birth_date = ANY(%(placeholders)s))
-           AND (t.dni = '' OR c.dni IS NULL OR {near_dni})
-        {undated_branch}
-        """,
-        {**params, "placeholders": placeholders, "undated_keys": undated_keys},
-    )
-    for row in cursor.fetchall():
-        stats.name_block_pairs += 1
-        consider(by_ref[row[0]], _person(row[1:]))
-    # The same first surname's sound and a DNI one keystroke away, whatever the birth dates.
-    near_started = time.perf_counter()
-    wanted: dict[int, list[Person]] = defaultdict(list)
-    for ref, ident in surname_and_dni_pairs(cursor, targets_sql, params, overlap):
-        if ident != ref or not same_worker_is_target:
-            stats.near_dni_pairs += 1
-            wanted[ident].append(by_ref[ref])
-    stats.seconds_near_dni += time.perf_counter() - near_started
-    stats.seconds_name_block += time.perf_counter() - started
+    # 1–2. The joins in PostgreSQL (``joins``): in a second session on the same snapshot, when
+    # the caller passed one, while this one works through the birth-date blocks below.
+    join_args = {
+        "undated_keys": undated_name_keys(candidates),
+        "targets_sql": targets_sql,
+        "params": params,
+        "worker_col": worker_col,
+    }
+    if snapshot is not None:
+        second = JoinsInSecondSession(
+            snapshot, candidates=candidates, load=load_candidates, settings=_second_session_settings, **join_args
+        ).start()
+    else:
+        joined = run_joins(cursor, **join_args)
     blocks_started = time.perf_counter()
-
     # 3. Birth-date block (same date, or day and month swapped): names scored a block at a time.
     cands_by_date: dict[dt.date, list[Person]] = defaultdict(list)
     for c in candidates:
@@ -443,6 +389,7 @@ def _find_matches(
                 cands_by_date[alt].append(c)
     month_from = min(c.month_from for c in candidates)
     month_to = max(c.month_to for c in candidates)
+    placeholders = list(PLACEHOLDER_BIRTH_DATES)
     block_params = {**params, "_month_from": month_from, "_month_to": month_to, "_placeholders": placeholders}
     wanted_dates = "(SELECT birth_date FROM screen_cand UNION SELECT birth_swapped FROM screen_cand)"
     if blocks_sql is not None:
@@ -518,16 +465,14 @@ def _find_matches(
             hits |= partial
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-                if (cands[i].ref, ids[j]) in found:  # already matched exactly
-                    continue
                 if ids[j] != cands[i].ref or not same_worker_is_target:  # not an enrollment against itself
-                    wanted[ids[j]].append(cands[i])
+                    from_blocks.append((ids[j], cands[i], True))
             continue
         # A hot block (a common date and surname): split by surname sound, names scored as written
         # and in alphabetical order; the DNIs one keystroke away over the whole block.
         for i, j in zip(*(axis.tolist() for axis in np.nonzero(near)), strict=True):
             if ids[j] != cands[i].ref or not same_worker_is_target:
-                wanted[ids[j]].append(cands[i])
+                from_blocks.append((ids[j], cands[i], False))
         for sub_cands, sub_ids, sub_keys, sub_sorted in _sub_blocks(cands, ids, keys, last_keys, sort_keys):
             stats.name_comparisons += len(sub_cands) * len(sub_keys)
             cand_keys = [c.name_key for c in sub_cands]
@@ -544,9 +489,36 @@ def _find_matches(
             ).astype(bool)
             rows, cols = np.nonzero(hits)
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-                wanted[sub_ids[j]].append(sub_cands[i])
+                from_blocks.append((sub_ids[j], sub_cands[i], False))
     stats.seconds_cdist += time.perf_counter() - cdist_started
     scoring_started = time.perf_counter()
+
+    if snapshot is not None:
+        joined = second.result()
+    stats.seconds_exact += joined.seconds_exact
+    stats.seconds_name_block += joined.seconds_name_block
+    stats.seconds_near_dni += joined.seconds_near_dni
+    stats.exact_pairs += len(joined.exact)
+    for ref, ident, cuil, dni, key, birth, benefit_from, benefit_to, worker_id in joined.exact:
+        if same_worker_is_target and ref == ident:  # an enrollment against itself
+            continue
+        # The same DNI under the same CUIL, another one or none: scored at once (a shared CUIL
+        # whose names or birth date disagree is kept as a CUIL conflict whatever its score).
+        target = Person(ident, cuil or "", dni or "", key, "", birth, benefit_from, benefit_to, worker_id)
+        consider(by_ref[ref], target)
+    for row in joined.name_block:
+        stats.name_block_pairs += 1
+        consider(by_ref[row[0]], _person(row[1:]))
+    # The pairs to fetch and score: the surname-and-DNI join's, then the blocks' in their order
+    # (a block's pair already matched by the joins above is not fetched again).
+    wanted: dict[int, list[Person]] = defaultdict(list)
+    for ref, ident in joined.near:
+        if ident != ref or not same_worker_is_target:
+            stats.near_dni_pairs += 1
+            wanted[ident].append(by_ref[ref])
+    for ident, cand, unless_found in from_blocks:
+        if not (unless_found and (cand.ref, ident) in found):
+            wanted[ident].append(cand)
     if wanted:
         cursor.execute(
             # By primary key (an index scan over the few rows wanted), not a join that would hash
@@ -574,7 +546,7 @@ def _find_matches(
             if m.candidate.name_key in rare_cands and m.target.name_key in rare_targets:
                 m.score, m.facts = score_pair(m.candidate, m.target, rare_name=True, weights=weights)
     stats.seconds_scoring += time.perf_counter() - scoring_started
-    stats.seconds_fuzzy += time.perf_counter() - started
+    stats.seconds_fuzzy += time.perf_counter() - started - joined.seconds_exact
     return [m for m in found.values() if m.score >= possible or "cuil_conflict" in m.facts]
 
 
