@@ -111,9 +111,7 @@ def _targets(cursor, people: list[Person]) -> None:
         " FROM STDIN"
     ) as copy:
         for p in people:
-            copy.write_row(
-                (p.ref, p.cuil, p.dni, p.name_key, p.last_key, sort_key(p.name_key), p.birth_date, MAY, AUG)
-            )
+            copy.write_row((p.ref, p.cuil, p.dni, p.name_key, p.last_key, sort_key(p.name_key), p.birth_date, MAY, AUG))
     cursor.execute("ANALYZE bound_targets")
 
 
