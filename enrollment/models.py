@@ -137,6 +137,13 @@ class Enrollment(models.Model):
         blank=True,
         db_index=False,  # nothing looks enrollments up by who changed them (the audit trail does)
     )
+    # The last full screening that moved it to review: when it started and which registry
+    # versions it read. Written by the same UPDATE as the move (no row per enrollment and
+    # version); the monthly re-screening reads it with ``RegistryCheck`` (enrollment.screening).
+    screened_at = models.DateTimeField(_("controlada contra padrones el"), null=True, blank=True, editable=False)
+    screened_versions = ArrayField(
+        models.BigIntegerField(), verbose_name=_("versiones de padrón leídas"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
 
     class Meta:

@@ -272,17 +272,22 @@ def start_screening_many(*, enrollment_ids: Iterable[int], by=None) -> list[int]
     )
 
 
-def send_many_to_review(*, reasons: dict[str, list[int]], by=None) -> list[int]:
+def send_many_to_review(
+    *, reasons: dict[str, list[int]], by=None, screened: tuple[dt.datetime, list[int]] | None = None
+) -> list[int]:
     """Move many screened enrollments to review: ``reasons`` maps each reason (what the screening
     found) to the enrollments it applies to, one UPDATE per distinct reason.
 
     Rules: the state machine's screening → pending_review, only for enrollments still in
     screening (idempotent, safe to rerun); who and why on the rows and in the audit events, all
-    in one transaction. Returns the ids moved."""
+    in one transaction. ``screened`` (when the screening started, the registry versions it read)
+    is written on the rows moved, by the same UPDATE. Returns the ids moved."""
     moved: list[int] = []
     with transaction.atomic():
         for reason, ids in sorted(reasons.items()):
-            moved += _move_many(enrollment_ids=ids, source=S.SCREENING, to=S.PENDING_REVIEW, by=by, reason=reason)
+            moved += _move_many(
+                enrollment_ids=ids, source=S.SCREENING, to=S.PENDING_REVIEW, by=by, reason=reason, screened=screened
+            )
     return moved
 
 
@@ -317,7 +322,15 @@ def complete_many(*, enrollment_ids: Iterable[int], by=None, reason: str = "") -
     )
 
 
-def _move_many(*, enrollment_ids: Iterable[int], source: str | tuple[str, ...], to: str, by, reason: str) -> list[int]:
+def _move_many(
+    *,
+    enrollment_ids: Iterable[int],
+    source: str | tuple[str, ...],
+    to: str,
+    by,
+    reason: str,
+    screened: tuple[dt.datetime, list[int]] | None = None,
+) -> list[int]:
     """One UPDATE of the enrollments in ``source`` (a state, or several) among
     ``enrollment_ids`` to ``to`` (a move the state machine allows from each). The WHERE on the
     state does what the row lock of ``_transition`` does for one enrollment: a row changed
@@ -332,10 +345,21 @@ def _move_many(*, enrollment_ids: Iterable[int], source: str | tuple[str, ...], 
     context = pghistory.context(user=getattr(by, "pk", None), reason=reason or S(to).label)
     with transaction.atomic(), context, connection.cursor() as cursor:
         prepare_bulk_audit(cursor)
+        also, also_params = "", list[dt.datetime | list[int]]()
+        if screened is not None:
+            also, also_params = ", screened_at = %s, screened_versions = %s::bigint[]", [screened[0], screened[1]]
         cursor.execute(
             "UPDATE enrollment_enrollment SET status = %s, status_reason = %s, status_changed_at = %s,"
-            " status_changed_by_id = %s WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) RETURNING id",
-            [to, reason, timezone.now(), getattr(by, "pk", None), ids, [str(state) for state in sources]],
+            f" status_changed_by_id = %s{also} WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) RETURNING id",
+            [
+                to,
+                reason,
+                timezone.now(),
+                getattr(by, "pk", None),
+                *also_params,
+                ids,
+                [str(state) for state in sources],
+            ],
         )
         moved_ids = sorted(row[0] for row in cursor.fetchall())
     return moved_ids

@@ -218,7 +218,10 @@ def _screen_enrollments(*, enrollment_ids, by, monthly_aid: Decimal | None, run:
     with transaction.atomic(), connection.cursor() as cursor:
         created = _save_flags(result=result, by=by, run=run)
         _clear_stale(enrollment_ids=screened, result=result, by=by)
-        _record_checks(cursor, enrollment_ids=screened, version_ids=result.version_ids, month=None, started=started)
+        # What this full screening read is written on the enrollments by their move to review
+        # below (``screened``), not as a row per enrollment and version; the scans are counted.
+        for version_id in result.version_ids:
+            RegistryScan.objects.create(version_id=version_id, month=None, enrollment_count=len(screened))
     # Open flags per enrollment in one grouped query; one UPDATE per distinct count.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -241,7 +244,7 @@ def _screen_enrollments(*, enrollment_ids, by, monthly_aid: Decimal | None, run:
         ): ids
         for count, ids in by_count.items()
     }
-    enrollment_services.send_many_to_review(reasons=by_reason, by=by)
+    enrollment_services.send_many_to_review(reasons=by_reason, by=by, screened=(started, result.version_ids))
     return {"screened": len(screened), "flags_created": created, "notes": result.notes, "stats": result.stats}
 
 
@@ -267,8 +270,9 @@ def _record_checks(
 
 def _unchecked(ids: list[int], version_ids: list[int]) -> dict[tuple[int, ...], list[int]]:
     """The enrollments still to be screened against some of ``version_ids``, grouped by the
-    versions each lacks. An enrollment whose worker's data changed after a check is checked
-    again."""
+    versions each lacks: read neither by the full screening that sent it to review
+    (``Enrollment.screened_versions``) nor by a monthly one (``RegistryCheck``). An enrollment
+    whose worker's data changed after a check is checked again."""
     if not ids or not version_ids:
         return {}
     with connection.cursor() as cursor:
@@ -279,6 +283,7 @@ def _unchecked(ids: list[int], version_ids: list[int]) -> dict[tuple[int, ...], 
               JOIN enrollment_worker w ON w.id = e.worker_id
              CROSS JOIN unnest(%s::bigint[]) AS v(id)
              WHERE e.id = ANY(%s::bigint[])
+               AND NOT coalesce(v.id = ANY(e.screened_versions) AND e.screened_at >= w.updated_at, false)
                AND NOT EXISTS (SELECT 1 FROM screening_registrycheck c
                                 WHERE c.enrollment_id = e.id AND c.version_id = v.id AND c.checked_at >= w.updated_at)
              GROUP BY e.id

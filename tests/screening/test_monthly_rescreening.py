@@ -128,3 +128,22 @@ def test_batch_of_a_later_month_holds_what_a_registry_loaded_since_finds(load_re
     held = conflict.installments.get(month=JUNE)
     assert held.status == Installment.Status.HELD and "mismo CUIL" in held.hold_reason
     assert scans(version) == [(JUNE, 2)]
+
+
+def test_a_full_screening_writes_what_it_read_on_the_enrollment_not_a_row_per_version(reviewer, load_registry):
+    e = enrollment_of()
+    first = load_registry([OTHER])
+    second = load_registry([OTHER], code="pension")
+    services.screen_enrollments(enrollment_ids=[e.pk], by=reviewer)
+    e.refresh_from_db()
+    assert e.status == Enrollment.Status.PENDING_REVIEW
+    assert sorted(e.screened_versions) == sorted([first.pk, second.pk]) and e.screened_at is not None
+    assert not RegistryCheck.objects.filter(enrollment=e).exists()
+
+    services.screen_for_month(month=JUNE, enrollment_ids=[e.pk])
+    assert scans(first) == [(None, 1)] and scans(second) == [(None, 1)]  # both read already
+
+    third = load_registry([OTHER, f"{RODRIGUEZ},2026-06,2026-12"])  # a new version of the first
+    held = services.screen_for_month(month=JUNE, enrollment_ids=[e.pk])
+    assert list(held) == [e.pk]
+    assert scans(third) == [(JUNE, 1)] and scans(second) == [(None, 1)]  # only the new one is read

@@ -102,8 +102,9 @@ def test_no_pair_the_bound_drops_would_have_been_kept():
 
 def _targets(cursor, people: list[Person]) -> None:
     cursor.execute(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS bound_targets (id bigint, registry_id bigint, cuil text, dni text, name_key text,"
-        " last_key text, sort_key text, birth_date date, benefit_from date, benefit_to date) ON COMMIT DROP"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS bound_targets (id bigint, registry_id bigint, cuil text, dni text,"
+        " name_key text, last_key text, sort_key text, birth_date date, benefit_from date, benefit_to date)"
+        " ON COMMIT DROP"
     )
     cursor.execute("TRUNCATE bound_targets")
     with cursor.copy(
