@@ -203,7 +203,8 @@ def use_screening_memory(cursor) -> Iterator[None]:
     ``SET LOCAL``): a pass nested in a caller's transaction (a payments batch's monthly check)
     leaves that transaction's later statements the memory they had. On an error the value is set
     back too when the transaction still takes statements; when it does not, the rollback of the
-    enclosing atomic block (savepoint or transaction) undoes the change."""
+    enclosing atomic block (savepoint or transaction) undoes the change — as it does for a block
+    that marked itself for rollback."""
     cursor.execute("SELECT current_setting('work_mem')")
     (previous,) = cursor.fetchone()
     cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
@@ -213,7 +214,10 @@ def use_screening_memory(cursor) -> Iterator[None]:
         with suppress(DatabaseError, TransactionManagementError):
             cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
         raise
-    cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
+    # A block that marked its transaction for rollback (``transaction.set_rollback``) takes no
+    # more statements; the rollback undoes the change.
+    if not cursor.db.needs_rollback:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
 
 
 def load_candidates(cursor, candidates: list[Person]) -> None:

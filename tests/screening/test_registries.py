@@ -241,3 +241,17 @@ def test_a_pass_nested_in_a_callers_transaction_leaves_it_the_memory_it_had(monk
         with pytest.raises(RuntimeError):
             engine.run_pass([enrollment.pk], check_eligibility=False)
         assert seen == ["128MB"] and work_mem(cursor) == "6MB"
+
+
+@pytest.mark.django_db
+def test_a_block_marked_for_rollback_leaves_the_memory_to_the_rollback():
+    """As the screening benchmark does: the pass's transaction is rolled back on purpose."""
+    from enrollment.screening.matching import use_screening_memory
+
+    with transaction.atomic(), connection.cursor() as cursor, use_screening_memory(cursor):
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "128MB"
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] != "128MB"
