@@ -268,6 +268,22 @@ def test_bulk_scheduling_is_set_based_and_idempotent(reviewer):
     }
 
 
+def test_bulk_scheduling_adds_only_the_numbers_without_a_live_installment(reviewer):
+    """A cancelled installment's number is planned again; a live one's is not; another
+    enrollment's live installment of the same number does not hide this one's."""
+    cycle = CycleFactory(first_month=dt.date(2026, 5, 1), months=3)
+    one, other = (EnrollmentFactory(cycle=cycle, status=Enrollment.Status.APPROVED) for _ in range(2))
+    for enrollment in (one, other):
+        agrarian_history(enrollment.worker, before=cycle.first_month, months=8)
+    assert installments.schedule_installments_bulk(enrollment_ids=[one.pk], by=reviewer) == 3
+    one.installments.filter(number=1).update(status=I.CANCELLED, cancelled_at=dt.datetime(2026, 5, 2, tzinfo=dt.UTC))
+    one.installments.filter(number=3).delete()
+    assert installments.schedule_installments_bulk(enrollment_ids=[one.pk, other.pk], by=reviewer) == 5
+    live = sorted(one.installments.exclude(status=I.CANCELLED).values_list("number", flat=True))
+    assert live == [1, 2, 3]
+    assert sorted(other.installments.values_list("number", flat=True)) == [1, 2, 3]
+
+
 def test_bulk_scheduling_refuses_budget_overrun_and_same_worker_month(reviewer):
     agreement = AgreementFactory(budget=Decimal("100000.00"))
     cycle = CycleFactory(agreement=agreement, months=1)
