@@ -180,15 +180,17 @@ def schedule_installments_bulk(*, enrollment_ids: Iterable[int], by) -> int:
         determine_entitlements(enrollment_ids=schedulable, by=by)
         prepare_bulk_audit(cursor)
         cursor.execute("DROP TABLE IF EXISTS payments_plan")
-        # The live installments these enrollments already have, read by the unique index, and
-        # left out of the plan by their "enrollment:number": a NOT EXISTS in the plan was run as
-        # a scan of every installment for each month planned, when the statistics of a table
+        # The live installments these enrollments already have, read by their enrollment's index,
+        # and left out of the plan by their "enrollment:number": a NOT EXISTS in the plan was run
+        # as a scan of every installment for each month planned, when the statistics of a table
         # that grows chunk by chunk made the enrollments look few (31 million rows visited for
-        # one chunk of 1,000 at 10,000 enrollments). The agreements are locked: nobody adds one
-        # of these meanwhile.
+        # one chunk of 1,000 at 10,000 enrollments). The conditions on kind and cancellation are
+        # written so that no partial index matches them: with the same stale statistics the
+        # planner read the whole partial index of live installments instead (2.5 s a chunk at
+        # 320,000). The agreements are locked: nobody adds one of these meanwhile.
         cursor.execute(
             "SELECT enrollment_id::text || ':' || number FROM payments_installment"
-            " WHERE enrollment_id = ANY(%s) AND kind = 'regular' AND cancelled_at IS NULL",
+            " WHERE enrollment_id = ANY(%s) AND (kind = 'regular') IS TRUE AND (cancelled_at IS NULL) IS TRUE",
             [ids],
         )
         live = [row[0] for row in cursor.fetchall()]
