@@ -162,10 +162,6 @@ def sql_join(cursor, versions) -> tuple[float, int]:
     return best, count
 
 
-def export_snapshot_used(candidates: int) -> bool:
-    return candidates >= PARALLEL_MIN
-
-
 def engine_registry(cursor, cands, versions, possible, *, parallel=False) -> tuple[float, Stats, int]:
     """The engine against the registries; ``parallel`` as a production pass of this size runs
     it (the joins in a second session on this transaction's snapshot, ``joins``)."""
@@ -391,8 +387,8 @@ def run(args) -> None:
             ("  of which fetching and scoring the pairs that passed", reg.seconds_scoring,
              f"{reg.scored_pairs:,} scored"),
             ("engine vs registries, total", reg_seconds, f"{reg_found:,} matches"),
-            ("  the same, joins in a second session meanwhile", par_seconds,
-             "as a pass of this size runs" if par_seconds and export_snapshot_used(len(cands)) else "one session"),
+            ("  the same, as a production pass of this size runs it", par_seconds,
+             "joins in a second session" if len(cands) >= PARALLEL_MIN else "one session (below PARALLEL_MIN)"),
             ("engine within the programme, total", prog_seconds,
              f"{prog_found:,} matches, {prog.name_comparisons:,} name comparisons"),
             ("  of which exact / name block / blocks query / cdist / scoring", prog.seconds_exact,

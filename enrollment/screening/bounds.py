@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from enrollment.screening.weights import _GJ, DEFAULT, Level, Weights
+from enrollment.screening.weights import DEFAULT, GJ_FOLD, Level, Weights
 
 #: A written similarity (G/J folded, 0–100) from which the name may be "close" or better.
 CLOSE = 80
@@ -66,8 +66,8 @@ class PartialNameBound:
         if not len(rows):
             return mask
         rows_l, cols_l = rows.tolist(), cols.tolist()
-        a = [cand_keys[i].translate(_GJ) for i in rows_l]
-        b = [keys[j].translate(_GJ) for j in cols_l]
+        a = [cand_keys[i].translate(GJ_FOLD) for i in rows_l]
+        b = [keys[j].translate(GJ_FOLD) for j in cols_l]
         written = np.maximum(
             process.cpdist(a, b, scorer=fuzz.ratio), process.cpdist(a, b, scorer=fuzz.token_sort_ratio)
         )

@@ -47,9 +47,14 @@ class JoinRows:
     seconds_near_dni: float = 0.0
 
 
-def run_joins(cursor, *, undated_keys: list[str], targets_sql: str, params: dict, worker_col: str) -> JoinRows:
-    """The joins of ``screen_cand`` (``matching.load_candidates``) with the targets."""
+def run_joins(
+    cursor, *, undated_keys: list[str], targets_sql: str, params: dict, same_worker_is_target: bool
+) -> JoinRows:
+    """The joins of ``screen_cand`` (``matching.load_candidates``) with the targets; within the
+    programme (``same_worker_is_target``) the targets carry their worker, and the same worker is
+    a pair too."""
     out = JoinRows()
+    worker_col = worker_column(same_worker_is_target)
     started = time.perf_counter()
     # 1. Exact: one hash join on the DNI — the CUIL's middle digits, so the same CUIL is always
     # the same DNI too (and registries listing only the DNI are caught by the same join) — plus,
@@ -58,7 +63,7 @@ def run_joins(cursor, *, undated_keys: list[str], targets_sql: str, params: dict
     # is decided here without scoring names (the same CUIL is the same person).
     exact_columns = f"c.ref, t.id, t.cuil, t.dni, t.name_key, t.birth_date, t.benefit_from, t.benefit_to, {worker_col}"
     exact_sql = f"SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.dni = c.dni WHERE {OVERLAP}"
-    if worker_col != "NULL::bigint":
+    if same_worker_is_target:
         exact_sql += f"""
         UNION ALL
         SELECT {exact_columns} FROM screen_cand c JOIN {targets_sql} ON t.worker_id = c.worker_id WHERE {OVERLAP}
@@ -119,6 +124,10 @@ def run_joins(cursor, *, undated_keys: list[str], targets_sql: str, params: dict
     out.seconds_near_dni = time.perf_counter() - near_started
     out.seconds_name_block = time.perf_counter() - started
     return out
+
+
+def worker_column(same_worker_is_target: bool) -> str:
+    return "t.worker_id" if same_worker_is_target else "NULL::bigint"
 
 
 def undated_name_keys(candidates) -> list[str]:

@@ -220,8 +220,7 @@ def _screen_enrollments(*, enrollment_ids, by, monthly_aid: Decimal | None, run:
         _clear_stale(enrollment_ids=screened, result=result, by=by)
         # What this full screening read is written on the enrollments by their move to review
         # below (``screened``), not as a row per enrollment and version; the scans are counted.
-        for version_id in result.version_ids:
-            RegistryScan.objects.create(version_id=version_id, month=None, enrollment_count=len(screened))
+        _record_scans(version_ids=result.version_ids, month=None, count=len(screened))
     # Open flags per enrollment in one grouped query; one UPDATE per distinct count.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -248,16 +247,25 @@ def _screen_enrollments(*, enrollment_ids, by, monthly_aid: Decimal | None, run:
     return {"screened": len(screened), "flags_created": created, "notes": result.notes, "stats": result.stats}
 
 
+def _record_scans(*, version_ids: list[int], month: dt.date | None, count: int) -> None:
+    """One ``RegistryScan`` per registry version a pass read: its month (None for a full
+    screening) and how many enrollments it read against it."""
+    RegistryScan.objects.bulk_create(
+        RegistryScan(version_id=version_id, month=month, enrollment_count=count) for version_id in version_ids
+    )
+
+
 def _record_checks(
-    cursor, *, enrollment_ids: list[int], version_ids: list[int], month: dt.date | None, started: dt.datetime
+    cursor, *, enrollment_ids: list[int], version_ids: list[int], month: dt.date, started: dt.datetime
 ) -> None:
-    """Remember that these enrollments were screened against these registry versions (one scan
-    record per version, one row per enrollment and version), with the time the pass started:
-    a worker changed after it is screened again."""
+    """Remember that a monthly pass screened these enrollments against these registry versions
+    (one scan record per version, one row per enrollment and version), with the time the pass
+    started: a worker changed after it is screened again. A full screening records what it read
+    on the enrollments instead (``Enrollment.screened_versions``)."""
     if not enrollment_ids:
         return
+    _record_scans(version_ids=version_ids, month=month, count=len(enrollment_ids))
     for version_id in version_ids:
-        RegistryScan.objects.create(version_id=version_id, month=month, enrollment_count=len(enrollment_ids))
         cursor.execute(
             """
             INSERT INTO screening_registrycheck (enrollment_id, version_id, checked_at)

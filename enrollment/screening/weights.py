@@ -97,7 +97,7 @@ RARE_NAME_BITS = 2.0
 PRIOR_BITS = -8.0
 #: The G/J fold applied before comparing keys: the phonetic key writes "GI" as "JI", so
 #: SERGIO/SERGO would otherwise differ by two edits for one typo.
-_GJ = str.maketrans("J", "G")
+GJ_FOLD = str.maketrans("J", "G")
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def bits_for(score: float) -> float:
 
 def name_level(a: str, b: str) -> str:
     """The level of two folded name keys (see ``NAME``)."""
-    a, b = a.translate(_GJ), b.translate(_GJ)
+    a, b = a.translate(GJ_FOLD), b.translate(GJ_FOLD)
     if not a or not b:
         return "different"
     ta, tb = a.split(), b.split()
